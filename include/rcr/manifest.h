@@ -1,0 +1,126 @@
+/*
+ * manifest.h: the archive's table of contents.
+ *
+ * The manifest is the only thing that makes a directory an archive: it is written last,
+ * atomically (temporary file, fsync, rename), so an interrupted dump leaves no manifest and can
+ * never pass for complete. It records every table, column, row group and frame (location,
+ * sizes, checksums, codec), every schema file with its checksum, and key/value metadata. It
+ * carries its own XXH3-64. Byte layout: format-spec/rcr-format.md, "Manifest".
+ *
+ * Ownership: a manifest owns all strings and arrays in it; rcr_manifest_free releases them.
+ */
+#ifndef RCR_MANIFEST_H
+#define RCR_MANIFEST_H
+
+#include "rcr/buf.h"
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define RCR_MANIFEST_NAME "manifest.rcr"
+#define RCR_MANIFEST_MAGIC "\x89RCR\r\n\x1a\n"
+#define RCR_MANIFEST_HEADER_SIZE 32
+
+/* Format versions. A writer stamps Write_Version = the version it writes and Read_Version = the
+ * oldest reader version able to read the archive; a reader refuses Read_Version > what it reads.
+ *   1: first format (frames, row groups, codecs raw/vector/halfvec, schema via pg_dump -Fd). */
+#define RCR_FMT_V_1 1
+#define RCR_FMT_WRITE_VERSION RCR_FMT_V_1
+#define RCR_FMT_READ_VERSION RCR_FMT_V_1
+/* Feature flags: none defined in version 1. A reader rejects unknown required bits. */
+#define RCR_FEATURES_REQUIRED_KNOWN 0u
+
+/* Reader limits: every count and size in a manifest is checked against these and against the
+ * bytes actually present before anything is allocated. */
+#define RCR_MANIFEST_MAX_SIZE ((uint64_t)1 << 30)
+#define RCR_MAX_NAME 4096
+
+typedef struct rcr_frame_ref {
+	uint64_t offset;        /* of the frame header in the row group's file */
+	uint32_t stored_size;   /* bytes after the frame header */
+	uint32_t content_size;
+	uint64_t raw_size;
+	uint64_t stored_hash;
+	uint64_t raw_hash;
+	uint8_t codec;
+	uint8_t compression;
+} rcr_frame_ref;
+
+typedef struct rcr_column {
+	char *name;
+	char *type_schema;
+	char *type_name;
+	uint32_t type_oid;
+	int32_t typmod;
+} rcr_column;
+
+typedef struct rcr_row_group {
+	uint32_t file;          /* index into the table's files */
+	uint32_t row_count;
+	rcr_frame_ref *frames;  /* one per column, in column order */
+} rcr_row_group;
+
+typedef struct rcr_table {
+	uint32_t oid;
+	char *schema;
+	char *name;
+	uint8_t relkind;
+	uint32_t ncols;
+	rcr_column *cols;
+	uint64_t row_count;
+	uint64_t raw_bytes;
+	uint64_t stored_bytes;
+	uint32_t nfiles;
+	char **files;           /* archive-relative paths */
+	uint32_t nrgs;
+	uint32_t rgs_cap;
+	rcr_row_group *rgs;
+} rcr_table;
+
+typedef struct rcr_kv {
+	char *key;
+	char *value;
+} rcr_kv;
+
+typedef struct rcr_schema_file {
+	char *name;             /* relative to the schema directory */
+	uint64_t size;
+	uint64_t hash;
+} rcr_schema_file;
+
+typedef struct rcr_manifest {
+	uint16_t read_version;
+	uint16_t write_version;
+	uint32_t required_features;
+	uint32_t optional_features;
+	uint32_t nmeta;
+	rcr_kv *meta;
+	char *schema_dir;       /* "" when the archive has no schema (never NULL) */
+	uint32_t nschema_files;
+	rcr_schema_file *schema_files;
+	uint32_t ntables;
+	rcr_table *tables;
+} rcr_manifest;
+
+int rcr_manifest_new(rcr_manifest **out);
+void rcr_manifest_free(rcr_manifest *m);
+
+/* Adds metadata; copies key and value. */
+int rcr_manifest_set_meta(rcr_manifest *m, const char *key, const char *value);
+/* Borrowed value, or NULL. */
+const char *rcr_manifest_get_meta(const rcr_manifest *m, const char *key);
+/* Appends a row group with ncols frames (zeroed) to t; *out borrowed until the next append. */
+int rcr_table_add_row_group(rcr_row_group **out, rcr_table *t);
+
+/* Serializes into out (appends). */
+int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m);
+/* Parses untrusted bytes. Checks magic, versions, features, size, checksum, every count against
+ * the bytes left, every path (no "..", not absolute), frame indexes and file indexes.
+ * @return 0 and *out (caller owns), or negative with a message. */
+int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len);
+
+/* Checks an archive-relative path from a manifest: non-empty, relative, components of
+ * [A-Za-z0-9._-] only, no "." or ".." components. @return 0 or RCR_E_FORMAT. */
+int rcr_archive_path_check(const char *path);
+
+#endif

@@ -1,0 +1,371 @@
+/* manifest.c: manifest model, encoder and untrusted-input decoder (see manifest.h and the
+ * spec's "Manifest" section). */
+#include "rcr/manifest.h"
+#include "rcr/codec.h"
+#include "rcr/err.h"
+#include "rcr/frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FRAME_REF_SIZE 44
+
+int rcr_manifest_new(rcr_manifest **out)
+{
+	rcr_manifest *m = calloc(1, sizeof *m);
+	if (!m || !(m->schema_dir = strdup(""))) {
+		free(m);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	m->read_version = RCR_FMT_READ_VERSION;
+	m->write_version = RCR_FMT_WRITE_VERSION;
+	*out = m;
+	return 0;
+}
+
+static void table_free(rcr_table *t)
+{
+	free(t->schema);
+	free(t->name);
+	for (uint32_t i = 0; i < t->ncols && t->cols; i++) {
+		free(t->cols[i].name);
+		free(t->cols[i].type_schema);
+		free(t->cols[i].type_name);
+	}
+	free(t->cols);
+	for (uint32_t i = 0; i < t->nfiles && t->files; i++)
+		free(t->files[i]);
+	free(t->files);
+	for (uint32_t i = 0; i < t->nrgs && t->rgs; i++)
+		free(t->rgs[i].frames);
+	free(t->rgs);
+}
+
+void rcr_manifest_free(rcr_manifest *m)
+{
+	if (!m)
+		return;
+	for (uint32_t i = 0; i < m->nmeta && m->meta; i++) {
+		free(m->meta[i].key);
+		free(m->meta[i].value);
+	}
+	free(m->meta);
+	free(m->schema_dir);
+	for (uint32_t i = 0; i < m->nschema_files && m->schema_files; i++)
+		free(m->schema_files[i].name);
+	free(m->schema_files);
+	for (uint32_t i = 0; i < m->ntables && m->tables; i++)
+		table_free(&m->tables[i]);
+	free(m->tables);
+	free(m);
+}
+
+int rcr_manifest_set_meta(rcr_manifest *m, const char *key, const char *value)
+{
+	for (uint32_t i = 0; i < m->nmeta; i++) {
+		if (strcmp(m->meta[i].key, key) == 0) {
+			char *v = strdup(value);
+			if (!v)
+				return rcr_error_set(RCR_E_NOMEM, "out of memory");
+			free(m->meta[i].value);
+			m->meta[i].value = v;
+			return 0;
+		}
+	}
+	rcr_kv *kv = realloc(m->meta, (m->nmeta + 1) * sizeof *kv);
+	if (!kv)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	m->meta = kv;
+	kv[m->nmeta].key = strdup(key);
+	kv[m->nmeta].value = strdup(value);
+	if (!kv[m->nmeta].key || !kv[m->nmeta].value) {
+		free(kv[m->nmeta].key);
+		free(kv[m->nmeta].value);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	m->nmeta++;
+	return 0;
+}
+
+const char *rcr_manifest_get_meta(const rcr_manifest *m, const char *key)
+{
+	for (uint32_t i = 0; i < m->nmeta; i++)
+		if (strcmp(m->meta[i].key, key) == 0)
+			return m->meta[i].value;
+	return NULL;
+}
+
+int rcr_table_add_row_group(rcr_row_group **out, rcr_table *t)
+{
+	if (t->nrgs == t->rgs_cap) {
+		uint32_t cap = t->rgs_cap ? t->rgs_cap * 2 : 16;
+		rcr_row_group *r = realloc(t->rgs, cap * sizeof *r);
+		if (!r)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		t->rgs = r;
+		t->rgs_cap = cap;
+	}
+	rcr_row_group *rg = &t->rgs[t->nrgs];
+	memset(rg, 0, sizeof *rg);
+	if (t->ncols) {
+		rg->frames = calloc(t->ncols, sizeof *rg->frames);
+		if (!rg->frames)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	t->nrgs++;
+	*out = rg;
+	return 0;
+}
+
+int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
+{
+	size_t start = out->len;
+	uint8_t hdr[RCR_MANIFEST_HEADER_SIZE] = {0};
+	RCR_FORWARD(rcr_buf_append(out, hdr, sizeof hdr));
+
+	int rc = 0;
+	rc |= rcr_buf_append_u32le(out, m->nmeta);
+	for (uint32_t i = 0; i < m->nmeta; i++) {
+		rc |= rcr_buf_append_str(out, m->meta[i].key);
+		rc |= rcr_buf_append_str(out, m->meta[i].value);
+	}
+	rc |= rcr_buf_append_str(out, m->schema_dir);
+	rc |= rcr_buf_append_u32le(out, m->nschema_files);
+	for (uint32_t i = 0; i < m->nschema_files; i++) {
+		rc |= rcr_buf_append_str(out, m->schema_files[i].name);
+		rc |= rcr_buf_append_u64le(out, m->schema_files[i].size);
+		rc |= rcr_buf_append_u64le(out, m->schema_files[i].hash);
+	}
+	rc |= rcr_buf_append_u32le(out, m->ntables);
+	for (uint32_t i = 0; i < m->ntables; i++) {
+		const rcr_table *t = &m->tables[i];
+		rc |= rcr_buf_append_u32le(out, t->oid);
+		rc |= rcr_buf_append_str(out, t->schema);
+		rc |= rcr_buf_append_str(out, t->name);
+		rc |= rcr_buf_append_u8(out, t->relkind);
+		rc |= rcr_buf_append_u8(out, 0);
+		rc |= rcr_buf_append_u32le(out, t->ncols);
+		for (uint32_t c = 0; c < t->ncols; c++) {
+			rc |= rcr_buf_append_str(out, t->cols[c].name);
+			rc |= rcr_buf_append_str(out, t->cols[c].type_schema);
+			rc |= rcr_buf_append_str(out, t->cols[c].type_name);
+			rc |= rcr_buf_append_u32le(out, t->cols[c].type_oid);
+			rc |= rcr_buf_append_u32le(out, (uint32_t)t->cols[c].typmod);
+		}
+		rc |= rcr_buf_append_u64le(out, t->row_count);
+		rc |= rcr_buf_append_u64le(out, t->raw_bytes);
+		rc |= rcr_buf_append_u64le(out, t->stored_bytes);
+		rc |= rcr_buf_append_u32le(out, t->nfiles);
+		for (uint32_t f = 0; f < t->nfiles; f++)
+			rc |= rcr_buf_append_str(out, t->files[f]);
+		rc |= rcr_buf_append_u32le(out, t->nrgs);
+		for (uint32_t g = 0; g < t->nrgs; g++) {
+			const rcr_row_group *rg = &t->rgs[g];
+			rc |= rcr_buf_append_u32le(out, rg->file);
+			rc |= rcr_buf_append_u32le(out, rg->row_count);
+			for (uint32_t c = 0; c < t->ncols; c++) {
+				const rcr_frame_ref *f = &rg->frames[c];
+				rc |= rcr_buf_append_u64le(out, f->offset);
+				rc |= rcr_buf_append_u32le(out, f->stored_size);
+				rc |= rcr_buf_append_u32le(out, f->content_size);
+				rc |= rcr_buf_append_u64le(out, f->raw_size);
+				rc |= rcr_buf_append_u64le(out, f->stored_hash);
+				rc |= rcr_buf_append_u64le(out, f->raw_hash);
+				rc |= rcr_buf_append_u8(out, f->codec);
+				rc |= rcr_buf_append_u8(out, f->compression);
+				rc |= rcr_buf_append_u16le(out, 0);
+			}
+		}
+	}
+	if (rc)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory encoding the manifest");
+
+	uint8_t *h = out->data + start;
+	memcpy(h, RCR_MANIFEST_MAGIC, 8);
+	rcr_store_u16le(h + 8, m->read_version);
+	rcr_store_u16le(h + 10, m->write_version);
+	rcr_store_u32le(h + 12, m->required_features);
+	rcr_store_u32le(h + 16, m->optional_features);
+	rcr_store_u64le(h + 24, out->len - start - RCR_MANIFEST_HEADER_SIZE);
+	return rcr_buf_append_u64le(out, rcr_hash64(out->data + start, out->len - start));
+}
+
+/* Rejects a count whose elements, at their minimum encoded size, could not fit in the bytes
+ * left: this is what keeps a hostile count from turning into a huge allocation. */
+static int check_count(rcr_reader *r, uint32_t n, size_t min_size, const char *what)
+{
+	if (r->bad || (uint64_t)n * min_size > r->left)
+		return rcr_error_set(RCR_E_FORMAT, "manifest declares %u %s, more than its bytes can hold", n, what);
+	return 0;
+}
+
+static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
+{
+	t->oid = rcr_reader_u32le(r);
+	RCR_FORWARD(rcr_reader_str(&t->schema, r, RCR_MAX_NAME));
+	RCR_FORWARD(rcr_reader_str(&t->name, r, RCR_MAX_NAME));
+	t->relkind = rcr_reader_u8(r);
+	if (rcr_reader_u8(r) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
+	uint32_t ncols = rcr_reader_u32le(r);
+	RCR_FORWARD(check_count(r, ncols, 20, "columns"));
+	if (ncols > 1600)
+		return rcr_error_set(RCR_E_LIMIT, "table '%s.%s' declares %u columns (PostgreSQL allows 1600)",
+				     t->schema, t->name, ncols);
+	t->cols = calloc(ncols ? ncols : 1, sizeof *t->cols);
+	if (!t->cols)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	t->ncols = ncols;
+	for (uint32_t c = 0; c < ncols; c++) {
+		RCR_FORWARD(rcr_reader_str(&t->cols[c].name, r, RCR_MAX_NAME));
+		RCR_FORWARD(rcr_reader_str(&t->cols[c].type_schema, r, RCR_MAX_NAME));
+		RCR_FORWARD(rcr_reader_str(&t->cols[c].type_name, r, RCR_MAX_NAME));
+		t->cols[c].type_oid = rcr_reader_u32le(r);
+		t->cols[c].typmod = (int32_t)rcr_reader_u32le(r);
+	}
+	t->row_count = rcr_reader_u64le(r);
+	t->raw_bytes = rcr_reader_u64le(r);
+	t->stored_bytes = rcr_reader_u64le(r);
+	uint32_t nfiles = rcr_reader_u32le(r);
+	RCR_FORWARD(check_count(r, nfiles, 4, "files"));
+	t->files = calloc(nfiles ? nfiles : 1, sizeof *t->files);
+	if (!t->files)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	t->nfiles = nfiles;
+	for (uint32_t f = 0; f < nfiles; f++) {
+		RCR_FORWARD(rcr_reader_str(&t->files[f], r, RCR_MAX_NAME));
+		RCR_FORWARD(rcr_archive_path_check(t->files[f]));
+	}
+	uint32_t nrgs = rcr_reader_u32le(r);
+	RCR_FORWARD(check_count(r, nrgs, 8 + (size_t)ncols * FRAME_REF_SIZE, "row groups"));
+	t->rgs = calloc(nrgs ? nrgs : 1, sizeof *t->rgs);
+	if (!t->rgs)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	t->rgs_cap = nrgs;
+	uint64_t rows = 0, raw = 0, stored = 0;
+	for (uint32_t g = 0; g < nrgs; g++) {
+		rcr_row_group *rg = &t->rgs[g];
+		t->nrgs = g + 1;
+		rg->file = rcr_reader_u32le(r);
+		rg->row_count = rcr_reader_u32le(r);
+		if (!r->bad && rg->file >= nfiles)
+			return rcr_error_set(RCR_E_FORMAT, "row group %u refers to file %u of %u", g, rg->file, nfiles);
+		rows += rg->row_count;
+		if (ncols) {
+			rg->frames = calloc(ncols, sizeof *rg->frames);
+			if (!rg->frames)
+				return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		}
+		for (uint32_t c = 0; c < ncols; c++) {
+			rcr_frame_ref *f = &rg->frames[c];
+			f->offset = rcr_reader_u64le(r);
+			f->stored_size = rcr_reader_u32le(r);
+			f->content_size = rcr_reader_u32le(r);
+			f->raw_size = rcr_reader_u64le(r);
+			f->stored_hash = rcr_reader_u64le(r);
+			f->raw_hash = rcr_reader_u64le(r);
+			f->codec = rcr_reader_u8(r);
+			f->compression = rcr_reader_u8(r);
+			if (rcr_reader_u16le(r) != 0 && !r->bad)
+				return rcr_error_set(RCR_E_FORMAT, "frame %u/%u has reserved bits set", g, c);
+			if (!r->bad && (!rcr_codec_get(f->codec) || f->compression >= RCR_COMPRESSION_COUNT))
+				return rcr_error_set(RCR_E_VERSION, "row group %u column %u uses unknown codec %u or compression %u",
+						     g, c, f->codec, f->compression);
+			raw += f->raw_size;
+			stored += RCR_FRAME_HEADER_SIZE + (uint64_t)f->stored_size;
+		}
+	}
+	if (r->bad)
+		return rcr_error_set(RCR_E_FORMAT, "manifest truncated inside table %u", index);
+	if (rows != t->row_count || raw != t->raw_bytes || stored != t->stored_bytes)
+		return rcr_error_set(RCR_E_FORMAT, "table '%s.%s' totals disagree with its row groups",
+				     t->schema, t->name);
+	return 0;
+}
+
+static int decode_body(rcr_manifest *m, rcr_reader *r)
+{
+	uint32_t nmeta = rcr_reader_u32le(r);
+	RCR_FORWARD(check_count(r, nmeta, 8, "metadata entries"));
+	m->meta = calloc(nmeta ? nmeta : 1, sizeof *m->meta);
+	if (!m->meta)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < nmeta; i++) {
+		m->nmeta = i + 1;
+		RCR_FORWARD(rcr_reader_str(&m->meta[i].key, r, RCR_MAX_NAME));
+		RCR_FORWARD(rcr_reader_str(&m->meta[i].value, r, 1 << 20));
+	}
+	free(m->schema_dir);
+	m->schema_dir = NULL;
+	RCR_FORWARD(rcr_reader_str(&m->schema_dir, r, RCR_MAX_NAME));
+	if (m->schema_dir[0])
+		RCR_FORWARD(rcr_archive_path_check(m->schema_dir));
+	uint32_t nsf = rcr_reader_u32le(r);
+	RCR_FORWARD(check_count(r, nsf, 20, "schema files"));
+	m->schema_files = calloc(nsf ? nsf : 1, sizeof *m->schema_files);
+	if (!m->schema_files)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < nsf; i++) {
+		m->nschema_files = i + 1;
+		RCR_FORWARD(rcr_reader_str(&m->schema_files[i].name, r, RCR_MAX_NAME));
+		RCR_FORWARD(rcr_archive_path_check(m->schema_files[i].name));
+		m->schema_files[i].size = rcr_reader_u64le(r);
+		m->schema_files[i].hash = rcr_reader_u64le(r);
+	}
+	uint32_t ntables = rcr_reader_u32le(r);
+	RCR_FORWARD(check_count(r, ntables, 49, "tables"));
+	m->tables = calloc(ntables ? ntables : 1, sizeof *m->tables);
+	if (!m->tables)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < ntables; i++) {
+		m->ntables = i + 1;
+		RCR_FORWARD(decode_table(&m->tables[i], r, i));
+	}
+	if (r->bad)
+		return rcr_error_set(RCR_E_FORMAT, "manifest body truncated");
+	if (r->left)
+		return rcr_error_set(RCR_E_FORMAT, "manifest body has %zu unexpected trailing bytes", r->left);
+	return 0;
+}
+
+int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)
+{
+	*out = NULL;
+	if (len < RCR_MANIFEST_HEADER_SIZE + 8)
+		return rcr_error_set(RCR_E_FORMAT, "manifest truncated (%zu bytes)", len);
+	if (memcmp(p, RCR_MANIFEST_MAGIC, 8) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "bad manifest magic");
+	uint64_t body = rcr_load_u64le(p + 24);
+	if (body != len - RCR_MANIFEST_HEADER_SIZE - 8)
+		return rcr_error_set(RCR_E_FORMAT, "manifest declares a %llu-byte body but holds %zu",
+				     (unsigned long long)body, len - RCR_MANIFEST_HEADER_SIZE - 8);
+	if (rcr_load_u64le(p + len - 8) != rcr_hash64(p, len - 8))
+		return rcr_error_set(RCR_E_CHECKSUM, "manifest checksum mismatch");
+	uint16_t read_version = rcr_load_u16le(p + 8);
+	uint32_t required = rcr_load_u32le(p + 12);
+	if (read_version > RCR_FMT_WRITE_VERSION)
+		return rcr_error_set_hint(RCR_E_VERSION, "upgrade rcr to read this archive",
+					  "archive needs format reader version %u, this rcr reads up to %u",
+					  read_version, RCR_FMT_WRITE_VERSION);
+	if (required & ~RCR_FEATURES_REQUIRED_KNOWN)
+		return rcr_error_set_hint(RCR_E_VERSION, "upgrade rcr to read this archive",
+					  "archive uses unknown required features 0x%08x", required & ~RCR_FEATURES_REQUIRED_KNOWN);
+	if (rcr_load_u32le(p + 20) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "manifest header has reserved bits set");
+
+	rcr_manifest *m;
+	RCR_FORWARD(rcr_manifest_new(&m));
+	m->read_version = read_version;
+	m->write_version = rcr_load_u16le(p + 10);
+	m->required_features = required;
+	m->optional_features = rcr_load_u32le(p + 16);
+	rcr_reader r;
+	rcr_reader_init(&r, p + RCR_MANIFEST_HEADER_SIZE, (size_t)body);
+	int rc = decode_body(m, &r);
+	if (rc < 0) {
+		rcr_manifest_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}

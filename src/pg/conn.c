@@ -1,0 +1,1 @@
+/* placeholder */ typedef int rcr_placeholder_conn;
