@@ -1,1 +1,361 @@
-int main(void){return 0;}
+/*
+ * main.c: the thin CLI. Parses options with pg_dump's and pg_restore's names, calls the
+ * command, and maps its error code to the documented exit status (err.h, README "Exit status").
+ */
+#include "rcr/cmd.h"
+#include "rcr/err.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *usage_main =
+	"rcr: fast, verifiable backups of PostgreSQL databases with pgvector embeddings\n"
+	"\n"
+	"Usage: rcr COMMAND [OPTION]...\n"
+	"\n"
+	"Commands:\n"
+	"  dump      write a database to an rcr archive directory\n"
+	"  restore   load an rcr archive into a database\n"
+	"  verify    check every checksum, frame and row count of an archive\n"
+	"  list      show what an archive holds\n"
+	"  help      show help for a command\n"
+	"\n"
+	"Run 'rcr help COMMAND' for a command's options. 'rcr --version' prints the version.\n";
+
+static const char *usage_dump =
+	"Usage: rcr dump [OPTION]... [DBNAME] -f DIR\n"
+	"\n"
+	"Writes an rcr archive directory: table data as checksummed, column-chunked zstd frames read\n"
+	"with binary COPY in parallel on one snapshot; the schema via pg_dump on the same snapshot.\n"
+	"\n"
+	"Output:\n"
+	"  -f, --file=DIR            archive directory to create (must not exist or be empty)\n"
+	"  -j, --jobs=N              parallel connections (default 4)\n"
+	"  -Z, --compress=LEVEL      zstd level 1-22, 0 = store uncompressed (default 3)\n"
+	"Selection (pg_dump's patterns and meanings):\n"
+	"  -n, --schema=PATTERN      dump only matching schemas\n"
+	"  -N, --exclude-schema=PATTERN\n"
+	"  -t, --table=PATTERN       dump only matching tables\n"
+	"  -T, --exclude-table=PATTERN\n"
+	"  -a, --data-only           no schema, only data (sequence values included)\n"
+	"  -s, --schema-only         no table data\n"
+	"  -O, --no-owner            restore without setting ownership\n"
+	"  -x, --no-privileges       leave out GRANT/REVOKE\n"
+	"      --no-comments         leave out comments\n"
+	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
+	"Connection (also PG* environment variables and ~/.pgpass):\n"
+	"  -d, --dbname=CONNINFO     database name, connection string or URI\n"
+	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
+	"General:\n"
+	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+
+static const char *usage_restore =
+	"Usage: rcr restore [OPTION]... ARCHIVE -d DBNAME\n"
+	"\n"
+	"Loads an rcr archive into an existing database: schema (pre-data) through pg_restore, table\n"
+	"data in parallel with binary COPY after every frame is verified, then indexes and constraints\n"
+	"with pg_restore -j.\n"
+	"\n"
+	"  -d, --dbname=CONNINFO     target database (name, connection string or URI)\n"
+	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
+	"  -j, --jobs=N              parallel connections (default 4)\n"
+	"  -a, --data-only           load data into the existing schema\n"
+	"      --disable-triggers    disable triggers while loading data\n"
+	"  -c, --clean               drop objects before recreating them\n"
+	"      --if-exists           with --clean, use DROP ... IF EXISTS\n"
+	"  -n, --schema=NAME         restore only this schema (exact name)\n"
+	"  -t, --table=NAME          restore only this table (exact name)\n"
+	"  -O, --no-owner  -x, --no-privileges\n"
+	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+
+static const char *usage_verify =
+	"Usage: rcr verify [OPTION]... ARCHIVE\n"
+	"\n"
+	"Checks the manifest, every schema file, every frame (checksums, decompression, decoding) and\n"
+	"every row count. Reports every problem found; exits 0 only for an intact archive.\n"
+	"\n"
+	"  -j, --jobs=N     tables checked in parallel (default 2)\n"
+	"      --json       machine-readable report on stdout\n"
+	"  -q, --quiet      --progress=auto|always|never\n";
+
+static const char *usage_list =
+	"Usage: rcr list [--json] ARCHIVE\n"
+	"\n"
+	"Shows the archive's metadata and, per table, rows, raw and stored bytes, ratio and codecs.\n";
+
+enum {
+	OPT_NO_COMMENTS = 1000,
+	OPT_PROGRESS,
+	OPT_LOCK_WAIT,
+	OPT_ROLE,
+	OPT_ROW_GROUP,
+	OPT_JSON,
+	OPT_IF_EXISTS,
+	OPT_DISABLE_TRIGGERS,
+	OPT_HELP,
+};
+
+static int fail(const char *cmd, int rc)
+{
+	fprintf(stderr, "rcr%s%s: error: %s\n", cmd ? " " : "", cmd ? cmd : "", rcr_error_message());
+	if (rcr_error_hint()[0])
+		fprintf(stderr, "HINT: %s\n", rcr_error_hint());
+	return rcr_err_exit_status(rc);
+}
+
+static int usage_error(const char *cmd, const char *msg)
+{
+	rcr_error_set_hint(RCR_E_USAGE, "run 'rcr help COMMAND' for the options", "%s", msg);
+	return fail(cmd, RCR_E_USAGE);
+}
+
+static int parse_int(const char *cmd, const char *s, int *out, const char *what)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < -1000000 || v > 1000000) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "invalid value '%s' for %s", s, what);
+		return usage_error(cmd, msg);
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_progress(const char *cmd, const char *s, int *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = RCR_PROGRESS_AUTO;
+	else if (!strcmp(s, "always"))
+		*out = RCR_PROGRESS_ALWAYS;
+	else if (!strcmp(s, "never"))
+		*out = RCR_PROGRESS_NEVER;
+	else
+		return usage_error(cmd, "--progress must be auto, always or never");
+	return 0;
+}
+
+#define CONN_LONGOPTS                                                                               \
+	{"dbname", required_argument, NULL, 'd'}, {"host", required_argument, NULL, 'h'},               \
+	{"port", required_argument, NULL, 'p'}, {"username", required_argument, NULL, 'U'},             \
+	{"role", required_argument, NULL, OPT_ROLE}
+
+static int cmd_dump(int argc, char **argv)
+{
+	const char *cmd = "dump";
+	rcr_dump_opts o = {0};
+	o.jobs = RCR_DUMP_DEFAULT_JOBS;
+	o.level = RCR_DUMP_DEFAULT_LEVEL;
+	o.row_group_bytes = RCR_DUMP_DEFAULT_ROW_GROUP_BYTES;
+	o.row_group_rows = RCR_DUMP_DEFAULT_ROW_GROUP_ROWS;
+	static const struct option lo[] = {
+		CONN_LONGOPTS,
+		{"file", required_argument, NULL, 'f'}, {"jobs", required_argument, NULL, 'j'},
+		{"compress", required_argument, NULL, 'Z'}, {"schema", required_argument, NULL, 'n'},
+		{"exclude-schema", required_argument, NULL, 'N'}, {"table", required_argument, NULL, 't'},
+		{"exclude-table", required_argument, NULL, 'T'}, {"data-only", no_argument, NULL, 'a'},
+		{"schema-only", no_argument, NULL, 's'}, {"no-owner", no_argument, NULL, 'O'},
+		{"no-privileges", no_argument, NULL, 'x'}, {"no-acl", no_argument, NULL, 'x'},
+		{"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
+		{"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT},
+		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
+		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
+	int c, v = 0, rc = 0;
+	while ((c = getopt_long(argc, argv, "d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.conn.dbname = optarg; break;
+		case 'h': o.conn.host = optarg; break;
+		case 'p': o.conn.port = optarg; break;
+		case 'U': o.conn.user = optarg; break;
+		case OPT_ROLE: o.conn.role = optarg; break;
+		case 'f': o.dir = optarg; break;
+		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
+		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
+		case 'n': rc = rcr_strlist_add(&o.filter.schemas, optarg); break;
+		case 'N': rc = rcr_strlist_add(&o.filter.exclude_schemas, optarg); break;
+		case 't': rc = rcr_strlist_add(&o.filter.tables, optarg); break;
+		case 'T': rc = rcr_strlist_add(&o.filter.exclude_tables, optarg); break;
+		case 'a': o.data_only = 1; break;
+		case 's': o.schema_only = 1; break;
+		case 'O': o.no_owner = 1; break;
+		case 'x': o.no_privileges = 1; break;
+		case OPT_NO_COMMENTS: o.no_comments = 1; break;
+		case 'v': o.common.verbose++; break;
+		case 'q': o.common.quiet = 1; break;
+		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
+		case OPT_LOCK_WAIT: o.lock_wait_timeout = optarg; break;
+		case OPT_ROW_GROUP:
+			if ((rc = parse_int(cmd, optarg, &v, "--row-group-size"))) return rc;
+			if (v < 1) return usage_error(cmd, "--row-group-size must be positive");
+			o.row_group_bytes = (size_t)v;
+			break;
+		case OPT_HELP: fputs(usage_dump, stdout); return 0;
+		default: return usage_error(cmd, "invalid option");
+		}
+		if (rc < 0)
+			return fail(cmd, rc);
+	}
+	if (optind < argc && !o.conn.dbname)
+		o.conn.dbname = argv[optind++];
+	if (optind < argc)
+		return usage_error(cmd, "too many command-line arguments");
+	rcr_interrupt_install();
+	rc = rcr_dump_run(&o);
+	rcr_strlist_free(&o.filter.schemas);
+	rcr_strlist_free(&o.filter.exclude_schemas);
+	rcr_strlist_free(&o.filter.tables);
+	rcr_strlist_free(&o.filter.exclude_tables);
+	return rc < 0 ? fail(cmd, rc) : 0;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+	const char *cmd = "restore";
+	rcr_restore_opts o = {0};
+	o.jobs = RCR_DUMP_DEFAULT_JOBS;
+	static const struct option lo[] = {
+		CONN_LONGOPTS,
+		{"jobs", required_argument, NULL, 'j'}, {"data-only", no_argument, NULL, 'a'},
+		{"clean", no_argument, NULL, 'c'}, {"if-exists", no_argument, NULL, OPT_IF_EXISTS},
+		{"disable-triggers", no_argument, NULL, OPT_DISABLE_TRIGGERS},
+		{"schema", required_argument, NULL, 'n'}, {"table", required_argument, NULL, 't'},
+		{"no-owner", no_argument, NULL, 'O'}, {"no-privileges", no_argument, NULL, 'x'},
+		{"no-acl", no_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
+		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.conn.dbname = optarg; break;
+		case 'h': o.conn.host = optarg; break;
+		case 'p': o.conn.port = optarg; break;
+		case 'U': o.conn.user = optarg; break;
+		case OPT_ROLE: o.conn.role = optarg; break;
+		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
+		case 'a': o.data_only = 1; break;
+		case 'c': o.clean = 1; break;
+		case OPT_IF_EXISTS: o.if_exists = 1; break;
+		case OPT_DISABLE_TRIGGERS: o.disable_triggers = 1; break;
+		case 'n': rc = rcr_strlist_add(&o.schemas, optarg); break;
+		case 't': rc = rcr_strlist_add(&o.tables, optarg); break;
+		case 'O': o.no_owner = 1; break;
+		case 'x': o.no_privileges = 1; break;
+		case 'v': o.common.verbose++; break;
+		case 'q': o.common.quiet = 1; break;
+		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
+		case OPT_HELP: fputs(usage_restore, stdout); return 0;
+		default: return usage_error(cmd, "invalid option");
+		}
+		if (rc < 0)
+			return fail(cmd, rc);
+	}
+	if (optind < argc)
+		o.archive = argv[optind++];
+	if (optind < argc)
+		return usage_error(cmd, "too many command-line arguments");
+	if (!o.archive)
+		return usage_error(cmd, "no archive given");
+	if (!o.conn.dbname)
+		return usage_error(cmd, "no target database given: use -d/--dbname");
+	rcr_interrupt_install();
+	rc = rcr_restore_run(&o);
+	rcr_strlist_free(&o.schemas);
+	rcr_strlist_free(&o.tables);
+	return rc < 0 ? fail(cmd, rc) : 0;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	const char *cmd = "verify";
+	rcr_verify_opts o = {0};
+	o.jobs = 2;
+	static const struct option lo[] = {
+		{"json", no_argument, NULL, OPT_JSON}, {"jobs", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
+		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "j:q", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: o.json = 1; break;
+		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
+		case 'q': o.common.quiet = 1; break;
+		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
+		case OPT_HELP: fputs(usage_verify, stdout); return 0;
+		default: return usage_error(cmd, "invalid option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error(cmd, "give exactly one archive");
+	o.archive = argv[optind];
+	rcr_interrupt_install();
+	rc = rcr_verify_run(&o);
+	if (rc < 0 && o.json)
+		return rcr_err_exit_status(rc); /* the JSON report already says what failed */
+	return rc < 0 ? fail(cmd, rc) : 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	const char *cmd = "list";
+	rcr_list_opts o = {0};
+	static const struct option lo[] = {
+		{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: o.json = 1; break;
+		case OPT_HELP: fputs(usage_list, stdout); return 0;
+		default: return usage_error(cmd, "invalid option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error(cmd, "give exactly one archive");
+	o.archive = argv[optind];
+	int rc = rcr_list_run(&o);
+	return rc < 0 ? fail(cmd, rc) : 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+	const char **usage;
+} commands[] = {
+	{"dump", cmd_dump, &usage_dump},
+	{"restore", cmd_restore, &usage_restore},
+	{"verify", cmd_verify, &usage_verify},
+	{"list", cmd_list, &usage_list},
+};
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Archives hold table data: files 0600 and directories 0700, as pg_dump makes them, and the
+	 * pg_dump / pg_restore children inherit the mask. */
+	umask(077);
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-?")) {
+		fputs(usage_main, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("rcr %s\n", RCR_VERSION_STRING);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		for (size_t i = 0; argc > 2 && i < sizeof commands / sizeof commands[0]; i++)
+			if (!strcmp(argv[2], commands[i].name)) {
+				fputs(*commands[i].usage, stdout);
+				return 0;
+			}
+		fputs(usage_main, stdout);
+		return argc > 2 ? 1 : 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	rcr_error_set_hint(RCR_E_USAGE, "run 'rcr --help' for the list of commands", "unknown command '%s'", argv[1]);
+	return fail(NULL, RCR_E_USAGE);
+}

@@ -1,1 +1,703 @@
-/* placeholder */ typedef int rcr_placeholder_dump;
+/*
+ * dump.c: `rcr dump`.
+ *
+ * One leader connection opens a REPEATABLE READ transaction, exports its snapshot, chooses the
+ * tables, and locks them ACCESS SHARE as pg_dump does. pg_dump captures everything that is not
+ * table data on that same snapshot (`--snapshot`, `--exclude-table-data` for every table rcr
+ * stores) into <archive>/schema. Worker threads, each on its own connection that imports the
+ * snapshot, take tables largest first and stream `COPY (SELECT ...) TO STDOUT (FORMAT binary)`
+ * through the binary COPY parser into row groups; each full row group becomes one frame per
+ * column, appended to the table's data file. Memory per worker is one row group plus its
+ * frames, whatever the table size. The manifest is written last and atomically: until it
+ * exists the directory is not an archive, and any failure removes what was written.
+ */
+#include "rcr/cmd.h"
+#include "rcr/codec.h"
+#include "rcr/copybin.h"
+#include "rcr/err.h"
+#include "rcr/frame.h"
+#include "rcr/fsutil.h"
+#include "rcr/manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct dump_ctx {
+	const rcr_dump_opts *o;
+	rcr_manifest *m;
+	rcr_catalog *cat;
+	char snapshot[128];
+	int server_major;
+	pthread_mutex_t mu;
+	int next;
+	int failed;
+	rcr_error_snapshot first_err;
+	rcr_progress prog;
+	/* pg_dump, run from its own thread so it overlaps the data */
+	char **tool_argv;
+	char *password;
+	int tool_rc;
+	rcr_error_snapshot tool_err;
+} dump_ctx;
+
+static void record_failure(dump_ctx *d, int rc)
+{
+	pthread_mutex_lock(&d->mu);
+	int first = !d->failed;
+	if (first) {
+		d->failed = rc;
+		rcr_error_save(&d->first_err);
+	}
+	pthread_mutex_unlock(&d->mu);
+	/* Stop the siblings: their COPYs get a cancel and end with an error we then ignore. */
+	if (first)
+		rcr_interrupt_cancel_watched();
+}
+
+/* --- one table ---------------------------------------------------------------------------- */
+
+typedef struct table_writer {
+	dump_ctx *d;
+	uint32_t index;
+	rcr_table *t;
+	rcr_codec_id *codecs;
+	rcr_buf *cols;
+	uint32_t rows;
+	size_t bytes;
+	rcr_frame_encoder *enc;
+	rcr_buf out;
+	int fd;
+	char path[4096];
+	uint64_t offset;
+} table_writer;
+
+static int flush_row_group(table_writer *w)
+{
+	if (w->rows == 0)
+		return 0;
+	rcr_table *t = w->t;
+	rcr_row_group *rg;
+	RCR_FORWARD(rcr_table_add_row_group(&rg, t));
+	uint32_t rgi = t->nrgs - 1;
+	rg->file = 0;
+	rg->row_count = w->rows;
+	rcr_buf_reset(&w->out);
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		size_t at = w->out.len;
+		rcr_frame_header h;
+		RCR_FORWARD(rcr_frame_encode(w->enc, &w->out, &h, w->index, rgi, c, w->codecs[c],
+					     w->cols[c].data, w->cols[c].len, w->rows));
+		rcr_frame_ref *f = &rg->frames[c];
+		f->offset = w->offset + at;
+		f->stored_size = h.stored_size;
+		f->content_size = h.content_size;
+		f->raw_size = h.raw_size;
+		f->stored_hash = h.stored_hash;
+		f->raw_hash = h.raw_hash;
+		f->codec = h.codec;
+		f->compression = h.compression;
+		t->raw_bytes += h.raw_size;
+		t->stored_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
+		rcr_buf_reset(&w->cols[c]);
+	}
+	if (w->fd < 0) {
+		w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (w->fd < 0)
+			return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
+	}
+	RCR_FORWARD(rcr_fs_write_all(w->fd, w->out.data, w->out.len, w->path));
+	w->offset += w->out.len;
+	t->row_count += w->rows;
+	w->rows = 0;
+	w->bytes = 0;
+	return 0;
+}
+
+static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
+{
+	table_writer *w = ctx;
+	size_t n = (size_t)(fields[nfields] - fields[0]);
+	for (uint16_t c = 0; c < nfields; c++)
+		RCR_FORWARD(rcr_buf_append(&w->cols[c], fields[c], (size_t)(fields[c + 1] - fields[c])));
+	w->rows++;
+	w->bytes += n;
+	atomic_fetch_add(&w->d->prog.rows, 1);
+	atomic_fetch_add(&w->d->prog.bytes, n + 2);
+	if (w->bytes >= w->d->o->row_group_bytes || w->rows >= w->d->o->row_group_rows)
+		return flush_row_group(w);
+	return 0;
+}
+
+static int copy_table(table_writer *w, PGconn *conn)
+{
+	rcr_table *t = w->t;
+	/* COPY (SELECT ...) rather than COPY table: an explicit column list leaves out generated
+	 * columns, ONLY keeps a partition parent from repeating its children's rows, and the same
+	 * form takes a ctid range when a table is split. */
+	rcr_buf sql = RCR_BUF_INIT;
+	int rc = rcr_buf_append(&sql, "COPY (SELECT ", 13);
+	for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
+		char *q;
+		rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
+		if (rc == 0) {
+			if (c)
+				rc = rcr_buf_append(&sql, ", ", 2);
+			rc |= rcr_buf_append(&sql, q, strlen(q));
+			free(q);
+		}
+	}
+	char *qn = NULL;
+	if (rc == 0)
+		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
+	if (rc == 0) {
+		char tail[64];
+		rc = rcr_buf_append(&sql, " FROM ONLY ", 11);
+		rc |= rcr_buf_append(&sql, qn, strlen(qn));
+		snprintf(tail, sizeof tail, ") TO STDOUT (FORMAT binary)");
+		rc |= rcr_buf_append(&sql, tail, strlen(tail) + 1);
+	}
+	free(qn);
+	if (rc < 0) {
+		rcr_buf_free(&sql);
+		return rc;
+	}
+	PGresult *r = PQexec(conn, (const char *)sql.data);
+	rcr_buf_free(&sql);
+	if (PQresultStatus(r) != PGRES_COPY_OUT) {
+		rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+		PQclear(r);
+		return rc;
+	}
+	PQclear(r);
+
+	rcr_copy_parser *p;
+	RCR_FORWARD(rcr_copy_parser_new(&p, (uint16_t)t->ncols, on_tuple, w));
+	for (;;) {
+		char *buf = NULL;
+		int n = PQgetCopyData(conn, &buf, 0);
+		if (n > 0) {
+			rc = rcr_copy_parser_feed(p, (const uint8_t *)buf, (size_t)n);
+			PQfreemem(buf);
+			if (rc < 0)
+				break;
+			continue;
+		}
+		if (n == -2)
+			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+		break;
+	}
+	if (rc == 0)
+		rc = rcr_copy_parser_finish(p);
+	uint64_t tuples = rcr_copy_parser_tuples(p);
+	rcr_copy_parser_free(p);
+	/* Drain the results whatever happened, so the connection is usable (or cleanly dead). */
+	while ((r = PQgetResult(conn))) {
+		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+		else if (rc == 0 && strtoull(PQcmdTuples(r), NULL, 10) != tuples)
+			rc = rcr_error_set(RCR_E_ROWCOUNT, "server reported %s rows, received %llu", PQcmdTuples(r),
+					   (unsigned long long)tuples);
+		PQclear(r);
+	}
+	if (rc == 0)
+		rc = flush_row_group(w);
+	return rc;
+}
+
+static int dump_one(dump_ctx *d, PGconn *conn, uint32_t index)
+{
+	rcr_table *t = &d->m->tables[index];
+	table_writer w = {.d = d, .index = index, .t = t, .fd = -1, .out = RCR_BUF_INIT};
+	char rel[64];
+	snprintf(rel, sizeof rel, "data/%u.rcd", t->oid);
+	snprintf(w.path, sizeof w.path, "%s/%s", d->o->dir, rel);
+	w.codecs = calloc(t->ncols + 1, sizeof *w.codecs);
+	w.cols = calloc(t->ncols + 1, sizeof *w.cols);
+	int rc = (w.codecs && w.cols) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+		w.codecs[c] = rcr_codec_for_type(t->cols[c].type_name);
+	if (rc == 0)
+		rc = rcr_frame_encoder_new(&w.enc, d->o->level);
+	if (d->o->common.verbose)
+		fprintf(stderr, "rcr: dumping table '%s.%s'\n", t->schema, t->name);
+	if (rc == 0)
+		rc = copy_table(&w, conn);
+	if (w.fd >= 0) {
+		if (rc == 0)
+			rc = rcr_fs_fsync(w.fd, w.path);
+		if (close(w.fd) != 0 && rc == 0)
+			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w.path, strerror(errno));
+		if (rc == 0) {
+			t->files = calloc(1, sizeof *t->files);
+			if (!t->files || !(t->files[0] = strdup(rel)))
+				rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+			else
+				t->nfiles = 1;
+		}
+	}
+	for (uint32_t c = 0; c < t->ncols && w.cols; c++)
+		rcr_buf_free(&w.cols[c]);
+	free(w.cols);
+	free(w.codecs);
+	rcr_buf_free(&w.out);
+	rcr_frame_encoder_free(w.enc);
+	if (rc < 0) {
+		if (rcr_interrupted())
+			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s.%s'", t->schema, t->name);
+		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
+	}
+	atomic_fetch_add(&d->prog.tables_done, 1);
+	return 0;
+}
+
+static int begin_snapshot_txn(PGconn *conn, const char *snapshot)
+{
+	RCR_FORWARD(rcr_pg_exec(conn, "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;"
+				      " BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+	if (!snapshot)
+		return 0;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", snapshot);
+	return rcr_pg_exec(conn, sql);
+}
+
+static void *worker_main(void *arg)
+{
+	dump_ctx *d = arg;
+	PGconn *conn = NULL;
+	int rc = rcr_pg_connect(&conn, &d->o->conn, "rcr dump");
+	if (rc == 0)
+		rc = begin_snapshot_txn(conn, d->snapshot);
+	int slot = conn ? rcr_interrupt_watch(conn) : -1;
+	while (rc == 0) {
+		pthread_mutex_lock(&d->mu);
+		int idx = d->failed || rcr_interrupted() ? (int)d->m->ntables : d->next++;
+		pthread_mutex_unlock(&d->mu);
+		if ((uint32_t)idx >= d->m->ntables)
+			break;
+		rc = dump_one(d, conn, (uint32_t)idx);
+	}
+	if (rc < 0)
+		record_failure(d, rc);
+	rcr_interrupt_forget(slot);
+	PQfinish(conn);
+	return NULL;
+}
+
+static void *tool_main(void *arg)
+{
+	dump_ctx *d = arg;
+	d->tool_rc = rcr_pg_run_tool(d->tool_argv, d->password, rcr_interrupt_child_slot());
+	if (d->tool_rc < 0) {
+		rcr_error_save(&d->tool_err);
+		record_failure(d, d->tool_rc);
+	}
+	return NULL;
+}
+
+/* --- argv for pg_dump -------------------------------------------------------------------- */
+
+typedef struct argv_b {
+	char **v;
+	int n, cap;
+} argv_b;
+
+static int argv_add(argv_b *a, const char *s)
+{
+	if (a->n + 2 > a->cap) {
+		int cap = a->cap ? a->cap * 2 : 32;
+		char **v = realloc(a->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n] = strdup(s);
+	if (!a->v[a->n])
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	a->v[++a->n] = NULL;
+	return 0;
+}
+
+static int argv_addf(argv_b *a, const char *prefix, const char *value)
+{
+	size_t n = strlen(prefix) + strlen(value) + 1;
+	char *s = malloc(n);
+	if (!s)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	snprintf(s, n, "%s%s", prefix, value);
+	int rc = argv_add(a, s);
+	free(s);
+	return rc;
+}
+
+static void argv_free(argv_b *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+/* A pg_dump pattern that matches exactly one name: each part double-quoted, inner quotes
+ * doubled (inside quotes pg_dump's pattern rules take every character literally). */
+static char *exact_pattern(const char *schema, const char *name)
+{
+	size_t n = 2 * (strlen(schema) + strlen(name)) + 8;
+	char *s = malloc(n), *p = s;
+	if (!s)
+		return NULL;
+	const char *parts[2] = {schema, name};
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			*p++ = '.';
+		*p++ = '"';
+		for (const char *c = parts[i]; *c; c++) {
+			if (*c == '"')
+				*p++ = '"';
+			*p++ = *c;
+		}
+		*p++ = '"';
+	}
+	*p = 0;
+	return s;
+}
+
+static int build_pg_dump_argv(argv_b *a, dump_ctx *d, const char *tool, const char *conninfo)
+{
+	const rcr_dump_opts *o = d->o;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/schema", o->dir);
+	RCR_FORWARD(argv_add(a, tool));
+	RCR_FORWARD(argv_add(a, "--format=directory"));
+	RCR_FORWARD(argv_addf(a, "--file=", path));
+	RCR_FORWARD(argv_addf(a, "--snapshot=", d->snapshot));
+	RCR_FORWARD(argv_addf(a, "--dbname=", conninfo));
+	if (o->schema_only)
+		RCR_FORWARD(argv_add(a, "--schema-only"));
+	if (o->data_only)
+		RCR_FORWARD(argv_add(a, "--data-only"));
+	if (o->no_owner)
+		RCR_FORWARD(argv_add(a, "--no-owner"));
+	if (o->no_privileges)
+		RCR_FORWARD(argv_add(a, "--no-privileges"));
+	if (o->no_comments)
+		RCR_FORWARD(argv_add(a, "--no-comments"));
+	if (o->lock_wait_timeout)
+		RCR_FORWARD(argv_addf(a, "--lock-wait-timeout=", o->lock_wait_timeout));
+	if (o->conn.role)
+		RCR_FORWARD(argv_addf(a, "--role=", o->conn.role));
+	for (int i = 0; i < o->filter.schemas.n; i++)
+		RCR_FORWARD(argv_addf(a, "--schema=", o->filter.schemas.items[i]));
+	for (int i = 0; i < o->filter.exclude_schemas.n; i++)
+		RCR_FORWARD(argv_addf(a, "--exclude-schema=", o->filter.exclude_schemas.items[i]));
+	for (int i = 0; i < o->filter.tables.n; i++)
+		RCR_FORWARD(argv_addf(a, "--table=", o->filter.tables.items[i]));
+	for (int i = 0; i < o->filter.exclude_tables.n; i++)
+		RCR_FORWARD(argv_addf(a, "--exclude-table=", o->filter.exclude_tables.items[i]));
+	for (uint32_t i = 0; i < d->m->ntables; i++) {
+		char *pat = exact_pattern(d->m->tables[i].schema, d->m->tables[i].name);
+		if (!pat)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		int rc = argv_addf(a, "--exclude-table-data=", pat);
+		free(pat);
+		RCR_FORWARD(rc);
+	}
+	if (o->common.verbose > 1)
+		RCR_FORWARD(argv_add(a, "--verbose"));
+	return 0;
+}
+
+/* --- manifest ---------------------------------------------------------------------------- */
+
+static int str_dup_into(char **dst, const char *s)
+{
+	*dst = strdup(s);
+	return *dst ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
+
+static int plan_tables(dump_ctx *d)
+{
+	rcr_manifest *m = d->m;
+	int n = d->cat ? d->cat->ntables : 0;
+	m->tables = calloc((size_t)n + 1, sizeof *m->tables);
+	if (!m->tables)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const rcr_cat_table *ct = &d->cat->tables[i];
+		rcr_table *t = &m->tables[i];
+		m->ntables = (uint32_t)i + 1;
+		t->oid = ct->oid;
+		t->relkind = (uint8_t)ct->relkind;
+		RCR_FORWARD(str_dup_into(&t->schema, ct->schema));
+		RCR_FORWARD(str_dup_into(&t->name, ct->name));
+		t->cols = calloc(ct->ncols + 1, sizeof *t->cols);
+		if (!t->cols)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		t->ncols = ct->ncols;
+		for (uint32_t c = 0; c < ct->ncols; c++) {
+			RCR_FORWARD(str_dup_into(&t->cols[c].name, ct->cols[c].name));
+			RCR_FORWARD(str_dup_into(&t->cols[c].type_schema, ct->cols[c].type_schema));
+			RCR_FORWARD(str_dup_into(&t->cols[c].type_name, ct->cols[c].type_name));
+			t->cols[c].type_oid = ct->cols[c].type_oid;
+			t->cols[c].typmod = ct->cols[c].typmod;
+		}
+	}
+	return 0;
+}
+
+static int collect_schema_files(dump_ctx *d)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/schema", d->o->dir);
+	rcr_manifest *m = d->m;
+	free(m->schema_dir);
+	m->schema_dir = strdup("schema");
+	if (!m->schema_dir)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return rcr_error_set(RCR_E_IO, "could not open '%s': %s", dir, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(dh)) && rc == 0) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[4096 + 256];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		struct stat st;
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			rc = rcr_error_set(RCR_E_IO, "unexpected entry '%s' in pg_dump's output", path);
+			break;
+		}
+		rcr_schema_file *sf = realloc(m->schema_files, (m->nschema_files + 1) * sizeof *sf);
+		if (!sf) {
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+			break;
+		}
+		m->schema_files = sf;
+		sf = &sf[m->nschema_files];
+		memset(sf, 0, sizeof *sf);
+		m->nschema_files++;
+		rc = str_dup_into(&sf->name, e->d_name);
+		if (rc == 0)
+			rc = rcr_fs_hash_file(&sf->size, &sf->hash, path);
+	}
+	closedir(dh);
+	return rc;
+}
+
+static int set_meta(dump_ctx *d, PGconn *conn)
+{
+	const rcr_dump_opts *o = d->o;
+	rcr_manifest *m = d->m;
+	char buf[256];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	int rc = rcr_manifest_set_meta(m, "created_at", buf);
+	rc |= rcr_manifest_set_meta(m, "rcr_version", RCR_VERSION_STRING);
+	const char *sv = PQparameterStatus(conn, "server_version");
+	rc |= rcr_manifest_set_meta(m, "server_version", sv ? sv : "");
+	rc |= rcr_manifest_set_meta(m, "dbname", PQdb(conn));
+	rc |= rcr_manifest_set_meta(m, "snapshot", d->snapshot);
+	snprintf(buf, sizeof buf, "zstd:%d", o->level);
+	rc |= rcr_manifest_set_meta(m, "compression", buf);
+	snprintf(buf, sizeof buf, "%d", o->jobs);
+	rc |= rcr_manifest_set_meta(m, "jobs", buf);
+	rc |= rcr_manifest_set_meta(m, "content", o->schema_only ? "schema-only" : o->data_only ? "data-only" : "full");
+	rc |= rcr_manifest_set_meta(m, "no_owner", o->no_owner ? "1" : "0");
+	rc |= rcr_manifest_set_meta(m, "no_privileges", o->no_privileges ? "1" : "0");
+	rc |= rcr_manifest_set_meta(m, "no_comments", o->no_comments ? "1" : "0");
+	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
+}
+
+static void cleanup_partial(const rcr_dump_opts *o, int created)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/%s.tmp", o->dir, RCR_MANIFEST_NAME);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/data", o->dir);
+	rcr_fs_remove_tree(p);
+	snprintf(p, sizeof p, "%s/schema", o->dir);
+	rcr_fs_remove_tree(p);
+	if (created)
+		rmdir(o->dir);
+}
+
+int rcr_dump_run(const rcr_dump_opts *o)
+{
+	if (o->data_only && o->schema_only)
+		return rcr_error_set(RCR_E_USAGE, "options -s/--schema-only and -a/--data-only cannot be used together");
+	if (!o->dir)
+		return rcr_error_set_hint(RCR_E_USAGE, "give the archive directory with -f DIR", "no output directory");
+	if (o->jobs < 1 || o->jobs > 64)
+		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
+	if (o->level < 0 || o->level > 22)
+		return rcr_error_set(RCR_E_USAGE, "-Z/--compress must be between 0 and 22");
+
+	double t0 = rcr_now();
+	dump_ctx d = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
+	int created = 0;
+	int rc = rcr_fs_prepare_empty_dir(o->dir, &created);
+	if (rc < 0)
+		return rc;
+	PGconn *conn = NULL;
+	char *conninfo = NULL, *tool = NULL;
+	argv_b args = {0};
+	pthread_t *workers = NULL;
+	int nworkers = 0, tool_started = 0;
+	pthread_t tool_thread;
+
+	rc = rcr_manifest_new(&d.m);
+	if (rc == 0)
+		rc = rcr_pg_connect(&conn, &o->conn, "rcr dump");
+	if (rc == 0) {
+		d.server_major = PQserverVersion(conn) / 10000;
+		rc = begin_snapshot_txn(conn, NULL);
+	}
+	if (rc == 0 && o->lock_wait_timeout) {
+		char *lit = PQescapeLiteral(conn, o->lock_wait_timeout, strlen(o->lock_wait_timeout));
+		char sql[256];
+		snprintf(sql, sizeof sql, "SET lock_timeout = %s", lit ? lit : "0");
+		PQfreemem(lit);
+		rc = rcr_pg_exec(conn, sql);
+	}
+	if (rc == 0) {
+		PGresult *r;
+		rc = rcr_pg_query(&r, conn, "SELECT pg_catalog.pg_export_snapshot()");
+		if (rc == 0) {
+			snprintf(d.snapshot, sizeof d.snapshot, "%s", PQgetvalue(r, 0, 0));
+			PQclear(r);
+		}
+	}
+	if (rc == 0 && !o->schema_only)
+		rc = rcr_catalog_load(&d.cat, conn, &o->filter);
+	if (rc == 0)
+		rc = plan_tables(&d);
+	if (rc == 0 && d.m->ntables) {
+		/* Lock what we dump, as pg_dump does, so DDL cannot change a table under the snapshot
+		 * between now and its COPY. */
+		rcr_buf sql = RCR_BUF_INIT;
+		rc = rcr_buf_append(&sql, "LOCK TABLE ", 11);
+		for (uint32_t i = 0; i < d.m->ntables && rc == 0; i++) {
+			char *qn;
+			rc = rcr_pg_qualified_name(&qn, conn, d.m->tables[i].schema, d.m->tables[i].name);
+			if (rc == 0) {
+				if (i)
+					rc = rcr_buf_append(&sql, ", ", 2);
+				rc |= rcr_buf_append(&sql, "ONLY ", 5);
+				rc |= rcr_buf_append(&sql, qn, strlen(qn));
+				free(qn);
+			}
+		}
+		if (rc == 0)
+			rc = rcr_buf_append(&sql, " IN ACCESS SHARE MODE", 22);
+		if (rc == 0) {
+			rc = rcr_pg_exec(conn, (const char *)sql.data);
+			if (rc < 0)
+				rc = rcr_error_wrap(rc, "locking tables");
+		}
+		rcr_buf_free(&sql);
+	}
+	if (rc == 0) {
+		char p[4096];
+		snprintf(p, sizeof p, "%s/data", o->dir);
+		if (mkdir(p, 0700) != 0)
+			rc = rcr_error_set(RCR_E_IO, "could not create '%s': %s", p, strerror(errno));
+	}
+	if (rc == 0)
+		rc = rcr_pg_child_conninfo(&conninfo, &d.password, conn);
+	if (rc == 0)
+		rc = rcr_pg_find_tool(&tool, "pg_dump", d.server_major);
+	if (rc == 0)
+		rc = build_pg_dump_argv(&args, &d, tool, conninfo);
+	if (rc == 0) {
+		d.tool_argv = args.v;
+		if (pthread_create(&tool_thread, NULL, tool_main, &d) != 0)
+			rc = rcr_error_set(RCR_E_INTERNAL, "could not start a thread");
+		else
+			tool_started = 1;
+	}
+	if (rc == 0 && d.m->ntables) {
+		uint64_t total = 0;
+		for (int i = 0; i < d.cat->ntables; i++)
+			total += d.cat->tables[i].bytes;
+		rcr_progress_begin(&d.prog, "dump", (int)d.m->ntables, total, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		nworkers = o->jobs < (int)d.m->ntables ? o->jobs : (int)d.m->ntables;
+		workers = calloc((size_t)nworkers, sizeof *workers);
+		if (!workers)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		for (int i = 0; i < nworkers && rc == 0; i++)
+			if (pthread_create(&workers[i], NULL, worker_main, &d) != 0) {
+				nworkers = i;
+				rc = rcr_error_set(RCR_E_INTERNAL, "could not start a worker thread");
+				record_failure(&d, rc);
+			}
+		for (int i = 0; i < nworkers; i++)
+			pthread_join(workers[i], NULL);
+		rcr_progress_end(&d.prog);
+	}
+	if (tool_started)
+		pthread_join(tool_thread, NULL);
+	if (rc == 0 && d.failed) {
+		rc = d.failed;
+		rcr_error_restore(&d.first_err);
+	}
+	if (rc == 0 && rcr_interrupted())
+		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+	if (rc == 0)
+		rc = collect_schema_files(&d);
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "COMMIT");
+	if (rc == 0)
+		rc = set_meta(&d, conn);
+	if (rc == 0) {
+		char p[4096];
+		snprintf(p, sizeof p, "%s/data", o->dir);
+		rc = rcr_fs_fsync_dir(p);
+	}
+	if (rc == 0) {
+		rcr_buf mb = RCR_BUF_INIT;
+		rc = rcr_manifest_encode(&mb, d.m);
+		if (rc == 0)
+			rc = rcr_fs_write_atomic(o->dir, RCR_MANIFEST_NAME, mb.data, mb.len);
+		rcr_buf_free(&mb);
+	}
+	if (rc < 0) {
+		if (rcr_interrupted() && rc != RCR_E_INTERRUPTED)
+			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; no archive was written");
+		/* Keep the message of the failure, not of the cleanup. */
+		rcr_error_snapshot keep;
+		rcr_error_save(&keep);
+		cleanup_partial(o, created);
+		rcr_error_restore(&keep);
+	} else if (!o->common.quiet) {
+		uint64_t rows = 0, raw = 0, stored = 0;
+		for (uint32_t i = 0; i < d.m->ntables; i++) {
+			rows += d.m->tables[i].row_count;
+			raw += d.m->tables[i].raw_bytes;
+			stored += d.m->tables[i].stored_bytes;
+		}
+		char b1[32], b2[32];
+		fprintf(stderr, "rcr: dumped %u tables, %llu rows, %s of column data stored in %s, in %.2f s\n",
+			d.m->ntables, (unsigned long long)rows, rcr_fmt_bytes(b1, sizeof b1, raw),
+			rcr_fmt_bytes(b2, sizeof b2, stored), rcr_now() - t0);
+	}
+	free(workers);
+	argv_free(&args);
+	free(tool);
+	free(conninfo);
+	free(d.password);
+	PQfinish(conn);
+	rcr_catalog_free(d.cat);
+	rcr_manifest_free(d.m);
+	return rc;
+}

@@ -1,1 +1,203 @@
-/* placeholder */ typedef int rcr_placeholder_conn;
+/* conn.c: connections, statements and quoting on libpq (see pg.h). */
+#include "rcr/pg.h"
+#include "rcr/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *rcr_pg_error_line(PGconn *conn)
+{
+	static _Thread_local char line[512];
+	const char *m = conn ? PQerrorMessage(conn) : "no connection";
+	/* libpq messages can span lines ("connection to server ... failed: FATAL: ..."); the last
+	 * non-empty line is the specific one, but the first names the server. Keep both, joined. */
+	size_t j = 0;
+	for (size_t i = 0; m[i] && j + 1 < sizeof line; i++) {
+		char c = m[i];
+		if (c == '\n') {
+			if (m[i + 1] == 0)
+				break;
+			c = ' ';
+		}
+		if (c == '\t')
+			c = ' ';
+		if (c == ' ' && j > 0 && line[j - 1] == ' ')
+			continue;
+		line[j++] = c;
+	}
+	line[j] = 0;
+	return line;
+}
+
+int rcr_pg_connect(PGconn **out, const rcr_conn_opts *o, const char *application_name)
+{
+	*out = NULL;
+	const char *keys[8], *vals[8];
+	int n = 0;
+	/* dbname first: with expand_dbname it may be a full conninfo or URI, and the explicit
+	 * -h/-p/-U that follow override what it says, as in pg_dump. */
+	if (o->dbname && o->dbname[0]) {
+		keys[n] = "dbname";
+		vals[n++] = o->dbname;
+	}
+	if (o->host) {
+		keys[n] = "host";
+		vals[n++] = o->host;
+	}
+	if (o->port) {
+		keys[n] = "port";
+		vals[n++] = o->port;
+	}
+	if (o->user) {
+		keys[n] = "user";
+		vals[n++] = o->user;
+	}
+	keys[n] = "fallback_application_name";
+	vals[n++] = application_name;
+	keys[n] = NULL;
+	vals[n] = NULL;
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory connecting to the database");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		const char *line = rcr_pg_error_line(conn);
+		int auth = strstr(line, "password") != NULL;
+		int rc = rcr_error_set_hint(RCR_E_CONNECT,
+					    auth ? "check the password (PGPASSWORD, ~/.pgpass or the connection string)"
+						 : "check -d/--dbname, -h, -p, -U and the PG* environment variables",
+					    "could not connect to the database: %s", line);
+		PQfinish(conn);
+		return rc;
+	}
+	if (o->role) {
+		char *q;
+		int rc = rcr_pg_quote_ident(&q, conn, o->role);
+		if (rc == 0) {
+			char sql[600];
+			snprintf(sql, sizeof sql, "SET ROLE %s", q);
+			free(q);
+			rc = rcr_pg_exec(conn, sql);
+		}
+		if (rc < 0) {
+			PQfinish(conn);
+			return rc;
+		}
+	}
+	*out = conn;
+	return 0;
+}
+
+int rcr_pg_exec(PGconn *conn, const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		int rc = rcr_error_set(RCR_E_QUERY, "query failed: %s",
+				       r ? rcr_pg_error_line(conn) : "no result");
+		PQclear(r);
+		return rc;
+	}
+	PQclear(r);
+	return 0;
+}
+
+int rcr_pg_query(PGresult **out, PGconn *conn, const char *sql)
+{
+	*out = NULL;
+	PGresult *r = PQexec(conn, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		int rc = rcr_error_set(RCR_E_QUERY, "query failed: %s", rcr_pg_error_line(conn));
+		PQclear(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int rcr_pg_quote_ident(char **out, PGconn *conn, const char *ident)
+{
+	char *q = PQescapeIdentifier(conn, ident, strlen(ident));
+	if (!q)
+		return rcr_error_set(RCR_E_QUERY, "could not quote identifier: %s", rcr_pg_error_line(conn));
+	*out = strdup(q);
+	PQfreemem(q);
+	return *out ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
+
+int rcr_pg_qualified_name(char **out, PGconn *conn, const char *schema, const char *name)
+{
+	char *s, *n;
+	RCR_FORWARD(rcr_pg_quote_ident(&s, conn, schema));
+	int rc = rcr_pg_quote_ident(&n, conn, name);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	size_t len = strlen(s) + strlen(n) + 2;
+	*out = malloc(len);
+	if (*out)
+		snprintf(*out, len, "%s.%s", s, n);
+	free(s);
+	free(n);
+	return *out ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
+
+/* Appends key='value' with conninfo quoting (backslash and single quote escaped). */
+static int append_kv(char **buf, size_t *len, size_t *cap, const char *k, const char *v)
+{
+	size_t need = strlen(k) + 2 * strlen(v) + 5;
+	if (*len + need + 1 > *cap) {
+		size_t nc = (*cap + need + 1) * 2;
+		char *nb = realloc(*buf, nc);
+		if (!nb)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		*buf = nb;
+		*cap = nc;
+	}
+	char *p = *buf + *len;
+	if (*len)
+		*p++ = ' ';
+	p += sprintf(p, "%s='", k);
+	for (const char *s = v; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = '\'';
+	*p = 0;
+	*len = (size_t)(p - *buf);
+	return 0;
+}
+
+int rcr_pg_child_conninfo(char **conninfo, char **password, PGconn *conn)
+{
+	*conninfo = NULL;
+	*password = NULL;
+	PQconninfoOption *opts = PQconninfo(conn);
+	if (!opts)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory reading connection options");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc = 0;
+	for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++) {
+		if (!o->val || !o->val[0])
+			continue;
+		if (strcmp(o->keyword, "password") == 0) {
+			*password = strdup(o->val);
+			continue;
+		}
+		/* The child reads the same server; everything else (sslmode, sslrootcert, target
+		 * session attributes, ...) passes through untouched. */
+		rc = append_kv(&buf, &len, &cap, o->keyword, o->val);
+	}
+	PQconninfoFree(opts);
+	if (rc < 0 || !buf) {
+		free(buf);
+		free(*password);
+		*password = NULL;
+		return rc < 0 ? rc : rcr_error_set(RCR_E_INTERNAL, "empty connection options");
+	}
+	*conninfo = buf;
+	return 0;
+}

@@ -1,1 +1,422 @@
-/* placeholder */ typedef int rcr_placeholder_restore;
+/*
+ * restore.c: `rcr restore`.
+ *
+ * Phases, as pg_restore runs them: the schema's pre-data section (pg_restore from the embedded
+ * pg_dump archive), then the table data rcr stored, in parallel (frames decoded, checked and
+ * reassembled into binary COPY for `COPY ... FROM STDIN (FORMAT binary)`), then the rest of the
+ * data section through pg_restore (sequence values, large objects), then post-data (indexes,
+ * constraints, triggers) with pg_restore -j. Every frame is verified before any row of its row
+ * group is sent; a table's COPY runs in its own transaction and must report exactly the
+ * manifest's row count, or the transaction is rolled back and the restore fails naming the
+ * table.
+ */
+#include "rcr/archive.h"
+#include "rcr/cmd.h"
+#include "rcr/copybin.h"
+#include "rcr/err.h"
+#include "rcr/fsutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct restore_ctx {
+	const rcr_restore_opts *o;
+	rcr_manifest *m;
+	uint32_t *order;        /* selected tables, largest first */
+	uint32_t norder;
+	pthread_mutex_t mu;
+	uint32_t next;
+	int failed;
+	rcr_error_snapshot first_err;
+	rcr_progress prog;
+} restore_ctx;
+
+static void record_failure(restore_ctx *r, int rc)
+{
+	pthread_mutex_lock(&r->mu);
+	int first = !r->failed;
+	if (first) {
+		r->failed = rc;
+		rcr_error_save(&r->first_err);
+	}
+	pthread_mutex_unlock(&r->mu);
+	/* Fail fast, as pg_restore --exit-on-error: stop the other tables' COPYs. */
+	if (first)
+		rcr_interrupt_cancel_watched();
+}
+
+static int send_buf(PGconn *conn, rcr_buf *b)
+{
+	if (b->len == 0)
+		return 0;
+	if (PQputCopyData(conn, (const char *)b->data, (int)b->len) != 1)
+		return rcr_error_set(RCR_E_COPY, "sending COPY data failed: %s", rcr_pg_error_line(conn));
+	rcr_buf_reset(b);
+	return 0;
+}
+
+/* Streams one table's row groups into an open COPY FROM STDIN. */
+static int stream_table(restore_ctx *r, PGconn *conn, uint32_t ti)
+{
+	const rcr_table *t = &r->m->tables[ti];
+	int *fds = calloc(t->nfiles + 1, sizeof *fds);
+	uint64_t *sizes = calloc(t->nfiles + 1, sizeof *sizes);
+	char (*paths)[4096] = calloc(t->nfiles + 1, sizeof *paths);
+	const uint8_t **cursors = calloc(t->ncols + 1, sizeof *cursors);
+	const uint8_t **ends = calloc(t->ncols + 1, sizeof *ends);
+	rcr_frame_decoder **decs = calloc(t->ncols + 1, sizeof *decs);
+	rcr_buf scratch = RCR_BUF_INIT, out = RCR_BUF_INIT;
+	int rc = (fds && sizes && paths && cursors && ends && decs) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t f = 0; f < t->nfiles && fds; f++)
+		fds[f] = -1;
+	for (uint32_t f = 0; f < t->nfiles && rc == 0; f++) {
+		fds[f] = rcr_fs_open_in(r->o->archive, t->files[f], paths[f], sizeof paths[f]);
+		if (fds[f] < 0) {
+			rc = fds[f];
+			break;
+		}
+		struct stat st;
+		if (fstat(fds[f], &st) != 0)
+			rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", paths[f], strerror(errno));
+		sizes[f] = (uint64_t)st.st_size;
+	}
+	/* One decoder per column: the field streams of a whole row group stay alive together
+	 * while its tuples are interleaved. */
+	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+		rc = rcr_frame_decoder_new(&decs[c], RCR_MAX_FRAME_RAW);
+	if (rc == 0)
+		rc = rcr_copy_write_header(&out);
+	for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
+		const rcr_row_group *rg = &t->rgs[g];
+		if (rcr_interrupted()) {
+			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+			break;
+		}
+		for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
+			size_t len;
+			rc = rcr_archive_load_frame(decs[c], &scratch, fds[rg->file], sizes[rg->file], paths[rg->file],
+						    r->m, ti, g, c, &cursors[c], &len);
+			if (rc == 0)
+				ends[c] = cursors[c] + len;
+		}
+		if (rc == 0)
+			rc = rcr_copy_write_tuples(&out, cursors, (const uint8_t *const *)ends, (uint16_t)t->ncols,
+						   rg->row_count);
+		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+			if (cursors[c] != ends[c])
+				rc = rcr_error_set(RCR_E_FORMAT, "table '%s.%s' row group %u column '%s' has values beyond its %u rows",
+						   t->schema, t->name, g, t->cols[c].name, rg->row_count);
+		if (rc == 0) {
+			atomic_fetch_add(&r->prog.rows, rg->row_count);
+			atomic_fetch_add(&r->prog.bytes, out.len);
+			rc = send_buf(conn, &out);
+		}
+	}
+	if (rc == 0)
+		rc = rcr_copy_write_trailer(&out);
+	if (rc == 0)
+		rc = send_buf(conn, &out);
+	for (uint32_t f = 0; f < t->nfiles && fds; f++)
+		if (fds[f] >= 0)
+			close(fds[f]);
+	for (uint32_t c = 0; c < t->ncols && decs; c++)
+		rcr_frame_decoder_free(decs[c]);
+	free(decs);
+	free(fds);
+	free(sizes);
+	free(paths);
+	free(cursors);
+	free(ends);
+	rcr_buf_free(&scratch);
+	rcr_buf_free(&out);
+	return rc;
+}
+
+static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
+{
+	const rcr_table *t = &r->m->tables[ti];
+	char *qn = NULL;
+	rcr_buf sql = RCR_BUF_INIT;
+	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
+	if (rc == 0 && r->o->common.verbose)
+		fprintf(stderr, "rcr: restoring table '%s.%s' (%llu rows)\n", t->schema, t->name,
+			(unsigned long long)t->row_count);
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "BEGIN");
+	if (rc == 0 && r->o->disable_triggers) {
+		char s[8300];
+		snprintf(s, sizeof s, "ALTER TABLE %s DISABLE TRIGGER ALL", qn);
+		rc = rcr_pg_exec(conn, s);
+	}
+	if (rc == 0) {
+		rc = rcr_buf_append(&sql, "COPY ", 5);
+		rc |= rcr_buf_append(&sql, qn, strlen(qn));
+		rc |= rcr_buf_append(&sql, " (", 2);
+		for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
+			char *q;
+			rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
+			if (rc == 0) {
+				if (c)
+					rc |= rcr_buf_append(&sql, ", ", 2);
+				rc |= rcr_buf_append(&sql, q, strlen(q));
+				free(q);
+			}
+		}
+		rc |= rcr_buf_append(&sql, ") FROM STDIN (FORMAT binary)", 29);
+		if (rc > 0)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	if (rc == 0) {
+		PGresult *res = PQexec(conn, (const char *)sql.data);
+		if (PQresultStatus(res) != PGRES_COPY_IN)
+			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+		PQclear(res);
+		if (rc == 0) {
+			int src = stream_table(r, conn, ti);
+			rcr_error_snapshot keep;
+			rcr_error_save(&keep);
+			/* On a bad frame, abort the COPY: the server rolls back every row already sent. */
+			if (PQputCopyEnd(conn, src < 0 ? "rcr: archive frame failed verification" : NULL) != 1 && src == 0)
+				src = rcr_error_set(RCR_E_COPY, "ending COPY failed: %s", rcr_pg_error_line(conn));
+			else if (src < 0)
+				rcr_error_restore(&keep);
+			PGresult *cr;
+			while ((cr = PQgetResult(conn))) {
+				if (src == 0 && PQresultStatus(cr) != PGRES_COMMAND_OK)
+					src = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+				else if (src == 0 && strtoull(PQcmdTuples(cr), NULL, 10) != t->row_count)
+					src = rcr_error_set(RCR_E_ROWCOUNT, "server loaded %s rows, the archive holds %llu",
+							    PQcmdTuples(cr), (unsigned long long)t->row_count);
+				PQclear(cr);
+			}
+			rc = src;
+		}
+	}
+	if (rc == 0 && r->o->disable_triggers) {
+		char s[8300];
+		snprintf(s, sizeof s, "ALTER TABLE %s ENABLE TRIGGER ALL", qn);
+		rc = rcr_pg_exec(conn, s);
+	}
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "COMMIT");
+	if (rc < 0) {
+		rcr_error_snapshot keep;
+		rcr_error_save(&keep);
+		PGresult *res = PQexec(conn, "ROLLBACK");
+		PQclear(res);
+		rcr_error_restore(&keep);
+	}
+	free(qn);
+	rcr_buf_free(&sql);
+	if (rc < 0) {
+		if (rcr_interrupted())
+			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s.%s'", t->schema, t->name);
+		return rcr_error_wrap(rc, "restoring table '%s.%s'", t->schema, t->name);
+	}
+	atomic_fetch_add(&r->prog.tables_done, 1);
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	restore_ctx *r = arg;
+	PGconn *conn = NULL;
+	int rc = rcr_pg_connect(&conn, &r->o->conn, "rcr restore");
+	/* Each table commits on its own; a crash before the final report leaves the restore
+	 * incomplete either way, so durability per commit buys nothing here. */
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "SET synchronous_commit = off");
+	int slot = conn ? rcr_interrupt_watch(conn) : -1;
+	if (rc < 0)
+		record_failure(r, rc);
+	while (rc == 0) {
+		pthread_mutex_lock(&r->mu);
+		uint32_t i = r->failed || rcr_interrupted() ? r->norder : r->next++;
+		pthread_mutex_unlock(&r->mu);
+		if (i >= r->norder)
+			break;
+		int trc = restore_one(r, conn, r->order[i]);
+		if (trc < 0) {
+			record_failure(r, trc);
+			break;
+		}
+	}
+	rcr_interrupt_forget(slot);
+	PQfinish(conn);
+	return NULL;
+}
+
+static int selected(const rcr_restore_opts *o, const rcr_table *t)
+{
+	int ok = o->schemas.n == 0;
+	for (int i = 0; i < o->schemas.n && !ok; i++)
+		ok = strcmp(o->schemas.items[i], t->schema) == 0;
+	if (!ok)
+		return 0;
+	if (o->tables.n == 0)
+		return 1;
+	for (int i = 0; i < o->tables.n; i++)
+		if (strcmp(o->tables.items[i], t->name) == 0)
+			return 1;
+	return 0;
+}
+
+static int cmp_size_desc(const void *a, const void *b, void *m)
+{
+	const rcr_manifest *man = m;
+	uint64_t x = man->tables[*(const uint32_t *)a].stored_bytes, y = man->tables[*(const uint32_t *)b].stored_bytes;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Runs pg_restore on the embedded schema archive for one section. */
+static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, const char *tool, const char *conninfo,
+			  const char *password, const char *section, int jobs)
+{
+	char schema[4096], dbarg[8192], jarg[32];
+	snprintf(schema, sizeof schema, "%s/%s", o->archive, m->schema_dir);
+	snprintf(dbarg, sizeof dbarg, "--dbname=%s", conninfo);
+	snprintf(jarg, sizeof jarg, "--jobs=%d", jobs);
+	const char *no_owner = rcr_manifest_get_meta(m, "no_owner");
+	const char *argv[64 + 2 * 64];
+	int n = 0;
+	argv[n++] = tool;
+	argv[n++] = section;
+	argv[n++] = dbarg;
+	argv[n++] = "--exit-on-error";
+	if (jobs > 1)
+		argv[n++] = jarg;
+	if (o->no_owner || (no_owner && strcmp(no_owner, "1") == 0))
+		argv[n++] = "--no-owner";
+	if (o->no_privileges)
+		argv[n++] = "--no-privileges";
+	if (o->clean && strcmp(section, "--section=pre-data") == 0) {
+		argv[n++] = "--clean";
+		if (o->if_exists)
+			argv[n++] = "--if-exists";
+	}
+	if (o->disable_triggers && strcmp(section, "--section=data") == 0)
+		argv[n++] = "--disable-triggers";
+	char *owned[128];
+	int nowned = 0;
+	for (int i = 0; i < o->schemas.n && i < 60; i++) {
+		size_t len = strlen(o->schemas.items[i]) + 12;
+		owned[nowned] = malloc(len);
+		if (!owned[nowned])
+			break;
+		snprintf(owned[nowned], len, "--schema=%s", o->schemas.items[i]);
+		argv[n++] = owned[nowned++];
+	}
+	for (int i = 0; i < o->tables.n && i < 60; i++) {
+		size_t len = strlen(o->tables.items[i]) + 12;
+		owned[nowned] = malloc(len);
+		if (!owned[nowned])
+			break;
+		snprintf(owned[nowned], len, "--table=%s", o->tables.items[i]);
+		argv[n++] = owned[nowned++];
+	}
+	if (o->common.verbose > 1)
+		argv[n++] = "--verbose";
+	argv[n++] = schema;
+	argv[n] = NULL;
+	if (o->common.verbose)
+		fprintf(stderr, "rcr: pg_restore %s\n", section);
+	int rc = rcr_pg_run_tool((char *const *)argv, password, rcr_interrupt_child_slot());
+	for (int i = 0; i < nowned; i++)
+		free(owned[i]);
+	if (rc < 0)
+		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
+	return 0;
+}
+
+int rcr_restore_run(const rcr_restore_opts *o)
+{
+	if (!o->archive)
+		return rcr_error_set(RCR_E_USAGE, "no archive given");
+	if (o->jobs < 1 || o->jobs > 64)
+		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
+	if (o->clean && o->data_only)
+		return rcr_error_set(RCR_E_USAGE, "options -c/--clean and -a/--data-only cannot be used together");
+	if (o->if_exists && !o->clean)
+		return rcr_error_set(RCR_E_USAGE, "option --if-exists requires option -c/--clean");
+	double t0 = rcr_now();
+	restore_ctx r = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
+	PGconn *conn = NULL;
+	char *conninfo = NULL, *password = NULL, *tool = NULL;
+	pthread_t *workers = NULL;
+	int rc = rcr_archive_open(&r.m, o->archive);
+	/* Refuse a damaged schema before touching the database. */
+	for (uint32_t i = 0; rc == 0 && i < r.m->nschema_files; i++)
+		rc = rcr_archive_check_schema_file(r.m, o->archive, i);
+	if (rc == 0)
+		rc = rcr_pg_connect(&conn, &o->conn, "rcr restore");
+	if (rc == 0)
+		rc = rcr_pg_child_conninfo(&conninfo, &password, conn);
+	if (rc == 0)
+		rc = rcr_pg_find_tool(&tool, "pg_restore", PQserverVersion(conn) / 10000);
+	int have_schema = rc == 0 && r.m->schema_dir[0] != 0;
+	const char *content = rc == 0 ? rcr_manifest_get_meta(r.m, "content") : NULL;
+	int archive_data_only = content && strcmp(content, "data-only") == 0;
+	int schema_phases = have_schema && !o->data_only && !archive_data_only;
+
+	if (rc == 0 && schema_phases)
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1);
+	if (rc == 0) {
+		r.order = calloc(r.m->ntables + 1, sizeof *r.order);
+		if (!r.order)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		for (uint32_t i = 0; rc == 0 && i < r.m->ntables; i++)
+			if (selected(o, &r.m->tables[i]) && r.m->tables[i].row_count > 0)
+				r.order[r.norder++] = i;
+		if (rc == 0)
+			qsort_r(r.order, r.norder, sizeof *r.order, cmp_size_desc, r.m);
+	}
+	if (rc == 0 && r.norder) {
+		uint64_t total = 0;
+		for (uint32_t i = 0; i < r.norder; i++)
+			total += r.m->tables[r.order[i]].raw_bytes;
+		rcr_progress_begin(&r.prog, "restore", (int)r.norder, total,
+				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		int nworkers = o->jobs < (int)r.norder ? o->jobs : (int)r.norder;
+		workers = calloc((size_t)nworkers, sizeof *workers);
+		if (!workers)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		int started = 0;
+		for (int i = 0; i < nworkers && rc == 0; i++, started++)
+			if (pthread_create(&workers[i], NULL, worker_main, &r) != 0)
+				rc = rcr_error_set(RCR_E_INTERNAL, "could not start a worker thread");
+		for (int i = 0; i < started; i++)
+			pthread_join(workers[i], NULL);
+		rcr_progress_end(&r.prog);
+		if (rc == 0 && r.failed) {
+			rc = r.failed;
+			rcr_error_restore(&r.first_err);
+		}
+	}
+	if (rc == 0 && have_schema && !rcr_interrupted())
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1);
+	if (rc == 0 && schema_phases && !rcr_interrupted())
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs);
+	if (rc == 0 && rcr_interrupted())
+		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
+	if (rc < 0 && rcr_interrupted() && rc != RCR_E_INTERRUPTED)
+		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
+	if (rc == 0 && !o->common.quiet) {
+		uint64_t rows = 0;
+		for (uint32_t i = 0; i < r.norder; i++)
+			rows += r.m->tables[r.order[i]].row_count;
+		fprintf(stderr, "rcr: restored %u tables, %llu rows, in %.2f s\n", r.norder, (unsigned long long)rows,
+			rcr_now() - t0);
+	}
+	free(workers);
+	free(r.order);
+	free(tool);
+	free(conninfo);
+	free(password);
+	PQfinish(conn);
+	rcr_manifest_free(r.m);
+	return rc;
+}

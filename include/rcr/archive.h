@@ -1,0 +1,34 @@
+/*
+ * archive.h: reading an archive directory: its manifest, its schema files and its frames,
+ * with every cross-check between them. Shared by restore, verify and list, so all three judge
+ * an archive by the same rules.
+ */
+#ifndef RCR_ARCHIVE_H
+#define RCR_ARCHIVE_H
+
+#include "rcr/buf.h"
+#include "rcr/frame.h"
+#include "rcr/manifest.h"
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Frames larger than this are refused before anything is allocated for them. */
+#define RCR_MAX_FRAME_RAW ((uint64_t)2 << 30)
+
+/* Reads and decodes dir/manifest.rcr. A missing manifest is RCR_E_NOT_ARCHIVE with a hint
+ * (an interrupted dump leaves none). *out owned by the caller. */
+int rcr_archive_open(rcr_manifest **out, const char *dir);
+
+/* Checks schema file i: present, regular, size and XXH3-64 as recorded. */
+int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32_t i);
+
+/* Reads the frame `ref` (row group rg, column col of table ti) from fd (file_size bytes, path
+ * for messages) into scratch, decodes it with dec and cross-checks the frame header against
+ * the manifest: table, row group, column, row count, codec, sizes and hashes. On success,
+ * fields and len (borrowed from dec) hold the field stream. Errors name the frame. */
+int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,
+			   const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rg, uint32_t col,
+			   const uint8_t **fields, size_t *len);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * cmd.h: the commands (dump, restore, verify, list) as library calls under the thin CLI, and
+ * the run-time services they share: interruption (SIGINT/SIGTERM cancel server work, stop
+ * child processes and unwind cleanly) and progress reporting.
+ */
+#ifndef RCR_CMD_H
+#define RCR_CMD_H
+
+#include "rcr/pg.h"
+
+#include <stdint.h>
+#include <stdatomic.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+enum { RCR_PROGRESS_AUTO = 0, RCR_PROGRESS_ALWAYS = 1, RCR_PROGRESS_NEVER = 2 };
+
+typedef struct rcr_common_opts {
+	int verbose;
+	int quiet;
+	int progress;           /* RCR_PROGRESS_* */
+} rcr_common_opts;
+
+typedef struct rcr_dump_opts {
+	rcr_conn_opts conn;
+	rcr_common_opts common;
+	const char *dir;
+	int jobs;
+	int level;              /* zstd level, 0 = stored uncompressed */
+	rcr_table_filter filter;
+	int data_only, schema_only, no_owner, no_privileges, no_comments;
+	size_t row_group_bytes; /* a row group closes when its field streams reach this size */
+	uint32_t row_group_rows;
+	const char *lock_wait_timeout;
+} rcr_dump_opts;
+
+#define RCR_DUMP_DEFAULT_LEVEL 3
+#define RCR_DUMP_DEFAULT_JOBS 4
+#define RCR_DUMP_DEFAULT_ROW_GROUP_BYTES (4u << 20)
+#define RCR_DUMP_DEFAULT_ROW_GROUP_ROWS 65536u
+
+int rcr_dump_run(const rcr_dump_opts *o);
+
+typedef struct rcr_restore_opts {
+	rcr_conn_opts conn;
+	rcr_common_opts common;
+	const char *archive;
+	int jobs;
+	int data_only, clean, if_exists, no_owner, no_privileges, disable_triggers;
+	rcr_strlist schemas, tables;   /* exact names, as pg_restore -n/-t */
+} rcr_restore_opts;
+
+int rcr_restore_run(const rcr_restore_opts *o);
+
+typedef struct rcr_verify_opts {
+	rcr_common_opts common;
+	const char *archive;
+	int json;
+	int jobs;
+} rcr_verify_opts;
+
+int rcr_verify_run(const rcr_verify_opts *o);
+
+typedef struct rcr_list_opts {
+	const char *archive;
+	int json;
+} rcr_list_opts;
+
+int rcr_list_run(const rcr_list_opts *o);
+
+/* --- interruption ----------------------------------------------------------------------- */
+/* Blocks SIGINT/SIGTERM/SIGHUP in every thread and starts a thread that, on the first such
+ * signal, sets the interrupted flag, sends a cancel request on every registered connection and
+ * terminates the running child process. Call once, before starting threads. */
+void rcr_interrupt_install(void);
+int rcr_interrupted(void);
+/* Registers conn for cancellation; returns a slot for rcr_interrupt_forget (or -1). */
+int rcr_interrupt_watch(PGconn *conn);
+void rcr_interrupt_forget(int slot);
+/* Cancels the work of every watched connection and the child, without marking the process
+ * interrupted: how the first failing worker stops its siblings. */
+void rcr_interrupt_cancel_watched(void);
+/* Where rcr_pg_run_tool publishes the running child's pid. */
+volatile pid_t *rcr_interrupt_child_slot(void);
+
+/* --- progress ----------------------------------------------------------------------------- */
+typedef struct rcr_progress {
+	const char *verb;
+	int enabled;
+	int tables_total;
+	uint64_t bytes_total;   /* 0 when unknown */
+	atomic_int tables_done;
+	atomic_uint_fast64_t rows;
+	atomic_uint_fast64_t bytes;
+	atomic_int stop;
+	double start;
+	pthread_t thread;
+	int running;
+} rcr_progress;
+
+/* Starts a reporter thread drawing one status line on stderr (if mode and the terminal allow). */
+void rcr_progress_begin(rcr_progress *p, const char *verb, int tables_total, uint64_t bytes_total, int mode);
+void rcr_progress_end(rcr_progress *p);
+double rcr_now(void);
+/* "12.3 MB" style, into buf. */
+const char *rcr_fmt_bytes(char *buf, size_t cap, uint64_t n);
+
+#endif

@@ -1,0 +1,242 @@
+/* fsutil.c: see fsutil.h. */
+#include "rcr/fsutil.h"
+#include "rcr/err.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+static int io_error(int err, const char *what, const char *path)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		return rcr_error_set_hint(RCR_E_NOSPACE, "free space on the output file system or choose another -f",
+					  "could not %s '%s': %s", what, path, strerror(err));
+	return rcr_error_set(RCR_E_IO, "could not %s '%s': %s", what, path, strerror(err));
+}
+
+int rcr_fs_write_all(int fd, const void *p, size_t n, const char *path)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return io_error(errno, "write", path);
+		}
+		if (w == 0)
+			return io_error(ENOSPC, "write", path);
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int rcr_fs_pread_all(int fd, void *p, size_t n, uint64_t offset, const char *path)
+{
+	uint8_t *b = p;
+	while (n) {
+		ssize_t r = pread(fd, b, n, (off_t)offset);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return io_error(errno, "read", path);
+		}
+		if (r == 0)
+			return rcr_error_set(RCR_E_MISSING, "'%s' is truncated: ends before offset %llu", path,
+					     (unsigned long long)offset + n);
+		b += r;
+		n -= (size_t)r;
+		offset += (uint64_t)r;
+	}
+	return 0;
+}
+
+int rcr_fs_fsync(int fd, const char *path)
+{
+	if (fsync(fd) != 0)
+		return io_error(errno, "fsync", path);
+	return 0;
+}
+
+int rcr_fs_fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return io_error(errno, "open directory", path);
+	int rc = rcr_fs_fsync(fd, path);
+	close(fd);
+	return rc;
+}
+
+int rcr_fs_prepare_empty_dir(const char *path, int *created)
+{
+	*created = 0;
+	if (mkdir(path, 0700) == 0) {
+		*created = 1;
+		return 0;
+	}
+	if (errno != EEXIST)
+		return io_error(errno, "create directory", path);
+	struct stat st;
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return rcr_error_set(RCR_E_EXISTS, "'%s' exists and is not a directory", path);
+	DIR *d = opendir(path);
+	if (!d)
+		return io_error(errno, "open directory", path);
+	struct dirent *e;
+	int empty = 1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	if (!empty)
+		return rcr_error_set_hint(RCR_E_EXISTS, "choose a new directory with -f, or empty this one",
+					  "directory '%s' exists and is not empty", path);
+	return 0;
+}
+
+int rcr_fs_remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : io_error(errno, "stat", path);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) != 0)
+			return io_error(errno, "remove", path);
+		return 0;
+	}
+	int rc = 0;
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			size_t n = strlen(path) + strlen(e->d_name) + 2;
+			char *child = malloc(n);
+			if (!child) {
+				rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+				break;
+			}
+			snprintf(child, n, "%s/%s", path, e->d_name);
+			int r = rcr_fs_remove_tree(child);
+			if (r < 0 && rc == 0)
+				rc = r;
+			free(child);
+		}
+		closedir(d);
+	}
+	if (rmdir(path) != 0 && rc == 0)
+		rc = io_error(errno, "remove directory", path);
+	return rc;
+}
+
+int rcr_fs_read_file(rcr_buf *out, const char *path, uint64_t max)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path);
+		return io_error(errno, "open", path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rcr_error_set(RCR_E_FORMAT, "'%s' is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return rcr_error_set(RCR_E_LIMIT, "'%s' is %lld bytes, above the limit of %llu", path,
+				     (long long)st.st_size, (unsigned long long)max);
+	}
+	rcr_buf_reset(out);
+	int rc = rcr_buf_reserve(out, (size_t)st.st_size + 1);
+	if (rc == 0)
+		rc = rcr_fs_pread_all(fd, out->data, (size_t)st.st_size, 0, path);
+	if (rc == 0)
+		out->len = (size_t)st.st_size;
+	close(fd);
+	return rc;
+}
+
+int rcr_fs_hash_file(uint64_t *size, uint64_t *hash, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? rcr_error_set(RCR_E_MISSING, "'%s' is missing", path)
+				       : io_error(errno, "open", path);
+	XXH3_state_t *st = XXH3_createState();
+	if (!st) {
+		close(fd);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	XXH3_64bits_reset(st);
+	static const size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	int rc = buf ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	uint64_t total = 0;
+	while (rc == 0) {
+		ssize_t r = read(fd, buf, chunk);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = io_error(errno, "read", path);
+			break;
+		}
+		if (r == 0)
+			break;
+		XXH3_64bits_update(st, buf, (size_t)r);
+		total += (uint64_t)r;
+	}
+	*size = total;
+	*hash = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int rcr_fs_write_atomic(const char *dir, const char *name, const void *data, size_t n)
+{
+	char tmp[4096], final[4096];
+	snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
+	snprintf(final, sizeof final, "%s/%s", dir, name);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return io_error(errno, "create", tmp);
+	int rc = rcr_fs_write_all(fd, data, n, tmp);
+	if (rc == 0)
+		rc = rcr_fs_fsync(fd, tmp);
+	if (close(fd) != 0 && rc == 0)
+		rc = io_error(errno, "close", tmp);
+	if (rc == 0 && rename(tmp, final) != 0)
+		rc = io_error(errno, "rename", tmp);
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	return rcr_fs_fsync_dir(dir);
+}
+
+int rcr_fs_open_in(const char *dir, const char *rel, char *path_out, size_t path_cap)
+{
+	snprintf(path_out, path_cap, "%s/%s", dir, rel);
+	int fd = open(path_out, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path_out);
+		if (errno == ELOOP)
+			return rcr_error_set(RCR_E_FORMAT, "'%s' is a symbolic link; archives never contain links", path_out);
+		return io_error(errno, "open", path_out);
+	}
+	return fd;
+}

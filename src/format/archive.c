@@ -1,0 +1,83 @@
+/* archive.c: see archive.h. */
+#include "rcr/archive.h"
+#include "rcr/err.h"
+#include "rcr/fsutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int rcr_archive_open(rcr_manifest **out, const char *dir)
+{
+	*out = NULL;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, RCR_MANIFEST_NAME);
+	rcr_buf b = RCR_BUF_INIT;
+	int rc = rcr_fs_read_file(&b, path, RCR_MANIFEST_MAX_SIZE);
+	if (rc == RCR_E_MISSING)
+		rc = rcr_error_set_hint(RCR_E_NOT_ARCHIVE,
+					"a dump that was interrupted or failed leaves no manifest; run rcr dump again",
+					"'%s' is not a complete rcr archive: '%s' is missing", dir, RCR_MANIFEST_NAME);
+	if (rc == 0) {
+		rc = rcr_manifest_decode(out, b.data, b.len);
+		if (rc < 0)
+			rc = rcr_error_wrap(rc, "manifest '%s'", path);
+	}
+	rcr_buf_free(&b);
+	return rc;
+}
+
+int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32_t i)
+{
+	const rcr_schema_file *sf = &m->schema_files[i];
+	char path[8192];
+	snprintf(path, sizeof path, "%s/%s/%s", dir, m->schema_dir, sf->name);
+	uint64_t size, hash;
+	RCR_FORWARD(rcr_fs_hash_file(&size, &hash, path));
+	if (size != sf->size)
+		return rcr_error_set(RCR_E_CHECKSUM, "schema file '%s' is %llu bytes, the manifest says %llu", path,
+				     (unsigned long long)size, (unsigned long long)sf->size);
+	if (hash != sf->hash)
+		return rcr_error_set(RCR_E_CHECKSUM, "schema file '%s' checksum mismatch", path);
+	return 0;
+}
+
+int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,
+			   const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col,
+			   const uint8_t **fields, size_t *len)
+{
+	const rcr_table *t = &m->tables[ti];
+	const rcr_row_group *rg = &t->rgs[rgi];
+	const rcr_frame_ref *ref = &rg->frames[col];
+	uint64_t need = RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
+	int rc = 0;
+#define FAIL(code, ...)                                                                      \
+	do {                                                                                     \
+		rc = rcr_error_set(code, __VA_ARGS__);                                               \
+		goto fail;                                                                           \
+	} while (0)
+	if (ref->offset > file_size || need > file_size - ref->offset)
+		FAIL(RCR_E_MISSING, "frame extends past the end of the file (%llu bytes)", (unsigned long long)file_size);
+	rcr_buf_reset(scratch);
+	rc = rcr_buf_reserve(scratch, (size_t)need);
+	if (rc == 0)
+		rc = rcr_fs_pread_all(fd, scratch->data, (size_t)need, ref->offset, path);
+	if (rc < 0)
+		goto fail;
+	rcr_frame_header h;
+	rc = rcr_frame_decode(dec, &h, scratch->data, (size_t)need, fields, len);
+	if (rc < 0)
+		goto fail;
+	if (h.table != ti || h.row_group != rgi || h.column != col)
+		FAIL(RCR_E_FORMAT, "frame belongs to table %u row group %u column %u", h.table, h.row_group, h.column);
+	if (h.row_count != rg->row_count)
+		FAIL(RCR_E_ROWCOUNT, "frame holds %u rows, the row group %u", h.row_count, rg->row_count);
+	if (h.codec != ref->codec || h.compression != ref->compression || h.stored_size != ref->stored_size ||
+	    h.content_size != ref->content_size || h.raw_size != ref->raw_size ||
+	    h.stored_hash != ref->stored_hash || h.raw_hash != ref->raw_hash)
+		FAIL(RCR_E_CHECKSUM, "frame header disagrees with the manifest");
+	return 0;
+fail:
+#undef FAIL
+	return rcr_error_wrap(rc, "table '%s.%s' row group %u column '%s' (frame at '%s' offset %llu)", t->schema,
+			      t->name, rgi, t->cols[col].name, path, (unsigned long long)ref->offset);
+}
