@@ -155,7 +155,9 @@ static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
 	if (rc == 0) {
 		rc = rcr_buf_append(&sql, "COPY ", 5);
 		rc |= rcr_buf_append(&sql, qn, strlen(qn));
-		rc |= rcr_buf_append(&sql, " (", 2);
+		/* A table with no columns takes no column list ("()" is a syntax error). */
+		if (t->ncols)
+			rc |= rcr_buf_append(&sql, " (", 2);
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
 			char *q;
 			rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
@@ -166,7 +168,9 @@ static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
 				free(q);
 			}
 		}
-		rc |= rcr_buf_append(&sql, ") FROM STDIN (FORMAT binary)", 29);
+		if (t->ncols)
+			rc |= rcr_buf_append(&sql, ")", 1);
+		rc |= rcr_buf_append(&sql, " FROM STDIN (FORMAT binary)", 28);
 		if (rc > 0)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}

@@ -1,0 +1,95 @@
+# lib.sh: shared helpers for integration tests (sourced). Each test starts its own throwaway
+# PostgreSQL 15 cluster through tests/harness/pg_cluster.sh, so tests can run in parallel.
+# Expects RCR (the rcr binary) and RCR_SRC (the source tree) in the environment (ctest sets
+# them).
+set -euo pipefail
+
+: "${RCR:?RCR must point at the rcr binary}"
+: "${RCR_SRC:?RCR_SRC must point at the source tree}"
+
+T=$(mktemp -d /tmp/rcr-itest.XXXXXX)
+chmod 755 "$T"
+PG_DIR="$T/pg"
+
+itest_cleanup() {
+	local rc=$?
+	if [ -n "${RCR_KEEP_TMP:-}" ]; then
+		echo "keeping $T" >&2
+	else
+		"$RCR_SRC/tests/harness/pg_cluster.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap itest_cleanup EXIT
+
+start_cluster() {
+	"$RCR_SRC/tests/harness/pg_cluster.sh" start "$PG_DIR" >/dev/null
+	# shellcheck disable=SC1091
+	. "$PG_DIR/env"
+	export PGHOST PGPORT PGUSER PGDATABASE
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "ok - $*"
+}
+
+psql_q() { psql -X -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+load_type_matrix() { # dbname
+	createdb "$1"
+	psql_q -d "$1" -v vec_ext=rcr_testvec -f "$RCR_SRC/tests/integration/sql/type_matrix.sql" >/dev/null
+}
+
+# Canonical text of a database's data: pg_dump --data-only, without comments, settings, the
+# random \restrict keys of recent minors, with each COPY block's rows sorted (row order after a
+# parallel restore is not the dump's). Large objects and sequence values are included.
+data_text() { # dbname
+	pg_dump --data-only --no-owner "$1" | awk '
+		/^\\(un)?restrict / { next }
+		/^--/ || /^SET / || /^SELECT pg_catalog.set_config/ || /^$/ { next }
+		/^COPY / { print; inblock = 1; n = 0; next }
+		inblock && /^\\\.$/ { close("sort"); inblock = 0; print; next }
+		inblock { print | "sort"; next }
+		{ print }'
+}
+
+schema_text() { # dbname
+	pg_dump --schema-only "$1" | grep -v -E '^(\\(un)?restrict |--)'
+}
+
+# Asserts that two databases hold the same data and schema.
+assert_same_db() { # db1 db2 label
+	data_text "$1" >"$T/a.data"
+	data_text "$2" >"$T/b.data"
+	if ! cmp -s "$T/a.data" "$T/b.data"; then
+		diff "$T/a.data" "$T/b.data" | head -20 >&2
+		fail "$3: data differs between $1 and $2"
+	fi
+	schema_text "$1" >"$T/a.schema"
+	schema_text "$2" >"$T/b.schema"
+	if ! cmp -s "$T/a.schema" "$T/b.schema"; then
+		diff "$T/a.schema" "$T/b.schema" | head -20 >&2
+		fail "$3: schema differs between $1 and $2"
+	fi
+	[ -s "$T/a.data" ] || fail "$3: no data compared"
+}
+
+# Runs a command expecting failure with a given exit status; its stderr goes to $T/err.
+expect_exit() { # status cmd...
+	local want=$1
+	shift
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	local got=$?
+	set -e
+	if [ "$got" != "$want" ]; then
+		cat "$T/err" >&2
+		fail "expected exit $want, got $got: $*"
+	fi
+}
