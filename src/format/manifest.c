@@ -12,6 +12,7 @@
 
 int rcr_manifest_new(rcr_manifest **out)
 {
+	*out = NULL;
 	rcr_manifest *m = calloc(1, sizeof *m);
 	if (!m || !(m->schema_dir = strdup(""))) {
 		free(m);
@@ -353,7 +354,7 @@ int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)
 	if (rcr_load_u32le(p + 20) != 0)
 		return rcr_error_set(RCR_E_FORMAT, "manifest header has reserved bits set");
 
-	rcr_manifest *m;
+	rcr_manifest *m = NULL;
 	RCR_FORWARD(rcr_manifest_new(&m));
 	m->read_version = read_version;
 	m->write_version = rcr_load_u16le(p + 10);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# test.sh: builds rcr with ASan+UBSan and -Werror and runs the whole test suite (unit tests,
+# fuzz corpus replays, integration tests against throwaway PostgreSQL 15 clusters).
+# Run as root on Debian 12; installs what it needs. Build dir: build-test (override BUILD_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+BUILD_DIR=${BUILD_DIR:-build-test}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCR_SANITIZE=ON >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$(nproc)" --timeout 600
