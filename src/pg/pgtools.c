@@ -60,11 +60,29 @@ int rcr_pg_find_tool(char **out, const char *tool, int server_major)
 
 int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pid_slot)
 {
+	return rcr_pg_run_tool_capture(argv, password, pid_slot, NULL);
+}
+
+int rcr_pg_run_tool_capture(char *const argv[], const char *password, volatile pid_t *pid_slot, rcr_buf *out)
+{
+	int pfd[2] = {-1, -1};
+	if (out && pipe(pfd) != 0)
+		return rcr_error_set(RCR_E_TOOL, "could not create a pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (out) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
 		return rcr_error_set(RCR_E_TOOL, "could not start %s: %s", argv[0], strerror(errno));
+	}
 	if (pid == 0) {
+		if (out) {
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			close(pfd[1]);
+		}
 		/* rcr blocks termination signals in favour of its signal thread; the tool must not
 		 * inherit that mask, or it could not be stopped. */
 		sigset_t none;
@@ -78,6 +96,21 @@ int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pi
 	}
 	if (pid_slot)
 		*pid_slot = pid;
+	int rc = 0;
+	if (out) {
+		close(pfd[1]);
+		char buf[65536];
+		for (;;) {
+			ssize_t r = read(pfd[0], buf, sizeof buf);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			if (rc == 0)
+				rc = rcr_buf_append(out, buf, (size_t)r);
+		}
+		close(pfd[0]);
+	}
 	int status;
 	pid_t w;
 	do
@@ -88,7 +121,7 @@ int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pi
 	if (w < 0)
 		return rcr_error_set(RCR_E_TOOL, "waiting for %s failed: %s", argv[0], strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
+		return rc;
 	if (WIFSIGNALED(status))
 		return rcr_error_set(RCR_E_TOOL, "%s was terminated by signal %d", argv[0], WTERMSIG(status));
 	return rcr_error_set(RCR_E_TOOL, "%s failed with exit status %d", argv[0], WEXITSTATUS(status));

@@ -276,12 +276,77 @@ static int cmp_size_desc(const void *a, const void *b, void *m)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/*
+ * pg_restore's -L list for the embedded schema: every entry, except that a SCHEMA entry for a
+ * schema the target database already has is commented out. `pg_dump -n public` records
+ * "CREATE SCHEMA public", which every fresh database already has; replaying it would fail
+ * the restore (and --clean would try to drop a schema the target's extensions live in).
+ * *path (caller owns, caller unlinks) names the list file.
+ */
+static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, const char *archive,
+			     const char *tool, const char *password)
+{
+	*path = NULL;
+	char schema[4096];
+	snprintf(schema, sizeof schema, "%s/%s", archive, m->schema_dir);
+	char *argv[] = {(char *)tool, "--list", schema, NULL};
+	rcr_buf list = RCR_BUF_INIT;
+	int rc = rcr_pg_run_tool_capture(argv, password, rcr_interrupt_child_slot(), &list);
+	if (rc < 0) {
+		rcr_buf_free(&list);
+		return rcr_error_wrap(rc, "listing the schema archive");
+	}
+	PGresult *ns = NULL;
+	rc = rcr_pg_query(&ns, conn, "SELECT nspname FROM pg_catalog.pg_namespace");
+	char tmpl[] = "/tmp/rcr-restore-list.XXXXXX";
+	int fd = rc == 0 ? mkstemp(tmpl) : -1;
+	if (rc == 0 && fd < 0)
+		rc = rcr_error_set(RCR_E_IO, "could not create a temporary file: %s", strerror(errno));
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (rc == 0 && !f)
+		rc = rcr_error_set(RCR_E_IO, "could not open a temporary file: %s", strerror(errno));
+	char *p = (char *)list.data, *end = p + list.len;
+	while (rc == 0 && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int skip = 0;
+		for (int i = 0; i < PQntuples(ns) && !skip && p[0] != ';'; i++) {
+			char needle[1024];
+			snprintf(needle, sizeof needle, " SCHEMA - %s ", PQgetvalue(ns, i, 0));
+			char *hit = memmem(p, len, needle, strlen(needle));
+			/* "N; tableoid oid SCHEMA - name owner": the desc is the third field. */
+			skip = hit != NULL && (char *)memchr(p, ';', len) < hit;
+		}
+		if (skip)
+			fputc(';', f);
+		fwrite(p, 1, len, f);
+		fputc('\n', f);
+		p += len + 1;
+	}
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = rcr_error_set(RCR_E_IO, "could not write '%s': %s", tmpl, strerror(errno));
+	PQclear(ns);
+	rcr_buf_free(&list);
+	if (rc < 0) {
+		if (fd >= 0)
+			unlink(tmpl);
+		return rc;
+	}
+	*path = strdup(tmpl);
+	if (!*path) {
+		unlink(tmpl);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /* Runs pg_restore on the embedded schema archive for one section. */
 static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, const char *tool, const char *conninfo,
-			  const char *password, const char *section, int jobs)
+			  const char *password, const char *section, int jobs, const char *list_file)
 {
-	char schema[4096], dbarg[8192], jarg[32];
+	char schema[4096], dbarg[8192], jarg[32], larg[4200];
 	snprintf(schema, sizeof schema, "%s/%s", o->archive, m->schema_dir);
+	snprintf(larg, sizeof larg, "--use-list=%s", list_file ? list_file : "");
 	snprintf(dbarg, sizeof dbarg, "--dbname=%s", conninfo);
 	snprintf(jarg, sizeof jarg, "--jobs=%d", jobs);
 	const char *no_owner = rcr_manifest_get_meta(m, "no_owner");
@@ -291,6 +356,8 @@ static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, cons
 	argv[n++] = section;
 	argv[n++] = dbarg;
 	argv[n++] = "--exit-on-error";
+	if (list_file)
+		argv[n++] = larg;
 	if (jobs > 1)
 		argv[n++] = jarg;
 	if (o->no_owner || (no_owner && strcmp(no_owner, "1") == 0))
@@ -349,7 +416,7 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	double t0 = rcr_now();
 	restore_ctx r = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
 	PGconn *conn = NULL;
-	char *conninfo = NULL, *password = NULL, *tool = NULL;
+	char *conninfo = NULL, *password = NULL, *tool = NULL, *list_file = NULL;
 	pthread_t *workers = NULL;
 	int rc = rcr_archive_open(&r.m, o->archive);
 	/* Refuse a damaged schema before touching the database. */
@@ -366,8 +433,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	int archive_data_only = content && strcmp(content, "data-only") == 0;
 	int schema_phases = have_schema && !o->data_only && !archive_data_only;
 
+	if (rc == 0 && have_schema)
+		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
 	if (rc == 0 && schema_phases)
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1);
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file);
 	if (rc == 0) {
 		r.order = calloc(r.m->ntables + 1, sizeof *r.order);
 		if (!r.order)
@@ -401,9 +470,9 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		}
 	}
 	if (rc == 0 && have_schema && !rcr_interrupted())
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1);
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, list_file);
 	if (rc == 0 && schema_phases && !rcr_interrupted())
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs);
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs, list_file);
 	if (rc == 0 && rcr_interrupted())
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
 	if (rc < 0 && rcr_interrupted() && rc != RCR_E_INTERRUPTED)
@@ -414,6 +483,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 			rows += r.m->tables[r.order[i]].row_count;
 		fprintf(stderr, "rcr: restored %u tables, %llu rows, in %.2f s\n", r.norder, (unsigned long long)rows,
 			rcr_now() - t0);
+	}
+	if (list_file) {
+		unlink(list_file);
+		free(list_file);
 	}
 	free(workers);
 	free(r.order);

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# pg_dump's selection switches and pg_restore's modes, with their meanings: -n/-N/-t/-T patterns,
+# -a data-only into an existing schema (the users' Drizzle-managed databases), -s schema-only,
+# -O/-x/--no-comments, -n/-t on restore, --clean --if-exists over an existing database, and
+# the CLI's usage errors and exit statuses.
+. "$(dirname "$0")/lib.sh"
+start_cluster
+createdb src
+psql_q -d src <<'SQL'
+CREATE EXTENSION rcr_testvec;
+CREATE SCHEMA drizzle;
+CREATE SCHEMA other;
+CREATE TABLE public.records (id int PRIMARY KEY, title text, embedding vector(4));
+CREATE TABLE public.feed_entries (id bigserial PRIMARY KEY, feed text, embedding vector(4));
+CREATE TABLE public."Records2" (id int);
+CREATE TABLE drizzle.__drizzle_migrations (id serial PRIMARY KEY, hash text);
+CREATE TABLE other.junk (id int);
+INSERT INTO public.records SELECT g, 't' || g, '[1,2,3,4]' FROM generate_series(1, 300) g;
+INSERT INTO public.feed_entries (feed, embedding) SELECT 'f', '[0.5,0.25,0,-1]' FROM generate_series(1, 200);
+INSERT INTO public."Records2" VALUES (1);
+INSERT INTO drizzle.__drizzle_migrations (hash) VALUES ('m1'), ('m2');
+INSERT INTO other.junk VALUES (1);
+COMMENT ON TABLE public.records IS 'has a comment';
+CREATE ROLE app_reader;
+GRANT SELECT ON public.records TO app_reader;
+SQL
+
+tables_in() { # archive -> "schema.name" lines, sorted
+	"$RCR" list --json "$1" | grep -o '"schema":"[^"]*","name":"[^"]*"' | sed 's/"schema":"\([^"]*\)","name":"\([^"]*\)"/\1.\2/' | sort | tr '\n' ' '
+}
+
+# The users' backup: schemas public and drizzle, no owner, privileges or comments.
+"$RCR" dump -q -d src -f "$T/full" -n public -n drizzle -O -x --no-comments
+got=$(tables_in "$T/full")
+[ "$got" = "drizzle.__drizzle_migrations public.Records2 public.feed_entries public.records " ] || fail "-n public -n drizzle selected: $got"
+# As with pg_dump, -n leaves out extensions: the target has them (the users' migrations create
+# them), and its existing "public" schema must not make the restore fail.
+createdb r_full
+psql_q -d r_full -c "CREATE EXTENSION rcr_testvec"
+"$RCR" restore -q -d r_full "$T/full"
+[ "$(psql_q -d r_full -c "SELECT count(*) FROM public.records")" = 300 ] || fail "records not restored"
+[ "$(psql_q -d r_full -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'other'")" = 0 ] || fail "-n leaked schema other"
+[ -z "$(psql_q -d r_full -c "SELECT obj_description('public.records'::regclass)")" ] || fail "--no-comments kept a comment"
+psql_q -d r_full -c "SELECT relacl FROM pg_class WHERE relname = 'records'" | grep -q app_reader && fail "-x kept a grant"
+nextval=$(psql_q -d r_full -c "SELECT nextval('public.feed_entries_id_seq')")
+[ "$nextval" = 201 ] || fail "sequence value not restored (nextval $nextval)"
+pass "-n public -n drizzle -O -x --no-comments"
+
+# Patterns as pg_dump reads them: unquoted names fold to lower case, quotes keep case, * wildcards.
+"$RCR" dump -q -d src -f "$T/t1" -t 'records' -t '"Records2"'
+[ "$(tables_in "$T/t1")" = "public.Records2 public.records " ] || fail "-t records -t \"Records2\": $(tables_in "$T/t1")"
+"$RCR" dump -q -d src -f "$T/t2" -t 'public.*' -T 'feed_*'
+[ "$(tables_in "$T/t2")" = "public.Records2 public.records " ] || fail "-t public.* -T feed_*: $(tables_in "$T/t2")"
+"$RCR" dump -q -d src -f "$T/t3" -N other -N public
+[ "$(tables_in "$T/t3")" = "drizzle.__drizzle_migrations " ] || fail "-N other -N public: $(tables_in "$T/t3")"
+pass "-t/-T/-N patterns"
+
+# Schema-only: the schema and no rows; restore creates empty tables with their indexes.
+"$RCR" dump -q -d src -f "$T/s" -s
+[ -z "$(tables_in "$T/s")" ] || fail "-s stored table data"
+createdb r_s
+"$RCR" restore -q -d r_s "$T/s"
+[ "$(psql_q -d r_s -c "SELECT count(*) FROM public.records")" = 0 ] || fail "-s restore has rows"
+[ "$(psql_q -d r_s -c "SELECT count(*) FROM pg_indexes WHERE tablename = 'records'")" = 1 ] || fail "-s restore lacks the pkey"
+pass "-s schema-only"
+
+# Data-only into an existing schema (as Drizzle migrations create it), with --disable-triggers.
+"$RCR" dump -q -d src -f "$T/a" -a -n public
+createdb r_a
+pg_dump -s src | psql_q -d r_a >/dev/null
+psql_q -d r_a -c "CREATE FUNCTION no_ins() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''trigger fired''; END'" \
+	-c "CREATE TRIGGER t BEFORE INSERT ON public.records FOR EACH ROW EXECUTE FUNCTION no_ins()"
+expect_exit 4 "$RCR" restore -q -d r_a "$T/a" -a
+grep -q "trigger fired" "$T/err" || fail "data-only restore without --disable-triggers: $(cat "$T/err")"
+[ "$(psql_q -d r_a -c "SELECT count(*) FROM public.records")" = 0 ] || fail "failed data-only restore left rows"
+psql_q -d r_a -c "TRUNCATE public.records, public.feed_entries, public.\"Records2\""
+"$RCR" restore -q -d r_a -a --disable-triggers "$T/a"
+[ "$(psql_q -d r_a -c "SELECT count(*) FROM public.records")" = 300 ] || fail "data-only restore incomplete"
+[ "$(psql_q -d r_a -c "SELECT nextval('public.feed_entries_id_seq')")" = 201 ] || fail "data-only restore lost the sequence value"
+pass "-a data-only with --disable-triggers"
+
+# restore -t: only that table's data; --clean --if-exists: rerun over an existing database.
+createdb r_t
+psql_q -d r_t -c "CREATE EXTENSION rcr_testvec"
+"$RCR" restore -q -d r_t -t records "$T/full"
+[ "$(psql_q -d r_t -c "SELECT count(*) FROM public.records")" = 300 ] || fail "restore -t records"
+[ "$(psql_q -d r_t -c "SELECT count(*) FROM pg_tables WHERE tablename = 'feed_entries'")" = 0 ] || fail "restore -t restored another table"
+"$RCR" restore -q -d r_full --clean --if-exists "$T/full"
+[ "$(psql_q -d r_full -c "SELECT count(*) FROM public.records")" = 300 ] || fail "--clean rerun doubled or lost rows"
+pass "restore -t and --clean --if-exists"
+
+# CLI: usage errors exit 1 with a hint; help and version work.
+expect_exit 1 "$RCR" dump -d src
+grep -q "HINT:" "$T/err" || fail "dump without -f gives no hint"
+expect_exit 1 "$RCR" dump -d src -f "$T/x" -a -s
+expect_exit 1 "$RCR" dump --no-such-option
+expect_exit 1 "$RCR" frobnicate
+expect_exit 1 "$RCR" restore "$T/full"
+expect_exit 1 "$RCR" dump -d src -f "$T/x" -j 0
+"$RCR" --version | grep -q '^rcr ' || fail "--version"
+"$RCR" help dump | grep -q -- '--exclude-table' || fail "help dump"
+expect_exit 4 "$RCR" dump -d no_such_db -f "$T/nodb"
+grep -q 'no_such_db' "$T/err" || fail "unknown database not named: $(cat "$T/err")"
+pass "CLI usage errors and exit statuses"
