@@ -34,7 +34,7 @@ typedef struct rcr_dump_opts {
 	const char *lock_wait_timeout;
 } rcr_dump_opts;
 
-#define RCR_DUMP_DEFAULT_LEVEL 3
+#define RCR_DUMP_DEFAULT_LEVEL 1
 #define RCR_DUMP_DEFAULT_JOBS 4
 #define RCR_DUMP_DEFAULT_ROW_GROUP_BYTES (4u << 20)
 #define RCR_DUMP_DEFAULT_ROW_GROUP_ROWS 65536u

@@ -34,7 +34,7 @@ static const char *usage_dump =
 	"Output:\n"
 	"  -f, --file=DIR            archive directory to create (must not exist or be empty)\n"
 	"  -j, --jobs=N              parallel connections (default 4)\n"
-	"  -Z, --compress=LEVEL      zstd level 1-22, 0 = store uncompressed (default 3)\n"
+	"  -Z, --compress=LEVEL      zstd level 1-22, 0 = store uncompressed (default 1)\n"
 	"Selection (pg_dump's patterns and meanings):\n"
 	"  -n, --schema=PATTERN      dump only matching schemas\n"
 	"  -N, --exclude-schema=PATTERN\n"
