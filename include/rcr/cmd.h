@@ -31,6 +31,7 @@ typedef struct rcr_dump_opts {
 	int data_only, schema_only, no_owner, no_privileges, no_comments;
 	size_t row_group_bytes; /* a row group closes when its field streams reach this size */
 	uint32_t row_group_rows;
+	uint64_t piece_bytes;   /* split tables into ctid ranges of about this size; 0 = automatic */
 	const char *lock_wait_timeout;
 } rcr_dump_opts;
 

@@ -84,7 +84,8 @@ typedef struct rcr_cat_table {
 	char *schema;
 	char *name;
 	char relkind;
-	uint64_t bytes;         /* heap + toast, for ordering */
+	uint64_t bytes;         /* heap + toast, for ordering and splitting */
+	uint64_t heap_pages;    /* current heap size in blocks, for ctid-range pieces */
 	uint32_t ncols;
 	rcr_cat_column *cols;
 } rcr_cat_table;

@@ -92,6 +92,7 @@ enum {
 	OPT_LOCK_WAIT,
 	OPT_ROLE,
 	OPT_ROW_GROUP,
+	OPT_PIECE,
 	OPT_JSON,
 	OPT_IF_EXISTS,
 	OPT_DISABLE_TRIGGERS,
@@ -163,6 +164,7 @@ static int cmd_dump(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT},
 		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
+		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
 	while ((c = getopt_long(argc, argv, "d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
@@ -192,6 +194,11 @@ static int cmd_dump(int argc, char **argv)
 			if ((rc = parse_int(cmd, optarg, &v, "--row-group-size"))) return rc;
 			if (v < 1) return usage_error(cmd, "--row-group-size must be positive");
 			o.row_group_bytes = (size_t)v;
+			break;
+		case OPT_PIECE:
+			if ((rc = parse_int(cmd, optarg, &v, "--piece-size"))) return rc;
+			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
+			o.piece_bytes = (uint64_t)v;
 			break;
 		case OPT_HELP: fputs(usage_dump, stdout); return 0;
 		default: return usage_error(cmd, "invalid option");

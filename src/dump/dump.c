@@ -29,14 +29,28 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A unit of work: one table, or one ctid page range of a big table. Pieces of one table run
+ * on different connections at once, all on the same snapshot. */
+typedef struct dump_job {
+	uint32_t table;
+	uint32_t piece;
+	uint32_t npieces;
+	uint64_t page_lo;       /* first heap page (inclusive) */
+	uint64_t page_hi;       /* end page (exclusive); ignored for the last piece, which is open */
+	uint64_t weight;        /* estimated bytes, for largest-first ordering */
+} dump_job;
+
 typedef struct dump_ctx {
 	const rcr_dump_opts *o;
 	rcr_manifest *m;
 	rcr_catalog *cat;
 	char snapshot[128];
 	int server_major;
+	dump_job *jobs;
+	uint32_t njobs;
+	pthread_mutex_t *table_mu;  /* guards a table's files, row groups and totals */
 	pthread_mutex_t mu;
-	int next;
+	uint32_t next;
 	int failed;
 	rcr_error_snapshot first_err;
 	rcr_progress prog;
@@ -65,8 +79,12 @@ static void record_failure(dump_ctx *d, int rc)
 
 typedef struct table_writer {
 	dump_ctx *d;
+	const dump_job *job;
 	uint32_t index;
 	rcr_table *t;
+	pthread_mutex_t *mu;
+	uint32_t file;
+	char rel[64];
 	rcr_codec_id *codecs;
 	rcr_buf *cols;
 	uint32_t rows;
@@ -83,18 +101,45 @@ static int flush_row_group(table_writer *w)
 	if (w->rows == 0)
 		return 0;
 	rcr_table *t = w->t;
+	int rc = 0;
+	if (w->fd < 0) {
+		w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (w->fd < 0)
+			return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
+		pthread_mutex_lock(w->mu);
+		char **files = realloc(t->files, (t->nfiles + 1) * sizeof *files);
+		if (files) {
+			t->files = files;
+			files[t->nfiles] = strdup(w->rel);
+		}
+		if (!files || !files[t->nfiles])
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		else
+			w->file = t->nfiles++;
+		pthread_mutex_unlock(w->mu);
+		RCR_FORWARD(rc);
+	}
+	/* Reserve the row group's index under the table lock; encode outside it. The frames
+	 * array stays put when the row group array grows, so it is safe to fill later. */
 	rcr_row_group *rg;
-	RCR_FORWARD(rcr_table_add_row_group(&rg, t));
+	pthread_mutex_lock(w->mu);
+	rc = rcr_table_add_row_group(&rg, t);
 	uint32_t rgi = t->nrgs - 1;
-	rg->file = 0;
-	rg->row_count = w->rows;
+	rcr_frame_ref *frames = rc == 0 ? rg->frames : NULL;
+	if (rc == 0) {
+		rg->file = w->file;
+		rg->row_count = w->rows;
+	}
+	pthread_mutex_unlock(w->mu);
+	RCR_FORWARD(rc);
 	rcr_buf_reset(&w->out);
+	uint64_t raw = 0, stored = 0;
 	for (uint32_t c = 0; c < t->ncols; c++) {
 		size_t at = w->out.len;
 		rcr_frame_header h;
 		RCR_FORWARD(rcr_frame_encode(w->enc, &w->out, &h, w->index, rgi, c, w->codecs[c],
 					     w->cols[c].data, w->cols[c].len, w->rows));
-		rcr_frame_ref *f = &rg->frames[c];
+		rcr_frame_ref *f = &frames[c];
 		f->offset = w->offset + at;
 		f->stored_size = h.stored_size;
 		f->content_size = h.content_size;
@@ -103,18 +148,17 @@ static int flush_row_group(table_writer *w)
 		f->raw_hash = h.raw_hash;
 		f->codec = h.codec;
 		f->compression = h.compression;
-		t->raw_bytes += h.raw_size;
-		t->stored_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
+		raw += h.raw_size;
+		stored += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 		rcr_buf_reset(&w->cols[c]);
-	}
-	if (w->fd < 0) {
-		w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (w->fd < 0)
-			return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
 	}
 	RCR_FORWARD(rcr_fs_write_all(w->fd, w->out.data, w->out.len, w->path));
 	w->offset += w->out.len;
+	pthread_mutex_lock(w->mu);
 	t->row_count += w->rows;
+	t->raw_bytes += raw;
+	t->stored_bytes += stored;
+	pthread_mutex_unlock(w->mu);
 	w->rows = 0;
 	w->bytes = 0;
 	return 0;
@@ -157,9 +201,24 @@ static int copy_table(table_writer *w, PGconn *conn)
 	if (rc == 0)
 		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
 	if (rc == 0) {
-		char tail[64];
+		char tail[160];
 		rc = rcr_buf_append(&sql, " FROM ONLY ", 11);
 		rc |= rcr_buf_append(&sql, qn, strlen(qn));
+		const dump_job *j = w->job;
+		/* A page range of the heap (a TID range scan from PostgreSQL 14 on). The first piece
+		 * has no lower bound and the last no upper bound, so rows on pages added after the
+		 * split was planned are still read. */
+		if (j->npieces > 1 && j->piece == 0)
+			snprintf(tail, sizeof tail, " WHERE ctid < '(%llu,0)'::pg_catalog.tid", (unsigned long long)j->page_hi);
+		else if (j->npieces > 1 && j->piece + 1 == j->npieces)
+			snprintf(tail, sizeof tail, " WHERE ctid >= '(%llu,0)'::pg_catalog.tid", (unsigned long long)j->page_lo);
+		else if (j->npieces > 1)
+			snprintf(tail, sizeof tail,
+				 " WHERE ctid >= '(%llu,0)'::pg_catalog.tid AND ctid < '(%llu,0)'::pg_catalog.tid",
+				 (unsigned long long)j->page_lo, (unsigned long long)j->page_hi);
+		else
+			tail[0] = 0;
+		rc |= rcr_buf_append(&sql, tail, strlen(tail));
 		snprintf(tail, sizeof tail, ") TO STDOUT (FORMAT binary)");
 		rc |= rcr_buf_append(&sql, tail, strlen(tail) + 1);
 	}
@@ -211,13 +270,17 @@ static int copy_table(table_writer *w, PGconn *conn)
 	return rc;
 }
 
-static int dump_one(dump_ctx *d, PGconn *conn, uint32_t index)
+static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 {
+	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
-	table_writer w = {.d = d, .index = index, .t = t, .fd = -1, .out = RCR_BUF_INIT};
-	char rel[64];
-	snprintf(rel, sizeof rel, "data/%u.rcd", t->oid);
-	snprintf(w.path, sizeof w.path, "%s/%s", d->o->dir, rel);
+	table_writer w = {.d = d, .job = job, .index = index, .t = t, .mu = &d->table_mu[index], .fd = -1,
+			  .out = RCR_BUF_INIT};
+	if (job->npieces > 1)
+		snprintf(w.rel, sizeof w.rel, "data/%u.%u.rcd", t->oid, job->piece);
+	else
+		snprintf(w.rel, sizeof w.rel, "data/%u.rcd", t->oid);
+	snprintf(w.path, sizeof w.path, "%s/%s", d->o->dir, w.rel);
 	w.codecs = calloc(t->ncols + 1, sizeof *w.codecs);
 	w.cols = calloc(t->ncols + 1, sizeof *w.cols);
 	int rc = (w.codecs && w.cols) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
@@ -225,8 +288,13 @@ static int dump_one(dump_ctx *d, PGconn *conn, uint32_t index)
 		w.codecs[c] = rcr_codec_for_type(t->cols[c].type_name);
 	if (rc == 0)
 		rc = rcr_frame_encoder_new(&w.enc, d->o->level);
-	if (d->o->common.verbose)
-		fprintf(stderr, "rcr: dumping table '%s.%s'\n", t->schema, t->name);
+	if (d->o->common.verbose) {
+		if (job->npieces > 1)
+			fprintf(stderr, "rcr: dumping table '%s.%s' piece %u of %u\n", t->schema, t->name, job->piece + 1,
+				job->npieces);
+		else
+			fprintf(stderr, "rcr: dumping table '%s.%s'\n", t->schema, t->name);
+	}
 	if (rc == 0)
 		rc = copy_table(&w, conn);
 	if (w.fd >= 0) {
@@ -234,13 +302,6 @@ static int dump_one(dump_ctx *d, PGconn *conn, uint32_t index)
 			rc = rcr_fs_fsync(w.fd, w.path);
 		if (close(w.fd) != 0 && rc == 0)
 			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w.path, strerror(errno));
-		if (rc == 0) {
-			t->files = calloc(1, sizeof *t->files);
-			if (!t->files || !(t->files[0] = strdup(rel)))
-				rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-			else
-				t->nfiles = 1;
-		}
 	}
 	for (uint32_t c = 0; c < t->ncols && w.cols; c++)
 		rcr_buf_free(&w.cols[c]);
@@ -253,7 +314,8 @@ static int dump_one(dump_ctx *d, PGconn *conn, uint32_t index)
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s.%s'", t->schema, t->name);
 		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
 	}
-	atomic_fetch_add(&d->prog.tables_done, 1);
+	if (job->piece + 1 == job->npieces)
+		atomic_fetch_add(&d->prog.tables_done, 1);
 	return 0;
 }
 
@@ -278,11 +340,11 @@ static void *worker_main(void *arg)
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
 	while (rc == 0) {
 		pthread_mutex_lock(&d->mu);
-		int idx = d->failed || rcr_interrupted() ? (int)d->m->ntables : d->next++;
+		uint32_t idx = d->failed || rcr_interrupted() ? d->njobs : d->next++;
 		pthread_mutex_unlock(&d->mu);
-		if ((uint32_t)idx >= d->m->ntables)
+		if (idx >= d->njobs)
 			break;
-		rc = dump_one(d, conn, (uint32_t)idx);
+		rc = dump_one(d, conn, &d->jobs[idx]);
 	}
 	if (rc < 0)
 		record_failure(d, rc);
@@ -452,6 +514,76 @@ static int plan_tables(dump_ctx *d)
 	return 0;
 }
 
+static int cmp_job_weight(const void *a, const void *b)
+{
+	const dump_job *x = a, *y = b;
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return x->piece < y->piece ? -1 : x->piece > y->piece;
+}
+
+/*
+ * One job per table, except that a big table is split into heap page ranges so that the
+ * users' one or two huge tables keep every connection busy. The piece size aims at a few
+ * pieces per job slot (load balance) without making pieces tiny. Before PostgreSQL 14 a ctid
+ * range is a filtered full scan, so tables are not split there.
+ */
+static int plan_jobs(dump_ctx *d)
+{
+	const rcr_dump_opts *o = d->o;
+	uint32_t n = d->m->ntables;
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < n; i++)
+		total += d->cat->tables[i].bytes;
+	uint64_t piece = o->piece_bytes;
+	if (piece == 0) {
+		piece = total / ((uint64_t)o->jobs * 4);
+		if (piece < ((uint64_t)32 << 20))
+			piece = (uint64_t)32 << 20;
+	}
+	int can_split = o->jobs > 1 && d->server_major >= 14;
+	uint32_t cap = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const rcr_cat_table *ct = &d->cat->tables[i];
+		uint64_t k = can_split ? (ct->bytes + piece - 1) / piece : 1;
+		if (k > ct->heap_pages)
+			k = ct->heap_pages;
+		if (k > 256)
+			k = 256;
+		if (k < 1)
+			k = 1;
+		cap += (uint32_t)k;
+	}
+	d->jobs = calloc(cap + 1, sizeof *d->jobs);
+	d->table_mu = calloc(n + 1, sizeof *d->table_mu);
+	if (!d->jobs || !d->table_mu)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		const rcr_cat_table *ct = &d->cat->tables[i];
+		pthread_mutex_init(&d->table_mu[i], NULL);
+		uint64_t k = can_split ? (ct->bytes + piece - 1) / piece : 1;
+		if (k > ct->heap_pages)
+			k = ct->heap_pages;
+		if (k > 256)
+			k = 256;
+		if (k < 1)
+			k = 1;
+		for (uint64_t p = 0; p < k; p++) {
+			dump_job *j = &d->jobs[d->njobs++];
+			j->table = i;
+			j->piece = (uint32_t)p;
+			j->npieces = (uint32_t)k;
+			j->page_lo = ct->heap_pages * p / k;
+			j->page_hi = ct->heap_pages * (p + 1) / k;
+			j->weight = ct->bytes / k;
+		}
+	}
+	qsort(d->jobs, d->njobs, sizeof *d->jobs, cmp_job_weight);
+	return 0;
+}
+
 static int collect_schema_files(dump_ctx *d)
 {
 	char dir[4096];
@@ -582,6 +714,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		rc = rcr_catalog_load(&d.cat, conn, &o->filter);
 	if (rc == 0)
 		rc = plan_tables(&d);
+	if (rc == 0)
+		rc = plan_jobs(&d);
 	if (rc == 0 && d.m->ntables) {
 		/* Lock what we dump, as pg_dump does, so DDL cannot change a table under the snapshot
 		 * between now and its COPY. */
@@ -631,7 +765,7 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		for (int i = 0; i < d.cat->ntables; i++)
 			total += d.cat->tables[i].bytes;
 		rcr_progress_begin(&d.prog, "dump", (int)d.m->ntables, total, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
-		nworkers = o->jobs < (int)d.m->ntables ? o->jobs : (int)d.m->ntables;
+		nworkers = o->jobs < (int)d.njobs ? o->jobs : (int)d.njobs;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
@@ -699,5 +833,7 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	PQfinish(conn);
 	rcr_catalog_free(d.cat);
 	rcr_manifest_free(d.m);
+	free(d.jobs);
+	free(d.table_mu);
 	return rc;
 }

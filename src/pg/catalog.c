@@ -62,7 +62,8 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 	rcr_buf q = RCR_BUF_INIT;
 	int rc = append_sql(&q,
 		"SELECT c.oid, n.nspname, c.relname, c.relkind,"
-		" (pg_catalog.pg_relation_size(c.oid) + COALESCE(pg_catalog.pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0))::bigint"
+		" (pg_catalog.pg_relation_size(c.oid) + COALESCE(pg_catalog.pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0))::bigint,"
+		" (pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int)::bigint"
 		" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
 		" WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND c.relpersistence OPERATOR(pg_catalog.<>) 't'"
 		" AND n.nspname OPERATOR(pg_catalog.!~) '^pg_' AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'"
@@ -119,6 +120,7 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 		t->name = dup_value(tr, i, 2);
 		t->relkind = PQgetvalue(tr, i, 3)[0];
 		t->bytes = strtoull(PQgetvalue(tr, i, 4), NULL, 10);
+		t->heap_pages = strtoull(PQgetvalue(tr, i, 5), NULL, 10);
 		if (!t->schema || !t->name)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}

@@ -24,6 +24,7 @@ run_case() { # label, dump options...
 run_case default
 run_case j1_z0 -j 1 -Z 0
 run_case j4_small_groups -j 4 -Z 1 --row-group-size 4096
+run_case j3_pieces -j 3 --row-group-size 16384 --piece-size 65536
 run_case z19 -j 2 -Z 19
 
 # The vector codecs are actually used for uniform-dimension vector/halfvec chunks, and the
@@ -37,3 +38,8 @@ pass "vector codecs chosen"
 bad=$(find "$T/arch-default" \( -type d ! -perm 700 \) -o \( -type f ! -perm 600 \) | head -3)
 [ -z "$bad" ] || fail "archive entries with loose permissions: $bad"
 pass "archive permissions"
+
+# Big tables are split into ctid ranges: several data files for one table, all rows back once.
+n=$(ls "$T/arch-j3_pieces/data" | grep -c '^[0-9]*\.[0-9]*\.rcd$' || true)
+[ "$n" -ge 2 ] || fail "no table was split into pieces ($n piece files)"
+pass "tables split into $n ctid-range pieces"

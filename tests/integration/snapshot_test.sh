@@ -32,7 +32,7 @@ pgbench -n -c 2 -T 6 -f "$T/writer.sql" src >"$T/pgbench.log" 2>&1 &
 bench=$!
 sleep 1
 before=$(psql_q -d src -c "SELECT total FROM ledger")
-"$RCR" dump -q -d src -f "$T/arch" -j 4 --row-group-size 100000
+"$RCR" dump -q -d src -f "$T/arch" -j 4 --row-group-size 100000 --piece-size 1000000
 after=$(psql_q -d src -c "SELECT total FROM ledger")
 wait $bench || { cat "$T/pgbench.log" >&2; fail "pgbench failed"; }
 [ "$after" -gt "$before" ] || fail "no writes happened during the dump ($before -> $after)"
