@@ -46,6 +46,8 @@ static const char *usage_dump =
 	"  -x, --no-privileges       leave out GRANT/REVOKE\n"
 	"      --no-comments         leave out comments\n"
 	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
+	"      --piece-size=BYTES    split tables bigger than this into ctid ranges (default: automatic)\n"
+	"      --row-group-size=BYTES  rows per frame group (default 4 MiB of column data)\n"
 	"Connection (also PG* environment variables and ~/.pgpass):\n"
 	"  -d, --dbname=CONNINFO     database name, connection string or URI\n"
 	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
@@ -69,6 +71,7 @@ static const char *usage_restore =
 	"  -n, --schema=NAME         restore only this schema (exact name)\n"
 	"  -t, --table=NAME          restore only this table (exact name)\n"
 	"  -O, --no-owner  -x, --no-privileges\n"
+	"      --piece-size=BYTES    load big tables over several connections in runs of this size\n"
 	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
 
 static const char *usage_verify =
@@ -233,8 +236,9 @@ static int cmd_restore(int argc, char **argv)
 		{"no-owner", no_argument, NULL, 'O'}, {"no-privileges", no_argument, NULL, 'x'},
 		{"no-acl", no_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
+		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, rc = 0;
+	int c, v = 0, rc = 0;
 	while ((c = getopt_long(argc, argv, "d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.conn.dbname = optarg; break;
@@ -254,6 +258,11 @@ static int cmd_restore(int argc, char **argv)
 		case 'v': o.common.verbose++; break;
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
+		case OPT_PIECE:
+			if ((rc = parse_int(cmd, optarg, &v, "--piece-size"))) return rc;
+			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
+			o.piece_bytes = (uint64_t)v;
+			break;
 		case OPT_HELP: fputs(usage_restore, stdout); return 0;
 		default: return usage_error(cmd, "invalid option");
 		}

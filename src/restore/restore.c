@@ -23,11 +23,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A unit of work: a contiguous run of one table's row groups. Several jobs of one table load
+ * it over several connections at once. */
+typedef struct restore_job {
+	uint32_t table;
+	uint32_t rg_lo, rg_hi;  /* row groups [rg_lo, rg_hi) */
+	uint64_t rows;
+	uint64_t weight;
+	int last;               /* the table's last job, for progress */
+} restore_job;
+
 typedef struct restore_ctx {
 	const rcr_restore_opts *o;
 	rcr_manifest *m;
-	uint32_t *order;        /* selected tables, largest first */
-	uint32_t norder;
+	restore_job *jobs;      /* largest first */
+	uint32_t njobs;
+	uint32_t ntables;       /* selected tables with rows */
 	pthread_mutex_t mu;
 	uint32_t next;
 	int failed;
@@ -59,9 +70,10 @@ static int send_buf(PGconn *conn, rcr_buf *b)
 	return 0;
 }
 
-/* Streams one table's row groups into an open COPY FROM STDIN. */
-static int stream_table(restore_ctx *r, PGconn *conn, uint32_t ti)
+/* Streams a job's row groups into an open COPY FROM STDIN. */
+static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 {
+	uint32_t ti = job->table;
 	const rcr_table *t = &r->m->tables[ti];
 	int *fds = calloc(t->nfiles + 1, sizeof *fds);
 	uint64_t *sizes = calloc(t->nfiles + 1, sizeof *sizes);
@@ -90,7 +102,7 @@ static int stream_table(restore_ctx *r, PGconn *conn, uint32_t ti)
 		rc = rcr_frame_decoder_new(&decs[c], RCR_MAX_FRAME_RAW);
 	if (rc == 0)
 		rc = rcr_copy_write_header(&out);
-	for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
+	for (uint32_t g = job->rg_lo; g < job->rg_hi && rc == 0; g++) {
 		const rcr_row_group *rg = &t->rgs[g];
 		if (rcr_interrupted()) {
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
@@ -136,15 +148,15 @@ static int stream_table(restore_ctx *r, PGconn *conn, uint32_t ti)
 	return rc;
 }
 
-static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
+static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 {
-	const rcr_table *t = &r->m->tables[ti];
+	const rcr_table *t = &r->m->tables[job->table];
 	char *qn = NULL;
 	rcr_buf sql = RCR_BUF_INIT;
 	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
 	if (rc == 0 && r->o->common.verbose)
-		fprintf(stderr, "rcr: restoring table '%s.%s' (%llu rows)\n", t->schema, t->name,
-			(unsigned long long)t->row_count);
+		fprintf(stderr, "rcr: restoring table '%s.%s' row groups %u-%u (%llu rows)\n", t->schema, t->name,
+			job->rg_lo, job->rg_hi - 1, (unsigned long long)job->rows);
 	if (rc == 0)
 		rc = rcr_pg_exec(conn, "BEGIN");
 	if (rc == 0 && r->o->disable_triggers) {
@@ -180,7 +192,7 @@ static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
 			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
 		PQclear(res);
 		if (rc == 0) {
-			int src = stream_table(r, conn, ti);
+			int src = stream_table(r, conn, job);
 			rcr_error_snapshot keep;
 			rcr_error_save(&keep);
 			/* On a bad frame, abort the COPY: the server rolls back every row already sent. */
@@ -192,9 +204,9 @@ static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
 			while ((cr = PQgetResult(conn))) {
 				if (src == 0 && PQresultStatus(cr) != PGRES_COMMAND_OK)
 					src = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
-				else if (src == 0 && strtoull(PQcmdTuples(cr), NULL, 10) != t->row_count)
+				else if (src == 0 && strtoull(PQcmdTuples(cr), NULL, 10) != job->rows)
 					src = rcr_error_set(RCR_E_ROWCOUNT, "server loaded %s rows, the archive holds %llu",
-							    PQcmdTuples(cr), (unsigned long long)t->row_count);
+							    PQcmdTuples(cr), (unsigned long long)job->rows);
 				PQclear(cr);
 			}
 			rc = src;
@@ -221,7 +233,8 @@ static int restore_one(restore_ctx *r, PGconn *conn, uint32_t ti)
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s.%s'", t->schema, t->name);
 		return rcr_error_wrap(rc, "restoring table '%s.%s'", t->schema, t->name);
 	}
-	atomic_fetch_add(&r->prog.tables_done, 1);
+	if (job->last)
+		atomic_fetch_add(&r->prog.tables_done, 1);
 	return 0;
 }
 
@@ -239,11 +252,11 @@ static void *worker_main(void *arg)
 		record_failure(r, rc);
 	while (rc == 0) {
 		pthread_mutex_lock(&r->mu);
-		uint32_t i = r->failed || rcr_interrupted() ? r->norder : r->next++;
+		uint32_t i = r->failed || rcr_interrupted() ? r->njobs : r->next++;
 		pthread_mutex_unlock(&r->mu);
-		if (i >= r->norder)
+		if (i >= r->njobs)
 			break;
-		int trc = restore_one(r, conn, r->order[i]);
+		int trc = restore_one(r, conn, &r->jobs[i]);
 		if (trc < 0) {
 			record_failure(r, trc);
 			break;
@@ -269,11 +282,63 @@ static int selected(const rcr_restore_opts *o, const rcr_table *t)
 	return 0;
 }
 
-static int cmp_size_desc(const void *a, const void *b, void *m)
+static int cmp_job_weight(const void *a, const void *b)
 {
-	const rcr_manifest *man = m;
-	uint64_t x = man->tables[*(const uint32_t *)a].stored_bytes, y = man->tables[*(const uint32_t *)b].stored_bytes;
-	return x < y ? 1 : x > y ? -1 : 0;
+	const restore_job *x = a, *y = b;
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return x->rg_lo < y->rg_lo ? -1 : x->rg_lo > y->rg_lo;
+}
+
+/* Splits each selected table's row groups into runs of about `piece` raw bytes (a few per
+ * connection, so the big tables keep every connection busy) and orders them largest first. */
+static int plan_jobs(restore_ctx *r)
+{
+	const rcr_manifest *m = r->m;
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < m->ntables; i++)
+		if (selected(r->o, &m->tables[i]))
+			total += m->tables[i].raw_bytes;
+	uint64_t piece = r->o->piece_bytes;
+	if (piece == 0) {
+		piece = total / ((uint64_t)r->o->jobs * 4);
+		if (piece < ((uint64_t)32 << 20))
+			piece = (uint64_t)32 << 20;
+	}
+	uint32_t cap = 0;
+	for (uint32_t i = 0; i < m->ntables; i++)
+		cap += m->tables[i].nrgs;
+	r->jobs = calloc(cap + 1, sizeof *r->jobs);
+	if (!r->jobs)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->ntables; i++) {
+		const rcr_table *t = &m->tables[i];
+		if (!selected(r->o, t) || t->row_count == 0)
+			continue;
+		r->ntables++;
+		uint32_t g = 0;
+		while (g < t->nrgs) {
+			restore_job *j = &r->jobs[r->njobs++];
+			j->table = i;
+			j->rg_lo = g;
+			uint64_t raw = 0;
+			while (g < t->nrgs && (raw == 0 || raw < piece)) {
+				for (uint32_t c = 0; c < t->ncols; c++)
+					raw += t->rgs[g].frames[c].raw_size;
+				if (t->ncols == 0)
+					raw = 1;
+				j->rows += t->rgs[g].row_count;
+				g++;
+			}
+			j->rg_hi = g;
+			j->weight = raw;
+			j->last = g == t->nrgs;
+		}
+	}
+	qsort(r->jobs, r->njobs, sizeof *r->jobs, cmp_job_weight);
+	return 0;
 }
 
 /*
@@ -437,23 +502,15 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
 	if (rc == 0 && schema_phases)
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file);
-	if (rc == 0) {
-		r.order = calloc(r.m->ntables + 1, sizeof *r.order);
-		if (!r.order)
-			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-		for (uint32_t i = 0; rc == 0 && i < r.m->ntables; i++)
-			if (selected(o, &r.m->tables[i]) && r.m->tables[i].row_count > 0)
-				r.order[r.norder++] = i;
-		if (rc == 0)
-			qsort_r(r.order, r.norder, sizeof *r.order, cmp_size_desc, r.m);
-	}
-	if (rc == 0 && r.norder) {
+	if (rc == 0)
+		rc = plan_jobs(&r);
+	if (rc == 0 && r.njobs) {
 		uint64_t total = 0;
-		for (uint32_t i = 0; i < r.norder; i++)
-			total += r.m->tables[r.order[i]].raw_bytes;
-		rcr_progress_begin(&r.prog, "restore", (int)r.norder, total,
+		for (uint32_t i = 0; i < r.njobs; i++)
+			total += r.jobs[i].weight;
+		rcr_progress_begin(&r.prog, "restore", (int)r.ntables, total,
 				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
-		int nworkers = o->jobs < (int)r.norder ? o->jobs : (int)r.norder;
+		int nworkers = o->jobs < (int)r.njobs ? o->jobs : (int)r.njobs;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
@@ -479,9 +536,9 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
 	if (rc == 0 && !o->common.quiet) {
 		uint64_t rows = 0;
-		for (uint32_t i = 0; i < r.norder; i++)
-			rows += r.m->tables[r.order[i]].row_count;
-		fprintf(stderr, "rcr: restored %u tables, %llu rows, in %.2f s\n", r.norder, (unsigned long long)rows,
+		for (uint32_t i = 0; i < r.njobs; i++)
+			rows += r.jobs[i].rows;
+		fprintf(stderr, "rcr: restored %u tables, %llu rows, in %.2f s\n", r.ntables, (unsigned long long)rows,
 			rcr_now() - t0);
 	}
 	if (list_file) {
@@ -489,7 +546,7 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		free(list_file);
 	}
 	free(workers);
-	free(r.order);
+	free(r.jobs);
 	free(tool);
 	free(conninfo);
 	free(password);

@@ -16,7 +16,7 @@ run_case() { # label, dump options...
 	"$RCR" list "$a" >"$T/list.out"
 	grep -q 'public.all_types' "$T/list.out" || fail "$label: list does not show all_types"
 	createdb "$db"
-	"$RCR" restore -q -d "$db" -j 3 "$a"
+	"$RCR" restore -q -d "$db" -j 3 --piece-size 100000 "$a"
 	assert_same_db src "$db" "$label"
 	pass "$label"
 }
