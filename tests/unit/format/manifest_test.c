@@ -1,0 +1,561 @@
+/* manifest_test.c: tests src/format/manifest.c (model, encoder, untrusted-input decoder).
+ *
+ * The decoder is the first thing rcr runs on an archive, so most cases here are hostile:
+ * mutations of a real manifest, and forged manifests whose checksum is valid so that the check
+ * behind the checksum (counts, versions, paths, indexes, totals) is what gets tested. */
+#include "../fixtures.h"
+#include "../test.h"
+
+#include "rcr/frame.h"
+#include "rcr/manifest.h"
+
+/* Recomputes the body length and the trailing XXH3-64 after a test edited the bytes. */
+static void reseal(rcr_buf *b)
+{
+	rcr_store_u64le(b->data + 24, b->len - RCR_MANIFEST_HEADER_SIZE - 8);
+	rcr_store_u64le(b->data + b->len - 8, rcr_hash64(b->data, b->len - 8));
+}
+
+/* A manifest from a hand-built body: version-1 header, the body, the checksum. */
+static void seal_body(rcr_buf *out, const rcr_buf *body)
+{
+	uint8_t h[RCR_MANIFEST_HEADER_SIZE] = {0};
+	memcpy(h, RCR_MANIFEST_MAGIC, 8);
+	rcr_store_u16le(h + 8, RCR_FMT_READ_VERSION);
+	rcr_store_u16le(h + 10, RCR_FMT_WRITE_VERSION);
+	rcr_buf_reset(out);
+	fx_put(out, h, sizeof h);
+	fx_put(out, body->data, body->len);
+	fx_put(out, "01234567", 8);
+	reseal(out);
+}
+
+/* Decodes from an exact-size heap copy; on failure *out must stay NULL. */
+static int decode_copy(rcr_manifest **out, const uint8_t *p, size_t len)
+{
+	uint8_t *c = test_dup(p, len);
+	*out = (rcr_manifest *)(uintptr_t)1;
+	int rc = rcr_manifest_decode(out, c, len);
+	free(c);
+	if (rc < 0 && *out != NULL) {
+		test_fail_(__FILE__, __LINE__, "failed decode left *out set");
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int decode_rc(const uint8_t *p, size_t len)
+{
+	rcr_manifest *m;
+	int rc = decode_copy(&m, p, len);
+	rcr_manifest_free(m);
+	return rc;
+}
+
+static void encode_or_die(rcr_buf *out, const rcr_manifest *m)
+{
+	rcr_buf_reset(out);
+	if (rcr_manifest_encode(out, m) < 0)
+		fx_oom();
+}
+
+static void check_equal(const rcr_manifest *a, const rcr_manifest *b)
+{
+	CHECK_EQ_U64(a->read_version, b->read_version);
+	CHECK_EQ_U64(a->write_version, b->write_version);
+	CHECK_EQ_U64(a->required_features, b->required_features);
+	CHECK_EQ_U64(a->optional_features, b->optional_features);
+	CHECK_STR(a->schema_dir, b->schema_dir);
+	CHECK_EQ_U64(a->nmeta, b->nmeta);
+	for (uint32_t i = 0; i < a->nmeta && i < b->nmeta; i++) {
+		CHECK_STR(a->meta[i].key, b->meta[i].key);
+		CHECK_STR(a->meta[i].value, b->meta[i].value);
+	}
+	CHECK_EQ_U64(a->nschema_files, b->nschema_files);
+	for (uint32_t i = 0; i < a->nschema_files && i < b->nschema_files; i++) {
+		CHECK_STR(a->schema_files[i].name, b->schema_files[i].name);
+		CHECK_EQ_U64(a->schema_files[i].size, b->schema_files[i].size);
+		CHECK_EQ_U64(a->schema_files[i].hash, b->schema_files[i].hash);
+	}
+	CHECK_EQ_U64(a->ntables, b->ntables);
+	for (uint32_t i = 0; i < a->ntables && i < b->ntables; i++) {
+		const rcr_table *s = &a->tables[i], *t = &b->tables[i];
+		CHECK_EQ_U64(s->oid, t->oid);
+		CHECK_STR(s->schema, t->schema);
+		CHECK_STR(s->name, t->name);
+		CHECK_EQ_U64(s->relkind, t->relkind);
+		CHECK_EQ_U64(s->row_count, t->row_count);
+		CHECK_EQ_U64(s->raw_bytes, t->raw_bytes);
+		CHECK_EQ_U64(s->stored_bytes, t->stored_bytes);
+		CHECK_EQ_U64(s->ncols, t->ncols);
+		for (uint32_t c = 0; c < s->ncols && c < t->ncols; c++) {
+			CHECK_STR(s->cols[c].name, t->cols[c].name);
+			CHECK_STR(s->cols[c].type_schema, t->cols[c].type_schema);
+			CHECK_STR(s->cols[c].type_name, t->cols[c].type_name);
+			CHECK_EQ_U64(s->cols[c].type_oid, t->cols[c].type_oid);
+			CHECK_EQ_U64((uint32_t)s->cols[c].typmod, (uint32_t)t->cols[c].typmod);
+		}
+		CHECK_EQ_U64(s->nfiles, t->nfiles);
+		for (uint32_t f = 0; f < s->nfiles && f < t->nfiles; f++)
+			CHECK_STR(s->files[f], t->files[f]);
+		CHECK_EQ_U64(s->nrgs, t->nrgs);
+		for (uint32_t g = 0; g < s->nrgs && g < t->nrgs; g++) {
+			CHECK_EQ_U64(s->rgs[g].file, t->rgs[g].file);
+			CHECK_EQ_U64(s->rgs[g].row_count, t->rgs[g].row_count);
+			for (uint32_t c = 0; c < s->ncols && c < t->ncols; c++) {
+				const rcr_frame_ref *x = &s->rgs[g].frames[c], *y = &t->rgs[g].frames[c];
+				CHECK_EQ_U64(x->offset, y->offset);
+				CHECK_EQ_U64(x->stored_size, y->stored_size);
+				CHECK_EQ_U64(x->content_size, y->content_size);
+				CHECK_EQ_U64(x->raw_size, y->raw_size);
+				CHECK_EQ_U64(x->stored_hash, y->stored_hash);
+				CHECK_EQ_U64(x->raw_hash, y->raw_hash);
+				CHECK_EQ_U64(x->codec, y->codec);
+				CHECK_EQ_U64(x->compression, y->compression);
+			}
+		}
+	}
+}
+
+static void test_manifest__roundtrip(void)
+{
+	rcr_manifest *m = fx_sample_manifest(), *d;
+	rcr_buf b = RCR_BUF_INIT, again = RCR_BUF_INIT;
+	REQUIRE_OK(rcr_manifest_encode(&b, m));
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	/* The sample really has the shapes the brief asks for; otherwise the comparison is weak. */
+	CHECK_EQ_U64(d->ntables, 2);
+	CHECK_EQ_U64(d->tables[0].ncols, 0);
+	CHECK_EQ_U64(d->tables[0].nrgs, 2);
+	CHECK_EQ_U64(d->tables[1].ncols, 3);
+	CHECK(d->tables[1].nrgs > 1);
+	CHECK(d->nschema_files > 0 && d->nmeta > 0);
+	check_equal(m, d);
+	CHECK_STR(rcr_manifest_get_meta(d, "server_version"), "16.4");
+	CHECK(rcr_manifest_get_meta(d, "nope") == NULL);
+	/* Encoding is canonical: what was decoded encodes to the same bytes. */
+	REQUIRE_OK(rcr_manifest_encode(&again, d));
+	CHECK_MEM(again.data, again.len, b.data, b.len);
+
+	/* Header layout (format spec, "Manifest header"). */
+	CHECK(memcmp(b.data, RCR_MANIFEST_MAGIC, 8) == 0);
+	CHECK_EQ_U64(rcr_load_u16le(b.data + 8), RCR_FMT_READ_VERSION);
+	CHECK_EQ_U64(rcr_load_u16le(b.data + 10), RCR_FMT_WRITE_VERSION);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 12), 0);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 16), 0);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 20), 0);
+	CHECK_EQ_U64(rcr_load_u64le(b.data + 24), b.len - RCR_MANIFEST_HEADER_SIZE - 8);
+	CHECK_EQ_U64(rcr_load_u64le(b.data + b.len - 8), rcr_hash64(b.data, b.len - 8));
+
+	/* Appending to a non-empty buffer encodes the same bytes after what was there. */
+	rcr_buf_reset(&again);
+	fx_put(&again, "prefix", 6);
+	REQUIRE_OK(rcr_manifest_encode(&again, m));
+	CHECK_MEM(again.data + 6, again.len - 6, b.data, b.len);
+
+	rcr_manifest_free(m);
+	rcr_manifest_free(d);
+	rcr_buf_free(&b);
+	rcr_buf_free(&again);
+}
+
+static void test_manifest__empty(void)
+{
+	rcr_manifest *m, *d;
+	REQUIRE_OK(rcr_manifest_new(&m));
+	CHECK_STR(m->schema_dir, "");
+	CHECK_EQ_U64(m->read_version, RCR_FMT_READ_VERSION);
+	CHECK_EQ_U64(m->write_version, RCR_FMT_WRITE_VERSION);
+	rcr_buf b = RCR_BUF_INIT;
+	REQUIRE_OK(rcr_manifest_encode(&b, m));
+	/* nmeta, schema_dir (empty), nschema_files, ntables: 16 bytes of body */
+	CHECK_EQ_U64(b.len, RCR_MANIFEST_HEADER_SIZE + 16 + 8);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	check_equal(m, d);
+	CHECK(d->schema_dir != NULL);
+	rcr_manifest_free(d);
+	rcr_manifest_free(m);
+	rcr_manifest_free(NULL);
+	rcr_buf_free(&b);
+}
+
+static void test_manifest__meta_and_row_groups(void)
+{
+	rcr_manifest *m;
+	REQUIRE_OK(rcr_manifest_new(&m));
+	CHECK(rcr_manifest_get_meta(m, "k") == NULL);
+	REQUIRE_OK(rcr_manifest_set_meta(m, "k", "v1"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "k2", ""));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "k", "v2"));
+	CHECK_EQ_U64(m->nmeta, 2);
+	CHECK_STR(rcr_manifest_get_meta(m, "k"), "v2");
+	CHECK_STR(rcr_manifest_get_meta(m, "k2"), "");
+
+	/* Row groups grow past the initial capacity; every new one has zeroed frames. */
+	rcr_table t = {0};
+	t.ncols = 2;
+	for (uint32_t g = 0; g < 100; g++) {
+		rcr_row_group *rg;
+		REQUIRE_OK(rcr_table_add_row_group(&rg, &t));
+		CHECK(rg == &t.rgs[g]);
+		CHECK(rg->frames[0].raw_size == 0 && rg->frames[1].stored_hash == 0 && rg->row_count == 0);
+		rg->row_count = g;
+		rg->frames[1].raw_size = g;
+	}
+	CHECK_EQ_U64(t.nrgs, 100);
+	CHECK(t.rgs_cap >= 100);
+	for (uint32_t g = 0; g < 100; g++)
+		CHECK_EQ_U64(t.rgs[g].frames[1].raw_size, g);
+	for (uint32_t g = 0; g < t.nrgs; g++)
+		free(t.rgs[g].frames);
+	free(t.rgs);
+	rcr_manifest_free(m);
+}
+
+static void test_manifest__every_bit_flip_rejected(void)
+{
+	rcr_manifest *m = fx_sample_manifest();
+	rcr_buf b = RCR_BUF_INIT;
+	encode_or_die(&b, m);
+	rcr_manifest_free(m);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+	for (size_t bit = 0; bit < b.len * 8; bit++) {
+		b.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		int rc = decode_rc(b.data, b.len);
+		if (!(rc == RCR_E_FORMAT || rc == RCR_E_CHECKSUM))
+			fprintf(stderr, "bit %zu: rc %d\n", bit, rc);
+		CHECK(rc == RCR_E_FORMAT || rc == RCR_E_CHECKSUM);
+		b.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	rcr_buf_free(&b);
+}
+
+static void test_manifest__every_truncation_rejected(void)
+{
+	rcr_manifest *m = fx_sample_manifest();
+	rcr_buf b = RCR_BUF_INIT;
+	encode_or_die(&b, m);
+	rcr_manifest_free(m);
+	for (size_t cut = 0; cut < b.len; cut++)
+		CHECK_RC(decode_rc(b.data, cut), RCR_E_FORMAT);
+	fx_put(&b, "", 1);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rcr_buf_free(&b);
+}
+
+/* A body truncated (or padded) and then resealed, so the structure parser itself must notice:
+ * every cut point inside the body of the sample. */
+static void test_manifest__resealed_truncations_rejected(void)
+{
+	rcr_manifest *m = fx_sample_manifest();
+	rcr_buf b = RCR_BUF_INIT, t = RCR_BUF_INIT;
+	encode_or_die(&b, m);
+	rcr_manifest_free(m);
+	size_t body = b.len - RCR_MANIFEST_HEADER_SIZE - 8;
+	for (size_t keep = 0; keep < body; keep++) {
+		rcr_buf_reset(&t);
+		fx_put(&t, b.data, RCR_MANIFEST_HEADER_SIZE + keep);
+		fx_put(&t, "hashhash", 8);
+		reseal(&t);
+		CHECK_RC(decode_rc(t.data, t.len), RCR_E_FORMAT);
+	}
+	/* one byte of trailing garbage in the body */
+	rcr_buf_reset(&t);
+	fx_put(&t, b.data, b.len - 8);
+	fx_put(&t, "\0hashhash", 9);
+	reseal(&t);
+	CHECK_RC(decode_rc(t.data, t.len), RCR_E_FORMAT);
+	rcr_buf_free(&b);
+	rcr_buf_free(&t);
+}
+
+/* A body holding one table "s"."t" with ncols columns and no row groups. */
+static void one_table_body(rcr_buf *body, uint32_t ncols)
+{
+	rcr_buf_reset(body);
+	rcr_buf_append_u32le(body, 0);                 /* nmeta */
+	rcr_buf_append_str(body, "");                  /* schema_dir */
+	rcr_buf_append_u32le(body, 0);                 /* nschema_files */
+	rcr_buf_append_u32le(body, 1);                 /* ntables */
+	rcr_buf_append_u32le(body, 1);                 /* oid */
+	rcr_buf_append_str(body, "s");
+	rcr_buf_append_str(body, "t");
+	rcr_buf_append_u8(body, 'r');
+	rcr_buf_append_u8(body, 0);
+	rcr_buf_append_u32le(body, ncols);
+	for (uint32_t c = 0; c < ncols; c++) {
+		rcr_buf_append_str(body, "c");
+		rcr_buf_append_str(body, "pg_catalog");
+		rcr_buf_append_str(body, "text");
+		rcr_buf_append_u32le(body, 25);
+		rcr_buf_append_u32le(body, 0xFFFFFFFFu);
+	}
+	rcr_buf_append_u64le(body, 0);                 /* row_count */
+	rcr_buf_append_u64le(body, 0);                 /* raw_bytes */
+	rcr_buf_append_u64le(body, 0);                 /* stored_bytes */
+	rcr_buf_append_u32le(body, 0);                 /* nfiles */
+	rcr_buf_append_u32le(body, 0);                 /* nrgs */
+}
+
+/* Counts far beyond the bytes present, with valid checksums: refused by the count check
+ * itself (its message), before any allocation sized by the count. */
+static void test_manifest__hostile_counts(void)
+{
+	rcr_manifest *m;
+	rcr_buf b = RCR_BUF_INIT, body = RCR_BUF_INIT;
+	REQUIRE_OK(rcr_manifest_new(&m));
+	encode_or_die(&b, m);
+	rcr_manifest_free(m);
+	/* The empty manifest's body is nmeta @32, schema_dir @36, nschema_files @40, ntables @44. */
+	static const struct {
+		size_t offset;
+		const char *what;
+	} counts[] = {{32, "metadata entries"}, {40, "schema files"}, {44, "tables"}};
+	for (size_t i = 0; i < 3; i++) {
+		uint32_t values[] = {0xFFFFFFFFu, 0x80000000u, 0x10000u};
+		for (size_t v = 0; v < 3; v++) {
+			rcr_buf c = RCR_BUF_INIT;
+			fx_put(&c, b.data, b.len);
+			rcr_store_u32le(c.data + counts[i].offset, values[v]);
+			reseal(&c);
+			CHECK_RC(decode_rc(c.data, c.len), RCR_E_FORMAT);
+			CHECK(strstr(rcr_error_message(), counts[i].what) != NULL);
+			CHECK(strstr(rcr_error_message(), "more than its bytes can hold") != NULL);
+			rcr_buf_free(&c);
+		}
+	}
+
+	/* Inside a table: columns, files, row groups; and a string length. */
+	for (int which = 0; which < 4; which++) {
+		rcr_buf_reset(&body);
+		rcr_buf_append_u32le(&body, 0);                        /* nmeta */
+		rcr_buf_append_str(&body, "");                         /* schema_dir */
+		rcr_buf_append_u32le(&body, 0);                        /* nschema_files */
+		rcr_buf_append_u32le(&body, 1);                        /* ntables */
+		rcr_buf_append_u32le(&body, 1);                        /* oid */
+		if (which == 3) {
+			rcr_buf_append_u32le(&body, 0xFFFFFFFFu);      /* schema name length */
+		} else {
+			rcr_buf_append_str(&body, "s");
+			rcr_buf_append_str(&body, "t");
+			rcr_buf_append_u8(&body, 'r');
+			rcr_buf_append_u8(&body, 0);
+			rcr_buf_append_u32le(&body, which == 0 ? 0xFFFFFFFFu : 0);     /* ncols */
+			if (which > 0) {
+				rcr_buf_append_u64le(&body, 0);
+				rcr_buf_append_u64le(&body, 0);
+				rcr_buf_append_u64le(&body, 0);
+				rcr_buf_append_u32le(&body, which == 1 ? 0xFFFFFFFFu : 0);   /* nfiles */
+				if (which == 2)
+					rcr_buf_append_u32le(&body, 0xFFFFFFFFu);           /* nrgs */
+			}
+		}
+		fx_put(&body, "padding-padding-padding-padding-padding-padding-padding-padding-", 64);
+		seal_body(&b, &body);
+		CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+		static const char *const what[] = {"columns", "files", "row groups", "string length"};
+		if (!strstr(rcr_error_message(), what[which]))
+			fprintf(stderr, "case %d: message '%s'\n", which, rcr_error_message());
+		CHECK(strstr(rcr_error_message(), what[which]) != NULL);
+	}
+
+	/* 1601 columns, with the bytes to hold them: PostgreSQL's limit, not the byte count,
+	 * refuses it; 1600 is fine. */
+	one_table_body(&body, 1601);
+	seal_body(&b, &body);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_LIMIT);
+	one_table_body(&body, 1600);
+	seal_body(&b, &body);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+	rcr_buf_free(&body);
+	rcr_buf_free(&b);
+}
+
+static void test_manifest__versions_and_features(void)
+{
+	rcr_manifest *m = fx_sample_manifest(), *d;
+	rcr_buf b = RCR_BUF_INIT;
+
+	m->read_version = RCR_FMT_READ_VERSION + 1;
+	m->write_version = RCR_FMT_WRITE_VERSION + 1;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_VERSION);
+	CHECK(rcr_error_hint()[0] != 0);
+	m->read_version = 0xFFFF;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_VERSION);
+
+	/* A newer writer whose archives older readers may still read. */
+	m->read_version = RCR_FMT_READ_VERSION;
+	m->write_version = RCR_FMT_WRITE_VERSION + 5;
+	encode_or_die(&b, m);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	CHECK_EQ_U64(d->write_version, RCR_FMT_WRITE_VERSION + 5);
+	rcr_manifest_free(d);
+
+	for (int bit = 0; bit < 32; bit++) {
+		uint32_t f = 1u << bit;
+		m->required_features = f;
+		encode_or_die(&b, m);
+		CHECK_RC(decode_rc(b.data, b.len), (f & ~RCR_FEATURES_REQUIRED_KNOWN) ? RCR_E_VERSION : 0);
+	}
+	/* Unknown optional features are ignored, and kept. */
+	m->required_features = 0;
+	m->optional_features = 0x80000001u;
+	encode_or_die(&b, m);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	CHECK_EQ_U64(d->optional_features, 0x80000001u);
+	rcr_manifest_free(d);
+
+	/* Reserved header word. */
+	m->optional_features = 0;
+	encode_or_die(&b, m);
+	b.data[23] = 0x40;
+	reseal(&b);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	/* Magic. */
+	encode_or_die(&b, m);
+	b.data[1] = 'X';
+	reseal(&b);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	/* Declared body length disagreeing with the bytes. */
+	encode_or_die(&b, m);
+	rcr_store_u64le(b.data + 24, rcr_load_u64le(b.data + 24) + 1);
+	rcr_store_u64le(b.data + b.len - 8, rcr_hash64(b.data, b.len - 8));
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rcr_store_u64le(b.data + 24, 0xFFFFFFFFFFFFFFFFull);
+	rcr_store_u64le(b.data + b.len - 8, rcr_hash64(b.data, b.len - 8));
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+}
+
+static const char *const bad_paths[] = {
+	"", "..", ".", "../x", "a/../b", "a/..", "./a", "a/./b", "/abs", "/", "a//b", "a/", "a b", "a\\b",
+	"a:b", "caf\xc3\xa9", "a\tb", "a\nb", "*", "~",
+};
+
+/* Every bad path is refused wherever a manifest carries one: data files, schema files, the
+ * schema directory. */
+static void test_manifest__bad_paths_rejected(void)
+{
+	rcr_buf b = RCR_BUF_INIT;
+	for (size_t i = 0; i < sizeof bad_paths / sizeof bad_paths[0]; i++) {
+		for (int where = 0; where < 3; where++) {
+			rcr_manifest *m = fx_sample_manifest();
+			char **slot = where == 0 ? &m->tables[1].files[1] :
+				      where == 1 ? &m->schema_files[0].name : &m->schema_dir;
+			if (where == 2 && bad_paths[i][0] == 0) {   /* "" means "no schema" there */
+				rcr_manifest_free(m);
+				continue;
+			}
+			free(*slot);
+			*slot = fx_strdup(bad_paths[i]);
+			encode_or_die(&b, m);
+			int rc = decode_rc(b.data, b.len);
+			if (rc != RCR_E_FORMAT)
+				fprintf(stderr, "path '%s' in place %d accepted\n", bad_paths[i], where);
+			CHECK_RC(rc, RCR_E_FORMAT);
+			rcr_manifest_free(m);
+		}
+	}
+	/* The sample's own paths, and an empty schema directory, pass. */
+	rcr_manifest *m = fx_sample_manifest();
+	free(m->schema_dir);
+	m->schema_dir = fx_strdup("");
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+}
+
+/* Structural lies behind a valid checksum. */
+static void test_manifest__inconsistencies_rejected(void)
+{
+	rcr_buf b = RCR_BUF_INIT;
+	rcr_manifest *m;
+
+	m = fx_sample_manifest();                       /* row group points past the file list */
+	m->tables[1].rgs[3].file = 2;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	m->tables[1].rgs[3].file = 0xFFFFFFFFu;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	m->tables[1].rgs[3].file = 1;
+	m->tables[0].rgs[0].file = 1;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rcr_manifest_free(m);
+
+	for (int field = 0; field < 3; field++) {       /* totals disagree with the row groups */
+		m = fx_sample_manifest();
+		uint64_t *v = field == 0 ? &m->tables[1].row_count :
+			      field == 1 ? &m->tables[1].raw_bytes : &m->tables[1].stored_bytes;
+		(*v)++;
+		encode_or_die(&b, m);
+		CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+		rcr_manifest_free(m);
+	}
+	m = fx_sample_manifest();
+	m->tables[0].row_count = 0;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rcr_manifest_free(m);
+
+	m = fx_sample_manifest();                       /* unknown codec or compression */
+	m->tables[1].rgs[2].frames[1].codec = RCR_CODEC_COUNT;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_VERSION);
+	m->tables[1].rgs[2].frames[1].codec = RCR_CODEC_RAW;
+	m->tables[1].rgs[2].frames[1].compression = RCR_COMPRESSION_COUNT;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_VERSION);
+	m->tables[1].rgs[2].frames[1].compression = RCR_COMPRESSION_NONE;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+	rcr_manifest_free(m);
+
+	m = fx_sample_manifest();
+	encode_or_die(&b, m);
+	rcr_manifest_free(m);
+	rcr_buf c = RCR_BUF_INIT;
+	/* The last frame reference's reserved u16 is just before the checksum. */
+	fx_put(&c, b.data, b.len);
+	c.data[c.len - 8 - 1] = 1;
+	reseal(&c);
+	CHECK_RC(decode_rc(c.data, c.len), RCR_E_FORMAT);
+	/* A table's reserved flag byte: it follows "items" and relkind 'p'. */
+	rcr_buf_reset(&c);
+	fx_put(&c, b.data, b.len);
+	uint8_t *items = memmem(c.data, c.len, "items", 5);
+	REQUIRE(items != NULL && items[5] == 'p' && items[6] == 0);
+	items[6] = 0x01;
+	reseal(&c);
+	CHECK_RC(decode_rc(c.data, c.len), RCR_E_FORMAT);
+	/* A NUL inside a string. */
+	items[6] = 0;
+	items[2] = 0;
+	reseal(&c);
+	CHECK_RC(decode_rc(c.data, c.len), RCR_E_FORMAT);
+	items[2] = 'e';
+	reseal(&c);
+	CHECK_RC(decode_rc(c.data, c.len), 0);
+	rcr_buf_free(&c);
+	rcr_buf_free(&b);
+}
+
+static const test_case cases[] = {
+	TEST(test_manifest__roundtrip),
+	TEST(test_manifest__empty),
+	TEST(test_manifest__meta_and_row_groups),
+	TEST(test_manifest__every_bit_flip_rejected),
+	TEST(test_manifest__every_truncation_rejected),
+	TEST(test_manifest__resealed_truncations_rejected),
+	TEST(test_manifest__hostile_counts),
+	TEST(test_manifest__versions_and_features),
+	TEST(test_manifest__bad_paths_rejected),
+	TEST(test_manifest__inconsistencies_rejected),
+};
+
+TEST_MAIN(cases)
