@@ -50,6 +50,7 @@ typedef struct rcr_restore_opts {
 	int data_only, clean, if_exists, no_owner, no_privileges, disable_triggers;
 	rcr_strlist schemas, tables;   /* exact names, as pg_restore -n/-t */
 	uint64_t piece_bytes;   /* load a table in runs of row groups of about this size; 0 = automatic */
+	const char *maintenance_work_mem;  /* for index builds; NULL = derived from the server */
 } rcr_restore_opts;
 
 int rcr_restore_run(const rcr_restore_opts *o);

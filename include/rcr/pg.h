@@ -52,8 +52,10 @@ int rcr_pg_find_tool(char **out, const char *tool, int server_major);
  * status. The child's pid is published through *pid_slot while it runs (so a signal handler
  * can kill it); pid_slot may be NULL. */
 int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pid_slot);
-/* The same, appending the child's standard output to *out (when out is non-NULL). */
-int rcr_pg_run_tool_capture(char *const argv[], const char *password, volatile pid_t *pid_slot, rcr_buf *out);
+/* The same, adding env ("NAME=value" strings, NULL-terminated; may be NULL) to the child's
+ * environment and appending its standard output to *out (when out is non-NULL). */
+int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char *const *env,
+			    volatile pid_t *pid_slot, rcr_buf *out);
 
 /* pg_dump-style name patterns (psql's \d rules): '*' and '?' wildcards, double quotes for
  * literal text, case folded outside quotes, "schema.name" splits at an unquoted dot.

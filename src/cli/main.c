@@ -72,6 +72,8 @@ static const char *usage_restore =
 	"  -t, --table=NAME          restore only this table (exact name)\n"
 	"  -O, --no-owner  -x, --no-privileges\n"
 	"      --piece-size=BYTES    load big tables over several connections in runs of this size\n"
+	"      --maintenance-work-mem=SIZE  per index build (default: min(shared_buffers, 2GB) / jobs,\n"
+	"                            at least the server's setting)\n"
 	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
 
 static const char *usage_verify =
@@ -96,6 +98,7 @@ enum {
 	OPT_ROLE,
 	OPT_ROW_GROUP,
 	OPT_PIECE,
+	OPT_MWM,
 	OPT_JSON,
 	OPT_IF_EXISTS,
 	OPT_DISABLE_TRIGGERS,
@@ -237,6 +240,7 @@ static int cmd_restore(int argc, char **argv)
 		{"no-acl", no_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"piece-size", required_argument, NULL, OPT_PIECE},
+		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
 	while ((c = getopt_long(argc, argv, "d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
@@ -263,6 +267,7 @@ static int cmd_restore(int argc, char **argv)
 			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
 			o.piece_bytes = (uint64_t)v;
 			break;
+		case OPT_MWM: o.maintenance_work_mem = optarg; break;
 		case OPT_HELP: fputs(usage_restore, stdout); return 0;
 		default: return usage_error(cmd, "invalid option");
 		}

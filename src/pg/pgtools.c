@@ -60,10 +60,11 @@ int rcr_pg_find_tool(char **out, const char *tool, int server_major)
 
 int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pid_slot)
 {
-	return rcr_pg_run_tool_capture(argv, password, pid_slot, NULL);
+	return rcr_pg_run_tool_capture(argv, password, NULL, pid_slot, NULL);
 }
 
-int rcr_pg_run_tool_capture(char *const argv[], const char *password, volatile pid_t *pid_slot, rcr_buf *out)
+int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char *const *env,
+			    volatile pid_t *pid_slot, rcr_buf *out)
 {
 	int pfd[2] = {-1, -1};
 	if (out && pipe(pfd) != 0)
@@ -90,6 +91,8 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, volatile p
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (password)
 			setenv("PGPASSWORD", password, 1);
+		for (const char *const *e = env; e && *e; e++)
+			putenv((char *)*e);
 		execvp(argv[0], argv);
 		fprintf(stderr, "rcr: could not run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -31,6 +31,7 @@ typedef struct restore_job {
 	uint64_t rows;
 	uint64_t weight;
 	int last;               /* the table's last job, for progress */
+	int whole;              /* the job loads the whole table */
 } restore_job;
 
 typedef struct restore_ctx {
@@ -39,6 +40,7 @@ typedef struct restore_ctx {
 	restore_job *jobs;      /* largest first */
 	uint32_t njobs;
 	uint32_t ntables;       /* selected tables with rows */
+	int fresh_tables;       /* pre-data just created the tables: empty, no foreign keys yet */
 	pthread_mutex_t mu;
 	uint32_t next;
 	int failed;
@@ -164,6 +166,15 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 		snprintf(s, sizeof s, "ALTER TABLE %s DISABLE TRIGGER ALL", qn);
 		rc = rcr_pg_exec(conn, s);
 	}
+	/* A table this restore just created, loaded by one job: truncating it in the loading
+	 * transaction lets COPY FREEZE write the rows already frozen, sparing the first VACUUM a
+	 * full rewrite of hint bits. Foreign keys come in post-data, so none block the TRUNCATE. */
+	int freeze = r->fresh_tables && job->whole;
+	if (rc == 0 && freeze) {
+		char s[8300];
+		snprintf(s, sizeof s, "TRUNCATE ONLY %s", qn);
+		rc = rcr_pg_exec(conn, s);
+	}
 	if (rc == 0) {
 		rc = rcr_buf_append(&sql, "COPY ", 5);
 		rc |= rcr_buf_append(&sql, qn, strlen(qn));
@@ -182,7 +193,10 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 		}
 		if (t->ncols)
 			rc |= rcr_buf_append(&sql, ")", 1);
-		rc |= rcr_buf_append(&sql, " FROM STDIN (FORMAT binary)", 28);
+		if (freeze)
+			rc |= rcr_buf_append(&sql, " FROM STDIN (FORMAT binary, FREEZE)", 36);
+		else
+			rc |= rcr_buf_append(&sql, " FROM STDIN (FORMAT binary)", 28);
 		if (rc > 0)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}
@@ -335,6 +349,7 @@ static int plan_jobs(restore_ctx *r)
 			j->rg_hi = g;
 			j->weight = raw;
 			j->last = g == t->nrgs;
+			j->whole = j->rg_lo == 0 && j->last;
 		}
 	}
 	qsort(r->jobs, r->njobs, sizeof *r->jobs, cmp_job_weight);
@@ -356,7 +371,7 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 	snprintf(schema, sizeof schema, "%s/%s", archive, m->schema_dir);
 	char *argv[] = {(char *)tool, "--list", schema, NULL};
 	rcr_buf list = RCR_BUF_INIT;
-	int rc = rcr_pg_run_tool_capture(argv, password, rcr_interrupt_child_slot(), &list);
+	int rc = rcr_pg_run_tool_capture(argv, password, NULL, rcr_interrupt_child_slot(), &list);
 	if (rc < 0) {
 		rcr_buf_free(&list);
 		return rcr_error_wrap(rc, "listing the schema archive");
@@ -407,7 +422,8 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 
 /* Runs pg_restore on the embedded schema archive for one section. */
 static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, const char *tool, const char *conninfo,
-			  const char *password, const char *section, int jobs, const char *list_file)
+			  const char *password, const char *section, int jobs, const char *list_file,
+			  const char *pgoptions)
 {
 	char schema[4096], dbarg[8192], jarg[32], larg[4200];
 	snprintf(schema, sizeof schema, "%s/%s", o->archive, m->schema_dir);
@@ -460,11 +476,49 @@ static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, cons
 	argv[n] = NULL;
 	if (o->common.verbose)
 		fprintf(stderr, "rcr: pg_restore %s\n", section);
-	int rc = rcr_pg_run_tool((char *const *)argv, password, rcr_interrupt_child_slot());
+	const char *env[2] = {pgoptions, NULL};
+	int rc = rcr_pg_run_tool_capture((char *const *)argv, password, env, rcr_interrupt_child_slot(), NULL);
 	for (int i = 0; i < nowned; i++)
 		free(owned[i]);
 	if (rc < 0)
 		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
+	return 0;
+}
+
+/*
+ * Session settings for the post-data phase (indexes, constraints), given to pg_restore through
+ * PGOPTIONS since it has no flag for them. Vector indexes build far faster when their graph fits
+ * in maintenance_work_mem (pgvector's advice), but pg_restore -j N builds N indexes at once,
+ * each with its own budget: the default gives each build min(shared_buffers, 2 GB) / N, never
+ * less than the server's own setting, so the total stays within what the server was already
+ * sized to hold in shared memory. Parallel workers per build share max_parallel_workers.
+ */
+static int index_build_options(char *out, size_t cap, PGconn *conn, const rcr_restore_opts *o)
+{
+	PGresult *res;
+	RCR_FORWARD(rcr_pg_query(&res, conn,
+		"SELECT pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) / 1024,"
+		" pg_catalog.pg_size_bytes(pg_catalog.current_setting('shared_buffers')) / 1024,"
+		" pg_catalog.current_setting('max_parallel_workers')::int,"
+		" pg_catalog.current_setting('max_parallel_maintenance_workers')::int"));
+	long long cur_kb = atoll(PQgetvalue(res, 0, 0)), sb_kb = atoll(PQgetvalue(res, 0, 1));
+	int mpw = atoi(PQgetvalue(res, 0, 2)), mpmw = atoi(PQgetvalue(res, 0, 3));
+	PQclear(res);
+	long long cap_kb = sb_kb < 2LL * 1024 * 1024 ? sb_kb : 2LL * 1024 * 1024;
+	long long kb = cap_kb / o->jobs;
+	if (kb < cur_kb)
+		kb = cur_kb;
+	int workers = mpw / o->jobs;
+	if (workers < mpmw)
+		workers = mpmw;
+	if (o->maintenance_work_mem)
+		snprintf(out, cap, "PGOPTIONS=-c maintenance_work_mem=%s -c max_parallel_maintenance_workers=%d",
+			 o->maintenance_work_mem, workers);
+	else
+		snprintf(out, cap, "PGOPTIONS=-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb,
+			 workers);
+	if (o->common.verbose)
+		fprintf(stderr, "rcr: index builds with %s\n", out + 10);
 	return 0;
 }
 
@@ -501,7 +555,8 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0 && have_schema)
 		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
 	if (rc == 0 && schema_phases)
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file);
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file, NULL);
+	r.fresh_tables = schema_phases;
 	if (rc == 0)
 		rc = plan_jobs(&r);
 	if (rc == 0 && r.njobs) {
@@ -527,9 +582,13 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		}
 	}
 	if (rc == 0 && have_schema && !rcr_interrupted())
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, list_file);
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, list_file, NULL);
+	char pgoptions[512] = "";
 	if (rc == 0 && schema_phases && !rcr_interrupted())
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs, list_file);
+		rc = index_build_options(pgoptions, sizeof pgoptions, conn, o);
+	if (rc == 0 && schema_phases && !rcr_interrupted())
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs, list_file,
+				    pgoptions);
 	if (rc == 0 && rcr_interrupted())
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
 	if (rc < 0 && rcr_interrupted() && rc != RCR_E_INTERRUPTED)
