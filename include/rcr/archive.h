@@ -13,8 +13,6 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* Frames larger than this are refused before anything is allocated for them. */
-#define RCR_MAX_FRAME_RAW ((uint64_t)2 << 30)
 
 /* Reads and decodes dir/manifest.rcr. A missing manifest is RCR_E_NOT_ARCHIVE with a hint
  * (an interrupted dump leaves none). *out owned by the caller. */

@@ -15,6 +15,9 @@
 #include <stddef.h>
 
 #define RCR_FRAME_HEADER_SIZE 64
+/* The largest field stream a frame may hold: writers refuse bigger chunks and readers refuse
+ * to allocate for frames that declare more, so every archive written is readable. */
+#define RCR_MAX_FRAME_RAW ((uint64_t)2 << 30)
 #define RCR_FRAME_MAGIC "RCRF"
 
 typedef enum rcr_compression_id {

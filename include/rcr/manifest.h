@@ -25,8 +25,9 @@
  * oldest reader version able to read the archive; a reader refuses Read_Version > what it reads.
  *   1: first format (frames, row groups, codecs raw/vector/halfvec, schema via pg_dump -Fd). */
 #define RCR_FMT_V_1 1
-#define RCR_FMT_WRITE_VERSION RCR_FMT_V_1
-#define RCR_FMT_READ_VERSION RCR_FMT_V_1
+#define RCR_FMT_WRITE_VERSION RCR_FMT_V_1   /* stamped as Write_Version */
+#define RCR_FMT_READ_VERSION RCR_FMT_V_1    /* stamped as Read_Version: oldest reader that can read ours */
+#define RCR_FMT_NEWEST_READ RCR_FMT_V_1     /* the newest Read_Version this reader accepts */
 /* Feature flags: none defined in version 1. A reader rejects unknown required bits. */
 #define RCR_FEATURES_REQUIRED_KNOWN 0u
 

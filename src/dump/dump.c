@@ -256,8 +256,29 @@ static int copy_table(table_writer *w, PGconn *conn)
 		rc = rcr_copy_parser_finish(p);
 	uint64_t tuples = rcr_copy_parser_tuples(p);
 	rcr_copy_parser_free(p);
+	if (rc < 0 && PQstatus(conn) == CONNECTION_OK) {
+		/* We stopped reading mid-COPY (full disk, bad data): ask the server to stop sending and
+		 * discard the rest, or the connection would stay in COPY OUT forever. */
+		PGcancel *cancel = PQgetCancel(conn);
+		if (cancel) {
+			char err[256];
+			PQcancel(cancel, err, sizeof err);
+			PQfreeCancel(cancel);
+		}
+		char *buf;
+		int n;
+		while ((n = PQgetCopyData(conn, &buf, 0)) > 0)
+			PQfreemem(buf);
+	}
 	/* Drain the results whatever happened, so the connection is usable (or cleanly dead). */
 	while ((r = PQgetResult(conn))) {
+		if (PQresultStatus(r) == PGRES_COPY_OUT) {
+			/* Cannot happen after the loops above; never spin on it. */
+			PQclear(r);
+			if (rc == 0)
+				rc = rcr_error_set(RCR_E_COPY, "COPY did not end");
+			break;
+		}
 		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
 			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
 		else if (rc == 0 && strtoull(PQcmdTuples(r), NULL, 10) != tuples)

@@ -108,8 +108,8 @@ int rcr_frame_encode(rcr_frame_encoder *e, rcr_buf *out, rcr_frame_header *h_out
 		     uint32_t table, uint32_t row_group, uint32_t column, rcr_codec_id preferred,
 		     const uint8_t *fields, size_t fields_len, uint32_t count)
 {
-	if (fields_len > UINT32_MAX - 64)
-		return rcr_error_set(RCR_E_LIMIT, "column chunk of %zu bytes exceeds the 4 GiB frame limit",
+	if (fields_len > RCR_MAX_FRAME_RAW)
+		return rcr_error_set(RCR_E_LIMIT, "column chunk of %zu bytes exceeds the 2 GiB frame limit",
 				     fields_len);
 	const rcr_codec_vtbl *codec = rcr_codec_get(preferred);
 	size_t content_len = 0;

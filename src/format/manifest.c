@@ -344,10 +344,12 @@ int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)
 		return rcr_error_set(RCR_E_CHECKSUM, "manifest checksum mismatch");
 	uint16_t read_version = rcr_load_u16le(p + 8);
 	uint32_t required = rcr_load_u32le(p + 12);
-	if (read_version > RCR_FMT_WRITE_VERSION)
+	if (read_version == 0)
+		return rcr_error_set(RCR_E_FORMAT, "manifest declares read version 0, which never existed");
+	if (read_version > RCR_FMT_NEWEST_READ)
 		return rcr_error_set_hint(RCR_E_VERSION, "upgrade rcr to read this archive",
 					  "archive needs format reader version %u, this rcr reads up to %u",
-					  read_version, RCR_FMT_WRITE_VERSION);
+					  read_version, RCR_FMT_NEWEST_READ);
 	if (required & ~RCR_FEATURES_REQUIRED_KNOWN)
 		return rcr_error_set_hint(RCR_E_VERSION, "upgrade rcr to read this archive",
 					  "archive uses unknown required features 0x%08x", required & ~RCR_FEATURES_REQUIRED_KNOWN);

@@ -197,8 +197,6 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 			rc |= rcr_buf_append(&sql, " FROM STDIN (FORMAT binary, FREEZE)", 36);
 		else
 			rc |= rcr_buf_append(&sql, " FROM STDIN (FORMAT binary)", 28);
-		if (rc > 0)
-			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}
 	if (rc == 0) {
 		PGresult *res = PQexec(conn, (const char *)sql.data);

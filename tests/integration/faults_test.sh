@@ -115,3 +115,20 @@ mkdir "$T/full" && touch "$T/full/x"
 expect_exit 1 "$RCR" dump -d src -f "$T/full"
 grep -q "not empty" "$T/err" || fail "non-empty -f: $(cat "$T/err")"
 pass "non-empty output directory refused"
+
+# A full output file system: a clear "no space" error (exit 3), and no archive left behind.
+mkdir -p "$T/tiny"
+if mount -t tmpfs -o size=1m tmpfs "$T/tiny" 2>/dev/null; then
+	set +e
+	"$RCR" dump -q -d src -f "$T/tiny/arch" -Z 0 2>"$T/ferr"
+	rc=$?
+	set -e
+	ls -A "$T/tiny" >"$T/tiny.ls"
+	umount "$T/tiny"
+	[ $rc = 3 ] || { cat "$T/ferr" >&2; fail "full disk: exit $rc, expected 3"; }
+	grep -q "No space left on device" "$T/ferr" || fail "full disk: $(cat "$T/ferr")"
+	[ ! -s "$T/tiny.ls" ] || fail "full disk left $(cat "$T/tiny.ls")"
+	pass "full disk: exit 3, '$(head -1 "$T/ferr" | cut -c1-90)'"
+else
+	echo "skip - full disk: cannot mount a tmpfs here (needs root)"
+fi
