@@ -440,29 +440,45 @@ static void test_codec__dense_unfit(void)
  * still decodes to the identical stream; on a fitting chunk it keeps the dense codec. */
 static void test_codec__unfit_falls_back_to_raw(void)
 {
-	static const uint8_t e[] = {0x3f, 0x80, 0, 0, 0x40, 0, 0, 0};
+	static const uint8_t e[16] = {0x3f, 0x80, 0, 0, 0x40, 0, 0, 0};
+	static const char *const what[] = {
+		"fits", "mixed dims", "NULL", "unused != 0", "wrong length", "count 0",
+	};
 	rcr_frame_encoder *enc;
 	rcr_frame_decoder *dec;
 	REQUIRE_OK(rcr_frame_encoder_new(&enc, 3));
 	REQUIRE_OK(rcr_frame_decoder_new(&dec, 1 << 20));
 	for (unsigned width = 2; width <= 4; width += 2) {
 		rcr_codec_id pref = width == 4 ? RCR_CODEC_VECTOR : RCR_CODEC_HALFVEC;
-		for (int variant = 0; variant < 4; variant++) {
+		for (int variant = 0; variant < 6; variant++) {
 			rcr_buf fields = RCR_BUF_INIT, frame = RCR_BUF_INIT;
 			uint32_t count = 3;
-			fx_dense_value(&fields, 2, width, e);
-			if (variant == 0)
-				fx_dense_value(&fields, 2, width, e);       /* fits */
-			else if (variant == 1)
-				fx_dense_value(&fields, 1, width, e);       /* mixed dims */
-			else if (variant == 2)
-				fx_field(&fields, NULL, -1);                /* NULL */
-			else
-				fx_field(&fields, "\0\2\0\1abcdefgh", 4 + 2 * (int32_t)width);   /* unused != 0 */
-			fx_dense_value(&fields, 2, width, e);
+			if (variant == 5) {
+				count = 0;
+			} else {
+				fx_dense_value(&fields, 2, width, e);
+				if (variant == 0) {
+					fx_dense_value(&fields, 2, width, e);
+				} else if (variant == 1) {
+					fx_dense_value(&fields, 1, width, e);
+				} else if (variant == 2) {
+					fx_field(&fields, NULL, -1);
+				} else if (variant == 3) {
+					fx_field(&fields, "\0\2\0\1abcdefgh", 4 + 2 * (int32_t)width);
+				} else {
+					fx_put_u32be(&fields, 4 + 2 * width + 1);
+					fx_put_u16be(&fields, 2);
+					fx_put_u16be(&fields, 0);
+					fx_put(&fields, e, 2 * width + 1);
+				}
+				fx_dense_value(&fields, 2, width, e);
+			}
 			rcr_frame_header h;
 			REQUIRE_OK(rcr_frame_encode(enc, &frame, &h, 1, 2, 3, pref, fields.data, fields.len, count));
+			if (h.codec != (variant == 0 ? pref : RCR_CODEC_RAW))
+				fprintf(stderr, "width %u, %s: codec %u\n", width, what[variant], h.codec);
 			CHECK_EQ_U64(h.codec, variant == 0 ? pref : RCR_CODEC_RAW);
+			CHECK_EQ_U64(h.row_count, count);
 			const uint8_t *got;
 			size_t got_len;
 			rcr_frame_header dh;

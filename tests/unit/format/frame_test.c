@@ -354,9 +354,12 @@ static void test_frame__max_raw_limit(void)
 	CHECK_RC(decode_copy(dec, NULL, frame.data, frame.len, NULL), RCR_E_LIMIT);
 	rcr_frame_decoder_free(dec);
 
-	/* The encoder refuses a chunk beyond the 4 GiB frame limit before reading it. */
+	/* The encoder refuses a chunk beyond the frame limit (RCR_MAX_FRAME_RAW, what readers
+	 * accept) before reading it. */
 	rcr_buf out = RCR_BUF_INIT;
-	CHECK_RC(rcr_frame_encode(enc, &out, NULL, 0, 0, 0, RCR_CODEC_RAW, fields.data, (size_t)UINT32_MAX, 1),
+	CHECK_RC(rcr_frame_encode(enc, &out, NULL, 0, 0, 0, RCR_CODEC_RAW, fields.data,
+				  (size_t)RCR_MAX_FRAME_RAW + 1, 1), RCR_E_LIMIT);
+	CHECK_RC(rcr_frame_encode(enc, &out, NULL, 0, 0, 0, RCR_CODEC_VECTOR, fields.data, SIZE_MAX, 1),
 		 RCR_E_LIMIT);
 	CHECK_EQ_U64(out.len, 0);
 	rcr_frame_encoder_free(enc);

@@ -376,7 +376,12 @@ static void test_manifest__versions_and_features(void)
 	rcr_manifest *m = fx_sample_manifest(), *d;
 	rcr_buf b = RCR_BUF_INIT;
 
-	m->read_version = RCR_FMT_READ_VERSION + 1;
+	/* Read_Version: the newest this reader accepts passes, anything newer asks for an upgrade,
+	 * and 0 never existed. */
+	m->read_version = RCR_FMT_NEWEST_READ;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+	m->read_version = RCR_FMT_NEWEST_READ + 1;
 	m->write_version = RCR_FMT_WRITE_VERSION + 1;
 	encode_or_die(&b, m);
 	CHECK_RC(decode_rc(b.data, b.len), RCR_E_VERSION);
@@ -384,6 +389,9 @@ static void test_manifest__versions_and_features(void)
 	m->read_version = 0xFFFF;
 	encode_or_die(&b, m);
 	CHECK_RC(decode_rc(b.data, b.len), RCR_E_VERSION);
+	m->read_version = 0;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
 
 	/* A newer writer whose archives older readers may still read. */
 	m->read_version = RCR_FMT_READ_VERSION;

@@ -182,7 +182,7 @@ static int copy_stream(rcr_buf *o, const decoded *d, uint32_t ti)
 		for (uint32_t c = 0; c < t->ncols; c++) {
 			const rcr_buf *f = &d->fields[ti][(size_t)g * t->ncols + c];
 			cursors[c] = f->data;
-			ends[c] = f->data + f->len;
+			ends[c] = f->len ? f->data + f->len : f->data;   /* NULL + 0 is UB (clang UBSan) */
 		}
 		rc = rcr_copy_write_tuples(o, cursors, (const uint8_t *const *)ends, (uint16_t)t->ncols,
 					   t->rgs[g].row_count);
