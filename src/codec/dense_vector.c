@@ -4,74 +4,117 @@
 #include "rcr/buf.h"
 #include "rcr/err.h"
 
+#include <string.h>
+
 size_t rcr_dense_bound(size_t fields_len, uint32_t count)
 {
-	(void)count;
-	/* content = 4 + count*dim*width <= fields_len (each value loses 8 header bytes). */
-	return fields_len + 4;
+	/* 8 header bytes + bitmap + planes; planes <= fields_len - 8 per non-NULL value and a
+	 * NULL costs 4 bytes in the field stream but at most one bitmap byte here. */
+	return fields_len + 8 + ((size_t)count + 7) / 8;
 }
 
 int rcr_dense_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint8_t *fields,
 		     size_t fields_len, uint32_t count, unsigned width, const char *codec)
 {
-	if (count == 0 || fields_len < 8)
-		return RCR_E_UNFIT;
-	int32_t len0 = (int32_t)rcr_load_u32be(fields);
-	if (len0 < 4)
-		return RCR_E_UNFIT;
-	uint32_t dim = rcr_load_u16be(fields + 4);
-	size_t vlen = 4 + (size_t)dim * width;
-	if ((size_t)len0 != vlen || (size_t)count * (vlen + 4) != fields_len)
-		return RCR_E_UNFIT;
-	size_t n = (size_t)count * dim; /* elements */
-	if (4 + n * width > dst_cap)
-		return rcr_error_set(RCR_E_INTERNAL, "%s encode: destination too small", codec);
-	/* Check every value before writing anything, so UNFIT has no side effects to undo. */
+	/* Pass 1: check every value before writing anything, so UNFIT has no side effects. */
+	uint32_t dim = 0, nulls = 0;
+	int have_dim = 0;
+	size_t pos = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		const uint8_t *v = fields + (size_t)i * (vlen + 4);
-		if (rcr_load_u32be(v) != vlen || rcr_load_u16be(v + 4) != dim || rcr_load_u16be(v + 6) != 0)
+		if (fields_len - pos < 4)
 			return RCR_E_UNFIT;
+		int32_t len = (int32_t)rcr_load_u32be(fields + pos);
+		pos += 4;
+		if (len == -1) {
+			nulls++;
+			continue;
+		}
+		if (len < 4 || (size_t)len > fields_len - pos)
+			return RCR_E_UNFIT;
+		uint32_t d = rcr_load_u16be(fields + pos);
+		if (!have_dim) {
+			dim = d;
+			have_dim = 1;
+		}
+		if (d != dim || rcr_load_u16be(fields + pos + 2) != 0 || (size_t)len != 4 + (size_t)dim * width)
+			return RCR_E_UNFIT;
+		pos += (size_t)len;
 	}
+	if (!have_dim || pos != fields_len)
+		return RCR_E_UNFIT;
+	size_t n = (size_t)(count - nulls) * dim; /* elements */
+	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	if (8 + bitmap + n * width > dst_cap)
+		return rcr_error_set(RCR_E_INTERNAL, "%s encode: destination too small", codec);
 	rcr_store_u32le(dst, dim);
-	uint8_t *planes = dst + 4;
+	rcr_store_u32le(dst + 4, nulls);
+	memset(dst + 8, 0, bitmap);
+	uint8_t *planes = dst + 8 + bitmap;
+	size_t vlen = 4 + (size_t)dim * width, base = 0;
+	pos = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		const uint8_t *e = fields + (size_t)i * (vlen + 4) + 8;
-		size_t base = (size_t)i * dim;
+		if ((int32_t)rcr_load_u32be(fields + pos) == -1) {
+			dst[8 + i / 8] |= (uint8_t)(1u << (i % 8));
+			pos += 4;
+			continue;
+		}
+		const uint8_t *e = fields + pos + 8;
 		for (uint32_t j = 0; j < dim; j++)
 			for (unsigned k = 0; k < width; k++)
 				planes[k * n + base + j] = e[(size_t)j * width + k];
+		base += dim;
+		pos += 4 + vlen;
 	}
-	*out_len = 4 + n * width;
+	*out_len = 8 + bitmap + n * width;
 	return 0;
 }
 
 int rcr_dense_decode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint8_t *src,
 		     size_t src_len, uint32_t count, unsigned width, const char *codec)
 {
-	if (src_len < 4)
-		return rcr_error_set(RCR_E_FORMAT, "%s content shorter than its 4-byte header", codec);
-	uint32_t dim = rcr_load_u32le(src);
+	if (src_len < 8)
+		return rcr_error_set(RCR_E_FORMAT, "%s content shorter than its 8-byte header", codec);
+	uint32_t dim = rcr_load_u32le(src), nulls = rcr_load_u32le(src + 4);
 	if (dim > 0xFFFF)
 		return rcr_error_set(RCR_E_FORMAT, "%s dimension %u exceeds 65535", codec, dim);
-	size_t n = (size_t)count * dim;
-	if ((src_len - 4) / width != n || (src_len - 4) % width != 0)
-		return rcr_error_set(RCR_E_FORMAT, "%s content is %zu bytes, expected %zu for %u values of dim %u",
-				     codec, src_len, 4 + n * width, count, dim);
+	if (nulls > count)
+		return rcr_error_set(RCR_E_FORMAT, "%s declares %u NULLs among %u values", codec, nulls, count);
+	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t n = (size_t)(count - nulls) * dim;
+	if (src_len - 8 < bitmap || (src_len - 8 - bitmap) % width != 0 || (src_len - 8 - bitmap) / width != n)
+		return rcr_error_set(RCR_E_FORMAT, "%s content is %zu bytes, expected %zu for %u values (%u NULL) of dim %u",
+				     codec, src_len, 8 + bitmap + n * width, count, nulls, dim);
+	const uint8_t *bits = src + 8;
+	if (nulls) {
+		uint32_t seen = 0;
+		for (size_t b = 0; b < bitmap; b++)
+			seen += (uint32_t)__builtin_popcount(bits[b]);
+		if (count % 8 && (bits[bitmap - 1] >> (count % 8)))
+			return rcr_error_set(RCR_E_FORMAT, "%s NULL bitmap has bits set past the last value", codec);
+		if (seen != nulls)
+			return rcr_error_set(RCR_E_FORMAT, "%s NULL bitmap marks %u values, the header says %u", codec, seen, nulls);
+	}
 	size_t vlen = 4 + (size_t)dim * width;
-	if ((size_t)count * (vlen + 4) > dst_cap)
-		return rcr_error_set(RCR_E_FORMAT, "%s decodes to %zu bytes, more than the declared %zu",
-				     codec, (size_t)count * (vlen + 4), dst_cap);
-	const uint8_t *planes = src + 4;
+	size_t need = (size_t)(count - nulls) * (vlen + 4) + (size_t)nulls * 4;
+	if (need > dst_cap)
+		return rcr_error_set(RCR_E_FORMAT, "%s decodes to %zu bytes, more than the declared %zu", codec, need, dst_cap);
+	const uint8_t *planes = bits + bitmap;
 	uint8_t *o = dst;
+	size_t base = 0;
 	for (uint32_t i = 0; i < count; i++) {
+		if (nulls && (bits[i / 8] >> (i % 8)) & 1) {
+			rcr_store_u32be(o, 0xFFFFFFFFu);
+			o += 4;
+			continue;
+		}
 		rcr_store_u32be(o, (uint32_t)vlen);
 		rcr_store_u16be(o + 4, (uint16_t)dim);
 		rcr_store_u16be(o + 6, 0);
 		uint8_t *e = o + 8;
-		size_t base = (size_t)i * dim;
 		for (uint32_t j = 0; j < dim; j++)
 			for (unsigned k = 0; k < width; k++)
 				e[(size_t)j * width + k] = planes[k * n + base + j];
+		base += dim;
 		o += vlen + 4;
 	}
 	*out_len = (size_t)(o - dst);

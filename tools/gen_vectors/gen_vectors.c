@@ -771,18 +771,20 @@ static void gen_valid(void)
 		f_vector(&c[0], 3, (const float[]){3, 4, 5});
 		arch_row_group(&a, ti, c, 2, "r");
 		cols_free(c, 1);
-		f_vector(&c[0], 2, (const float[]){1, 2});
+		f_null(&c[0]);
 		f_null(&c[0]);
 		arch_row_group(&a, ti, c, 2, "r");
 		cols_free(c, 1);
 		f_vector(&c[0], 2, (const float[]){5, 6});
+		f_null(&c[0]);
 		f_vector(&c[0], 2, (const float[]){7, 8});
-		arch_row_group(&a, ti, c, 2, "v");
+		arch_row_group(&a, ti, c, 3, "v");
 		cols_free(c, 1);
 	}
 	finish_readable(&a, "valid", "vector_fallback_raw",
-			"a vector column (no typmod) in three row groups: mixed dimensions and a NULL fall back to "
-			"raw, the third fits codec vector");
+			"a vector column (no typmod) in three row groups: mixed dimensions and all-NULL values fall "
+			"back to raw; the third, with a NULL between two values of one dimension, fits codec vector "
+			"(Null_Count 1, bitmap 02)");
 
 	arch_init(&a, 0);
 	{

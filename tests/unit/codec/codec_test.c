@@ -226,7 +226,7 @@ static void test_codec__vector_worked_example(void)
 		0x00, 0x00, 0x00, 0x0c, 0x00, 0x02, 0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x40, 0x80, 0x00, 0x00,
 	};
 	static const uint8_t expect[] = {
-		0x02, 0x00, 0x00, 0x00, 0x3f, 0x40, 0x40, 0x40, 0x80, 0x00, 0x40, 0x80,
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x40, 0x40, 0x40, 0x80, 0x00, 0x40, 0x80,
 		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
 	/* The wire values really are 1, 2, 3, 4. */
@@ -246,7 +246,7 @@ static void test_codec__vector_worked_example(void)
 	free(content);
 }
 
-/* halfvec [1,2],[3,4] (0x3c00 0x4000 0x4200 0x4400): content = 02000000, plane 0 3c404244,
+/* halfvec [1,2],[3,4] (0x3c00 0x4000 0x4200 0x4400): content = 02000000 00000000, plane 0 3c404244,
  * plane 1 00000000. */
 static void test_codec__halfvec_worked_example(void)
 {
@@ -254,7 +254,8 @@ static void test_codec__halfvec_worked_example(void)
 		0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x3c, 0x00, 0x40, 0x00,
 		0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x42, 0x00, 0x44, 0x00,
 	};
-	static const uint8_t expect[] = {0x02, 0x00, 0x00, 0x00, 0x3c, 0x40, 0x42, 0x44, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t expect[] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+					 0x3c, 0x40, 0x42, 0x44, 0x00, 0x00, 0x00, 0x00};
 	uint8_t *content, *out;
 	size_t content_len, out_len;
 	REQUIRE_OK(encode_exact(&content, &content_len, &rcr_codec_halfvec, fields, sizeof fields, 2));
@@ -280,12 +281,13 @@ static void test_codec__dense_plane_layout(void)
 		size_t content_len;
 		REQUIRE_OK(encode_exact(&content, &content_len, codec, b.data, b.len, count));
 		size_t n = (size_t)count * dim;
-		CHECK_EQ_U64(content_len, 4 + n * width);
+		CHECK_EQ_U64(content_len, 8 + n * width);
 		CHECK_EQ_U64(rcr_load_u32le(content), dim);
+		CHECK_EQ_U64(rcr_load_u32le(content + 4), 0);
 		for (uint32_t i = 0; i < count; i++)
 			for (uint32_t j = 0; j < dim; j++)
 				for (unsigned k = 0; k < width; k++)
-					CHECK_EQ_U64(content[4 + k * n + i * dim + j],
+					CHECK_EQ_U64(content[8 + k * n + i * dim + j],
 						     b.data[i * (8 + dim * width) + 8 + j * width + k]);
 		free(content);
 		rcr_buf_free(&b);
@@ -368,18 +370,13 @@ static void test_codec__dense_unfit(void)
 		CHECK_RC(encode_exact(&content, &content_len, codec, b.data, b.len, 3), RCR_E_UNFIT);
 		free(content);
 
-		/* a NULL, first or later */
+		/* NULLs alone (no value to take the dimension from) do not fit */
 		rcr_buf_reset(&b);
 		fx_field(&b, NULL, -1);
-		fx_dense_value(&b, 3, width, e);
-		CHECK_RC(encode_exact(&content, &content_len, codec, b.data, b.len, 2), RCR_E_UNFIT);
-		free(content);
-		rcr_buf_reset(&b);
-		fx_dense_value(&b, 3, width, e);
 		fx_field(&b, NULL, -1);
 		CHECK_RC(encode_exact(&content, &content_len, codec, b.data, b.len, 2), RCR_E_UNFIT);
 		free(content);
-		/* ...and a NULL where a same-sized value would have made the total length right */
+		/* a NULL where a same-sized value would have made the total length right */
 		rcr_buf_reset(&b);
 		fx_dense_value(&b, 3, width, e);
 		fx_field(&b, NULL, -1);
@@ -437,12 +434,13 @@ static void test_codec__dense_unfit(void)
 }
 
 /* rcr_frame_encode with a dense preference on an unfit chunk falls back to raw and the frame
- * still decodes to the identical stream; on a fitting chunk it keeps the dense codec. */
+ * still decodes to the identical stream; on a fitting chunk (NULLs included) it keeps the dense
+ * codec. */
 static void test_codec__unfit_falls_back_to_raw(void)
 {
 	static const uint8_t e[16] = {0x3f, 0x80, 0, 0, 0x40, 0, 0, 0};
 	static const char *const what[] = {
-		"fits", "mixed dims", "NULL", "unused != 0", "wrong length", "count 0",
+		"fits", "mixed dims", "a NULL (fits)", "unused != 0", "wrong length", "count 0",
 	};
 	rcr_frame_encoder *enc;
 	rcr_frame_decoder *dec;
@@ -475,9 +473,9 @@ static void test_codec__unfit_falls_back_to_raw(void)
 			}
 			rcr_frame_header h;
 			REQUIRE_OK(rcr_frame_encode(enc, &frame, &h, 1, 2, 3, pref, fields.data, fields.len, count));
-			if (h.codec != (variant == 0 ? pref : RCR_CODEC_RAW))
+			if (h.codec != (variant == 0 || variant == 2 ? pref : RCR_CODEC_RAW))
 				fprintf(stderr, "width %u, %s: codec %u\n", width, what[variant], h.codec);
-			CHECK_EQ_U64(h.codec, variant == 0 ? pref : RCR_CODEC_RAW);
+			CHECK_EQ_U64(h.codec, variant == 0 || variant == 2 ? pref : RCR_CODEC_RAW);
 			CHECK_EQ_U64(h.row_count, count);
 			const uint8_t *got;
 			size_t got_len;
@@ -503,13 +501,14 @@ static void test_codec__dense_decode_rejects(void)
 		rcr_buf c = RCR_BUF_INIT;
 		uint8_t zero[32] = {0};
 
-		/* shorter than the Dim header */
-		for (size_t n = 0; n < 4; n++) {
+		/* shorter than the Dim + Null_Count header */
+		for (size_t n = 0; n < 8; n++) {
 			CHECK_RC(decode_exact(&out, &out_len, codec, 1024, zero, n, 1), RCR_E_FORMAT);
 			free(out);
 		}
 		/* Dim above 65535, with exactly the bytes it would need for one value */
 		rcr_buf_append_u32le(&c, 0x10000);
+		rcr_buf_append_u32le(&c, 0);
 		uint8_t *planes = calloc(0x10000, width);
 		REQUIRE(planes != NULL);
 		fx_put(&c, planes, (size_t)0x10000 * width);
@@ -518,12 +517,13 @@ static void test_codec__dense_decode_rejects(void)
 			 RCR_E_FORMAT);
 		free(out);
 		rcr_store_u32le(c.data, 0xFFFFFFFFu);
-		CHECK_RC(decode_exact(&out, &out_len, codec, 1 << 20, c.data, 4, 0), RCR_E_FORMAT);
+		CHECK_RC(decode_exact(&out, &out_len, codec, 1 << 20, c.data, 8, 0), RCR_E_FORMAT);
 		free(out);
 
-		/* sizes that do not match count * dim * width */
+		/* sizes that do not match (count - nulls) * dim * width */
 		rcr_buf_reset(&c);
 		rcr_buf_append_u32le(&c, 3);
+		rcr_buf_append_u32le(&c, 0);
 		fx_put(&c, zero, 3 * width * 2);                  /* exactly 2 values of dim 3 */
 		CHECK_RC(decode_exact(&out, &out_len, codec, 1024, c.data, c.len, 2), 0);
 		free(out);
@@ -539,6 +539,29 @@ static void test_codec__dense_decode_rejects(void)
 		free(out);
 		CHECK_RC(decode_exact(&out, &out_len, codec, 1024, c.data, c.len, 0xFFFFFFFFu), RCR_E_FORMAT);
 		free(out);
+		/* more NULLs than values, and a bitmap that disagrees with Null_Count */
+		rcr_store_u32le(c.data + 4, 3);
+		CHECK_RC(decode_exact(&out, &out_len, codec, 1024, c.data, c.len, 2), RCR_E_FORMAT);
+		free(out);
+		{
+			rcr_buf nb = RCR_BUF_INIT;
+			rcr_buf_append_u32le(&nb, 3);
+			rcr_buf_append_u32le(&nb, 1);
+			rcr_buf_append_u8(&nb, 0x03);             /* marks two NULLs, header says one */
+			fx_put(&nb, zero, 3 * width);
+			CHECK_RC(decode_exact(&out, &out_len, codec, 1024, nb.data, nb.len, 2), RCR_E_FORMAT);
+			free(out);
+			nb.data[8] = 0x04;                        /* a bit past the last of 2 values */
+			CHECK_RC(decode_exact(&out, &out_len, codec, 1024, nb.data, nb.len, 2), RCR_E_FORMAT);
+			free(out);
+			nb.data[8] = 0x02;                        /* value 1 NULL: valid */
+			CHECK_RC(decode_exact(&out, &out_len, codec, 1024, nb.data, nb.len, 2), 0);
+			CHECK_EQ_U64(out_len, (8 + 3 * width) + 4);
+			CHECK_EQ_U64(rcr_load_u32be(out + 8 + 3 * width), 0xFFFFFFFFu);
+			free(out);
+			rcr_buf_free(&nb);
+		}
+		rcr_store_u32le(c.data + 4, 0);
 		/* a destination smaller than the declared values */
 		CHECK_RC(decode_exact(&out, &out_len, codec, 2 * (8 + 3 * width) - 1, c.data, c.len, 2), RCR_E_FORMAT);
 		free(out);
