@@ -77,7 +77,9 @@ int rcr_dense_decode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint8_
 	uint32_t dim = rcr_load_u32le(src), nulls = rcr_load_u32le(src + 4);
 	if (dim > 0xFFFF)
 		return rcr_error_set(RCR_E_FORMAT, "%s dimension %u exceeds 65535", codec, dim);
-	if (nulls > count)
+	/* All-NULL chunks are stored raw (there is no dimension to take), so content that says so
+	 * is not something a writer produces: refusing it keeps one content per field stream. */
+	if (nulls > count || (count > 0 && nulls == count))
 		return rcr_error_set(RCR_E_FORMAT, "%s declares %u NULLs among %u values", codec, nulls, count);
 	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
 	size_t n = (size_t)(count - nulls) * dim;

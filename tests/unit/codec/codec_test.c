@@ -539,10 +539,15 @@ static void test_codec__dense_decode_rejects(void)
 		free(out);
 		CHECK_RC(decode_exact(&out, &out_len, codec, 1024, c.data, c.len, 0xFFFFFFFFu), RCR_E_FORMAT);
 		free(out);
-		/* more NULLs than values, and a bitmap that disagrees with Null_Count */
+		/* more NULLs than values, all values NULL, and a bitmap that disagrees with Null_Count */
 		rcr_store_u32le(c.data + 4, 3);
 		CHECK_RC(decode_exact(&out, &out_len, codec, 1024, c.data, c.len, 2), RCR_E_FORMAT);
 		free(out);
+		{
+			static const uint8_t all_null[] = {3, 0, 0, 0, 2, 0, 0, 0, 0x03};
+			CHECK_RC(decode_exact(&out, &out_len, codec, 1024, all_null, sizeof all_null, 2), RCR_E_FORMAT);
+			free(out);
+		}
 		{
 			rcr_buf nb = RCR_BUF_INIT;
 			rcr_buf_append_u32le(&nb, 3);
