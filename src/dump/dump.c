@@ -85,7 +85,10 @@ typedef struct table_writer {
 	pthread_mutex_t *mu;
 	uint32_t file;
 	char rel[64];
-	rcr_codec_id *codecs;
+	rcr_codec_id *codecs;   /* the type's codec, tried first */
+	uint8_t *use_raw;       /* 1 while the last trial found raw smaller for this column */
+	uint32_t flushed;       /* row groups written by this writer */
+	rcr_buf trial;
 	rcr_buf *cols;
 	uint32_t rows;
 	size_t bytes;
@@ -95,6 +98,8 @@ typedef struct table_writer {
 	char path[4096];
 	uint64_t offset;
 } table_writer;
+
+#define TRIAL_EVERY 16
 
 static int flush_row_group(table_writer *w)
 {
@@ -137,8 +142,25 @@ static int flush_row_group(table_writer *w)
 	for (uint32_t c = 0; c < t->ncols; c++) {
 		size_t at = w->out.len;
 		rcr_frame_header h;
-		RCR_FORWARD(rcr_frame_encode(w->enc, &w->out, &h, w->index, rgi, c, w->codecs[c],
+		/* The codec is chosen by what compresses best, never at the cost of exactness (every
+		 * codec is lossless): every TRIAL_EVERY row groups a column with a type codec is encoded
+		 * both ways and the smaller kept; in between the last winner is used. */
+		rcr_codec_id want = w->use_raw[c] ? RCR_CODEC_RAW : w->codecs[c];
+		RCR_FORWARD(rcr_frame_encode(w->enc, &w->out, &h, w->index, rgi, c, want,
 					     w->cols[c].data, w->cols[c].len, w->rows));
+		if (w->codecs[c] != RCR_CODEC_RAW && w->flushed % TRIAL_EVERY == 0) {
+			rcr_codec_id other = want == RCR_CODEC_RAW ? w->codecs[c] : RCR_CODEC_RAW;
+			rcr_frame_header h2;
+			rcr_buf_reset(&w->trial);
+			RCR_FORWARD(rcr_frame_encode(w->enc, &w->trial, &h2, w->index, rgi, c, other,
+						     w->cols[c].data, w->cols[c].len, w->rows));
+			if (h2.stored_size < h.stored_size) {
+				w->out.len = at;
+				RCR_FORWARD(rcr_buf_append(&w->out, w->trial.data, w->trial.len));
+				h = h2;
+			}
+			w->use_raw[c] = h.codec == RCR_CODEC_RAW;
+		}
 		rcr_frame_ref *f = &frames[c];
 		f->offset = w->offset + at;
 		f->stored_size = h.stored_size;
@@ -154,6 +176,7 @@ static int flush_row_group(table_writer *w)
 	}
 	RCR_FORWARD(rcr_fs_write_all(w->fd, w->out.data, w->out.len, w->path));
 	w->offset += w->out.len;
+	w->flushed++;
 	pthread_mutex_lock(w->mu);
 	t->row_count += w->rows;
 	t->raw_bytes += raw;
@@ -296,7 +319,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
 	table_writer w = {.d = d, .job = job, .index = index, .t = t, .mu = &d->table_mu[index], .fd = -1,
-			  .out = RCR_BUF_INIT};
+			  .out = RCR_BUF_INIT, .trial = RCR_BUF_INIT};
 	if (job->npieces > 1)
 		snprintf(w.rel, sizeof w.rel, "data/%u.%u.rcd", t->oid, job->piece);
 	else
@@ -304,7 +327,8 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 	snprintf(w.path, sizeof w.path, "%s/%s", d->o->dir, w.rel);
 	w.codecs = calloc(t->ncols + 1, sizeof *w.codecs);
 	w.cols = calloc(t->ncols + 1, sizeof *w.cols);
-	int rc = (w.codecs && w.cols) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	w.use_raw = calloc(t->ncols + 1, 1);
+	int rc = (w.codecs && w.cols && w.use_raw) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 		w.codecs[c] = rcr_codec_for_type(t->cols[c].type_name);
 	if (rc == 0)
@@ -328,6 +352,8 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 		rcr_buf_free(&w.cols[c]);
 	free(w.cols);
 	free(w.codecs);
+	free(w.use_raw);
+	rcr_buf_free(&w.trial);
 	rcr_buf_free(&w.out);
 	rcr_frame_encoder_free(w.enc);
 	if (rc < 0) {
