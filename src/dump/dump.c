@@ -366,10 +366,25 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 	return 0;
 }
 
+/*
+ * Session setup shared by the leader and the workers, as pg_dump's setup_connection does it:
+ * - client_encoding = the database's encoding: text types' binary send converts to the client
+ *   encoding, so anything else (PGCLIENTENCODING, a SQL_ASCII default) could alter or reject
+ *   values; the manifest records the encoding and restore loads in it;
+ * - row_security off: a role that does not bypass RLS gets an error, never a filtered table;
+ * - an empty search_path: nothing user-defined can capture a name in our queries.
+ */
 static int begin_snapshot_txn(PGconn *conn, const char *snapshot)
 {
+	const char *enc = PQparameterStatus(conn, "server_encoding");
+	if (enc && PQsetClientEncoding(conn, enc) != 0)
+		return rcr_error_set(RCR_E_QUERY, "could not set client_encoding to '%s': %s", enc, rcr_pg_error_line(conn));
 	RCR_FORWARD(rcr_pg_exec(conn, "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;"
-				      " BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+				      " SET lock_timeout = 0; SET row_security = off;"
+				      " SELECT pg_catalog.set_config('search_path', '', false)"));
+	/* Separately: in one multi-statement query the SELECT would already have started the
+	 * implicit transaction that BEGIN's isolation level must precede. */
+	RCR_FORWARD(rcr_pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
 	if (!snapshot)
 		return 0;
 	char sql[256];
@@ -686,6 +701,8 @@ static int set_meta(dump_ctx *d, PGconn *conn)
 	const char *sv = PQparameterStatus(conn, "server_version");
 	rc |= rcr_manifest_set_meta(m, "server_version", sv ? sv : "");
 	rc |= rcr_manifest_set_meta(m, "dbname", PQdb(conn));
+	const char *enc = PQparameterStatus(conn, "server_encoding");
+	rc |= rcr_manifest_set_meta(m, "encoding", enc ? enc : "");
 	rc |= rcr_manifest_set_meta(m, "snapshot", d->snapshot);
 	snprintf(buf, sizeof buf, "zstd:%d", o->level);
 	rc |= rcr_manifest_set_meta(m, "compression", buf);

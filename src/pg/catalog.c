@@ -99,9 +99,17 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 		rcr_buf_free(&q);
 		return rc;
 	}
-	PGresult *tr;
-	rc = rcr_pg_query(&tr, conn, (const char *)q.data);
+	/* Unqualified table patterns match tables visible on the user's own search_path, which the
+	 * session has emptied for safety: pg_dump resets it around this one query, and so do we. */
+	PGresult *tr = NULL;
+	rc = rcr_pg_exec(conn, "RESET search_path");
+	if (rc == 0)
+		rc = rcr_pg_query(&tr, conn, (const char *)q.data);
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "SELECT pg_catalog.set_config('search_path', '', false)");
 	rcr_buf_free(&q);
+	if (rc < 0)
+		PQclear(tr);
 	if (rc < 0)
 		return rcr_error_wrap(rc, "listing tables");
 

@@ -257,8 +257,15 @@ static void *worker_main(void *arg)
 	int rc = rcr_pg_connect(&conn, &r->o->conn, "rcr restore");
 	/* Each table commits on its own; a crash before the final report leaves the restore
 	 * incomplete either way, so durability per commit buys nothing here. */
+	/* Load text in the encoding it was dumped in (the server converts to its own), with
+	 * pg_restore's session settings: no timeouts, no row security, an empty search_path. */
+	const char *enc = rcr_manifest_get_meta(r->m, "encoding");
+	if (rc == 0 && enc && enc[0] && PQsetClientEncoding(conn, enc) != 0)
+		rc = rcr_error_set(RCR_E_QUERY, "could not set client_encoding to '%s': %s", enc, rcr_pg_error_line(conn));
 	if (rc == 0)
-		rc = rcr_pg_exec(conn, "SET synchronous_commit = off");
+		rc = rcr_pg_exec(conn, "SET synchronous_commit = off; SET statement_timeout = 0; SET lock_timeout = 0;"
+				       " SET idle_in_transaction_session_timeout = 0; SET row_security = off;"
+				       " SELECT pg_catalog.set_config('search_path', '', false)");
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
 	if (rc < 0)
 		record_failure(r, rc);
