@@ -22,6 +22,13 @@ static void *signal_thread(void *arg)
 		int sig;
 		if (sigwait(set, &sig) != 0)
 			continue;
+		/* A second signal means the user will not wait for the orderly shutdown. */
+		if (atomic_load(&interrupted)) {
+			pid_t c = child_pid;
+			if (c > 0)
+				kill(c, SIGKILL);
+			_exit(128 + sig);
+		}
 		atomic_store(&interrupted, sig);
 		pthread_mutex_lock(&watch_mu);
 		for (int i = 0; i < MAX_WATCH; i++) {
