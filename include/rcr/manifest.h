@@ -13,6 +13,7 @@
 #define RCR_MANIFEST_H
 
 #include "rcr/buf.h"
+#include "rcr/frame.h"
 
 #include <stdint.h>
 #include <stddef.h>
@@ -112,6 +113,9 @@ int rcr_manifest_set_meta(rcr_manifest *m, const char *key, const char *value);
 const char *rcr_manifest_get_meta(const rcr_manifest *m, const char *key);
 /* Appends a row group with ncols frames (zeroed) to t; *out borrowed until the next append. */
 int rcr_table_add_row_group(rcr_row_group **out, rcr_table *t);
+
+/* Fills a frame reference from the header of the frame written at `offset` of its file. */
+void rcr_frame_ref_set(rcr_frame_ref *ref, const rcr_frame_header *h, uint64_t offset);
 
 /* Serializes into out (appends). */
 int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m);

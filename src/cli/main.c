@@ -150,6 +150,18 @@ static int parse_progress(const char *cmd, const char *s, int *out)
 	{"port", required_argument, NULL, 'p'}, {"username", required_argument, NULL, 'U'},             \
 	{"role", required_argument, NULL, OPT_ROLE}
 
+/* The connection switches dump and restore share, with pg_dump's letters. */
+static void conn_opt(rcr_conn_opts *conn, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': conn->dbname = arg; break;
+	case 'h': conn->host = arg; break;
+	case 'p': conn->port = arg; break;
+	case 'U': conn->user = arg; break;
+	default: conn->role = arg; break;
+	}
+}
+
 static int cmd_dump(int argc, char **argv)
 {
 	const char *cmd = "dump";
@@ -175,11 +187,7 @@ static int cmd_dump(int argc, char **argv)
 	int c, v = 0, rc = 0;
 	while ((c = getopt_long(argc, argv, "d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.conn.dbname = optarg; break;
-		case 'h': o.conn.host = optarg; break;
-		case 'p': o.conn.port = optarg; break;
-		case 'U': o.conn.user = optarg; break;
-		case OPT_ROLE: o.conn.role = optarg; break;
+		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'f': o.dir = optarg; break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
 		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
@@ -245,11 +253,7 @@ static int cmd_restore(int argc, char **argv)
 	int c, v = 0, rc = 0;
 	while ((c = getopt_long(argc, argv, "d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.conn.dbname = optarg; break;
-		case 'h': o.conn.host = optarg; break;
-		case 'p': o.conn.port = optarg; break;
-		case 'U': o.conn.user = optarg; break;
-		case OPT_ROLE: o.conn.role = optarg; break;
+		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
 		case 'a': o.data_only = 1; break;
 		case 'c': o.clean = 1; break;

@@ -30,17 +30,7 @@ static void *signal_thread(void *arg)
 			_exit(128 + sig);
 		}
 		atomic_store(&interrupted, sig);
-		pthread_mutex_lock(&watch_mu);
-		for (int i = 0; i < MAX_WATCH; i++) {
-			if (watch[i]) {
-				char err[256];
-				PQcancel(watch[i], err, sizeof err);
-			}
-		}
-		pthread_mutex_unlock(&watch_mu);
-		pid_t c = child_pid;
-		if (c > 0)
-			kill(c, SIGTERM);
+		rcr_interrupt_cancel_watched();
 	}
 	return NULL;
 }

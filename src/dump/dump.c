@@ -161,15 +161,7 @@ static int flush_row_group(table_writer *w)
 			}
 			w->use_raw[c] = h.codec == RCR_CODEC_RAW;
 		}
-		rcr_frame_ref *f = &frames[c];
-		f->offset = w->offset + at;
-		f->stored_size = h.stored_size;
-		f->content_size = h.content_size;
-		f->raw_size = h.raw_size;
-		f->stored_hash = h.stored_hash;
-		f->raw_hash = h.raw_hash;
-		f->codec = h.codec;
-		f->compression = h.compression;
+		rcr_frame_ref_set(&frames[c], &h, w->offset + at);
 		raw += h.raw_size;
 		stored += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 		rcr_buf_reset(&w->cols[c]);

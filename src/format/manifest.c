@@ -118,6 +118,18 @@ int rcr_table_add_row_group(rcr_row_group **out, rcr_table *t)
 	return 0;
 }
 
+void rcr_frame_ref_set(rcr_frame_ref *f, const rcr_frame_header *h, uint64_t offset)
+{
+	f->offset = offset;
+	f->stored_size = h->stored_size;
+	f->content_size = h->content_size;
+	f->raw_size = h->raw_size;
+	f->stored_hash = h->stored_hash;
+	f->raw_hash = h->raw_hash;
+	f->codec = h->codec;
+	f->compression = h->compression;
+}
+
 int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 {
 	size_t start = out->len;

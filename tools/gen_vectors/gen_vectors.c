@@ -407,15 +407,7 @@ static void arch_row_group_in(arch *a, uint32_t ti, const char *path, const rcr_
 			    codecs[c]);
 		if (a->level == 0 && h.compression != RCR_COMPRESSION_NONE)
 			die("level 0 frame is compressed");
-		rcr_frame_ref *f = &rg->frames[c];
-		f->offset = at;
-		f->stored_size = h.stored_size;
-		f->content_size = h.content_size;
-		f->raw_size = h.raw_size;
-		f->stored_hash = h.stored_hash;
-		f->raw_hash = h.raw_hash;
-		f->codec = h.codec;
-		f->compression = h.compression;
+		rcr_frame_ref_set(&rg->frames[c], &h, at);
 		t->raw_bytes += h.raw_size;
 		t->stored_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 		if (a->nexp == MAX_FRAMES)
