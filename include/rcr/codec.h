@@ -22,6 +22,7 @@ typedef enum rcr_codec_id {
 	RCR_CODEC_RAW = 0,
 	RCR_CODEC_VECTOR = 1,
 	RCR_CODEC_HALFVEC = 2,
+	RCR_CODEC_SPARSEVEC = 3,
 	RCR_CODEC_COUNT
 } rcr_codec_id;
 
@@ -58,5 +59,6 @@ int rcr_fields_check(const uint8_t *fields, size_t len, uint32_t count);
 extern const rcr_codec_vtbl rcr_codec_raw;
 extern const rcr_codec_vtbl rcr_codec_vector;
 extern const rcr_codec_vtbl rcr_codec_halfvec;
+extern const rcr_codec_vtbl rcr_codec_sparsevec;
 
 #endif

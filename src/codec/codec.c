@@ -9,6 +9,7 @@ static const rcr_codec_vtbl *const registry[RCR_CODEC_COUNT] = {
 	[RCR_CODEC_RAW] = &rcr_codec_raw,
 	[RCR_CODEC_VECTOR] = &rcr_codec_vector,
 	[RCR_CODEC_HALFVEC] = &rcr_codec_halfvec,
+	[RCR_CODEC_SPARSEVEC] = &rcr_codec_sparsevec,
 };
 
 const rcr_codec_vtbl *rcr_codec_get(unsigned id)
@@ -22,6 +23,8 @@ rcr_codec_id rcr_codec_for_type(const char *type_name)
 		return RCR_CODEC_VECTOR;
 	if (strcmp(type_name, "halfvec") == 0)
 		return RCR_CODEC_HALFVEC;
+	if (strcmp(type_name, "sparsevec") == 0)
+		return RCR_CODEC_SPARSEVEC;
 	return RCR_CODEC_RAW;
 }
 

@@ -160,6 +160,19 @@ static void f_halfvec(rcr_buf *b, uint16_t dim, const uint16_t *bits)
 		put_u16be(b, bits[i]);
 }
 
+/* pgvector sparsevec: be32 dim, be32 nnz, be32 unused, nnz be32 indices, nnz binary32 values. */
+static void f_sparsevec(rcr_buf *b, uint32_t dim, uint32_t nnz, const uint32_t *idx, const uint32_t *val_bits)
+{
+	put_u32be(b, 12 + 8 * nnz);
+	put_u32be(b, dim);
+	put_u32be(b, nnz);
+	put_u32be(b, 0);
+	for (uint32_t k = 0; k < nnz; k++)
+		put_u32be(b, idx[k]);
+	for (uint32_t k = 0; k < nnz; k++)
+		put_u32be(b, val_bits[k]);
+}
+
 /* --- output files --------------------------------------------------------------------------- */
 
 typedef struct out_file {
@@ -342,6 +355,7 @@ static char codec_letter(unsigned id)
 	case RCR_CODEC_RAW: return 'r';
 	case RCR_CODEC_VECTOR: return 'v';
 	case RCR_CODEC_HALFVEC: return 'h';
+	case RCR_CODEC_SPARSEVEC: return 's';
 	default: return '?';
 	}
 }
@@ -657,6 +671,7 @@ static const colspec COL_NOTE = {"note", "pg_catalog", "text", 25, -1};
 /* pgvector's type OIDs depend on the installation; readers treat them as information only. */
 #define VECTOR_OID 16388u
 #define HALFVEC_OID 16394u
+#define SPARSEVEC_OID 16400u
 
 /* people(id int4, name text): 3 rows, one row group. The base of most invalid vectors. */
 static void build_people(arch *a)
@@ -692,6 +707,22 @@ static void build_halfvec_worked(arch *a)
 	f_halfvec(&c[0], 2, (const uint16_t[]){0x3c00, 0x4000});
 	f_halfvec(&c[0], 2, (const uint16_t[]){0x4200, 0x4400});
 	arch_row_group(a, ti, c, 2, "h");
+	cols_free(c, 1);
+}
+
+/* The spec's sparsevec example {1:1.5,3:2}/5, then a NULL and {2:-1}/1000000. */
+static void build_sparsevec_worked(arch *a)
+{
+	const colspec cols[] = {{"features", "public", "sparsevec", SPARSEVEC_OID, -1}};
+	uint32_t ti = arch_table(a, 16395, "public", "worked_sparse", 1, cols);
+	rcr_buf c[1] = {RCR_BUF_INIT};
+	f_sparsevec(&c[0], 5, 2, (const uint32_t[]){0, 2}, (const uint32_t[]){0x3fc00000, 0x40000000});
+	arch_row_group(a, ti, c, 1, "s");
+	cols_free(c, 1);
+	f_sparsevec(&c[0], 5, 2, (const uint32_t[]){0, 2}, (const uint32_t[]){0x3fc00000, 0x40000000});
+	f_null(&c[0]);
+	f_sparsevec(&c[0], 1000000, 1, (const uint32_t[]){1}, (const uint32_t[]){0xbf800000});
+	arch_row_group(a, ti, c, 3, "s");
 	cols_free(c, 1);
 }
 
@@ -753,6 +784,12 @@ static void gen_valid(void)
 	build_halfvec_worked(&a);
 	finish_readable(&a, "valid", "halfvec_worked_example",
 			"the spec's worked example: halfvec(2) values [1,2] and [3,4], codec halfvec");
+
+	arch_init(&a, 0);
+	build_sparsevec_worked(&a);
+	finish_readable(&a, "valid", "sparsevec_worked_example",
+			"the spec's worked example {1:1.5,3:2}/5, then a row group with a NULL and another dimension; "
+			"codec sparsevec");
 
 	arch_init(&a, 0);
 	{

@@ -123,7 +123,7 @@ static void test_codec__registry_is_consistent(void)
 	CHECK(rcr_codec_get(0xFFFFFFFFu) == NULL);
 	CHECK_EQ_U64(rcr_codec_for_type("vector"), RCR_CODEC_VECTOR);
 	CHECK_EQ_U64(rcr_codec_for_type("halfvec"), RCR_CODEC_HALFVEC);
-	CHECK_EQ_U64(rcr_codec_for_type("sparsevec"), RCR_CODEC_RAW);
+	CHECK_EQ_U64(rcr_codec_for_type("sparsevec"), RCR_CODEC_SPARSEVEC);
 	CHECK_EQ_U64(rcr_codec_for_type("float4"), RCR_CODEC_RAW);
 	CHECK_EQ_U64(rcr_codec_for_type(""), RCR_CODEC_RAW);
 }
@@ -631,7 +631,107 @@ static void test_codec__fields_check(void)
 	rcr_buf_free(&f);
 }
 
+/* One sparsevec value in pgvector's binary form: dim, nnz, unused 0, indices, values. */
+static void sparse_value(rcr_buf *b, uint32_t dim, uint32_t nnz, const uint32_t *idx, const uint32_t *val_bits)
+{
+	fx_put_u32be(b, 12 + 8 * nnz);
+	fx_put_u32be(b, dim);
+	fx_put_u32be(b, nnz);
+	fx_put_u32be(b, 0);
+	for (uint32_t k = 0; k < nnz; k++)
+		fx_put_u32be(b, idx[k]);
+	for (uint32_t k = 0; k < nnz; k++)
+		fx_put_u32be(b, val_bits[k]);
+}
+
+/* {1:1.5,3:2}/5 (pgvector text, 1-based) = dim 5, indices 0 and 2, values 1.5 and 2.0:
+ * content = Null_Count 00000000, Dim 05000000, Nnz 02000000, index-delta planes (deltas 0, 2)
+ * 0000 0000 0000 0002, value planes (3fc00000, 40000000) 3f40 c000 0000 0000. */
+static void test_codec__sparsevec_worked_example(void)
+{
+	rcr_buf f = RCR_BUF_INIT;
+	sparse_value(&f, 5, 2, (const uint32_t[]){0, 2}, (const uint32_t[]){0x3fc00000, 0x40000000});
+	static const uint8_t expect[] = {
+		0, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+		0x3f, 0x40, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	uint8_t *content, *out;
+	size_t content_len, out_len;
+	REQUIRE_OK(encode_exact(&content, &content_len, &rcr_codec_sparsevec, f.data, f.len, 1));
+	CHECK_MEM(content, content_len, expect, sizeof expect);
+	CHECK_RC(decode_exact(&out, &out_len, &rcr_codec_sparsevec, f.len, expect, sizeof expect, 1), 0);
+	CHECK_MEM(out, out_len, f.data, f.len);
+	free(out);
+	free(content);
+	rcr_buf_free(&f);
+}
+
+/* Random chunks (NULLs, nnz 0..60, dims up to 1e9, ascending and unordered indices, any float
+ * bits) round-trip; truncated content is refused; unfit chunks are reported as such. */
+static void test_codec__sparsevec_roundtrip(void)
+{
+	test_rng r = {99};
+	for (int round = 0; round < 200; round++) {
+		rcr_buf f = RCR_BUF_INIT;
+		uint32_t count = 1 + test_rng_below(&r, 40), nonnull = 0;
+		for (uint32_t i = 0; i < count; i++) {
+			if (test_rng_below(&r, 5) == 0) {
+				fx_field(&f, NULL, -1);
+				continue;
+			}
+			nonnull++;
+			uint32_t nnz = test_rng_below(&r, 61), idx[60], val[60];
+			uint32_t dim = 1 + test_rng_below(&r, 1000000000u), at = 0;
+			for (uint32_t k = 0; k < nnz; k++) {
+				at += 1 + test_rng_below(&r, 1000);
+				idx[k] = round % 7 == 0 ? (uint32_t)test_rng_next(&r) : at;
+				val[k] = (uint32_t)test_rng_next(&r);
+			}
+			sparse_value(&f, dim, nnz, idx, val);
+		}
+		uint8_t *content, *out;
+		size_t content_len, out_len;
+		int rc = encode_exact(&content, &content_len, &rcr_codec_sparsevec, f.data, f.len, count);
+		if (nonnull == 0) {
+			CHECK_RC(rc, RCR_E_UNFIT);
+		} else {
+			CHECK_RC(rc, 0);
+			CHECK(content_len <= rcr_codec_sparsevec.bound(f.len, count));
+			CHECK_RC(decode_exact(&out, &out_len, &rcr_codec_sparsevec, f.len, content, content_len, count), 0);
+			CHECK_MEM(out, out_len, f.data, f.len);
+			free(out);
+			for (size_t cut = 0; cut < content_len; cut += 1 + content_len / 16) {
+				CHECK_RC(decode_exact(&out, &out_len, &rcr_codec_sparsevec, f.len, content, cut, count),
+					 RCR_E_FORMAT);
+				free(out);
+			}
+		}
+		free(content);
+		rcr_buf_free(&f);
+	}
+	/* unfit: unused != 0, a length that disagrees with nnz, a value too short for its header */
+	rcr_buf f = RCR_BUF_INIT;
+	uint8_t *content;
+	size_t content_len;
+	sparse_value(&f, 5, 1, (const uint32_t[]){1}, (const uint32_t[]){0x3f800000});
+	f.data[15] = 1;
+	CHECK_RC(encode_exact(&content, &content_len, &rcr_codec_sparsevec, f.data, f.len, 1), RCR_E_UNFIT);
+	free(content);
+	f.data[15] = 0;
+	f.data[11] = 2;
+	CHECK_RC(encode_exact(&content, &content_len, &rcr_codec_sparsevec, f.data, f.len, 1), RCR_E_UNFIT);
+	free(content);
+	rcr_buf_reset(&f);
+	fx_field(&f, "\0\0\0\5\0\0\0\0", 8);
+	CHECK_RC(encode_exact(&content, &content_len, &rcr_codec_sparsevec, f.data, f.len, 1), RCR_E_UNFIT);
+	free(content);
+	rcr_buf_free(&f);
+}
+
 static const test_case cases[] = {
+	TEST(test_codec__sparsevec_worked_example),
+	TEST(test_codec__sparsevec_roundtrip),
 	TEST(test_codec__registry_is_consistent),
 	TEST(test_codec__registry_roundtrip),
 	TEST(test_codec__registry_truncated_content),
