@@ -23,6 +23,7 @@ typedef enum rcr_codec_id {
 	RCR_CODEC_VECTOR = 1,
 	RCR_CODEC_HALFVEC = 2,
 	RCR_CODEC_SPARSEVEC = 3,
+	RCR_CODEC_FLOAT_ARRAY = 4,
 	RCR_CODEC_COUNT
 } rcr_codec_id;
 
@@ -60,5 +61,6 @@ extern const rcr_codec_vtbl rcr_codec_raw;
 extern const rcr_codec_vtbl rcr_codec_vector;
 extern const rcr_codec_vtbl rcr_codec_halfvec;
 extern const rcr_codec_vtbl rcr_codec_sparsevec;
+extern const rcr_codec_vtbl rcr_codec_float_array;
 
 #endif

@@ -10,6 +10,7 @@ static const rcr_codec_vtbl *const registry[RCR_CODEC_COUNT] = {
 	[RCR_CODEC_VECTOR] = &rcr_codec_vector,
 	[RCR_CODEC_HALFVEC] = &rcr_codec_halfvec,
 	[RCR_CODEC_SPARSEVEC] = &rcr_codec_sparsevec,
+	[RCR_CODEC_FLOAT_ARRAY] = &rcr_codec_float_array,
 };
 
 const rcr_codec_vtbl *rcr_codec_get(unsigned id)
@@ -25,6 +26,9 @@ rcr_codec_id rcr_codec_for_type(const char *type_name)
 		return RCR_CODEC_HALFVEC;
 	if (strcmp(type_name, "sparsevec") == 0)
 		return RCR_CODEC_SPARSEVEC;
+	/* pg_type names array types with a leading underscore. */
+	if (strcmp(type_name, "_float4") == 0 || strcmp(type_name, "_float8") == 0)
+		return RCR_CODEC_FLOAT_ARRAY;
 	return RCR_CODEC_RAW;
 }
 

@@ -32,6 +32,7 @@ run_case z19 -j 2 -Z 19
 "$RCR" list --json "$T/arch-default" >"$T/list.json"
 grep -q '"vector":' "$T/list.json" || fail "vector codec never chosen"
 grep -q '"halfvec":' "$T/list.json" || fail "halfvec codec never chosen"
+grep -q '"float_array":' "$T/list.json" || fail "float_array codec never chosen"
 pass "vector codecs chosen"
 
 # Archive files are private: directories 0700, files 0600.

@@ -75,9 +75,11 @@ INSERT INTO public.mixed_dims VALUES (1, '[1,2,3]', '[1,2]', '{1:1}/3'), (2, '[4
   (3, NULL, NULL, NULL);
 
 -- Uniform, NULL-free embeddings: the vector and halfvec codecs take these chunks.
-CREATE TABLE public.embeddings (id int PRIMARY KEY, emb vector(16) NOT NULL, h halfvec(16) NOT NULL);
+CREATE TABLE public.embeddings (id int PRIMARY KEY, emb vector(16) NOT NULL, h halfvec(16) NOT NULL,
+  arr real[], arr8 double precision[]);
 INSERT INTO public.embeddings
-SELECT g, e::vector, e::halfvec
+SELECT g, e::vector, e::halfvec, ('{' || substr(e, 2, length(e) - 2) || '}')::real[],
+       CASE WHEN g % 10 = 0 THEN NULL ELSE ('{' || substr(e, 2, length(e) - 2) || '}')::float8[] END
 FROM (SELECT g, '[' || string_agg(((random() - 0.5) * 2)::float4::text, ',') || ']' AS e
       FROM generate_series(1, 2000) g, generate_series(1, 16) d GROUP BY g) s;
 

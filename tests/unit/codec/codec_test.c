@@ -729,7 +729,110 @@ static void test_codec__sparsevec_roundtrip(void)
 	rcr_buf_free(&f);
 }
 
+/* One 1-D float array in array_send's form: ndim 1, no NULL elements, element type, length,
+ * lower bound, then each element as be32 width + bytes. */
+static void float_array_value(rcr_buf *b, uint32_t elem, uint32_t lbound, uint32_t len, const uint8_t *bytes,
+			      unsigned width)
+{
+	fx_put_u32be(b, 20 + len * (4 + width));
+	fx_put_u32be(b, 1);
+	fx_put_u32be(b, 0);
+	fx_put_u32be(b, elem);
+	fx_put_u32be(b, len);
+	fx_put_u32be(b, lbound);
+	for (uint32_t k = 0; k < len; k++) {
+		fx_put_u32be(b, width);
+		fx_put(b, bytes + (size_t)k * width, width);
+	}
+}
+
+/* real[] {1,2} and {3,4}: content = Null_Count 0, Elem_Type 700, Length 2, Lower_Bound 1, then
+ * the planes 3f404040 80004080 00000000 00000000 (as the vector example). */
+static void test_codec__float_array_worked_example(void)
+{
+	static const uint8_t e1[] = {0x3f, 0x80, 0, 0, 0x40, 0, 0, 0}, e2[] = {0x40, 0x40, 0, 0, 0x40, 0x80, 0, 0};
+	static const uint8_t expect[] = {
+		0, 0, 0, 0, 0xbc, 0x02, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0,
+		0x3f, 0x40, 0x40, 0x40, 0x80, 0x00, 0x40, 0x80, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	rcr_buf f = RCR_BUF_INIT;
+	float_array_value(&f, 700, 1, 2, e1, 4);
+	float_array_value(&f, 700, 1, 2, e2, 4);
+	uint8_t *content, *out;
+	size_t content_len, out_len;
+	REQUIRE_OK(encode_exact(&content, &content_len, &rcr_codec_float_array, f.data, f.len, 2));
+	CHECK_MEM(content, content_len, expect, sizeof expect);
+	CHECK_RC(decode_exact(&out, &out_len, &rcr_codec_float_array, f.len, expect, sizeof expect, 2), 0);
+	CHECK_MEM(out, out_len, f.data, f.len);
+	free(out);
+	free(content);
+	rcr_buf_free(&f);
+}
+
+/* Random float4[]/float8[] chunks with NULL values round-trip; truncations are refused; unfit
+ * shapes (two lengths, a NULL element, 2-D, another element type) are reported as such. */
+static void test_codec__float_array_roundtrip(void)
+{
+	test_rng r = {5};
+	uint8_t bytes[8 * 100];
+	for (int round = 0; round < 100; round++) {
+		unsigned width = round % 2 ? 8 : 4;
+		uint32_t elem = width == 8 ? 701 : 700, len = test_rng_below(&r, 100), count = 1 + test_rng_below(&r, 30);
+		rcr_buf f = RCR_BUF_INIT;
+		uint32_t nonnull = 0;
+		for (uint32_t i = 0; i < count; i++) {
+			if (test_rng_below(&r, 4) == 0) {
+				fx_field(&f, NULL, -1);
+				continue;
+			}
+			nonnull++;
+			test_rng_fill(&r, bytes, (size_t)len * width);
+			float_array_value(&f, elem, 1, len, bytes, width);
+		}
+		uint8_t *content, *out;
+		size_t content_len, out_len;
+		int rc = encode_exact(&content, &content_len, &rcr_codec_float_array, f.data, f.len, count);
+		if (!nonnull) {
+			CHECK_RC(rc, RCR_E_UNFIT);
+		} else {
+			CHECK_RC(rc, 0);
+			CHECK_RC(decode_exact(&out, &out_len, &rcr_codec_float_array, f.len, content, content_len, count), 0);
+			CHECK_MEM(out, out_len, f.data, f.len);
+			free(out);
+			for (size_t cut = 0; cut < content_len; cut += 1 + content_len / 8) {
+				CHECK_RC(decode_exact(&out, &out_len, &rcr_codec_float_array, f.len, content, cut, count),
+					 RCR_E_FORMAT);
+				free(out);
+			}
+		}
+		free(content);
+		rcr_buf_free(&f);
+	}
+	memset(bytes, 0x11, sizeof bytes);
+	for (int variant = 0; variant < 4; variant++) {
+		rcr_buf f = RCR_BUF_INIT;
+		uint8_t *content;
+		size_t content_len;
+		float_array_value(&f, 700, 1, 3, bytes, 4);
+		if (variant == 0)
+			float_array_value(&f, 700, 1, 4, bytes, 4);        /* another length */
+		else if (variant == 1)
+			float_array_value(&f, 23, 1, 3, bytes, 4);         /* int4[] */
+		else if (variant == 2)
+			float_array_value(&f, 700, 0, 3, bytes, 4);        /* another lower bound */
+		else {
+			float_array_value(&f, 700, 1, 3, bytes, 4);
+			rcr_store_u32be(f.data + 48 + 8, 1);               /* second value: has_nulls set */
+		}
+		CHECK_RC(encode_exact(&content, &content_len, &rcr_codec_float_array, f.data, f.len, 2), RCR_E_UNFIT);
+		free(content);
+		rcr_buf_free(&f);
+	}
+}
+
 static const test_case cases[] = {
+	TEST(test_codec__float_array_worked_example),
+	TEST(test_codec__float_array_roundtrip),
 	TEST(test_codec__sparsevec_worked_example),
 	TEST(test_codec__sparsevec_roundtrip),
 	TEST(test_codec__registry_is_consistent),
