@@ -1,0 +1,65 @@
+/*
+ * textout.h: PostgreSQL binary field values to their text output, and COPY text escaping.
+ *
+ * rcr archives keep table data as binary COPY field values (the bytes of each type's send
+ * function); `rcr convert` writes pg_dump's directory format, whose data files are text COPY.
+ * This module is the pure part of that conversion: given the type and one non-NULL binary
+ * value it appends exactly what the server's output function prints under pg_dump's session
+ * settings (DateStyle ISO, IntervalStyle postgres, extra_float_digits 1 or more, i.e. shortest
+ * round-trip floats, bytea_output hex), and timestamptz in UTC with an explicit "+00".
+ *
+ * Types are named as pg_type.typname of the column's base type:
+ *   - domains: pass the domain's base type;
+ *   - enums: the binary form is the label, pass "text" (or "enum");
+ *   - composites: pass "record"; the binary form carries each column's type OID, and columns
+ *     of built-in types are converted (see rcr_textout_type_for_oid), others are refused;
+ *   - arrays: pg_type names them with a leading underscore ("_int4", "_record"); elements are
+ *     converted by the name after the underscore, so arrays of domains and enums work when the
+ *     caller passes the base name. An element OID in the array header that is a known built-in
+ *     different from that name is refused as inconsistent.
+ *
+ * Every function reads only the `len` bytes given and returns 0 or a negative rcr_err code
+ * with a message: RCR_E_FORMAT for bytes the type's receive function would reject
+ * (truncated, trailing bytes, out-of-range), RCR_E_USAGE for a type this module cannot
+ * convert, RCR_E_NOMEM. On failure `out` may hold a partial value: callers drop the row or
+ * the whole conversion, they never write it.
+ */
+#ifndef RCR_TEXTOUT_H
+#define RCR_TEXTOUT_H
+
+#include "rcr/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 if rcr_textout_value converts values of this type name, else 0. For "_x" arrays this
+ * is whether "x" is supported. Composite columns are checked per value (their OIDs are only
+ * in the data). */
+int rcr_textout_supported(const char *type_name);
+
+/* Appends the text output of one non-NULL binary value of type `type_name` to `out`, not yet
+ * COPY-escaped. `typmod` is pg_attribute.atttypmod (-1 if none); output does not depend on
+ * it for the supported types, it is accepted for the interface's sake. */
+int rcr_textout_value(rcr_buf *out, const char *type_name, int32_t typmod, const uint8_t *val,
+		      size_t len);
+
+/* Appends `s` escaped as COPY text format does with the default tab delimiter
+ * (copyto.c CopyAttributeOutText): backslash doubled; BS, FF, LF, CR, HT, VT written as
+ * \b \f \n \r \t \v; other bytes as they are. Assumes an ASCII-safe encoding (UTF-8, the
+ * LATIN family), where no multibyte character contains a byte below 0x80. The NULL marker
+ * \N is the caller's to write. */
+int rcr_textout_copy_escape(rcr_buf *out, const uint8_t *s, size_t n);
+
+/* The type name this module uses for a built-in type OID (16 -> "bool"), or NULL if it has
+ * none. Used for composite columns and array element checks. */
+const char *rcr_textout_type_for_oid(uint32_t oid);
+
+/* Shortest round-trip text of a float8 / float4 exactly as PostgreSQL 12+ prints it
+ * (float8out / float4out with extra_float_digits > 0; pgvector's element output): "0.1",
+ * "1e+100", "-0", "NaN", "-Infinity". `dst` needs RCR_TEXTOUT_FLOAT_BUF bytes; returns the
+ * length written (NUL-terminated). */
+#define RCR_TEXTOUT_FLOAT_BUF 32
+size_t rcr_textout_float8(char *dst, double v);
+size_t rcr_textout_float4(char *dst, float v);
+
+#endif

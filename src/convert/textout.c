@@ -1,0 +1,990 @@
+/*
+ * textout.c: binary COPY values to PostgreSQL text output (see include/rcr/textout.h).
+ *
+ * One table row per type name: its converter, its built-in OID and, for ranges, the subtype.
+ * Scalars, floats, numeric, network, bit strings and pgvector's types are here; dates and
+ * times in textout_datetime.c. Containers (arrays, composites, ranges) recurse through
+ * convert(), bounded by MAX_DEPTH so that crafted nesting cannot exhaust the stack.
+ *
+ * The output rules are PostgreSQL's (src/backend/utils/adt/: boolout, int*out, float8out
+ * via float_to_shortest_decimal, numeric get_str_from_var, byteaout hex, uuid_out,
+ * inet_out/pg_inet_net_ntop, macaddr_out, bit_out, array_out, record_out, range_out) and
+ * pgvector's (vector_out, halfvec_out, sparsevec_out); the validity checks are those of the
+ * matching receive functions. Written from the documented behaviour, not copied.
+ */
+#include "rcr/textout.h"
+
+#include "rcr/err.h"
+#include "textout_internal.h"
+
+#include <fenv.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_DEPTH 16
+#define ARRAY_MAXDIM 6 /* PostgreSQL's MAXDIM */
+
+typedef struct type_ent type_ent;
+typedef int (*out_fn)(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth);
+
+struct type_ent {
+	const char *name;
+	uint32_t oid;
+	out_fn fn;
+	const char *sub; /* ranges: the subtype's name */
+};
+
+static int convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth);
+
+#define PUTS(s) RCR_FORWARD(rcr_tx_puts(out, (s)))
+#define PUTC(c) RCR_FORWARD(rcr_buf_append_u8(out, (uint8_t)(c)))
+#define PUT(p, k) RCR_FORWARD(rcr_buf_append(out, (p), (k)))
+
+static int bad_len(const type_ent *t, size_t n, size_t want)
+{
+	return rcr_error_set(RCR_E_FORMAT, "%s value of %zu bytes, expected %zu", t->name, n, want);
+}
+
+/* ---- scalars ---------------------------------------------------------------------------- */
+
+static int out_bool(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n != 1)
+		return bad_len(t, n, 1);
+	/* boolrecv takes any non-zero byte as true. */
+	return rcr_buf_append_u8(out, v[0] ? 't' : 'f');
+}
+
+static int out_int(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	size_t want = t->oid == 21 ? 2 : t->oid == 20 ? 8 : 4;
+	if (n != want)
+		return bad_len(t, n, want);
+	char tmp[24];
+	int k;
+	if (t->oid == 21)
+		k = snprintf(tmp, sizeof tmp, "%d", (int)(int16_t)rcr_load_u16be(v));
+	else if (t->oid == 23)
+		k = snprintf(tmp, sizeof tmp, "%" PRId32, (int32_t)rcr_load_u32be(v));
+	else if (t->oid == 20)
+		k = snprintf(tmp, sizeof tmp, "%" PRId64, rcr_tx_load_i64be(v));
+	else /* oid, unsigned */
+		k = snprintf(tmp, sizeof tmp, "%" PRIu32, rcr_load_u32be(v));
+	return rcr_buf_append(out, tmp, (size_t)k);
+}
+
+/* text, varchar, bpchar, name, json, enum labels: the binary form is the text itself. A NUL
+ * byte cannot occur in PostgreSQL text, so it marks damaged input. */
+static int out_text(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n && memchr(v, 0, n))
+		return rcr_error_set(RCR_E_FORMAT, "%s value contains a NUL byte", t->name);
+	return rcr_buf_append(out, v, n);
+}
+
+static int out_jsonb(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	if (n < 1 || v[0] != 1)
+		return rcr_error_set(RCR_E_FORMAT, "jsonb value without version byte 1");
+	return out_text(out, v + 1, n - 1, t, depth);
+}
+
+/* "char": one byte; charout prints NUL as the empty string and bytes >= 0x80 as \ooo. */
+static int out_char(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n > 1)
+		return bad_len(t, n, 1);
+	if (n == 0 || v[0] == 0)
+		return 0;
+	if (v[0] >= 0x80) {
+		char tmp[8];
+		int k = snprintf(tmp, sizeof tmp, "\\%03o", v[0]);
+		return rcr_buf_append(out, tmp, (size_t)k);
+	}
+	return rcr_buf_append_u8(out, v[0]);
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+static int out_bytea(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)t;
+	(void)depth;
+	if (n > (SIZE_MAX - 2) / 2)
+		return rcr_error_set(RCR_E_LIMIT, "bytea value too large");
+	RCR_FORWARD(rcr_buf_reserve(out, 2 + 2 * n));
+	uint8_t *p = out->data + out->len;
+	*p++ = '\\';
+	*p++ = 'x';
+	for (size_t i = 0; i < n; i++) {
+		*p++ = (uint8_t)hexdig[v[i] >> 4];
+		*p++ = (uint8_t)hexdig[v[i] & 15];
+	}
+	out->len += 2 + 2 * n;
+	return 0;
+}
+
+static int out_uuid(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n != 16)
+		return bad_len(t, n, 16);
+	char tmp[37];
+	size_t k = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			tmp[k++] = '-';
+		tmp[k++] = hexdig[v[i] >> 4];
+		tmp[k++] = hexdig[v[i] & 15];
+	}
+	return rcr_buf_append(out, tmp, k);
+}
+
+static int out_macaddr(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	size_t want = t->oid == 774 ? 8 : 6;
+	if (n != want)
+		return bad_len(t, n, want);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			PUTC(':');
+		PUTC(hexdig[v[i] >> 4]);
+		PUTC(hexdig[v[i] & 15]);
+	}
+	return 0;
+}
+
+/* bit and varbit: int32 bit count, then the bits most significant first. */
+static int out_bit(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n < 4)
+		return bad_len(t, n, 4);
+	int32_t bits = (int32_t)rcr_load_u32be(v);
+	if (bits < 0 || (size_t)(((int64_t)bits + 7) / 8) != n - 4)
+		return rcr_error_set(RCR_E_FORMAT, "%s value of %zu bytes for %" PRId32 " bits", t->name, n, bits);
+	RCR_FORWARD(rcr_buf_reserve(out, (size_t)bits));
+	for (int32_t i = 0; i < bits; i++)
+		out->data[out->len++] = (v[4 + i / 8] >> (7 - i % 8)) & 1 ? '1' : '0';
+	return 0;
+}
+
+/* ---- network ---------------------------------------------------------------------------- */
+
+static int put_ipv6(rcr_buf *out, const uint8_t *a)
+{
+	unsigned w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	/* The longest run of zero words, at least two long, becomes "::" (first one on a tie). */
+	int best = -1, best_len = 0;
+	for (int i = 0; i < 8;) {
+		if (w[i]) {
+			i++;
+			continue;
+		}
+		int j = i;
+		while (j < 8 && !w[j])
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j;
+	}
+	if (best_len < 2)
+		best = -1;
+	char tmp[64];
+	size_t k = 0;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				tmp[k++] = ':';
+			continue;
+		}
+		if (i)
+			tmp[k++] = ':';
+		/* IPv4-compatible (::a.b.c.d) and IPv4-mapped (::ffff:a.b.c.d) addresses. */
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+			break;
+		}
+		k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%x", w[i]);
+	}
+	if (best >= 0 && best + best_len == 8)
+		tmp[k++] = ':';
+	return rcr_buf_append(out, tmp, k);
+}
+
+/* inet and cidr: family (2 = IPv4, 3 = IPv6), mask bits, is_cidr flag (ignored, as
+ * network_recv does), address length, address. */
+static int out_inet(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n < 4)
+		return bad_len(t, n, 8);
+	unsigned family = v[0], bits = v[1], nb = v[3];
+	unsigned size = family == 2 ? 4 : family == 3 ? 16 : 0;
+	if (!size)
+		return rcr_error_set(RCR_E_FORMAT, "%s value with address family %u", t->name, family);
+	if (bits > size * 8 || nb != size || n != 4 + size)
+		return rcr_error_set(RCR_E_FORMAT, "invalid %s value (%u bits, %u address bytes in %zu)", t->name,
+				     bits, nb, n);
+	const uint8_t *a = v + 4;
+	int cidr = t->oid == 650;
+	if (cidr) {
+		for (unsigned i = bits; i < size * 8; i++)
+			if (a[i / 8] >> (7 - i % 8) & 1)
+				return rcr_error_set(RCR_E_FORMAT, "cidr value has bits set to right of mask");
+	}
+	if (family == 2) {
+		char tmp[24];
+		int k = snprintf(tmp, sizeof tmp, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		PUT(tmp, (size_t)k);
+	} else {
+		RCR_FORWARD(put_ipv6(out, a));
+	}
+	/* pg_inet_net_ntop adds the mask when it is not the full width; cidr_out always does. */
+	if (cidr || bits != size * 8) {
+		char tmp[8];
+		int k = snprintf(tmp, sizeof tmp, "/%u", bits);
+		PUT(tmp, (size_t)k);
+	}
+	return 0;
+}
+
+/* ---- floats ----------------------------------------------------------------------------- */
+
+/* The shortest digit string that reads back as the same value, the nearest such on a tie:
+ * what Ryu computes, found here by asking printf for 1, 2, ... significant digits and reading
+ * each back. Where the correctly rounded p-digit string misses (the rounding interval is
+ * lopsided at powers of two), a neighbour one unit away may still hit, and Ryu would take it.
+ * v is finite and positive. digits gets the significant digits without trailing zeros,
+ * *exp10 the decimal exponent of the first digit. */
+static int read_back_equal(const char *s, double v, int single)
+{
+	if (single ? strtof(s, NULL) != (float)v : strtod(s, NULL) != v)
+		return 0;
+	/* PostgreSQL's Ryu does not accept the bounds of the rounding interval (measured on
+	 * PostgreSQL 15: float8 1e23 prints as 9.999999999999999e+22, float4 3670000128 as
+	 * 3.6700001e+09), so a decimal exactly halfway to a neighbour does not count even when
+	 * round-half-even reads it back as v. A midpoint is exact in long double; the decimal
+	 * equals it only if it is itself exact there, i.e. rounds the same both ways. */
+	int mode = fegetround();
+	fesetround(FE_DOWNWARD);
+	long double lo = strtold(s, NULL);
+	fesetround(FE_UPWARD);
+	long double hi = strtold(s, NULL);
+	fesetround(mode);
+	if (lo != hi || lo == (long double)v)
+		return 1;
+	long double nb = single ? (long double)nextafterf((float)v, lo > v ? INFINITY : -INFINITY)
+			      : (long double)nextafter(v, lo > v ? INFINITY : -INFINITY);
+	return lo != ((long double)v + nb) / 2;
+}
+
+static void shortest_digits(double v, int single, char *digits, int *exp10)
+{
+	int max = single ? 9 : 17;
+	char buf[40];
+	for (int p = 1; p <= max; p++) {
+		snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+		if (read_back_equal(buf, v, single) || p == max)
+			break;
+		/* try the mantissa one unit down and up in the last place */
+		char *e = strchr(buf, 'e');
+		long mant = 0;
+		for (char *c = buf; c < e; c++)
+			if (*c != '.')
+				mant = mant * 10 + (*c - '0');
+		int scale = atoi(e + 1) - (p - 1);
+		for (int dir = -1; dir <= 1; dir += 2) {
+			char alt[40];
+			long m = mant + dir;
+			if (m <= 0)
+				continue;
+			snprintf(alt, sizeof alt, "%lde%d", m, scale);
+			if (read_back_equal(alt, v, single)) {
+				int k = snprintf(digits, 24, "%ld", m);
+				*exp10 = scale + k - 1;
+				while (k > 1 && digits[k - 1] == '0')
+					digits[--k] = '\0';
+				return;
+			}
+		}
+	}
+	char *e = strchr(buf, 'e');
+	size_t k = 0;
+	for (char *c = buf; c < e; c++)
+		if (*c != '.')
+			digits[k++] = *c;
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	digits[k] = '\0';
+	*exp10 = atoi(e + 1);
+}
+
+/* float_to_shortest_decimal_buf's layout: fixed notation for decimal exponents from -4 up to
+ * 14 (float8) or 5 (float4), else d.ddde+XX with at least two exponent digits. */
+static size_t format_float(char *dst, double v, int single)
+{
+	if (isnan(v))
+		return (size_t)snprintf(dst, RCR_TEXTOUT_FLOAT_BUF, "NaN");
+	if (isinf(v))
+		return (size_t)snprintf(dst, RCR_TEXTOUT_FLOAT_BUF, v < 0 ? "-Infinity" : "Infinity");
+	size_t k = 0;
+	if (signbit(v)) {
+		dst[k++] = '-';
+		v = -v;
+	}
+	if (v == 0) {
+		dst[k++] = '0';
+		dst[k] = '\0';
+		return k;
+	}
+	char d[24];
+	int e;
+	shortest_digits(v, single, d, &e);
+	int nd = (int)strlen(d);
+	if (e >= -4 && e < (single ? 6 : 15)) {
+		if (e < 0) {
+			dst[k++] = '0';
+			dst[k++] = '.';
+			for (int i = -1; i > e; i--)
+				dst[k++] = '0';
+			memcpy(dst + k, d, (size_t)nd);
+			k += (size_t)nd;
+		} else if (e >= nd - 1) {
+			memcpy(dst + k, d, (size_t)nd);
+			k += (size_t)nd;
+			for (int i = nd - 1; i < e; i++)
+				dst[k++] = '0';
+		} else {
+			memcpy(dst + k, d, (size_t)e + 1);
+			k += (size_t)e + 1;
+			dst[k++] = '.';
+			memcpy(dst + k, d + e + 1, (size_t)(nd - e - 1));
+			k += (size_t)(nd - e - 1);
+		}
+		dst[k] = '\0';
+		return k;
+	}
+	dst[k++] = d[0];
+	if (nd > 1) {
+		dst[k++] = '.';
+		memcpy(dst + k, d + 1, (size_t)nd - 1);
+		k += (size_t)nd - 1;
+	}
+	k += (size_t)snprintf(dst + k, RCR_TEXTOUT_FLOAT_BUF - k, "e%c%02d", e < 0 ? '-' : '+', abs(e));
+	return k;
+}
+
+size_t rcr_textout_float8(char *dst, double v)
+{
+	return format_float(dst, v, 0);
+}
+
+size_t rcr_textout_float4(char *dst, float v)
+{
+	return format_float(dst, (double)v, 1);
+}
+
+static float load_f4(const uint8_t *p)
+{
+	uint32_t u = rcr_load_u32be(p);
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+static int put_f4(rcr_buf *out, float f)
+{
+	char tmp[RCR_TEXTOUT_FLOAT_BUF];
+	size_t k = rcr_textout_float4(tmp, f);
+	return rcr_buf_append(out, tmp, k);
+}
+
+static int out_float(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (t->oid == 700) {
+		if (n != 4)
+			return bad_len(t, n, 4);
+		return put_f4(out, load_f4(v));
+	}
+	if (n != 8)
+		return bad_len(t, n, 8);
+	uint64_t u = (uint64_t)rcr_tx_load_i64be(v);
+	double d;
+	memcpy(&d, &u, 8);
+	char tmp[RCR_TEXTOUT_FLOAT_BUF];
+	size_t k = rcr_textout_float8(tmp, d);
+	return rcr_buf_append(out, tmp, k);
+}
+
+/* ---- numeric ---------------------------------------------------------------------------- */
+
+#define NUMERIC_POS 0x0000
+#define NUMERIC_NEG 0x4000
+#define NUMERIC_NAN 0xC000
+#define NUMERIC_PINF 0xD000
+#define NUMERIC_NINF 0xF000
+#define NUMERIC_DSCALE_MASK 0x3FFF
+
+/* int16 ndigits, int16 weight (of the first base-10000 digit), uint16 sign, int16 dscale
+ * (decimal digits after the point), then the digits. get_str_from_var prints the value with
+ * exactly dscale fraction digits. */
+static int out_numeric(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)t;
+	(void)depth;
+	if (n < 8)
+		return rcr_error_set(RCR_E_FORMAT, "numeric value of %zu bytes", n);
+	int ndigits = (int16_t)rcr_load_u16be(v);
+	int weight = (int16_t)rcr_load_u16be(v + 2);
+	unsigned sign = rcr_load_u16be(v + 4);
+	int dscale = (int16_t)rcr_load_u16be(v + 6);
+	if (ndigits < 0 || n != 8 + 2 * (size_t)ndigits)
+		return rcr_error_set(RCR_E_FORMAT, "numeric value of %zu bytes for %d digits", n, ndigits);
+	if (sign == NUMERIC_NAN)
+		return rcr_tx_puts(out, "NaN");
+	if (sign == NUMERIC_PINF)
+		return rcr_tx_puts(out, "Infinity");
+	if (sign == NUMERIC_NINF)
+		return rcr_tx_puts(out, "-Infinity");
+	if (sign != NUMERIC_POS && sign != NUMERIC_NEG)
+		return rcr_error_set(RCR_E_FORMAT, "numeric value with invalid sign 0x%04x", sign);
+	if (dscale < 0 || (dscale & NUMERIC_DSCALE_MASK) != dscale)
+		return rcr_error_set(RCR_E_FORMAT, "numeric value with invalid scale %d", dscale);
+	const uint8_t *dp = v + 8;
+	for (int i = 0; i < ndigits; i++)
+		if (rcr_load_u16be(dp + 2 * i) > 9999)
+			return rcr_error_set(RCR_E_FORMAT, "numeric value with invalid digit");
+	/* Normalise as numeric_recv's make_result does: no leading or trailing zero digits,
+	 * and zero is never negative. */
+	while (ndigits > 0 && rcr_load_u16be(dp) == 0) {
+		dp += 2;
+		ndigits--;
+		weight--;
+	}
+	while (ndigits > 0 && rcr_load_u16be(dp + 2 * (ndigits - 1)) == 0)
+		ndigits--;
+	if (ndigits == 0)
+		weight = 0;
+#define DIG(i) ((i) >= 0 && (i) < ndigits ? (int)rcr_load_u16be(dp + 2 * (i)) : 0)
+	if (sign == NUMERIC_NEG && ndigits > 0)
+		PUTC('-');
+	int d;
+	if (weight < 0) {
+		d = weight + 1;
+		PUTC('0');
+	} else {
+		char tmp[8];
+		for (d = 0; d <= weight; d++) {
+			int k = snprintf(tmp, sizeof tmp, d ? "%04d" : "%d", DIG(d));
+			PUT(tmp, (size_t)k);
+		}
+	}
+	if (dscale > 0) {
+		PUTC('.');
+		RCR_FORWARD(rcr_buf_reserve(out, (size_t)dscale + 4));
+		size_t end = out->len + (size_t)dscale;
+		for (int i = 0; i < dscale; d++, i += 4) {
+			int dig = DIG(d);
+			out->data[out->len++] = (uint8_t)('0' + dig / 1000);
+			out->data[out->len++] = (uint8_t)('0' + dig / 100 % 10);
+			out->data[out->len++] = (uint8_t)('0' + dig / 10 % 10);
+			out->data[out->len++] = (uint8_t)('0' + dig % 10);
+		}
+		out->len = end;
+	}
+#undef DIG
+	return 0;
+}
+
+/* ---- pgvector --------------------------------------------------------------------------- */
+
+#define VECTOR_MAX_DIM 16000
+#define SPARSEVEC_MAX_DIM 1000000000
+#define SPARSEVEC_MAX_NNZ 16000
+
+static float half_to_float(uint16_t h)
+{
+	int e = (h >> 10) & 31, m = h & 1023;
+	float f;
+	if (e == 0)
+		f = ldexpf((float)m, -24);
+	else if (e == 31)
+		f = m ? NAN : INFINITY;
+	else
+		f = ldexpf((float)(m | 1024), e - 25);
+	return h & 0x8000 ? -f : f;
+}
+
+/* vector: int16 dim, int16 unused (0), dim float4; halfvec the same with 16-bit halves. */
+static int out_vector(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	int half = strcmp(t->name, "halfvec") == 0;
+	size_t w = half ? 2 : 4;
+	if (n < 4)
+		return bad_len(t, n, 4);
+	int dim = (int16_t)rcr_load_u16be(v);
+	if (dim < 1 || dim > VECTOR_MAX_DIM || rcr_load_u16be(v + 2) != 0 || n != 4 + w * (size_t)dim)
+		return rcr_error_set(RCR_E_FORMAT, "invalid %s value (%d dimensions in %zu bytes)", t->name, dim, n);
+	PUTC('[');
+	for (int i = 0; i < dim; i++) {
+		const uint8_t *p = v + 4 + w * (size_t)i;
+		float f = half ? half_to_float(rcr_load_u16be(p)) : load_f4(p);
+		if (!isfinite(f))
+			return rcr_error_set(RCR_E_FORMAT, "%s value with NaN or infinite element", t->name);
+		if (i)
+			PUTC(',');
+		RCR_FORWARD(put_f4(out, f));
+	}
+	PUTC(']');
+	return 0;
+}
+
+/* sparsevec: int32 dim, int32 nnz, int32 unused, nnz 0-based indices, nnz float4 values;
+ * printed as {i:v,...}/dim with 1-based indices. */
+static int out_sparsevec(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	if (n < 12)
+		return bad_len(t, n, 12);
+	int32_t dim = (int32_t)rcr_load_u32be(v), nnz = (int32_t)rcr_load_u32be(v + 4);
+	if (dim < 1 || dim > SPARSEVEC_MAX_DIM || nnz < 0 || nnz > SPARSEVEC_MAX_NNZ || nnz > dim ||
+	    rcr_load_u32be(v + 8) != 0 || n != 12 + 8 * (size_t)nnz)
+		return rcr_error_set(RCR_E_FORMAT, "invalid sparsevec value (dim %" PRId32 ", nnz %" PRId32 " in %zu bytes)",
+				     dim, nnz, n);
+	const uint8_t *idx = v + 12, *val = v + 12 + 4 * (size_t)nnz;
+	PUTC('{');
+	int64_t prev = -1;
+	for (int32_t i = 0; i < nnz; i++) {
+		int32_t ix = (int32_t)rcr_load_u32be(idx + 4 * (size_t)i);
+		float f = load_f4(val + 4 * (size_t)i);
+		if (ix <= prev || ix >= dim)
+			return rcr_error_set(RCR_E_FORMAT, "sparsevec indices out of order or range");
+		if (!isfinite(f) || f == 0)
+			return rcr_error_set(RCR_E_FORMAT, "sparsevec value with zero, NaN or infinite element");
+		prev = ix;
+		char tmp[16];
+		int k = snprintf(tmp, sizeof tmp, "%s%" PRId32 ":", i ? "," : "", ix + 1);
+		PUT(tmp, (size_t)k);
+		RCR_FORWARD(put_f4(out, f));
+	}
+	char tmp[16];
+	int k = snprintf(tmp, sizeof tmp, "}/%" PRId32, dim);
+	PUT(tmp, (size_t)k);
+	return 0;
+}
+
+/* ---- containers ------------------------------------------------------------------------- */
+
+/* Converts one element into scratch so that the container can decide about quoting. */
+static int element_text(rcr_buf *tmp, const char *type_name, const uint8_t *v, size_t n, int depth)
+{
+	tmp->len = 0;
+	return convert(tmp, type_name, v, n, depth + 1);
+}
+
+/* array_out's quoting: empty, "NULL" in any case, or any of {}",\ or white space. */
+static int put_array_elem(rcr_buf *out, const rcr_buf *e)
+{
+	int quote = e->len == 0 || (e->len == 4 && strncasecmp((const char *)e->data, "NULL", 4) == 0);
+	for (size_t i = 0; i < e->len && !quote; i++) {
+		uint8_t c = e->data[i];
+		quote = c == '{' || c == '}' || c == '"' || c == ',' || c == '\\' || c == ' ' || c == '\t' ||
+			c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	}
+	if (!quote)
+		return rcr_buf_append(out, e->data, e->len);
+	PUTC('"');
+	for (size_t i = 0; i < e->len; i++) {
+		if (e->data[i] == '"' || e->data[i] == '\\')
+			PUTC('\\');
+		PUTC(e->data[i]);
+	}
+	PUTC('"');
+	return 0;
+}
+
+/* record_out's and range_out's quoting: empty, white space or any of the given specials;
+ * inside quotes '"' and '\' are doubled. */
+static int put_quoted_doubling(rcr_buf *out, const rcr_buf *e, const char *specials)
+{
+	int quote = e->len == 0;
+	for (size_t i = 0; i < e->len && !quote; i++) {
+		uint8_t c = e->data[i];
+		quote = strchr(specials, c) != NULL || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+			c == '\v' || c == '\f';
+	}
+	if (!quote)
+		return rcr_buf_append(out, e->data, e->len);
+	PUTC('"');
+	for (size_t i = 0; i < e->len; i++) {
+		if (e->data[i] == '"' || e->data[i] == '\\')
+			PUTC(e->data[i]);
+		PUTC(e->data[i]);
+	}
+	PUTC('"');
+	return 0;
+}
+
+/* array_send: int32 ndim, int32 has-nulls flag, oid element type, ndim (int32 length,
+ * int32 lower bound), then every element as int32 length (-1 for NULL) and bytes. */
+static int out_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem, int depth)
+{
+	if (n < 12)
+		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes", n);
+	int32_t ndim = (int32_t)rcr_load_u32be(v);
+	uint32_t flags = rcr_load_u32be(v + 4), eoid = rcr_load_u32be(v + 8);
+	if (ndim < 0 || ndim > ARRAY_MAXDIM)
+		return rcr_error_set(RCR_E_FORMAT, "array value with %" PRId32 " dimensions", ndim);
+	if (flags > 1)
+		return rcr_error_set(RCR_E_FORMAT, "array value with invalid flags %" PRIu32, flags);
+	const char *known = rcr_textout_type_for_oid(eoid);
+	if (known && strcmp(known, elem) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "array of '%s' holds elements of type oid %" PRIu32 " ('%s')", elem,
+				     eoid, known);
+	if (n < 12 + 8 * (size_t)ndim)
+		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes for %" PRId32 " dimensions", n, ndim);
+	int32_t dims[ARRAY_MAXDIM], lbs[ARRAY_MAXDIM];
+	uint64_t nitems = ndim ? 1 : 0;
+	int bounds = 0;
+	for (int i = 0; i < ndim; i++) {
+		dims[i] = (int32_t)rcr_load_u32be(v + 12 + 8 * i);
+		lbs[i] = (int32_t)rcr_load_u32be(v + 16 + 8 * i);
+		/* array_recv: non-negative lengths, and upper bounds that do not overflow */
+		if (dims[i] < 0 || (int64_t)lbs[i] + dims[i] - 1 > INT32_MAX)
+			return rcr_error_set(RCR_E_FORMAT, "array value with invalid dimension %d", i + 1);
+		nitems *= (uint64_t)dims[i];
+		/* every element takes at least its 4-byte length */
+		if (nitems > n / 4)
+			return rcr_error_set(RCR_E_FORMAT, "array value too short for its dimensions");
+		bounds |= lbs[i] != 1;
+	}
+	if (nitems == 0) {
+		if (n != 12 + 8 * (size_t)ndim)
+			return rcr_error_set(RCR_E_FORMAT, "empty array value has %zu trailing bytes", n - 12 - 8 * (size_t)ndim);
+		return rcr_tx_puts(out, "{}");
+	}
+	if (bounds) {
+		for (int i = 0; i < ndim; i++) {
+			char tmp[32];
+			int k = snprintf(tmp, sizeof tmp, "[%" PRId32 ":%" PRId64 "]", lbs[i], (int64_t)lbs[i] + dims[i] - 1);
+			PUT(tmp, (size_t)k);
+		}
+		PUTC('=');
+	}
+	rcr_buf e = RCR_BUF_INIT;
+	int rc = 0;
+	size_t pos = 12 + 8 * (size_t)ndim;
+	int32_t idx[ARRAY_MAXDIM] = {0};
+	for (int i = 0; i < ndim && rc == 0; i++)
+		rc = rcr_buf_append_u8(out, '{');
+	for (uint64_t item = 0; item < nitems && rc == 0; item++) {
+		if (n - pos < 4) {
+			rc = rcr_error_set(RCR_E_FORMAT, "array value ends inside element %" PRIu64, item);
+			break;
+		}
+		int32_t len = (int32_t)rcr_load_u32be(v + pos);
+		pos += 4;
+		if (len == -1) {
+			if (!flags) {
+				rc = rcr_error_set(RCR_E_FORMAT, "array value has a NULL but no null flag");
+				break;
+			}
+			rc = rcr_tx_puts(out, "NULL");
+		} else if (len < 0 || (size_t)len > n - pos) {
+			rc = rcr_error_set(RCR_E_FORMAT, "array element %" PRIu64 " of %" PRId32 " bytes overruns the value",
+					   item, len);
+		} else {
+			rc = element_text(&e, elem, v + pos, (size_t)len, depth);
+			if (rc == 0)
+				rc = put_array_elem(out, &e);
+			pos += (size_t)len;
+		}
+		if (rc)
+			break;
+		/* advance the odometer: close finished dimensions, reopen them after a comma */
+		int d = ndim - 1;
+		while (d >= 0 && ++idx[d] == dims[d]) {
+			idx[d] = 0;
+			d--;
+		}
+		int closed = ndim - 1 - d;
+		for (int i = 0; i < closed && rc == 0; i++)
+			rc = rcr_buf_append_u8(out, '}');
+		if (d >= 0) {
+			if (rc == 0)
+				rc = rcr_buf_append_u8(out, ',');
+			for (int i = 0; i < closed && rc == 0; i++)
+				rc = rcr_buf_append_u8(out, '{');
+		}
+	}
+	rcr_buf_free(&e);
+	if (rc == 0 && pos != n)
+		rc = rcr_error_set(RCR_E_FORMAT, "array value has %zu trailing bytes", n - pos);
+	return rc;
+}
+
+/* record_send: int32 column count, then per column oid, int32 length (-1 for NULL), bytes. */
+static int out_record(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)t;
+	if (n < 4)
+		return rcr_error_set(RCR_E_FORMAT, "record value of %zu bytes", n);
+	int32_t ncols = (int32_t)rcr_load_u32be(v);
+	if (ncols < 0 || (size_t)ncols > (n - 4) / 8)
+		return rcr_error_set(RCR_E_FORMAT, "record value of %zu bytes for %" PRId32 " columns", n, ncols);
+	size_t pos = 4;
+	rcr_buf e = RCR_BUF_INIT;
+	int rc = rcr_buf_append_u8(out, '(');
+	for (int32_t i = 0; i < ncols && rc == 0; i++) {
+		if (i)
+			rc = rcr_buf_append_u8(out, ',');
+		if (rc == 0 && n - pos < 8)
+			rc = rcr_error_set(RCR_E_FORMAT, "record value ends inside column %" PRId32, i + 1);
+		if (rc)
+			break;
+		uint32_t oid = rcr_load_u32be(v + pos);
+		int32_t len = (int32_t)rcr_load_u32be(v + pos + 4);
+		pos += 8;
+		if (len == -1)
+			continue; /* NULL: nothing between the commas */
+		if (len < 0 || (size_t)len > n - pos) {
+			rc = rcr_error_set(RCR_E_FORMAT, "record column %" PRId32 " of %" PRId32 " bytes overruns the value",
+					   i + 1, len);
+			break;
+		}
+		const char *name = rcr_textout_type_for_oid(oid);
+		if (!name) {
+			rc = rcr_error_set_hint(RCR_E_USAGE, "only built-in types are converted inside composite values",
+						"cannot convert composite column %" PRId32 " of type oid %" PRIu32 " to text",
+						i + 1, oid);
+			break;
+		}
+		rc = element_text(&e, name, v + pos, (size_t)len, depth);
+		if (rc == 0)
+			rc = put_quoted_doubling(out, &e, "\"\\(),");
+		pos += (size_t)len;
+	}
+	rcr_buf_free(&e);
+	if (rc == 0)
+		rc = rcr_buf_append_u8(out, ')');
+	if (rc == 0 && pos != n)
+		rc = rcr_error_set(RCR_E_FORMAT, "record value has %zu trailing bytes", n - pos);
+	return rc;
+}
+
+#define RANGE_EMPTY 0x01
+#define RANGE_LB_INC 0x02
+#define RANGE_UB_INC 0x04
+#define RANGE_LB_INF 0x08
+#define RANGE_UB_INF 0x10
+
+/* range_send: flags byte, then the lower and the upper bound (each unless empty or
+ * infinite) as int32 length and the subtype's binary value. */
+static int out_range(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	if (n < 1)
+		return rcr_error_set(RCR_E_FORMAT, "empty %s value", t->name);
+	unsigned flags = v[0];
+	if (flags & ~0x1Fu)
+		return rcr_error_set(RCR_E_FORMAT, "%s value with invalid flags 0x%02x", t->name, flags);
+	if (flags & RANGE_EMPTY) {
+		if (n != 1)
+			return rcr_error_set(RCR_E_FORMAT, "empty %s value with bounds", t->name);
+		return rcr_tx_puts(out, "empty");
+	}
+	size_t pos = 1;
+	rcr_buf e = RCR_BUF_INIT;
+	int rc = rcr_buf_append_u8(out, flags & RANGE_LB_INC ? '[' : '(');
+	for (int b = 0; b < 2 && rc == 0; b++) {
+		if (b)
+			rc = rcr_buf_append_u8(out, ',');
+		if (rc || (flags & (b ? RANGE_UB_INF : RANGE_LB_INF)))
+			continue;
+		if (n - pos < 4) {
+			rc = rcr_error_set(RCR_E_FORMAT, "%s value ends inside a bound", t->name);
+			break;
+		}
+		int32_t len = (int32_t)rcr_load_u32be(v + pos);
+		pos += 4;
+		if (len < 0 || (size_t)len > n - pos) {
+			rc = rcr_error_set(RCR_E_FORMAT, "%s bound of %" PRId32 " bytes overruns the value", t->name, len);
+			break;
+		}
+		rc = element_text(&e, t->sub, v + pos, (size_t)len, depth);
+		if (rc == 0)
+			rc = put_quoted_doubling(out, &e, "\"\\()[],");
+		pos += (size_t)len;
+	}
+	rcr_buf_free(&e);
+	if (rc == 0)
+		rc = rcr_buf_append_u8(out, flags & RANGE_UB_INC ? ']' : ')');
+	if (rc == 0 && pos != n)
+		rc = rcr_error_set(RCR_E_FORMAT, "%s value has %zu trailing bytes", t->name, n - pos);
+	return rc;
+}
+
+/* ---- registry --------------------------------------------------------------------------- */
+
+static int out_dt(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)depth;
+	switch (t->oid) {
+	case 1082: return rcr_tx_date(out, v, n);
+	case 1083: return rcr_tx_time(out, v, n);
+	case 1266: return rcr_tx_timetz(out, v, n);
+	case 1114: return rcr_tx_timestamp(out, v, n);
+	case 1184: return rcr_tx_timestamptz(out, v, n);
+	default: return rcr_tx_interval(out, v, n);
+	}
+}
+
+/* Array types are not listed: "_x" is an array of x, and arrays_oids maps their OIDs. */
+static const type_ent types[] = {
+	{"bool", 16, out_bool, NULL},
+	{"int2", 21, out_int, NULL},
+	{"int4", 23, out_int, NULL},
+	{"int8", 20, out_int, NULL},
+	{"oid", 26, out_int, NULL},
+	{"float4", 700, out_float, NULL},
+	{"float8", 701, out_float, NULL},
+	{"numeric", 1700, out_numeric, NULL},
+	{"text", 25, out_text, NULL},
+	{"varchar", 1043, out_text, NULL},
+	{"bpchar", 1042, out_text, NULL},
+	{"name", 19, out_text, NULL},
+	{"json", 114, out_text, NULL},
+	{"enum", 0, out_text, NULL},
+	{"jsonb", 3802, out_jsonb, NULL},
+	{"char", 18, out_char, NULL},
+	{"bytea", 17, out_bytea, NULL},
+	{"uuid", 2950, out_uuid, NULL},
+	{"date", 1082, out_dt, NULL},
+	{"time", 1083, out_dt, NULL},
+	{"timetz", 1266, out_dt, NULL},
+	{"timestamp", 1114, out_dt, NULL},
+	{"timestamptz", 1184, out_dt, NULL},
+	{"interval", 1186, out_dt, NULL},
+	{"inet", 869, out_inet, NULL},
+	{"cidr", 650, out_inet, NULL},
+	{"macaddr", 829, out_macaddr, NULL},
+	{"macaddr8", 774, out_macaddr, NULL},
+	{"bit", 1560, out_bit, NULL},
+	{"varbit", 1562, out_bit, NULL},
+	{"vector", 0, out_vector, NULL},
+	{"halfvec", 0, out_vector, NULL},
+	{"sparsevec", 0, out_sparsevec, NULL},
+	{"record", 2249, out_record, NULL},
+	{"int4range", 3904, out_range, "int4"},
+	{"int8range", 3926, out_range, "int8"},
+	{"numrange", 3906, out_range, "numeric"},
+	{"tsrange", 3908, out_range, "timestamp"},
+	{"tstzrange", 3910, out_range, "timestamptz"},
+	{"daterange", 3912, out_range, "date"},
+};
+
+static const struct {
+	uint32_t oid;
+	const char *name;
+} array_oids[] = {
+	{1000, "_bool"}, {1005, "_int2"}, {1007, "_int4"}, {1016, "_int8"}, {1028, "_oid"},
+	{1021, "_float4"}, {1022, "_float8"}, {1231, "_numeric"}, {1009, "_text"}, {1015, "_varchar"},
+	{1014, "_bpchar"}, {1003, "_name"}, {199, "_json"}, {3807, "_jsonb"}, {1002, "_char"},
+	{1001, "_bytea"}, {2951, "_uuid"}, {1182, "_date"}, {1183, "_time"}, {1270, "_timetz"},
+	{1115, "_timestamp"}, {1185, "_timestamptz"}, {1187, "_interval"}, {1041, "_inet"},
+	{651, "_cidr"}, {1040, "_macaddr"}, {775, "_macaddr8"}, {1561, "_bit"}, {1563, "_varbit"},
+	{2287, "_record"}, {3905, "_int4range"}, {3927, "_int8range"}, {3907, "_numrange"},
+	{3909, "_tsrange"}, {3911, "_tstzrange"}, {3913, "_daterange"},
+};
+
+static const type_ent *find_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(types[i].name, name) == 0)
+			return &types[i];
+	return NULL;
+}
+
+const char *rcr_textout_type_for_oid(uint32_t oid)
+{
+	if (oid == 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (types[i].oid == oid)
+			return types[i].name;
+	for (size_t i = 0; i < sizeof array_oids / sizeof array_oids[0]; i++)
+		if (array_oids[i].oid == oid)
+			return array_oids[i].name;
+	return NULL;
+}
+
+int rcr_textout_supported(const char *type_name)
+{
+	if (type_name[0] == '_')
+		type_name++;
+	return find_type(type_name) != NULL;
+}
+
+static int convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return rcr_error_set(RCR_E_FORMAT, "value nested more than %d levels deep", MAX_DEPTH);
+	if (type_name[0] == '_') {
+		if (!find_type(type_name + 1))
+			return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
+		return out_array(out, v, n, type_name + 1, depth);
+	}
+	const type_ent *t = find_type(type_name);
+	if (!t)
+		return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
+	return t->fn(out, v, n, t, depth);
+}
+
+int rcr_textout_value(rcr_buf *out, const char *type_name, int32_t typmod, const uint8_t *val, size_t len)
+{
+	static const uint8_t none[1];
+	(void)typmod;
+	if (len == 0)
+		val = none; /* an empty value may come as NULL */
+	return convert(out, type_name, val, len, 0);
+}
+
+int rcr_textout_copy_escape(rcr_buf *out, const uint8_t *s, size_t n)
+{
+	if (n == 0)
+		return 0; /* s may be NULL then, e.g. an empty rcr_buf's data */
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i], esc = 0;
+		switch (c) {
+		case '\b': esc = 'b'; break;
+		case '\f': esc = 'f'; break;
+		case '\n': esc = 'n'; break;
+		case '\r': esc = 'r'; break;
+		case '\t': esc = 't'; break;
+		case '\v': esc = 'v'; break;
+		case '\\': esc = '\\'; break;
+		default: continue;
+		}
+		PUT(s + start, i - start);
+		uint8_t two[2] = {'\\', esc};
+		PUT(two, 2);
+		start = i + 1;
+	}
+	return rcr_buf_append(out, s + start, n - start);
+}
