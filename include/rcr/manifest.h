@@ -54,6 +54,8 @@ typedef struct rcr_column {
 	char *type_name;
 	uint32_t type_oid;
 	int32_t typmod;
+	uint8_t type_kind;      /* pg_type.typtype of the base type: 'b', 'e' (enum), 'c', 'r', ... */
+	uint8_t elem_kind;      /* for arrays, the element type's typtype; 0 otherwise */
 } rcr_column;
 
 typedef struct rcr_row_group {

@@ -79,6 +79,8 @@ typedef struct rcr_cat_column {
 	char *type_name;        /* of the base type for domains, so codecs see "vector" */
 	uint32_t type_oid;
 	int32_t typmod;
+	char type_kind;         /* typtype of the base type */
+	char elem_kind;         /* typtype of an array's element type, 0 otherwise */
 } rcr_cat_column;
 
 typedef struct rcr_cat_table {

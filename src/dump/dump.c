@@ -563,6 +563,8 @@ static int plan_tables(dump_ctx *d)
 			RCR_FORWARD(str_dup_into(&t->cols[c].type_name, ct->cols[c].type_name));
 			t->cols[c].type_oid = ct->cols[c].type_oid;
 			t->cols[c].typmod = ct->cols[c].typmod;
+			t->cols[c].type_kind = (uint8_t)ct->cols[c].type_kind;
+			t->cols[c].elem_kind = (uint8_t)ct->cols[c].elem_kind;
 		}
 	}
 	return 0;

@@ -164,6 +164,8 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 			rc |= rcr_buf_append_str(out, t->cols[c].type_name);
 			rc |= rcr_buf_append_u32le(out, t->cols[c].type_oid);
 			rc |= rcr_buf_append_u32le(out, (uint32_t)t->cols[c].typmod);
+			rc |= rcr_buf_append_u8(out, t->cols[c].type_kind);
+			rc |= rcr_buf_append_u8(out, t->cols[c].elem_kind);
 		}
 		rc |= rcr_buf_append_u64le(out, t->row_count);
 		rc |= rcr_buf_append_u64le(out, t->raw_bytes);
@@ -221,7 +223,7 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 	if (rcr_reader_u8(r) != 0)
 		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
 	uint32_t ncols = rcr_reader_u32le(r);
-	RCR_FORWARD(check_count(r, ncols, 20, "columns"));
+	RCR_FORWARD(check_count(r, ncols, 22, "columns"));
 	if (ncols > 1600)
 		return rcr_error_set(RCR_E_LIMIT, "table '%s.%s' declares %u columns (PostgreSQL allows 1600)",
 				     t->schema, t->name, ncols);
@@ -235,6 +237,8 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 		RCR_FORWARD(rcr_reader_str(&t->cols[c].type_name, r, RCR_MAX_NAME));
 		t->cols[c].type_oid = rcr_reader_u32le(r);
 		t->cols[c].typmod = (int32_t)rcr_reader_u32le(r);
+		t->cols[c].type_kind = rcr_reader_u8(r);
+		t->cols[c].elem_kind = rcr_reader_u8(r);
 	}
 	t->row_count = rcr_reader_u64le(r);
 	t->raw_bytes = rcr_reader_u64le(r);

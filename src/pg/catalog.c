@@ -144,7 +144,9 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 			"  SELECT t.oid, t.oid FROM pg_catalog.pg_type t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'"
 			"  UNION ALL SELECT d.oid, b.root FROM pg_catalog.pg_type d JOIN base b ON d.typbasetype OPERATOR(pg_catalog.=) b.oid"
 			"   WHERE d.typtype OPERATOR(pg_catalog.=) 'd')"
-			" SELECT a.attrelid, a.attname, tn.nspname, bt.typname, a.atttypid, a.atttypmod"
+			" SELECT a.attrelid, a.attname, tn.nspname, bt.typname, a.atttypid, a.atttypmod, bt.typtype,"
+			"  (SELECT et.typtype FROM pg_catalog.pg_type et WHERE et.oid OPERATOR(pg_catalog.=) bt.typelem"
+			"   AND bt.typlen OPERATOR(pg_catalog.=) -1)"
 			" FROM pg_catalog.pg_attribute a"
 			" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
 			" JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid"
@@ -181,6 +183,8 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 				col->type_name = dup_value(cr, j, 3);
 				col->type_oid = (uint32_t)strtoul(PQgetvalue(cr, j, 4), NULL, 10);
 				col->typmod = (int32_t)strtol(PQgetvalue(cr, j, 5), NULL, 10);
+				col->type_kind = PQgetvalue(cr, j, 6)[0];
+				col->elem_kind = PQgetvalue(cr, j, 7)[0];
 				if (!col->name || !col->type_schema || !col->type_name)
 					rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 			}

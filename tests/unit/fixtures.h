@@ -220,9 +220,9 @@ static inline rcr_manifest *fx_sample_manifest(void)
 	t->relkind = 'p';
 	t->ncols = 3;
 	t->cols = fx_calloc(3, sizeof *t->cols);
-	t->cols[0] = (rcr_column){fx_strdup("id"), fx_strdup("pg_catalog"), fx_strdup("int8"), 20, -1};
-	t->cols[1] = (rcr_column){fx_strdup("embedding"), fx_strdup("public"), fx_strdup("vector"), 91234, 768};
-	t->cols[2] = (rcr_column){fx_strdup("note"), fx_strdup("pg_catalog"), fx_strdup("text"), 25, -1};
+	t->cols[0] = (rcr_column){fx_strdup("id"), fx_strdup("pg_catalog"), fx_strdup("int8"), 20, -1, 'b', 0};
+	t->cols[1] = (rcr_column){fx_strdup("embedding"), fx_strdup("public"), fx_strdup("vector"), 91234, 768, 'b', 0};
+	t->cols[2] = (rcr_column){fx_strdup("note"), fx_strdup("pg_catalog"), fx_strdup("text"), 25, -1, 'e', 'b'};
 	t->nfiles = 2;
 	t->files = fx_calloc(2, sizeof *t->files);
 	t->files[0] = fx_strdup("data/t1/part-0.rcrd");

@@ -345,6 +345,9 @@ static uint32_t arch_table(arch *a, uint32_t oid, const char *schema, const char
 		t->cols[c].type_name = xstrdup(cols[c].type_name);
 		t->cols[c].type_oid = cols[c].type_oid;
 		t->cols[c].typmod = cols[c].typmod;
+		/* Every type the vectors use is a base type; arrays of base types where the name says so. */
+		t->cols[c].type_kind = 'b';
+		t->cols[c].elem_kind = cols[c].type_name[0] == '_' ? 'b' : 0;
 	}
 	return m->ntables++;
 }
@@ -547,8 +550,9 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		     ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 		     (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
 		for (uint32_t c = 0; c < t->ncols; c++)
-			putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d\n", ti, c, t->cols[c].name,
-			     t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid, t->cols[c].typmod);
+			putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d kind=%u elem_kind=%u\n", ti, c,
+			     t->cols[c].name, t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid,
+			     t->cols[c].typmod, t->cols[c].type_kind, t->cols[c].elem_kind);
 		for (uint32_t f = 0; f < t->nfiles; f++)
 			putf(o, "file %u.%u %s\n", ti, f, t->files[f]);
 		for (uint32_t g = 0; g < t->nrgs; g++) {

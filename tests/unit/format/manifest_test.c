@@ -94,6 +94,8 @@ static void check_equal(const rcr_manifest *a, const rcr_manifest *b)
 			CHECK_STR(s->cols[c].type_name, t->cols[c].type_name);
 			CHECK_EQ_U64(s->cols[c].type_oid, t->cols[c].type_oid);
 			CHECK_EQ_U64((uint32_t)s->cols[c].typmod, (uint32_t)t->cols[c].typmod);
+			CHECK_EQ_U64(s->cols[c].type_kind, t->cols[c].type_kind);
+			CHECK_EQ_U64(s->cols[c].elem_kind, t->cols[c].elem_kind);
 		}
 		CHECK_EQ_U64(s->nfiles, t->nfiles);
 		for (uint32_t f = 0; f < s->nfiles && f < t->nfiles; f++)
@@ -289,6 +291,8 @@ static void one_table_body(rcr_buf *body, uint32_t ncols)
 		rcr_buf_append_str(body, "text");
 		rcr_buf_append_u32le(body, 25);
 		rcr_buf_append_u32le(body, 0xFFFFFFFFu);
+		rcr_buf_append_u8(body, 'b');          /* type_kind */
+		rcr_buf_append_u8(body, 0);            /* elem_kind */
 	}
 	rcr_buf_append_u64le(body, 0);                 /* row_count */
 	rcr_buf_append_u64le(body, 0);                 /* raw_bytes */

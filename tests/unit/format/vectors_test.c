@@ -214,8 +214,9 @@ static int render(rcr_buf *o, const decoded *d)
 			   ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 			   (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
 		for (uint32_t c = 0; c < t->ncols; c++)
-			rc |= putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d\n", ti, c, t->cols[c].name,
-				   t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid, t->cols[c].typmod);
+			rc |= putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d kind=%u elem_kind=%u\n", ti, c,
+				   t->cols[c].name, t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid,
+				   t->cols[c].typmod, t->cols[c].type_kind, t->cols[c].elem_kind);
 		for (uint32_t f = 0; f < t->nfiles; f++)
 			rc |= putf(o, "file %u.%u %s\n", ti, f, t->files[f]);
 		for (uint32_t g = 0; g < t->nrgs; g++) {

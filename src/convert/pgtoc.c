@@ -1,0 +1,262 @@
+/* pgtoc.c: toc.dat reader and writer (see pgtoc.h). */
+#include "rcr/pgtoc.h"
+#include "rcr/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ENTRIES 10000000
+#define MAX_STR ((size_t)1 << 30)
+
+typedef struct rd {
+	const uint8_t *p;
+	size_t left;
+	int int_size;
+	int bad;
+} rd;
+
+static int rd_byte(rd *r)
+{
+	if (r->bad || r->left < 1) {
+		r->bad = 1;
+		return 0;
+	}
+	r->left--;
+	return *r->p++;
+}
+
+static int rd_int(rd *r)
+{
+	int sign = rd_byte(r);
+	if (r->bad || r->left < (size_t)r->int_size) {
+		r->bad = 1;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < r->int_size; i++) {
+		uint64_t b = r->p[i];
+		if (i >= 4 && b) /* ReadInt keeps an int: larger magnitudes are corrupt for us */
+			r->bad = 1;
+		if (i < 8)
+			v |= b << (8 * i);
+	}
+	r->p += r->int_size;
+	r->left -= (size_t)r->int_size;
+	if (v > 0x7FFFFFFF || (sign != 0 && sign != 1))
+		r->bad = 1;
+	return sign ? -(int)v : (int)v;
+}
+
+/* NULL for a -1 length; "" for 0. */
+static int rd_str(rd *r, char **out)
+{
+	*out = NULL;
+	int n = rd_int(r);
+	if (r->bad)
+		return rcr_error_set(RCR_E_FORMAT, "toc.dat truncated inside a string");
+	if (n == -1)
+		return 0;
+	if (n < 0 || (size_t)n > r->left || (size_t)n > MAX_STR)
+		return rcr_error_set(RCR_E_FORMAT, "toc.dat string length %d exceeds the bytes left", n);
+	char *s = malloc((size_t)n + 1);
+	if (!s)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (n)
+		memcpy(s, r->p, (size_t)n);
+	s[n] = 0;
+	r->p += n;
+	r->left -= (size_t)n;
+	*out = s;
+	return 0;
+}
+
+void rcr_toc_entry_clear(rcr_toc_entry *e)
+{
+	char **strs[] = {&e->tableoid, &e->oid, &e->tag, &e->desc, &e->defn, &e->drop_stmt, &e->copy_stmt,
+			 &e->namespace_, &e->tablespace, &e->tableam, &e->owner, &e->with_oids, &e->filename};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+	for (int i = 0; i < e->ndeps && e->deps; i++)
+		free(e->deps[i]);
+	free(e->deps);
+	e->deps = NULL;
+	e->ndeps = 0;
+}
+
+void rcr_toc_free(rcr_toc *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nentries && t->entries; i++)
+		rcr_toc_entry_clear(&t->entries[i]);
+	free(t->entries);
+	free(t->dbname);
+	free(t->server_version);
+	free(t->pgdump_version);
+	free(t);
+}
+
+static int read_entry(rd *r, const rcr_toc *t, rcr_toc_entry *e)
+{
+	e->dump_id = rd_int(r);
+	e->had_dumper = rd_int(r);
+	RCR_FORWARD(rd_str(r, &e->tableoid));
+	RCR_FORWARD(rd_str(r, &e->oid));
+	RCR_FORWARD(rd_str(r, &e->tag));
+	RCR_FORWARD(rd_str(r, &e->desc));
+	e->section = rd_int(r);
+	RCR_FORWARD(rd_str(r, &e->defn));
+	RCR_FORWARD(rd_str(r, &e->drop_stmt));
+	RCR_FORWARD(rd_str(r, &e->copy_stmt));
+	RCR_FORWARD(rd_str(r, &e->namespace_));
+	RCR_FORWARD(rd_str(r, &e->tablespace));
+	RCR_FORWARD(rd_str(r, &e->tableam));
+	if (t->vmin >= 16)
+		e->relkind = rd_int(r);
+	RCR_FORWARD(rd_str(r, &e->owner));
+	RCR_FORWARD(rd_str(r, &e->with_oids));
+	for (;;) {
+		char *dep;
+		RCR_FORWARD(rd_str(r, &dep));
+		if (!dep)
+			break;
+		if (e->ndeps >= (int)r->left + 1) { /* each dependency costs at least 1 + intSize bytes */
+			free(dep);
+			return rcr_error_set(RCR_E_FORMAT, "toc.dat entry %d has too many dependencies", e->dump_id);
+		}
+		char **d = realloc(e->deps, (size_t)(e->ndeps + 1) * sizeof *d);
+		if (!d) {
+			free(dep);
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		}
+		e->deps = d;
+		d[e->ndeps++] = dep;
+	}
+	RCR_FORWARD(rd_str(r, &e->filename));
+	if (e->filename && !e->filename[0]) {
+		free(e->filename);
+		e->filename = NULL;
+	}
+	if (r->bad)
+		return rcr_error_set(RCR_E_FORMAT, "toc.dat truncated inside entry %d", e->dump_id);
+	if (e->dump_id <= 0)
+		return rcr_error_set(RCR_E_FORMAT, "toc.dat entry has invalid dump id %d", e->dump_id);
+	return 0;
+}
+
+int rcr_toc_decode(rcr_toc **out, const uint8_t *p, size_t len)
+{
+	*out = NULL;
+	if (len < 11 || memcmp(p, "PGDMP", 5) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "toc.dat does not start with PGDMP");
+	rcr_toc *t = calloc(1, sizeof *t);
+	if (!t)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	t->vmaj = p[5];
+	t->vmin = p[6];
+	t->vrev = p[7];
+	t->int_size = p[8];
+	t->off_size = p[9];
+	t->format = p[10];
+	int rc = 0;
+	if (t->vmaj != 1 || t->vmin < 14 || t->vmin > 16)
+		rc = rcr_error_set(RCR_E_VERSION, "toc.dat archive version %d.%d is not supported (1.14 to 1.16 are)",
+				   t->vmaj, t->vmin);
+	else if (t->int_size != 4 && t->int_size != 8)
+		rc = rcr_error_set(RCR_E_VERSION, "toc.dat integer size %d is not supported", t->int_size);
+	else if (t->format != 3)
+		rc = rcr_error_set(RCR_E_FORMAT, "toc.dat format byte %d is not a directory archive's (3)", t->format);
+	rd r = {p + 11, len - 11, t->int_size, 0};
+	if (rc == 0) {
+		t->compression = t->vmin >= 15 ? rd_byte(&r) : rd_int(&r);
+		for (int i = 0; i < 7; i++)
+			t->tm[i] = rd_int(&r);
+		rc = rd_str(&r, &t->dbname);
+	}
+	if (rc == 0)
+		rc = rd_str(&r, &t->server_version);
+	if (rc == 0)
+		rc = rd_str(&r, &t->pgdump_version);
+	int n = rc == 0 ? rd_int(&r) : 0;
+	if (rc == 0 && (r.bad || n < 0 || n > MAX_ENTRIES || (size_t)n > r.left / 20))
+		rc = rcr_error_set(RCR_E_FORMAT, "toc.dat declares %d entries, more than its bytes can hold", n);
+	if (rc == 0 && !(t->entries = calloc((size_t)n + 1, sizeof *t->entries)))
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int i = 0; rc == 0 && i < n; i++) {
+		t->nentries = i + 1;
+		rc = read_entry(&r, t, &t->entries[i]);
+	}
+	if (rc == 0 && r.left)
+		rc = rcr_error_set(RCR_E_FORMAT, "toc.dat has %zu bytes after its last entry", r.left);
+	if (rc < 0) {
+		rcr_toc_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+static int wr_int(rcr_buf *b, int v)
+{
+	uint8_t t[5];
+	t[0] = v < 0;
+	uint32_t m = v < 0 ? (uint32_t)(-(int64_t)v) : (uint32_t)v;
+	rcr_store_u32le(t + 1, m);
+	return rcr_buf_append(b, t, 5);
+}
+
+static int wr_str(rcr_buf *b, const char *s)
+{
+	if (!s)
+		return wr_int(b, -1);
+	size_t n = strlen(s);
+	if (n > 0x7FFFFFFF)
+		return rcr_error_set(RCR_E_LIMIT, "string too long for toc.dat");
+	RCR_FORWARD(wr_int(b, (int)n));
+	return rcr_buf_append(b, s, n);
+}
+
+int rcr_toc_encode(rcr_buf *b, const rcr_toc *t)
+{
+	if (t->vmaj != 1 || t->vmin < 14 || t->vmin > 16)
+		return rcr_error_set(RCR_E_USAGE, "archive version 1.%d cannot be written (1.14, 1.15 or 1.16)", t->vmin);
+	const uint8_t head[11] = {'P', 'G', 'D', 'M', 'P', 1, (uint8_t)t->vmin, 0, 4, 8, 3};
+	int rc = rcr_buf_append(b, head, sizeof head);
+	if (t->vmin >= 15)
+		rc |= rcr_buf_append_u8(b, (uint8_t)t->compression);
+	else
+		rc |= wr_int(b, t->compression);
+	for (int i = 0; i < 7; i++)
+		rc |= wr_int(b, t->tm[i]);
+	rc |= wr_str(b, t->dbname);
+	rc |= wr_str(b, t->server_version);
+	rc |= wr_str(b, t->pgdump_version);
+	rc |= wr_int(b, t->nentries);
+	for (int i = 0; i < t->nentries && rc == 0; i++) {
+		const rcr_toc_entry *e = &t->entries[i];
+		rc |= wr_int(b, e->dump_id);
+		rc |= wr_int(b, e->had_dumper);
+		rc |= wr_str(b, e->tableoid);
+		rc |= wr_str(b, e->oid);
+		rc |= wr_str(b, e->tag);
+		rc |= wr_str(b, e->desc);
+		rc |= wr_int(b, e->section);
+		rc |= wr_str(b, e->defn);
+		rc |= wr_str(b, e->drop_stmt);
+		rc |= wr_str(b, e->copy_stmt);
+		rc |= wr_str(b, e->namespace_);
+		rc |= wr_str(b, e->tablespace);
+		rc |= wr_str(b, e->tableam);
+		if (t->vmin >= 16)
+			rc |= wr_int(b, e->relkind);
+		rc |= wr_str(b, e->owner);
+		rc |= wr_str(b, e->with_oids);
+		for (int d = 0; d < e->ndeps; d++)
+			rc |= wr_str(b, e->deps[d]);
+		rc |= wr_str(b, NULL);
+		rc |= wr_str(b, e->filename ? e->filename : "");
+	}
+	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory writing toc.dat") : 0;
+}
