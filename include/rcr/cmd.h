@@ -64,6 +64,16 @@ typedef struct rcr_verify_opts {
 
 int rcr_verify_run(const rcr_verify_opts *o);
 
+typedef struct rcr_convert_opts {
+	rcr_common_opts common;
+	const char *archive;
+	const char *out_dir;
+	int archive_minor;      /* pg_dump archive version 1.<minor>: 14, 15 or 16 */
+	int level;              /* gzip level for data files; 0 = plain .dat */
+} rcr_convert_opts;
+
+int rcr_convert_run(const rcr_convert_opts *o);
+
 typedef struct rcr_list_opts {
 	const char *archive;
 	int json;

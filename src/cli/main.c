@@ -21,6 +21,7 @@ static const char *usage_main =
 	"  restore   load an rcr archive into a database\n"
 	"  verify    check every checksum, frame and row count of an archive\n"
 	"  list      show what an archive holds\n"
+	"  convert   write a standard pg_dump directory archive that pg_restore reads\n"
 	"  help      show help for a command\n"
 	"\n"
 	"Run 'rcr help COMMAND' for a command's options. 'rcr --version' prints the version.\n";
@@ -86,6 +87,17 @@ static const char *usage_verify =
 	"      --json       machine-readable report on stdout\n"
 	"  -q, --quiet      --progress=auto|always|never\n";
 
+static const char *usage_convert =
+	"Usage: rcr convert [OPTION]... ARCHIVE -o DIR\n"
+	"\n"
+	"Writes a pg_dump directory archive (toc.dat and one text COPY data file per table) that stock\n"
+	"pg_restore reads: -l/-L lists, selective restore, -f scripts.\n"
+	"\n"
+	"  -o, --output=DIR          directory to create (must not exist or be empty)\n"
+	"      --archive-version=V   1.14 (default; pg_restore 12-18), 1.15 (16+) or 1.16 (17+)\n"
+	"  -Z, --compress=LEVEL      gzip level 1-9 for data files, 0 = plain .dat (default 6)\n"
+	"  -v, --verbose  -q, --quiet\n";
+
 static const char *usage_list =
 	"Usage: rcr list [--json] ARCHIVE\n"
 	"\n"
@@ -99,6 +111,7 @@ enum {
 	OPT_ROW_GROUP,
 	OPT_PIECE,
 	OPT_MWM,
+	OPT_ARCHIVE_VERSION,
 	OPT_JSON,
 	OPT_IF_EXISTS,
 	OPT_DISABLE_TRIGGERS,
@@ -344,6 +357,43 @@ static int cmd_list(int argc, char **argv)
 	return rc < 0 ? fail(cmd, rc) : 0;
 }
 
+static int cmd_convert(int argc, char **argv)
+{
+	const char *cmd = "convert";
+	rcr_convert_opts o = {0};
+	o.archive_minor = 14;
+	o.level = 6;
+	static const struct option lo[] = {
+		{"output", required_argument, NULL, 'o'}, {"archive-version", required_argument, NULL, OPT_ARCHIVE_VERSION},
+		{"compress", required_argument, NULL, 'Z'}, {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
+	int c, rc = 0;
+	while ((c = getopt_long(argc, argv, "o:Z:vq", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out_dir = optarg; break;
+		case OPT_ARCHIVE_VERSION:
+			if (!strcmp(optarg, "1.14")) o.archive_minor = 14;
+			else if (!strcmp(optarg, "1.15")) o.archive_minor = 15;
+			else if (!strcmp(optarg, "1.16")) o.archive_minor = 16;
+			else return usage_error(cmd, "--archive-version must be 1.14, 1.15 or 1.16");
+			break;
+		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
+		case 'v': o.common.verbose++; break;
+		case 'q': o.common.quiet = 1; break;
+		case OPT_HELP: fputs(usage_convert, stdout); return 0;
+		default: return usage_error(cmd, "invalid option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error(cmd, "give exactly one archive");
+	o.archive = argv[optind];
+	if (!o.out_dir)
+		return usage_error(cmd, "no output directory: use -o DIR");
+	rcr_interrupt_install();
+	rc = rcr_convert_run(&o);
+	return rc < 0 ? fail(cmd, rc) : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int, char **);
@@ -353,6 +403,7 @@ static const struct {
 	{"restore", cmd_restore, &usage_restore},
 	{"verify", cmd_verify, &usage_verify},
 	{"list", cmd_list, &usage_list},
+	{"convert", cmd_convert, &usage_convert},
 };
 
 int main(int argc, char **argv)

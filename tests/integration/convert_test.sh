@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# rcr convert: the type matrix archive becomes a pg_dump directory archive that stock
+# pg_restore lists (-l), restores in parallel (-j 2) and turns into a script (-f -) that psql
+# replays; both restored databases equal the original. A type rcr cannot print stops the
+# conversion before anything is written, naming the column.
+. "$(dirname "$0")/lib.sh"
+start_cluster
+load_type_matrix src
+"$RCR" dump -q -d src -f "$T/arch" -j 2 --row-group-size 16384
+
+for v in 1.14 1.16; do
+	"$RCR" convert -q "$T/arch" -o "$T/pgd-$v" --archive-version "$v" -Z 1
+	if [ "$v" = 1.14 ]; then
+		pg_restore -l "$T/pgd-$v" >"$T/list"
+		grep -q "TABLE DATA public all_types" "$T/list" || fail "pg_restore -l lists no TABLE DATA for all_types"
+		grep -q 'TABLE DATA Mixed Case Schema Table "With" Quotes' "$T/list" || fail "awkward table missing from -l"
+		grep -q "Dump Version: 1.14" "$T/list" || fail "not archive version 1.14"
+		createdb conv
+		pg_restore -j 2 -d conv "$T/pgd-$v"
+		assert_same_db src conv "convert $v + pg_restore -j 2"
+		createdb script
+		pg_restore -f - "$T/pgd-$v" | psql -X -q -v ON_ERROR_STOP=1 -d script >/dev/null
+		assert_same_db src script "convert $v + pg_restore -f - | psql"
+		pass "convert $v: pg_restore -l, -j 2 and -f | psql all give the original database"
+	else
+		# pg_restore 15 refuses 1.16 archives, as it refuses pg_dump 17's: the header says so.
+		head -c 8 "$T/pgd-$v/toc.dat" | od -An -tx1 | grep -q "50 47 44 4d 50 01 10 00" || fail "no 1.16 header"
+		expect_exit 1 pg_restore -l "$T/pgd-$v"
+		grep -q "unsupported version (1.16)" "$T/err" || fail "pg_restore 15 on 1.16: $(cat "$T/err")"
+		pass "convert $v writes a 1.16 header (refused by pg_restore 15 as expected)"
+	fi
+done
+
+# Plain .dat files end with the \. line and hold text COPY.
+"$RCR" convert -q "$T/arch" -o "$T/plain" -Z 0
+f=$(ls -S "$T/plain"/*.dat | head -1)
+[ "$(tail -c 5 "$f" | od -An -tx1 | tr -d ' \n')" = "5c2e0a0a0a" ] || fail "data file does not end with \\.\\n\\n\\n"
+pass "-Z 0 writes plain text COPY ending with \\."
+
+# An unsupported type: refused before anything is written.
+psql_q -d src -c "CREATE TABLE public.money_t (m money)" -c "INSERT INTO public.money_t VALUES (12.5)"
+"$RCR" dump -q -d src -f "$T/arch2" -t money_t
+expect_exit 1 "$RCR" convert "$T/arch2" -o "$T/nope"
+grep -q "column 'm' of table 'public.money_t'" "$T/err" || fail "unsupported type message: $(cat "$T/err")"
+[ ! -e "$T/nope" ] || fail "a refused conversion left $T/nope behind"
+pass "unsupported type refused, naming the column"
