@@ -292,45 +292,79 @@ static int read_back_equal(const char *s, double v, int single)
 	return lo != ((long double)v + nb) / 2;
 }
 
+/* Tries p significant digits: the correctly rounded string, then one unit down and up in the
+ * last place. On success fills digits (no trailing zeros) and *exp10 and returns 1. */
+static int try_digits(double v, int single, int p, char *digits, int *exp10)
+{
+	char buf[40];
+	snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+	char *e = strchr(buf, 'e');
+	if (read_back_equal(buf, v, single)) {
+		size_t k = 0;
+		for (char *c = buf; c < e; c++)
+			if (*c != '.')
+				digits[k++] = *c;
+		while (k > 1 && digits[k - 1] == '0')
+			k--;
+		digits[k] = '\0';
+		*exp10 = atoi(e + 1);
+		return 1;
+	}
+	long mant = 0;
+	for (char *c = buf; c < e; c++)
+		if (*c != '.')
+			mant = mant * 10 + (*c - '0');
+	int scale = atoi(e + 1) - (p - 1);
+	for (int dir = -1; dir <= 1; dir += 2) {
+		char alt[40];
+		long m = mant + dir;
+		if (m <= 0)
+			continue;
+		snprintf(alt, sizeof alt, "%lde%d", m, scale);
+		if (read_back_equal(alt, v, single)) {
+			int k = snprintf(digits, 24, "%ld", m);
+			*exp10 = scale + k - 1;
+			while (k > 1 && digits[k - 1] == '0')
+				digits[--k] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether some p-digit decimal reads back as v is monotonic in p (a p-digit hit, padded with a
+ * zero, is a (p+1)-digit hit, and the candidates tried at p+1 include one at least as close on
+ * the same side), so searching down from the maximum finds the same shortest string as
+ * searching up, in two or three tries for typical embeddings instead of eight or nine. */
 static void shortest_digits(double v, int single, char *digits, int *exp10)
 {
 	int max = single ? 9 : 17;
-	char buf[40];
-	for (int p = 1; p <= max; p++) {
-		snprintf(buf, sizeof buf, "%.*e", p - 1, v);
-		if (read_back_equal(buf, v, single) || p == max)
-			break;
-		/* try the mantissa one unit down and up in the last place */
+	char best[24];
+	int best_exp = 0, p = max;
+	if (!try_digits(v, single, max, best, &best_exp)) {
+		/* cannot happen: max digits always round-trip; keep the correctly rounded string */
+		char buf[40];
+		snprintf(buf, sizeof buf, "%.*e", max - 1, v);
 		char *e = strchr(buf, 'e');
-		long mant = 0;
+		size_t k = 0;
 		for (char *c = buf; c < e; c++)
 			if (*c != '.')
-				mant = mant * 10 + (*c - '0');
-		int scale = atoi(e + 1) - (p - 1);
-		for (int dir = -1; dir <= 1; dir += 2) {
-			char alt[40];
-			long m = mant + dir;
-			if (m <= 0)
-				continue;
-			snprintf(alt, sizeof alt, "%lde%d", m, scale);
-			if (read_back_equal(alt, v, single)) {
-				int k = snprintf(digits, 24, "%ld", m);
-				*exp10 = scale + k - 1;
-				while (k > 1 && digits[k - 1] == '0')
-					digits[--k] = '\0';
-				return;
-			}
-		}
+				best[k++] = *c;
+		while (k > 1 && best[k - 1] == '0')
+			k--;
+		best[k] = '\0';
+		best_exp = atoi(e + 1);
 	}
-	char *e = strchr(buf, 'e');
-	size_t k = 0;
-	for (char *c = buf; c < e; c++)
-		if (*c != '.')
-			digits[k++] = *c;
-	while (k > 1 && digits[k - 1] == '0')
-		k--;
-	digits[k] = '\0';
-	*exp10 = atoi(e + 1);
+	for (p = max - 1; p >= 1; p--) {
+		char d[24];
+		int e10;
+		if (!try_digits(v, single, p, d, &e10))
+			break;
+		memcpy(best, d, sizeof best);
+		best_exp = e10;
+	}
+	memcpy(digits, best, strlen(best) + 1);
+	*exp10 = best_exp;
 }
 
 /* float_to_shortest_decimal_buf's layout: fixed notation for decimal exponents from -4 up to
