@@ -42,8 +42,9 @@ typedef struct rcr_toc {
 	rcr_toc_entry *entries;
 } rcr_toc;
 
-/* Parses toc.dat bytes. Accepts versions 1.14 to 1.16 and intSize 4 or 8; refuses anything else
- * with RCR_E_VERSION. *out owned by the caller. */
+/* Parses toc.dat bytes. Accepts versions 1.14 to 1.16 and intSize 4 or 8 (other versions and
+ * sizes: RCR_E_VERSION; a bad magic, format byte or structure: RCR_E_FORMAT). *out owned by
+ * the caller. */
 int rcr_toc_decode(rcr_toc **out, const uint8_t *p, size_t len);
 /* Writes toc in its vmin's layout (14, 15 or 16), intSize 4, offSize 8, format 3. */
 int rcr_toc_encode(rcr_buf *out, const rcr_toc *toc);

@@ -42,8 +42,10 @@ static int rd_int(rd *r)
 	}
 	r->p += r->int_size;
 	r->left -= (size_t)r->int_size;
-	if (v > 0x7FFFFFFF || (sign != 0 && sign != 1))
+	if (r->bad || v > 0x7FFFFFFF || (sign != 0 && sign != 1)) {
 		r->bad = 1;
+		return 0;
+	}
 	return sign ? -(int)v : (int)v;
 }
 
@@ -122,10 +124,7 @@ static int read_entry(rd *r, const rcr_toc *t, rcr_toc_entry *e)
 		RCR_FORWARD(rd_str(r, &dep));
 		if (!dep)
 			break;
-		if (e->ndeps >= (int)r->left + 1) { /* each dependency costs at least 1 + intSize bytes */
-			free(dep);
-			return rcr_error_set(RCR_E_FORMAT, "toc.dat entry %d has too many dependencies", e->dump_id);
-		}
+		/* No count check needed: every dependency consumes at least 1 + intSize input bytes. */
 		char **d = realloc(e->deps, (size_t)(e->ndeps + 1) * sizeof *d);
 		if (!d) {
 			free(dep);

@@ -650,7 +650,7 @@ static void test_pgtoc__hostile_counts_and_lengths(void)
 		{"dbname length past the end", 1, 0, 0},    /* value filled in below */
 		{"dbname length -2", 1, 1, 2},
 		{"dbname length 0x80000000", 1, 0, 0x80000000},
-		{"dbname length -0x80000000", 1, 1, 0x80000000},
+		{"dbname length -0x80000000", 1, 1, 0x80000000}, /* -(int)INT_MIN would overflow: UBSan */
 		{"dbname length -0xffffffff", 1, 1, 0xFFFFFFFF},
 		{"last string length 1 at the end", 2, 0, 1},
 		{"last string length 0x7fffffff", 2, 0, 0x7FFFFFFF},
