@@ -57,6 +57,16 @@ rcr_codec_id rcr_codec_for_type(const char *type_name);
  * @return 0 or RCR_E_FORMAT. */
 int rcr_fields_check(const uint8_t *fields, size_t len, uint32_t count);
 
+/* The NULL bitmap the vector-like codecs share: ceil(count/8) bytes, bit i (least significant
+ * first) set for a NULL value i, present only when nulls > 0. Checks untrusted content: bits
+ * past the last value must be clear and exactly `nulls` bits set. @return 0 or RCR_E_FORMAT
+ * naming the codec. */
+int rcr_nullmap_check(const uint8_t *bits, uint32_t count, uint32_t nulls, const char *codec);
+static inline size_t rcr_nullmap_size(uint32_t count, uint32_t nulls)
+{
+	return nulls ? ((size_t)count + 7) / 8 : 0;
+}
+
 extern const rcr_codec_vtbl rcr_codec_raw;
 extern const rcr_codec_vtbl rcr_codec_vector;
 extern const rcr_codec_vtbl rcr_codec_halfvec;

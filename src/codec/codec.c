@@ -32,6 +32,21 @@ rcr_codec_id rcr_codec_for_type(const char *type_name)
 	return RCR_CODEC_RAW;
 }
 
+int rcr_nullmap_check(const uint8_t *bits, uint32_t count, uint32_t nulls, const char *codec)
+{
+	size_t n = rcr_nullmap_size(count, nulls);
+	if (n == 0)
+		return 0;
+	uint32_t seen = 0;
+	for (size_t b = 0; b < n; b++)
+		seen += (uint32_t)__builtin_popcount(bits[b]);
+	if (count % 8 && (bits[n - 1] >> (count % 8)))
+		return rcr_error_set(RCR_E_FORMAT, "%s NULL bitmap has bits set past the last value", codec);
+	if (seen != nulls)
+		return rcr_error_set(RCR_E_FORMAT, "%s NULL bitmap marks %u values, the header says %u", codec, seen, nulls);
+	return 0;
+}
+
 int rcr_fields_check(const uint8_t *fields, size_t len, uint32_t count)
 {
 	size_t pos = 0;

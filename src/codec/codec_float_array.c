@@ -63,7 +63,7 @@ static int farr_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint
 	if (!have || pos != fields_len)
 		return RCR_E_UNFIT;
 	size_t m = count - nulls, n = m * len;
-	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t bitmap = rcr_nullmap_size(count, nulls);
 	if (16 + bitmap + n * width > dst_cap)
 		return rcr_error_set(RCR_E_INTERNAL, "float_array encode: destination too small");
 	rcr_store_u32le(dst, nulls);
@@ -101,17 +101,11 @@ static int farr_decode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint
 	uint32_t nulls = rcr_load_u32le(src);
 	if (nulls > count || (count > 0 && nulls == count))
 		return rcr_error_set(RCR_E_FORMAT, "float_array declares %u NULLs among %u values", nulls, count);
-	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t bitmap = rcr_nullmap_size(count, nulls);
 	if (src_len - 4 < bitmap + 12)
 		return rcr_error_set(RCR_E_FORMAT, "float_array content shorter than its header");
 	const uint8_t *bits = src + 4;
-	if (nulls) {
-		uint32_t seen = 0;
-		for (size_t b = 0; b < bitmap; b++)
-			seen += (uint32_t)__builtin_popcount(bits[b]);
-		if ((count % 8 && (bits[bitmap - 1] >> (count % 8))) || seen != nulls)
-			return rcr_error_set(RCR_E_FORMAT, "float_array NULL bitmap disagrees with Null_Count %u", nulls);
-	}
+	RCR_FORWARD(rcr_nullmap_check(bits, count, nulls, "float_array"));
 	const uint8_t *h = bits + bitmap;
 	uint32_t elem = rcr_load_u32le(h), len = rcr_load_u32le(h + 4), lbound = rcr_load_u32le(h + 8);
 	unsigned width = elem == FLOAT4_OID ? 4 : elem == FLOAT8_OID ? 8 : 0;

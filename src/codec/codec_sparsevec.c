@@ -56,7 +56,7 @@ static int sparse_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const ui
 	if (nulls == count || pos != fields_len)
 		return RCR_E_UNFIT;
 	uint32_t m = count - nulls;
-	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t bitmap = rcr_nullmap_size(count, nulls);
 	size_t need = 4 + bitmap + 8 * (size_t)m + 8 * total;
 	if (need > dst_cap)
 		return rcr_error_set(RCR_E_INTERNAL, "sparsevec encode: destination too small");
@@ -103,17 +103,11 @@ static int sparse_decode(size_t *out_len, uint8_t *dst, size_t dst_cap, const ui
 	if (nulls > count || (count > 0 && nulls == count))
 		return rcr_error_set(RCR_E_FORMAT, "sparsevec declares %u NULLs among %u values", nulls, count);
 	uint32_t m = count - nulls;
-	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t bitmap = rcr_nullmap_size(count, nulls);
 	if (src_len - 4 < bitmap || (src_len - 4 - bitmap) / 8 < m)
 		return rcr_error_set(RCR_E_FORMAT, "sparsevec content too short for %u values", m);
 	const uint8_t *bits = src + 4;
-	if (nulls) {
-		uint32_t seen = 0;
-		for (size_t b = 0; b < bitmap; b++)
-			seen += (uint32_t)__builtin_popcount(bits[b]);
-		if ((count % 8 && (bits[bitmap - 1] >> (count % 8))) || seen != nulls)
-			return rcr_error_set(RCR_E_FORMAT, "sparsevec NULL bitmap disagrees with Null_Count %u", nulls);
-	}
+	RCR_FORWARD(rcr_nullmap_check(bits, count, nulls, "sparsevec"));
 	const uint8_t *dims = bits + bitmap, *nnzs = dims + 4 * (size_t)m;
 	size_t total = 0;
 	for (uint32_t v = 0; v < m; v++) {

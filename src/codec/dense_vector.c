@@ -2,6 +2,7 @@
 #include "dense_vector.h"
 
 #include "rcr/buf.h"
+#include "rcr/codec.h"
 #include "rcr/err.h"
 
 #include <string.h>
@@ -43,7 +44,7 @@ int rcr_dense_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint8_
 	if (!have_dim || pos != fields_len)
 		return RCR_E_UNFIT;
 	size_t n = (size_t)(count - nulls) * dim; /* elements */
-	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t bitmap = rcr_nullmap_size(count, nulls);
 	if (8 + bitmap + n * width > dst_cap)
 		return rcr_error_set(RCR_E_INTERNAL, "%s encode: destination too small", codec);
 	rcr_store_u32le(dst, dim);
@@ -83,21 +84,13 @@ int rcr_dense_decode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint8_
 	 * is not something a writer produces: refusing it keeps one content per field stream. */
 	if (nulls > count || (count > 0 && nulls == count))
 		return rcr_error_set(RCR_E_FORMAT, "%s declares %u NULLs among %u values", codec, nulls, count);
-	size_t bitmap = nulls ? ((size_t)count + 7) / 8 : 0;
+	size_t bitmap = rcr_nullmap_size(count, nulls);
 	size_t n = (size_t)(count - nulls) * dim;
 	if (src_len - 8 < bitmap || (src_len - 8 - bitmap) % width != 0 || (src_len - 8 - bitmap) / width != n)
 		return rcr_error_set(RCR_E_FORMAT, "%s content is %zu bytes, expected %zu for %u values (%u NULL) of dim %u",
 				     codec, src_len, 8 + bitmap + n * width, count, nulls, dim);
 	const uint8_t *bits = src + 8;
-	if (nulls) {
-		uint32_t seen = 0;
-		for (size_t b = 0; b < bitmap; b++)
-			seen += (uint32_t)__builtin_popcount(bits[b]);
-		if (count % 8 && (bits[bitmap - 1] >> (count % 8)))
-			return rcr_error_set(RCR_E_FORMAT, "%s NULL bitmap has bits set past the last value", codec);
-		if (seen != nulls)
-			return rcr_error_set(RCR_E_FORMAT, "%s NULL bitmap marks %u values, the header says %u", codec, seen, nulls);
-	}
+	RCR_FORWARD(rcr_nullmap_check(bits, count, nulls, codec));
 	size_t vlen = 4 + (size_t)dim * width;
 	size_t need = (size_t)(count - nulls) * (vlen + 4) + (size_t)nulls * 4;
 	if (need > dst_cap)

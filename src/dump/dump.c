@@ -580,6 +580,17 @@ static int cmp_job_weight(const void *a, const void *b)
 	return x->piece < y->piece ? -1 : x->piece > y->piece;
 }
 
+/* Pieces for one table: about bytes / piece, at most one per heap page and 256 in all. */
+static uint32_t pieces_for(const rcr_cat_table *ct, uint64_t piece, int can_split)
+{
+	uint64_t k = can_split ? (ct->bytes + piece - 1) / piece : 1;
+	if (k > ct->heap_pages)
+		k = ct->heap_pages;
+	if (k > 256)
+		k = 256;
+	return k < 1 ? 1 : (uint32_t)k;
+}
+
 /*
  * One job per table, except that a big table is split into heap page ranges so that the
  * users' one or two huge tables keep every connection busy. The piece size aims at a few
@@ -601,17 +612,8 @@ static int plan_jobs(dump_ctx *d)
 	}
 	int can_split = o->jobs > 1 && d->server_major >= 14;
 	uint32_t cap = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		const rcr_cat_table *ct = &d->cat->tables[i];
-		uint64_t k = can_split ? (ct->bytes + piece - 1) / piece : 1;
-		if (k > ct->heap_pages)
-			k = ct->heap_pages;
-		if (k > 256)
-			k = 256;
-		if (k < 1)
-			k = 1;
-		cap += (uint32_t)k;
-	}
+	for (uint32_t i = 0; i < n; i++)
+		cap += pieces_for(&d->cat->tables[i], piece, can_split);
 	d->jobs = calloc(cap + 1, sizeof *d->jobs);
 	d->table_mu = calloc(n + 1, sizeof *d->table_mu);
 	if (!d->jobs || !d->table_mu)
@@ -619,18 +621,12 @@ static int plan_jobs(dump_ctx *d)
 	for (uint32_t i = 0; i < n; i++) {
 		const rcr_cat_table *ct = &d->cat->tables[i];
 		pthread_mutex_init(&d->table_mu[i], NULL);
-		uint64_t k = can_split ? (ct->bytes + piece - 1) / piece : 1;
-		if (k > ct->heap_pages)
-			k = ct->heap_pages;
-		if (k > 256)
-			k = 256;
-		if (k < 1)
-			k = 1;
-		for (uint64_t p = 0; p < k; p++) {
+		uint32_t k = pieces_for(ct, piece, can_split);
+		for (uint32_t p = 0; p < k; p++) {
 			dump_job *j = &d->jobs[d->njobs++];
 			j->table = i;
-			j->piece = (uint32_t)p;
-			j->npieces = (uint32_t)k;
+			j->piece = p;
+			j->npieces = k;
 			j->page_lo = ct->heap_pages * p / k;
 			j->page_hi = ct->heap_pages * (p + 1) / k;
 			j->weight = ct->bytes / k;
