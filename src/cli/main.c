@@ -96,6 +96,9 @@ static const char *usage_convert =
 	"  -o, --output=DIR          directory to create (must not exist or be empty)\n"
 	"      --archive-version=V   1.14 (default; pg_restore 12-18), 1.15 (16+) or 1.16 (17+)\n"
 	"  -Z, --compress=LEVEL      gzip level 1-9 for data files, 0 = plain .dat (default 6)\n"
+	"      --split-size=KB       tables with more column data become several TABLE DATA entries,\n"
+	"                            loaded in parallel by pg_restore -j (default 1048576 = 1 GiB,\n"
+	"                            0 = never)\n"
 	"  -v, --verbose  -q, --quiet\n";
 
 static const char *usage_list =
@@ -363,11 +366,13 @@ static int cmd_convert(int argc, char **argv)
 	rcr_convert_opts o = {0};
 	o.archive_minor = 14;
 	o.level = 6;
+	o.split_bytes = (uint64_t)1 << 30;
 	static const struct option lo[] = {
 		{"output", required_argument, NULL, 'o'}, {"archive-version", required_argument, NULL, OPT_ARCHIVE_VERSION},
 		{"compress", required_argument, NULL, 'Z'}, {"verbose", no_argument, NULL, 'v'},
+		{"split-size", required_argument, NULL, OPT_PIECE},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, rc = 0;
+	int c, v = 0, rc = 0;
 	while ((c = getopt_long(argc, argv, "o:Z:vq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
@@ -380,6 +385,11 @@ static int cmd_convert(int argc, char **argv)
 		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
 		case 'v': o.common.verbose++; break;
 		case 'q': o.common.quiet = 1; break;
+		case OPT_PIECE:
+			if ((rc = parse_int(cmd, optarg, &v, "--split-size (kB)"))) return rc;
+			if (v < 0) return usage_error(cmd, "--split-size must not be negative");
+			o.split_bytes = (uint64_t)v * 1024;
+			break;
 		case OPT_HELP: fputs(usage_convert, stdout); return 0;
 		default: return usage_error(cmd, "invalid option");
 		}

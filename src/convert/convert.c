@@ -77,8 +77,8 @@ static int out_write(out_file *f, const void *p, size_t n)
 }
 
 /* Writes one table's rows as text COPY into path. */
-static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, const char *path,
-			    uint64_t *rows_out)
+static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, uint32_t rg_lo,
+			    uint32_t rg_hi, const char *path, uint64_t *rows_out)
 {
 	const rcr_table *t = &m->tables[ti];
 	char names[1600][64];
@@ -124,7 +124,10 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 	for (uint32_t c = 0; c < ncols && rc == 0; c++)
 		rc = rcr_frame_decoder_new(&decs[c], RCR_MAX_FRAME_RAW);
 	uint64_t rows = 0;
-	for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
+	uint64_t want = 0;
+	for (uint32_t g = rg_lo; g < rg_hi; g++)
+		want += t->rgs[g].row_count;
+	for (uint32_t g = rg_lo; g < rg_hi && rc == 0; g++) {
 		const rcr_row_group *rg = &t->rgs[g];
 		if (rcr_interrupted()) {
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
@@ -200,9 +203,9 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 	rcr_buf_free(&line);
 	rcr_buf_free(&val);
 	*rows_out = rows;
-	if (rc == 0 && rows != t->row_count)
+	if (rc == 0 && rows != want)
 		rc = rcr_error_set(RCR_E_ROWCOUNT, "wrote %llu rows, the archive holds %llu", (unsigned long long)rows,
-				   (unsigned long long)t->row_count);
+				   (unsigned long long)want);
 	return rc < 0 ? rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name) : 0;
 }
 
@@ -213,8 +216,8 @@ static char *dupf(const char *fmt, long long v)
 	return strdup(buf);
 }
 
-/* Builds the TABLE DATA entry for table ti with dump id `id`. */
-static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_table *t, int id)
+/* Builds a TABLE DATA entry for table t with dump id `id`; split marks one of several. */
+static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_table *t, int id, int split)
 {
 	memset(e, 0, sizeof *e);
 	const rcr_toc_entry *table = NULL;
@@ -243,6 +246,25 @@ static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_tabl
 	rc |= rcr_buf_append(&cs, " FROM stdin;\n", 14);
 	e->dump_id = id;
 	e->had_dumper = 1;
+	/*
+	 * Several TABLE DATA entries for one table load in parallel under pg_restore -j, but only
+	 * in this form: pg_restore runs "TRUNCATE ONLY t" before the COPY of a table it created in
+	 * the same run, and with several entries one TRUNCATE silently deletes rows another worker
+	 * already committed (../shared/reference/pg-formats.md 1.9). pg_dump's
+	 * --load-via-partition-root marker in defn makes pg_restore skip that TRUNCATE.
+	 */
+	if (split) {
+		rcr_buf d = RCR_BUF_INIT;
+		rc |= rcr_buf_append(&d, "-- load via partition root ", 27);
+		rc |= append_ident(&d, t->schema);
+		rc |= rcr_buf_append_u8(&d, '.');
+		rc |= append_ident(&d, t->name);
+		rc |= rcr_buf_append_u8(&d, 0);
+		e->defn = rc == 0 ? strdup((const char *)d.data) : NULL;
+		rcr_buf_free(&d);
+		if (!e->defn)
+			rc = -1;
+	}
 	e->tableoid = strdup("0");
 	e->oid = dupf("%lld", t->oid);
 	e->tag = strdup(t->name);
@@ -340,38 +362,58 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		if (toc->entries[i].section == RCR_TOC_SECTION_POST && i < first_post)
 			first_post = i;
 	}
-	rcr_toc_entry *added = rc == 0 ? calloc(m->ntables + 1, sizeof *added) : NULL;
+	/* One TABLE DATA entry per table, or per run of row groups of about split_bytes. */
+	uint32_t nadded = 0, cap_added = 0;
+	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++)
+		cap_added += m->tables[ti].nrgs ? m->tables[ti].nrgs : 1;
+	rcr_toc_entry *added = rc == 0 ? calloc(cap_added + 1, sizeof *added) : NULL;
 	if (rc == 0 && !added)
 		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 	uint64_t total_rows = 0;
 	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
-		int id = max_id + 1 + (int)ti;
-		rc = table_data_entry(&added[ti], toc, &m->tables[ti], id);
-		if (rc == 0) {
-			snprintf(path, sizeof path, "%s/%d.dat%s", o->out_dir, id, o->level ? ".gz" : "");
-			uint64_t rows = 0;
-			if (o->common.verbose)
-				fprintf(stderr, "rcr: converting table '%s.%s'\n", m->tables[ti].schema, m->tables[ti].name);
-			rc = write_table_data(o, m, ti, path, &rows);
-			total_rows += rows;
-		}
+		const rcr_table *t = &m->tables[ti];
+		int split = o->split_bytes && t->raw_bytes > o->split_bytes && t->nrgs > 1;
+		uint32_t g = 0;
+		do {
+			uint32_t lo = g;
+			uint64_t raw = 0;
+			if (!split)
+				g = t->nrgs;
+			while (g < t->nrgs && (g == lo || raw < o->split_bytes)) {
+				for (uint32_t c = 0; c < t->ncols; c++)
+					raw += t->rgs[g].frames[c].raw_size;
+				g++;
+			}
+			int id = max_id + 1 + (int)nadded;
+			rc = table_data_entry(&added[nadded], toc, t, id, split);
+			nadded++;
+			if (rc == 0) {
+				snprintf(path, sizeof path, "%s/%d.dat%s", o->out_dir, id, o->level ? ".gz" : "");
+				uint64_t rows = 0;
+				if (o->common.verbose)
+					fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, lo,
+						g ? g - 1 : 0);
+				rc = write_table_data(o, m, ti, lo, g, path, &rows);
+				total_rows += rows;
+			}
+		} while (rc == 0 && g < t->nrgs);
 	}
 	if (rc == 0) {
 		/* The new entries go where pg_dump puts data: after pre-data and the schema's own data
 		 * entries, before post-data. */
-		rcr_toc_entry *all = calloc((size_t)toc->nentries + m->ntables + 1, sizeof *all);
+		rcr_toc_entry *all = calloc((size_t)toc->nentries + nadded + 1, sizeof *all);
 		if (!all)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
 		else {
 			memcpy(all, toc->entries, (size_t)first_post * sizeof *all);
-			memcpy(all + first_post, added, m->ntables * sizeof *all);
-			memcpy(all + first_post + m->ntables, toc->entries + first_post,
+			memcpy(all + first_post, added, nadded * sizeof *all);
+			memcpy(all + first_post + nadded, toc->entries + first_post,
 			       (size_t)(toc->nentries - first_post) * sizeof *all);
 			free(toc->entries);
 			free(added);
 			added = NULL;
 			toc->entries = all;
-			toc->nentries += (int)m->ntables;
+			toc->nentries += (int)nadded;
 			int old_minor = toc->vmin;
 			toc->vmin = o->archive_minor;
 			/* 1.14 records a gzip level; 1.15+ an algorithm (0 none, 1 gzip). */
@@ -385,8 +427,8 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	if (rc == 0)
 		rc = rcr_fs_write_atomic(o->out_dir, "toc.dat", b.data, b.len);
 	if (added) {
-		for (uint32_t ti = 0; ti < m->ntables; ti++)
-			rcr_toc_entry_clear(&added[ti]);
+		for (uint32_t i = 0; i < nadded; i++)
+			rcr_toc_entry_clear(&added[i]);
 		free(added);
 	}
 	if (rc < 0 && o->out_dir) {
