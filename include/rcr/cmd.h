@@ -71,6 +71,7 @@ typedef struct rcr_convert_opts {
 	int archive_minor;      /* pg_dump archive version 1.<minor>: 14, 15 or 16 */
 	int level;              /* gzip level for data files; 0 = plain .dat */
 	uint64_t split_bytes;   /* tables bigger than this become several TABLE DATA entries; 0 = never */
+	int jobs;               /* data files written in parallel */
 } rcr_convert_opts;
 
 int rcr_convert_run(const rcr_convert_opts *o);

@@ -99,7 +99,8 @@ static const char *usage_convert =
 	"      --split-size=KB       tables with more column data become several TABLE DATA entries,\n"
 	"                            loaded in parallel by pg_restore -j (default 1048576 = 1 GiB,\n"
 	"                            0 = never)\n"
-	"  -v, --verbose  -q, --quiet\n";
+	"  -j, --jobs=N              data files written in parallel (default 4)\n"
+	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
 
 static const char *usage_list =
 	"Usage: rcr list [--json] ARCHIVE\n"
@@ -367,13 +368,15 @@ static int cmd_convert(int argc, char **argv)
 	o.archive_minor = 14;
 	o.level = 6;
 	o.split_bytes = (uint64_t)1 << 30;
+	o.jobs = RCR_DUMP_DEFAULT_JOBS;
 	static const struct option lo[] = {
 		{"output", required_argument, NULL, 'o'}, {"archive-version", required_argument, NULL, OPT_ARCHIVE_VERSION},
 		{"compress", required_argument, NULL, 'Z'}, {"verbose", no_argument, NULL, 'v'},
-		{"split-size", required_argument, NULL, OPT_PIECE},
+		{"split-size", required_argument, NULL, OPT_PIECE}, {"jobs", required_argument, NULL, 'j'},
+		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "o:Z:vq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:Z:j:vq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case OPT_ARCHIVE_VERSION:
@@ -385,6 +388,8 @@ static int cmd_convert(int argc, char **argv)
 		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
 		case 'v': o.common.verbose++; break;
 		case 'q': o.common.quiet = 1; break;
+		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
+		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_PIECE:
 			if ((rc = parse_int(cmd, optarg, &v, "--split-size (kB)"))) return rc;
 			if (v < 0) return usage_error(cmd, "--split-size must not be negative");

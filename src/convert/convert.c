@@ -78,7 +78,7 @@ static int out_write(out_file *f, const void *p, size_t n)
 
 /* Writes one table's rows as text COPY into path. */
 static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, uint32_t rg_lo,
-			    uint32_t rg_hi, const char *path, uint64_t *rows_out)
+			    uint32_t rg_hi, const char *path, uint64_t *rows_out, rcr_progress *prog)
 {
 	const rcr_table *t = &m->tables[ti];
 	char names[1600][64];
@@ -178,6 +178,11 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 		}
 		if (rc == 0)
 			rc = out_write(&f, line.data, line.len);
+		if (rc == 0) {
+			atomic_fetch_add(&prog->rows, rg->row_count);
+			for (uint32_t c = 0; c < ncols; c++)
+				atomic_fetch_add(&prog->bytes, rg->frames[c].raw_size);
+		}
 	}
 	/* pg_dump ends every data file so; psql needs the \. when it replays a pg_restore script. */
 	if (rc == 0)
@@ -207,6 +212,60 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 		rc = rcr_error_set(RCR_E_ROWCOUNT, "wrote %llu rows, the archive holds %llu", (unsigned long long)rows,
 				   (unsigned long long)want);
 	return rc < 0 ? rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name) : 0;
+}
+
+typedef struct convert_job {
+	uint32_t table, rg_lo, rg_hi;
+	int id;
+	uint64_t weight;
+} convert_job;
+
+typedef struct convert_ctx {
+	const rcr_convert_opts *o;
+	const rcr_manifest *m;
+	convert_job *jobs;
+	uint32_t njobs, next;
+	pthread_mutex_t mu;
+	int failed;
+	rcr_error_snapshot err;
+	rcr_progress prog;
+} convert_ctx;
+
+static int cmp_convert_job(const void *a, const void *b)
+{
+	const convert_job *x = a, *y = b;
+	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : x->id - y->id;
+}
+
+static void *convert_worker(void *arg)
+{
+	convert_ctx *cx = arg;
+	for (;;) {
+		pthread_mutex_lock(&cx->mu);
+		uint32_t i = cx->failed || rcr_interrupted() ? cx->njobs : cx->next++;
+		pthread_mutex_unlock(&cx->mu);
+		if (i >= cx->njobs)
+			break;
+		const convert_job *j = &cx->jobs[i];
+		const rcr_table *t = &cx->m->tables[j->table];
+		char path[8192];
+		snprintf(path, sizeof path, "%s/%d.dat%s", cx->o->out_dir, j->id, cx->o->level ? ".gz" : "");
+		if (cx->o->common.verbose)
+			fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, j->rg_lo,
+				j->rg_hi ? j->rg_hi - 1 : 0);
+		uint64_t rows = 0;
+		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, path, &rows, &cx->prog);
+		if (rc < 0) {
+			pthread_mutex_lock(&cx->mu);
+			if (!cx->failed) {
+				cx->failed = rc;
+				rcr_error_save(&cx->err);
+			}
+			pthread_mutex_unlock(&cx->mu);
+		} else
+			atomic_fetch_add(&cx->prog.tables_done, 1);
+	}
+	return NULL;
 }
 
 static char *dupf(const char *fmt, long long v)
@@ -369,7 +428,10 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	rcr_toc_entry *added = rc == 0 ? calloc(cap_added + 1, sizeof *added) : NULL;
 	if (rc == 0 && !added)
 		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-	uint64_t total_rows = 0;
+	convert_job *jobs = rc == 0 ? calloc(cap_added + 1, sizeof *jobs) : NULL;
+	if (rc == 0 && !jobs)
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	uint64_t total_raw = 0;
 	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
 		const rcr_table *t = &m->tables[ti];
 		int split = o->split_bytes && t->raw_bytes > o->split_bytes && t->nrgs > 1;
@@ -384,20 +446,41 @@ int rcr_convert_run(const rcr_convert_opts *o)
 					raw += t->rgs[g].frames[c].raw_size;
 				g++;
 			}
+			if (!split)
+				raw = t->raw_bytes;
 			int id = max_id + 1 + (int)nadded;
 			rc = table_data_entry(&added[nadded], toc, t, id, split);
+			jobs[nadded] = (convert_job){ti, lo, g, id, raw};
+			total_raw += raw;
 			nadded++;
-			if (rc == 0) {
-				snprintf(path, sizeof path, "%s/%d.dat%s", o->out_dir, id, o->level ? ".gz" : "");
-				uint64_t rows = 0;
-				if (o->common.verbose)
-					fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, lo,
-						g ? g - 1 : 0);
-				rc = write_table_data(o, m, ti, lo, g, path, &rows);
-				total_rows += rows;
-			}
 		} while (rc == 0 && g < t->nrgs);
 	}
+	/* Data files in parallel, largest first; each job is one file. */
+	convert_ctx cx = {.o = o, .m = m, .jobs = jobs, .njobs = nadded, .mu = PTHREAD_MUTEX_INITIALIZER};
+	if (rc == 0 && nadded) {
+		qsort(jobs, nadded, sizeof *jobs, cmp_convert_job);
+		rcr_progress_begin(&cx.prog, "convert", (int)nadded, total_raw,
+				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		int nworkers = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
+		if ((uint32_t)nworkers > nadded)
+			nworkers = (int)nadded;
+		pthread_t th[64];
+		int started = 0;
+		for (int i = 0; i < nworkers; i++, started++)
+			if (pthread_create(&th[i], NULL, convert_worker, &cx) != 0)
+				break;
+		if (started == 0)
+			convert_worker(&cx);
+		for (int i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+		rcr_progress_end(&cx.prog);
+		if (cx.failed) {
+			rc = cx.failed;
+			rcr_error_restore(&cx.err);
+		}
+	}
+	uint64_t total_rows = atomic_load(&cx.prog.rows);
+	free(jobs);
 	if (rc == 0) {
 		/* The new entries go where pg_dump puts data: after pre-data and the schema's own data
 		 * entries, before post-data. */

@@ -32,7 +32,8 @@ for v in 1.14 1.16; do
 done
 
 # Plain .dat files end with the \. line and hold text COPY.
-"$RCR" convert -q "$T/arch" -o "$T/plain" -Z 0
+"$RCR" convert --progress=always -j 1 "$T/arch" -o "$T/plain" -Z 0 2>"$T/progress"
+grep -q "convert: tables [0-9]*/[0-9]*, rows" "$T/progress" || fail "no progress line: $(head -c 300 "$T/progress")"
 f=$(ls -S "$T/plain"/*.dat | head -1)
 [ "$(tail -c 5 "$f" | od -An -tx1 | tr -d ' \n')" = "5c2e0a0a0a" ] || fail "data file does not end with \\.\\n\\n\\n"
 pass "-Z 0 writes plain text COPY ending with \\."
