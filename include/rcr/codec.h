@@ -15,6 +15,8 @@
 #ifndef RCR_CODEC_H
 #define RCR_CODEC_H
 
+#include "rcr/buf.h"
+
 #include <stdint.h>
 #include <stddef.h>
 
@@ -56,6 +58,26 @@ rcr_codec_id rcr_codec_for_type(const char *type_name);
 /* Validates a field stream: exactly `count` fields, lengths -1 or in [0, remaining].
  * @return 0 or RCR_E_FORMAT. */
 int rcr_fields_check(const uint8_t *fields, size_t len, uint32_t count);
+
+/* Steps over the field at *pos of a field stream, for encoders checking whether a chunk fits.
+ * @return 1 with *val and *len set for a value of at least min_len bytes, 0 for a NULL, -1
+ * when the stream ends inside the field or the value is shorter than min_len. */
+static inline int rcr_field_next(const uint8_t *fields, size_t fields_len, size_t *pos, size_t min_len,
+				 const uint8_t **val, size_t *len)
+{
+	if (fields_len - *pos < 4)
+		return -1;
+	int32_t n = (int32_t)rcr_load_u32be(fields + *pos);
+	*pos += 4;
+	if (n == -1)
+		return 0;
+	if (n < 0 || (size_t)n < min_len || (size_t)n > fields_len - *pos)
+		return -1;
+	*val = fields + *pos;
+	*len = (size_t)n;
+	*pos += (size_t)n;
+	return 1;
+}
 
 /* The NULL bitmap the vector-like codecs share: ceil(count/8) bytes, bit i (least significant
  * first) set for a NULL value i, present only when nulls > 0. Checks untrusted content: bits

@@ -33,17 +33,15 @@ static int farr_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint
 	int have = 0;
 	size_t pos = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		if (fields_len - pos < 4)
+		const uint8_t *p;
+		size_t flen;
+		int got = rcr_field_next(fields, fields_len, &pos, 20, &p, &flen);
+		if (got < 0)
 			return RCR_E_UNFIT;
-		int32_t flen = (int32_t)rcr_load_u32be(fields + pos);
-		pos += 4;
-		if (flen == -1) {
+		if (got == 0) {
 			nulls++;
 			continue;
 		}
-		if (flen < 20 || (size_t)flen > fields_len - pos)
-			return RCR_E_UNFIT;
-		const uint8_t *p = fields + pos;
 		uint32_t e = rcr_load_u32be(p + 8), l = rcr_load_u32be(p + 12), lb = rcr_load_u32be(p + 16);
 		if (!have) {
 			elem = e;
@@ -53,12 +51,11 @@ static int farr_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint
 			have = 1;
 		}
 		if (rcr_load_u32be(p) != 1 || rcr_load_u32be(p + 4) != 0 || e != elem || l != len || lb != lbound ||
-		    width == 0 || (size_t)flen != 20 + (size_t)len * (4 + width))
+		    width == 0 || flen != 20 + (size_t)len * (4 + width))
 			return RCR_E_UNFIT;
 		for (uint32_t k = 0; k < len; k++)
 			if (rcr_load_u32be(p + 20 + (size_t)k * (4 + width)) != width)
 				return RCR_E_UNFIT;
-		pos += (size_t)flen;
 	}
 	if (!have || pos != fields_len)
 		return RCR_E_UNFIT;

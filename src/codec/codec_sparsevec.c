@@ -36,22 +36,19 @@ static int sparse_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const ui
 	uint32_t nulls = 0;
 	size_t pos = 0, total = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		if (fields_len - pos < 4)
+		const uint8_t *p;
+		size_t len;
+		int got = rcr_field_next(fields, fields_len, &pos, 12, &p, &len);
+		if (got < 0)
 			return RCR_E_UNFIT;
-		int32_t len = (int32_t)rcr_load_u32be(fields + pos);
-		pos += 4;
-		if (len == -1) {
+		if (got == 0) {
 			nulls++;
 			continue;
 		}
-		if (len < 12 || (size_t)len > fields_len - pos)
-			return RCR_E_UNFIT;
-		uint32_t nnz = rcr_load_u32be(fields + pos + 4);
-		if (rcr_load_u32be(fields + pos + 8) != 0 || nnz > ((size_t)len - 12) / 8 ||
-		    (size_t)len != 12 + 8 * (size_t)nnz)
+		uint32_t nnz = rcr_load_u32be(p + 4);
+		if (rcr_load_u32be(p + 8) != 0 || nnz > (len - 12) / 8 || len != 12 + 8 * (size_t)nnz)
 			return RCR_E_UNFIT;
 		total += nnz;
-		pos += (size_t)len;
 	}
 	if (nulls == count || pos != fields_len)
 		return RCR_E_UNFIT;

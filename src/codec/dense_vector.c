@@ -71,24 +71,22 @@ int rcr_dense_encode(size_t *out_len, uint8_t *dst, size_t dst_cap, const uint8_
 	int have_dim = 0;
 	size_t pos = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		if (fields_len - pos < 4)
+		const uint8_t *p;
+		size_t len;
+		int got = rcr_field_next(fields, fields_len, &pos, 4, &p, &len);
+		if (got < 0)
 			return RCR_E_UNFIT;
-		int32_t len = (int32_t)rcr_load_u32be(fields + pos);
-		pos += 4;
-		if (len == -1) {
+		if (got == 0) {
 			nulls++;
 			continue;
 		}
-		if (len < 4 || (size_t)len > fields_len - pos)
-			return RCR_E_UNFIT;
-		uint32_t d = rcr_load_u16be(fields + pos);
+		uint32_t d = rcr_load_u16be(p);
 		if (!have_dim) {
 			dim = d;
 			have_dim = 1;
 		}
-		if (d != dim || rcr_load_u16be(fields + pos + 2) != 0 || (size_t)len != 4 + (size_t)dim * width)
+		if (d != dim || rcr_load_u16be(p + 2) != 0 || len != 4 + (size_t)dim * width)
 			return RCR_E_UNFIT;
-		pos += (size_t)len;
 	}
 	if (!have_dim || pos != fields_len)
 		return RCR_E_UNFIT;
