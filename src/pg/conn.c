@@ -6,6 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The last notice the server sent to this thread's connection. A server shutting down sends
+ * "terminating connection due to ... shutdown" as a WARNING just before it closes the socket;
+ * libpq would print it on its own line ahead of rcr's error. It is kept here instead and named
+ * in that error, which is otherwise only "server closed the connection unexpectedly". */
+static _Thread_local char tl_notice[256];
+
+static void notice_processor(void *arg, const char *message)
+{
+	(void)arg;
+	if (strncmp(message, "WARNING:  terminating connection", 32) != 0) {
+		fputs(message, stderr);
+		return;
+	}
+	snprintf(tl_notice, sizeof tl_notice, "%s", message + 10);
+	tl_notice[strcspn(tl_notice, "\n")] = 0;
+}
+
 const char *rcr_pg_error_line(PGconn *conn)
 {
 	static _Thread_local char line[512];
@@ -27,6 +44,13 @@ const char *rcr_pg_error_line(PGconn *conn)
 		line[j++] = c;
 	}
 	line[j] = 0;
+	/* libpq's boilerplate guess after a lost connection adds nothing to "server closed the
+	 * connection unexpectedly"; keep the line short. */
+	char *guess = strstr(line, " This probably means the server terminated abnormally");
+	if (guess)
+		*guess = 0;
+	if (conn && PQstatus(conn) == CONNECTION_BAD && tl_notice[0] && strstr(line, "server closed the connection"))
+		snprintf(line, sizeof line, "server closed the connection: %s", tl_notice);
 	return line;
 }
 
@@ -70,6 +94,8 @@ int rcr_pg_connect(PGconn **out, const rcr_conn_opts *o, const char *application
 		PQfinish(conn);
 		return rc;
 	}
+	PQsetNoticeProcessor(conn, notice_processor, NULL);
+	tl_notice[0] = 0;
 	if (o->role) {
 		char *q;
 		int rc = rcr_pg_quote_ident(&q, conn, o->role);
