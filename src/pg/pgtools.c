@@ -95,7 +95,11 @@ static void stderr_line(tool_stderr *t)
 		/* The tool's line may end in a libpq message with its own newline; keep one line. */
 		t->first_error[strcspn(t->first_error, "\r\n")] = 0;
 	}
-	if (!t->in_error) {
+	/* "terminated by user" answers the SIGTERM rcr itself sent on an interrupt, which rcr
+	 * reports in its own words. */
+	size_t blen = plen - strlen("error: ");
+	int our_term = strncmp(t->line, t->prog, blen) == 0 && strcmp(t->line + blen, "terminated by user") == 0;
+	if (!t->in_error && !our_term) {
 		fputs(t->line, stderr);
 		fputc('\n', stderr);
 	}

@@ -383,7 +383,10 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 	}
 	PGresult *ns = NULL;
 	rc = rcr_pg_query(&ns, conn, "SELECT nspname FROM pg_catalog.pg_namespace");
-	char tmpl[] = "/tmp/rcr-restore-list.XXXXXX";
+	/* TMPDIR as every Unix tool honours it; mkstemp makes the file 0600. */
+	const char *tmpdir = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/rcr-restore-list.XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
 	int fd = rc == 0 ? mkstemp(tmpl) : -1;
 	if (rc == 0 && fd < 0)
 		rc = rcr_error_set(RCR_E_IO, "could not create a temporary file: %s", strerror(errno));
