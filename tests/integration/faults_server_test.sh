@@ -4,13 +4,16 @@
 # mid-COPY. Each ends in one error line and a non-zero exit; a dump leaves nothing that passes
 # for an archive; a restore leaves a database that a plain rerun refuses and a rerun with
 # --clean --if-exists restores exactly. Faults are injected with rcr frozen mid-COPY (see
-# fault_lib.sh), so every case hits a COPY in flight.
+# fault_lib.sh), so every case hits a COPY in flight; docs' CHECK (pace(id)) sleeps a little
+# every 500 rows so that a restore's COPY lasts long enough to be seen, and dumps use -Z 19 to
+# make the client the slow side.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fault_lib.sh"
 start_cluster
 createdb src
 psql_q -d src -c "CREATE EXTENSION rcr_testvec" \
-	-c "CREATE TABLE docs (id int PRIMARY KEY, body text, emb vector(32))" \
+	-c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % 500 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'" \
+	-c "CREATE TABLE docs (id int PRIMARY KEY CHECK (pace(id)), body text, emb vector(32))" \
 	-c "INSERT INTO docs SELECT g, repeat(md5(g::text), 4), ('[' || array_to_string(array_fill((g % 97)::float4 / 7, ARRAY[32]), ',') || ']')::vector FROM generate_series(1, 40000) g" \
 	-c "CREATE TABLE tags (doc int REFERENCES docs, tag text)" \
 	-c "INSERT INTO tags SELECT g, 't' || (g % 13) FROM generate_series(1, 40000) g" \
@@ -23,7 +26,7 @@ psql_q -d src -c "CREATE EXTENSION rcr_testvec" \
 # --- dump: the server stops mid-COPY ----------------------------------------------------------
 for mode in fast immediate; do
 	out="$T/dump_$mode"
-	"$RCR" dump -q -d src -f "$out" -j 2 --row-group-size 16384 2>"$T/err_$mode" &
+	"$RCR" dump -q -d src -f "$out" -j 2 -Z 19 --row-group-size 16384 2>"$T/err_$mode" &
 	pid=$!
 	freeze_at_copy "rcr dump" $pid
 	server_stop $mode

@@ -2,13 +2,15 @@
 # SIGINT and SIGTERM in the middle of dump, restore and convert (each with rcr frozen mid-COPY
 # or mid-write when the signal lands, see fault_lib.sh): exit status 5 within seconds, one
 # "interrupted" error line, no partial archive or output left, no temporary file left in
-# TMPDIR, and no server session left running.
+# TMPDIR, and no server session left running. (docs' CHECK (pace(id)) and -Z 19 make the COPYs
+# last long enough to be caught.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fault_lib.sh"
 start_cluster
 createdb src
 psql_q -d src -c "CREATE EXTENSION rcr_testvec" \
-	-c "CREATE TABLE docs (id int PRIMARY KEY, body text, emb vector(32))" \
+	-c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % 500 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'" \
+	-c "CREATE TABLE docs (id int PRIMARY KEY CHECK (pace(id)), body text, emb vector(32))" \
 	-c "INSERT INTO docs SELECT g, repeat(md5(g::text), 4), ('[' || array_to_string(array_fill((g % 89)::float4 / 3, ARRAY[32]), ',') || ']')::vector FROM generate_series(1, 60000) g" \
 	-c "CREATE TABLE other (id int, note text)" \
 	-c "INSERT INTO other SELECT g, 'n' || g FROM generate_series(1, 30000) g"
@@ -29,7 +31,7 @@ resume_and_expect_interrupted() { # pid stderr-file label
 
 for sig in INT TERM; do
 	# dump: the partial archive directory is removed
-	"$RCR" dump -q -d src -f "$T/d_$sig" -j 2 --row-group-size 16384 2>"$T/e_dump_$sig" &
+	"$RCR" dump -q -d src -f "$T/d_$sig" -j 2 -Z 19 --row-group-size 16384 2>"$T/e_dump_$sig" &
 	pid=$!
 	freeze_at_copy "rcr dump" $pid
 	kill -$sig $pid
@@ -41,7 +43,7 @@ for sig in INT TERM; do
 
 	# ...also into an existing empty directory, which is emptied again, not removed
 	mkdir "$T/d2_$sig"
-	"$RCR" dump -q -d src -f "$T/d2_$sig" -j 1 --row-group-size 16384 2>"$T/e_dump2_$sig" &
+	"$RCR" dump -q -d src -f "$T/d2_$sig" -j 1 -Z 19 --row-group-size 16384 2>"$T/e_dump2_$sig" &
 	pid=$!
 	freeze_at_copy "rcr dump" $pid
 	kill -$sig $pid
