@@ -13,7 +13,10 @@ psql_q -d src -c "CREATE EXTENSION rcr_testvec" \
 	-c "CREATE TABLE docs (id int PRIMARY KEY CHECK (pace(id)), body text, emb vector(32))" \
 	-c "INSERT INTO docs SELECT g, repeat(md5(g::text), 4), ('[' || array_to_string(array_fill((g % 89)::float4 / 3, ARRAY[32]), ',') || ']')::vector FROM generate_series(1, 60000) g" \
 	-c "CREATE TABLE other (id int, note text)" \
-	-c "INSERT INTO other SELECT g, 'n' || g FROM generate_series(1, 30000) g"
+	-c "INSERT INTO other SELECT g, 'n' || g FROM generate_series(1, 30000) g" \
+	-c "CREATE FUNCTION slow_key(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT CASE WHEN \$1 % 200 = 0 THEN \$1 + (pg_sleep(0.01) IS NULL)::int ELSE \$1 END'" \
+	-c "CREATE INDEX other_slow ON other ((slow_key(id)))" \
+	-c "CREATE INDEX other_note ON other (note)"
 "$RCR" dump -q -d src -f "$T/good" -j 2 --row-group-size 16384
 mkdir "$T/tmp"
 export TMPDIR="$T/tmp"
@@ -84,6 +87,32 @@ for sig in INT TERM; do
 	resume_and_expect_interrupted $pid "$T/e_convert_$sig" "convert, SIG$sig"
 	[ ! -e "$T/c_$sig" ] || fail "convert, SIG$sig: left $(ls -A "$T/c_$sig")"
 	fault_survived "convert, SIG$sig: exit 5, no output left; $(head -1 "$T/e_convert_$sig")"
+done
+
+# restore in its post-data phase (pg_restore -j 2 building indexes, one of them slow): rcr stops
+# pg_restore, whose workers' index builds are cancelled; no session or pg_restore is left.
+for sig in INT TERM; do
+	createdb "rp_$sig"
+	"$RCR" restore -q -d "rp_$sig" -j 2 "$T/good" 2>"$T/e_post_$sig" &
+	pid=$!
+	for ((i = 0; i < 1500; i++)); do
+		kill -0 $pid 2>/dev/null || fail "restore ended before its index build was seen"
+		[ "$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_restore' AND query LIKE 'CREATE INDEX other_slow%'")" != 0 ] && break
+		sleep 0.02
+	done
+	kill -$sig $pid
+	fault_injected
+	t0=$SECONDS
+	wait_rc $pid
+	[ $((SECONDS - t0)) -le 10 ] || fail "restore post-data, SIG$sig: took $((SECONDS - t0)) s to stop"
+	assert_clean_failure "$T/e_post_$sig" 5 "restore post-data, SIG$sig"
+	assert_no_sessions "restore post-data, SIG$sig"
+	sleep 0.2
+	pgrep -f -- "$T/good/schema" >/dev/null && fail "restore post-data, SIG$sig: pg_restore processes left: $(pgrep -a -f -- "$T/good/schema")"
+	[ -z "$(ls -A "$TMPDIR")" ] || fail "restore post-data, SIG$sig: left temporary files: $(ls -A "$TMPDIR")"
+	[ "$(psql_q -d "rp_$sig" -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'other_slow'")" = 0 ] ||
+		fail "restore post-data, SIG$sig: the interrupted index build completed"
+	fault_survived "restore post-data (pg_restore -j 2), SIG$sig: exit 5, index build cancelled, no session; $(head -1 "$T/e_post_$sig")"
 done
 
 fault_report interrupt
