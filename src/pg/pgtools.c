@@ -223,8 +223,9 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 		return rc;
 	if (WIFSIGNALED(status))
 		return rcr_error_set(RCR_E_TOOL, "%s was terminated by signal %d", base, WTERMSIG(status));
+	/* A full disk is the same failure whether our writer or pg_dump's meets it first. */
 	if (why[0])
-		return rcr_error_set(RCR_E_TOOL, "%s failed%s", base, why);
+		return rcr_error_set(strstr(why, strerror(ENOSPC)) ? RCR_E_NOSPACE : RCR_E_TOOL, "%s failed%s", base, why);
 	return rcr_error_set(RCR_E_TOOL, "%s failed with exit status %d", base, WEXITSTATUS(status));
 }
 
