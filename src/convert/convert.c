@@ -179,9 +179,10 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 		if (rc == 0)
 			rc = out_write(&f, line.data, line.len);
 		if (rc == 0) {
-			atomic_fetch_add(&prog->rows, rg->row_count);
+			uint64_t raw = 0;
 			for (uint32_t c = 0; c < ncols; c++)
-				atomic_fetch_add(&prog->bytes, rg->frames[c].raw_size);
+				raw += rg->frames[c].raw_size;
+			rcr_progress_add(prog, ti, rg->row_count, raw);
 		}
 	}
 	/* pg_dump ends every data file so; psql needs the \. when it replays a pg_restore script. */
@@ -263,7 +264,7 @@ static void *convert_worker(void *arg)
 			}
 			pthread_mutex_unlock(&cx->mu);
 		} else
-			atomic_fetch_add(&cx->prog.tables_done, 1);
+			rcr_progress_part_done(&cx->prog, j->table);
 	}
 	return NULL;
 }
@@ -431,7 +432,6 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	convert_job *jobs = rc == 0 ? calloc(cap_added + 1, sizeof *jobs) : NULL;
 	if (rc == 0 && !jobs)
 		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-	uint64_t total_raw = 0;
 	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
 		const rcr_table *t = &m->tables[ti];
 		int split = o->split_bytes && t->raw_bytes > o->split_bytes && t->nrgs > 1;
@@ -451,7 +451,6 @@ int rcr_convert_run(const rcr_convert_opts *o)
 			int id = max_id + 1 + (int)nadded;
 			rc = table_data_entry(&added[nadded], toc, t, id, split);
 			jobs[nadded] = (convert_job){ti, lo, g, id, raw};
-			total_raw += raw;
 			nadded++;
 		} while (rc == 0 && g < t->nrgs);
 	}
@@ -459,8 +458,10 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	convert_ctx cx = {.o = o, .m = m, .jobs = jobs, .njobs = nadded, .mu = PTHREAD_MUTEX_INITIALIZER};
 	if (rc == 0 && nadded) {
 		qsort(jobs, nadded, sizeof *jobs, cmp_convert_job);
-		rcr_progress_begin(&cx.prog, "convert", (int)nadded, total_raw,
-				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		rcr_progress_init(&cx.prog, "convert", m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		for (uint32_t i = 0; i < nadded; i++)
+			rcr_progress_expect(&cx.prog, jobs[i].table, jobs[i].weight);
+		rcr_progress_begin(&cx.prog);
 		int nworkers = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
 		if ((uint32_t)nworkers > nadded)
 			nworkers = (int)nadded;

@@ -187,8 +187,7 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 		RCR_FORWARD(rcr_buf_append(&w->cols[c], fields[c], (size_t)(fields[c + 1] - fields[c])));
 	w->rows++;
 	w->bytes += n;
-	atomic_fetch_add(&w->d->prog.rows, 1);
-	atomic_fetch_add(&w->d->prog.bytes, n + 2);
+	rcr_progress_add(&w->d->prog, w->index, 1, n);
 	if (w->bytes >= w->d->o->row_group_bytes || w->rows >= w->d->o->row_group_rows)
 		return flush_row_group(w);
 	return 0;
@@ -353,8 +352,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s.%s'", t->schema, t->name);
 		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
 	}
-	if (job->piece + 1 == job->npieces)
-		atomic_fetch_add(&d->prog.tables_done, 1);
+	rcr_progress_part_done(&d->prog, index);
 	return 0;
 }
 
@@ -815,10 +813,10 @@ int rcr_dump_run(const rcr_dump_opts *o)
 			tool_started = 1;
 	}
 	if (rc == 0 && d.m->ntables) {
-		uint64_t total = 0;
-		for (int i = 0; i < d.cat->ntables; i++)
-			total += d.cat->tables[i].bytes;
-		rcr_progress_begin(&d.prog, "dump", (int)d.m->ntables, total, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		rcr_progress_init(&d.prog, "dump", d.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		for (uint32_t i = 0; i < d.njobs; i++)
+			rcr_progress_expect(&d.prog, d.jobs[i].table, d.jobs[i].weight);
+		rcr_progress_begin(&d.prog);
 		nworkers = o->jobs < (int)d.njobs ? o->jobs : (int)d.njobs;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)

@@ -125,8 +125,10 @@ static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 				rc = rcr_error_set(RCR_E_FORMAT, "table '%s.%s' row group %u column '%s' has values beyond its %u rows",
 						   t->schema, t->name, g, t->cols[c].name, rg->row_count);
 		if (rc == 0) {
-			atomic_fetch_add(&r->prog.rows, rg->row_count);
-			atomic_fetch_add(&r->prog.bytes, out.len);
+			uint64_t raw = 0;
+			for (uint32_t c = 0; c < t->ncols; c++)
+				raw += rg->frames[c].raw_size;
+			rcr_progress_add(&r->prog, ti, rg->row_count, raw);
 			rc = send_buf(conn, &out);
 		}
 	}
@@ -245,8 +247,7 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s.%s'", t->schema, t->name);
 		return rcr_error_wrap(rc, "restoring table '%s.%s'", t->schema, t->name);
 	}
-	if (job->last)
-		atomic_fetch_add(&r->prog.tables_done, 1);
+	rcr_progress_part_done(&r->prog, job->table);
 	return 0;
 }
 
@@ -565,11 +566,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0)
 		rc = plan_jobs(&r);
 	if (rc == 0 && r.njobs) {
-		uint64_t total = 0;
+		rcr_progress_init(&r.prog, "restore", r.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 		for (uint32_t i = 0; i < r.njobs; i++)
-			total += r.jobs[i].weight;
-		rcr_progress_begin(&r.prog, "restore", (int)r.ntables, total,
-				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+			rcr_progress_expect(&r.prog, r.jobs[i].table, r.jobs[i].weight);
+		rcr_progress_begin(&r.prog);
 		int nworkers = o->jobs < (int)r.njobs ? o->jobs : (int)r.njobs;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)
