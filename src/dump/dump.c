@@ -139,6 +139,7 @@ static int flush_row_group(table_writer *w)
 	RCR_FORWARD(rc);
 	rcr_buf_reset(&w->out);
 	uint64_t raw = 0, stored = 0;
+	rcr_codec_trials tried = {0};  /* what this row group's trials measured, for rcr list */
 	for (uint32_t c = 0; c < t->ncols; c++) {
 		size_t at = w->out.len;
 		rcr_frame_header h;
@@ -154,12 +155,16 @@ static int flush_row_group(table_writer *w)
 			rcr_buf_reset(&w->trial);
 			RCR_FORWARD(rcr_frame_encode(w->enc, &w->trial, &h2, w->index, rgi, c, other,
 						     w->cols[c].data, w->cols[c].len, w->rows));
+			tried.row_groups = 1;
+			tried.plain_bytes += RCR_FRAME_HEADER_SIZE +
+					     (uint64_t)(other == RCR_CODEC_RAW ? h2.stored_size : h.stored_size);
 			if (h2.stored_size < h.stored_size) {
 				w->out.len = at;
 				RCR_FORWARD(rcr_buf_append(&w->out, w->trial.data, w->trial.len));
 				h = h2;
 			}
 			w->use_raw[c] = h.codec == RCR_CODEC_RAW;
+			tried.codec_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 		}
 		rcr_frame_ref_set(&frames[c], &h, w->offset + at);
 		raw += h.raw_size;
@@ -173,6 +178,9 @@ static int flush_row_group(table_writer *w)
 	t->row_count += w->rows;
 	t->raw_bytes += raw;
 	t->stored_bytes += stored;
+	t->trials.row_groups += tried.row_groups;
+	t->trials.codec_bytes += tried.codec_bytes;
+	t->trials.plain_bytes += tried.plain_bytes;
 	pthread_mutex_unlock(w->mu);
 	w->rows = 0;
 	w->bytes = 0;
@@ -679,6 +687,8 @@ static int set_meta(dump_ctx *d, PGconn *conn)
 {
 	const rcr_dump_opts *o = d->o;
 	rcr_manifest *m = d->m;
+	/* Every table's codec trials were recorded (rcr list shows what the codecs saved). */
+	m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
 	char buf[256];
 	time_t now = time(NULL);
 	struct tm tm;

@@ -213,6 +213,10 @@ static int render(rcr_buf *o, const decoded *d)
 		rc |= putf(o, "table %u oid=%u name=%s.%s relkind=%c columns=%u rows=%llu raw_bytes=%llu stored_bytes=%llu files=%u row_groups=%u\n",
 			   ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 			   (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
+		if (t->trials.row_groups)
+			rc |= putf(o, "codec_trials %u row_groups=%u codec_bytes=%llu plain_bytes=%llu\n", ti,
+				   t->trials.row_groups, (unsigned long long)t->trials.codec_bytes,
+				   (unsigned long long)t->trials.plain_bytes);
 		for (uint32_t c = 0; c < t->ncols; c++)
 			rc |= putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d kind=%u elem_kind=%u\n", ti, c,
 				   t->cols[c].name, t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid,
