@@ -132,8 +132,26 @@ static int fail(const char *cmd, int rc)
 
 static int usage_error(const char *cmd, const char *msg)
 {
-	rcr_error_set_hint(RCR_E_USAGE, "run 'rcr help COMMAND' for the options", "%s", msg);
+	char hint[64];
+	snprintf(hint, sizeof hint, "run 'rcr help %s' for the options", cmd);
+	rcr_error_set_hint(RCR_E_USAGE, hint, "%s", msg);
 	return fail(cmd, RCR_E_USAGE);
+}
+
+/* getopt_long returned '?' (unknown option) or ':' (missing value; every option string starts
+ * with ':'). getopt's own messages are off (opterr = 0), so the user sees one line naming the
+ * option, in rcr's format, and the hint. */
+static int bad_option(const char *cmd, int c, char **argv)
+{
+	char msg[512];
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (c == ':')
+		snprintf(msg, sizeof msg, "option '%s' needs a value", arg);
+	else if (optopt && optopt < 256 && !(arg[0] == '-' && arg[1] == '-'))
+		snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
+	return usage_error(cmd, msg);
 }
 
 static int parse_int(const char *cmd, const char *s, int *out, const char *what)
@@ -202,7 +220,7 @@ static int cmd_dump(int argc, char **argv)
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'f': o.dir = optarg; break;
@@ -232,7 +250,7 @@ static int cmd_dump(int argc, char **argv)
 			o.piece_bytes = (uint64_t)v;
 			break;
 		case OPT_HELP: fputs(usage_dump, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 		if (rc < 0)
 			return fail(cmd, rc);
@@ -268,7 +286,7 @@ static int cmd_restore(int argc, char **argv)
 		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
@@ -290,7 +308,7 @@ static int cmd_restore(int argc, char **argv)
 			break;
 		case OPT_MWM: o.maintenance_work_mem = optarg; break;
 		case OPT_HELP: fputs(usage_restore, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 		if (rc < 0)
 			return fail(cmd, rc);
@@ -320,14 +338,14 @@ static int cmd_verify(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "j:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:q", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o.json = 1; break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_HELP: fputs(usage_verify, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -347,11 +365,11 @@ static int cmd_list(int argc, char **argv)
 	static const struct option lo[] = {
 		{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o.json = 1; break;
 		case OPT_HELP: fputs(usage_list, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -376,7 +394,7 @@ static int cmd_convert(int argc, char **argv)
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "o:Z:j:vq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:Z:j:vq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case OPT_ARCHIVE_VERSION:
@@ -396,7 +414,7 @@ static int cmd_convert(int argc, char **argv)
 			o.split_bytes = (uint64_t)v * 1024;
 			break;
 		case OPT_HELP: fputs(usage_convert, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -423,6 +441,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	opterr = 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Archives hold table data: files 0600 and directories 0700, as pg_dump makes them, and the
 	 * pg_dump / pg_restore children inherit the mask. */
@@ -441,8 +460,13 @@ int main(int argc, char **argv)
 				fputs(*commands[i].usage, stdout);
 				return 0;
 			}
+		if (argc > 2) {
+			rcr_error_set_hint(RCR_E_USAGE, "run 'rcr --help' for the list of commands", "unknown command '%s'",
+					   argv[2]);
+			return fail(NULL, RCR_E_USAGE);
+		}
 		fputs(usage_main, stdout);
-		return argc > 2 ? 1 : 0;
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))

@@ -166,7 +166,9 @@ int rcr_verify_run(const rcr_verify_opts *o)
 	verify_ctx v = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
 	rcr_manifest *m = NULL;
 	int rc = rcr_archive_open(&m, o->archive);
+	char hint[256] = "";  /* an unreadable archive's hint (wrong path, a file) reaches the user */
 	if (rc < 0) {
+		snprintf(hint, sizeof hint, "%s", rcr_error_hint());
 		problem(&v, rc);
 		report(&v, o->archive, 0);
 	} else {
@@ -209,8 +211,12 @@ int rcr_verify_run(const rcr_verify_opts *o)
 	rc = 0;
 	if (v.nproblems) {
 		rc = v.first_code ? v.first_code : RCR_E_FORMAT;
-		rcr_error_set(rc, "archive '%s' failed verification (%d problem%s)", o->archive, v.nproblems,
-			      v.nproblems == 1 ? "" : "s");
+		if (hint[0])
+			rcr_error_set_hint(rc, hint, "archive '%s' failed verification (%d problem%s)", o->archive,
+					   v.nproblems, v.nproblems == 1 ? "" : "s");
+		else
+			rcr_error_set(rc, "archive '%s' failed verification (%d problem%s)", o->archive, v.nproblems,
+				      v.nproblems == 1 ? "" : "s");
 	}
 	for (int i = 0; i < v.nproblems; i++)
 		free(v.problems[i]);
