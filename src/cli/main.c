@@ -5,6 +5,7 @@
 #include "rcr/cmd.h"
 #include "rcr/err.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,11 @@ static const char *usage_main =
 	"  convert   write a standard pg_dump directory archive that pg_restore reads\n"
 	"  help      show help for a command\n"
 	"\n"
-	"Run 'rcr help COMMAND' for a command's options. 'rcr --version' prints the version.\n";
+	"Run 'rcr help COMMAND' for a command's options, 'man rcr-COMMAND' for its manual.\n"
+	"'rcr --version' prints the version.\n"
+	"\n"
+	"Exit status: 0 success, 1 usage error or output directory not empty, 2 archive damaged,\n"
+	"incomplete or not an archive, 3 I/O error, 4 database error, 5 interrupted, 6 internal error.\n";
 
 static const char *usage_dump =
 	"Usage: rcr dump [OPTION]... [DBNAME] -f DIR\n"
@@ -47,13 +52,15 @@ static const char *usage_dump =
 	"  -x, --no-privileges       leave out GRANT/REVOKE\n"
 	"      --no-comments         leave out comments\n"
 	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
-	"      --piece-size=BYTES    split tables bigger than this into ctid ranges (default: automatic)\n"
-	"      --row-group-size=BYTES  rows per frame group (default 4 MiB of column data)\n"
+	"      --piece-size=SIZE     split tables bigger than this into ctid ranges (default: automatic)\n"
+	"      --row-group-size=SIZE  column data per row group (default 4MB; suffixes kB, MB, GB)\n"
 	"Connection (also PG* environment variables and ~/.pgpass):\n"
 	"  -d, --dbname=CONNINFO     database name, connection string or URI\n"
 	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
 	"General:\n"
-	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+	"  -v, --verbose  -q, --quiet\n"
+	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
+	"                            otherwise; always: live display; never: none\n";
 
 static const char *usage_restore =
 	"Usage: rcr restore [OPTION]... ARCHIVE -d DBNAME\n"
@@ -72,10 +79,12 @@ static const char *usage_restore =
 	"  -n, --schema=NAME         restore only this schema (exact name)\n"
 	"  -t, --table=NAME          restore only this table (exact name)\n"
 	"  -O, --no-owner  -x, --no-privileges\n"
-	"      --piece-size=BYTES    load big tables over several connections in runs of this size\n"
+	"      --piece-size=SIZE     load big tables over several connections in runs of this size\n"
 	"      --maintenance-work-mem=SIZE  per index build (default: min(shared_buffers, 2GB) / jobs,\n"
 	"                            at least the server's setting)\n"
-	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+	"  -v, --verbose  -q, --quiet\n"
+	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
+	"                            otherwise; always: live display; never: none\n";
 
 static const char *usage_verify =
 	"Usage: rcr verify [OPTION]... ARCHIVE\n"
@@ -84,8 +93,10 @@ static const char *usage_verify =
 	"every row count. Reports every problem found; exits 0 only for an intact archive.\n"
 	"\n"
 	"  -j, --jobs=N     tables checked in parallel (default 2)\n"
-	"      --json       machine-readable report on stdout\n"
-	"  -q, --quiet      --progress=auto|always|never\n";
+	"      --json       machine-readable report on stdout (schema: rcr-verify(1))\n"
+	"  -q, --quiet\n"
+	"      --progress=WHEN  auto (default): live display on a terminal, a line per table\n"
+	"                       otherwise; always: live display; never: none\n";
 
 static const char *usage_convert =
 	"Usage: rcr convert [OPTION]... ARCHIVE -o DIR\n"
@@ -100,12 +111,17 @@ static const char *usage_convert =
 	"                            loaded in parallel by pg_restore -j (default 1048576 = 1 GiB,\n"
 	"                            0 = never)\n"
 	"  -j, --jobs=N              data files written in parallel (default 4)\n"
-	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+	"  -v, --verbose  -q, --quiet\n"
+	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
+	"                            otherwise; always: live display; never: none\n";
 
 static const char *usage_list =
 	"Usage: rcr list [--json] ARCHIVE\n"
 	"\n"
-	"Shows the archive's metadata and, per table, rows, raw and stored bytes, ratio and codecs.\n";
+	"Shows the archive's metadata and, per table, rows, raw and stored bytes, ratio and codecs,\n"
+	"and what the embedding codecs saved against plain zstd in the row groups the dump measured.\n"
+	"\n"
+	"      --json       machine-readable output on stdout (schema: rcr-list(1))\n";
 
 enum {
 	OPT_NO_COMMENTS = 1000,
@@ -167,6 +183,32 @@ static int parse_int(const char *cmd, const char *s, int *out, const char *what)
 	return 0;
 }
 
+/* A size in bytes, or with a kB, MB or GB suffix (1024-based, as PostgreSQL's units), from 1 to
+ * max. parse_int's range (one million) would not even reach the default row group size. */
+static int parse_size(const char *cmd, const char *s, uint64_t max, uint64_t *out, const char *what)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mult = 1;
+	if (!strcmp(end, "kB") || !strcmp(end, "k") || !strcmp(end, "K"))
+		mult = 1024;
+	else if (!strcmp(end, "MB") || !strcmp(end, "M"))
+		mult = 1024 * 1024;
+	else if (!strcmp(end, "GB") || !strcmp(end, "G"))
+		mult = 1024 * 1024 * 1024;
+	else if (*end)
+		mult = 0;
+	if (s[0] < '0' || s[0] > '9' || errno || !mult || v == 0 || v > max / mult) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "invalid value '%s' for %s: a size from 1 byte to %llu MB (suffixes kB, MB, GB)",
+			 s, what, (unsigned long long)(max >> 20));
+		return usage_error(cmd, msg);
+	}
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
 static int parse_progress(const char *cmd, const char *s, int *out)
 {
 	if (!strcmp(s, "auto"))
@@ -219,7 +261,8 @@ static int cmd_dump(int argc, char **argv)
 		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, v = 0, rc = 0;
+	int c, rc = 0;
+	uint64_t sz = 0;
 	while ((c = getopt_long(argc, argv, ":d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
@@ -240,14 +283,12 @@ static int cmd_dump(int argc, char **argv)
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_LOCK_WAIT: o.lock_wait_timeout = optarg; break;
 		case OPT_ROW_GROUP:
-			if ((rc = parse_int(cmd, optarg, &v, "--row-group-size"))) return rc;
-			if (v < 1) return usage_error(cmd, "--row-group-size must be positive");
-			o.row_group_bytes = (size_t)v;
+			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 30, &sz, "--row-group-size"))) return rc;
+			o.row_group_bytes = (size_t)sz;
 			break;
 		case OPT_PIECE:
-			if ((rc = parse_int(cmd, optarg, &v, "--piece-size"))) return rc;
-			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
-			o.piece_bytes = (uint64_t)v;
+			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 50, &sz, "--piece-size"))) return rc;
+			o.piece_bytes = sz;
 			break;
 		case OPT_HELP: fputs(usage_dump, stdout); return 0;
 		default: return bad_option(cmd, c, argv);
@@ -285,7 +326,8 @@ static int cmd_restore(int argc, char **argv)
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, v = 0, rc = 0;
+	int c, rc = 0;
+	uint64_t sz = 0;
 	while ((c = getopt_long(argc, argv, ":d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
@@ -302,9 +344,8 @@ static int cmd_restore(int argc, char **argv)
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_PIECE:
-			if ((rc = parse_int(cmd, optarg, &v, "--piece-size"))) return rc;
-			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
-			o.piece_bytes = (uint64_t)v;
+			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 50, &sz, "--piece-size"))) return rc;
+			o.piece_bytes = sz;
 			break;
 		case OPT_MWM: o.maintenance_work_mem = optarg; break;
 		case OPT_HELP: fputs(usage_restore, stdout); return 0;
