@@ -243,6 +243,8 @@ static void draw_live(rcr_progress *p)
 static void *progress_thread(void *arg)
 {
 	rcr_progress *p = arg;
+	/* A first frame at once: the user sees that work started, even for short runs. */
+	draw_live(p);
 	while (!atomic_load(&p->stop)) {
 		struct timespec ts = {0, 250 * 1000 * 1000};
 		nanosleep(&ts, NULL);
