@@ -138,9 +138,13 @@ int rcr_table_add_row_group(rcr_row_group **out, rcr_table *t);
 void rcr_frame_ref_set(rcr_frame_ref *ref, const rcr_frame_header *h, uint64_t offset);
 
 /* Serializes into out (appends). Tables' non-zero `trials` become metadata entries
- * "codec_trials:<index>" after m->meta; decoding moves them back into the tables, so m->meta
- * holds only the free-form entries. */
+ * "codec_trials:<index>" after m->meta, unless m->meta already holds such entries: decoding
+ * keeps them in m->meta, verbatim, and also parses them into the tables, so a decoded manifest
+ * re-encodes to the same bytes. Displays skip them with rcr_manifest_is_trial_key. */
 int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m);
+/* 1 if key is a codec_trials entry's ("codec_trials:..."). */
+int rcr_manifest_is_trial_key(const char *key);
+int rcr_manifest_has_trial_entries(const rcr_manifest *m);
 /* Parses untrusted bytes. Checks magic, versions, features, size, checksum, every count against
  * the bytes left, every path (no "..", not absolute), frame indexes and file indexes.
  * @return 0 and *out (caller owns), or negative with a message. */

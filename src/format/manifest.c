@@ -138,15 +138,18 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 	RCR_FORWARD(rcr_buf_append(out, hdr, sizeof hdr));
 
 	int rc = 0;
+	/* The tables' trials become metadata entries, unless the metadata already holds them: a
+	 * decoded manifest keeps its entries verbatim, so that it re-encodes to the same bytes. */
 	uint32_t ntrials = 0;
-	for (uint32_t i = 0; i < m->ntables; i++)
-		ntrials += m->tables[i].trials.row_groups > 0;
+	if (!rcr_manifest_has_trial_entries(m))
+		for (uint32_t i = 0; i < m->ntables; i++)
+			ntrials += m->tables[i].trials.row_groups > 0;
 	rc |= rcr_buf_append_u32le(out, m->nmeta + ntrials);
 	for (uint32_t i = 0; i < m->nmeta; i++) {
 		rc |= rcr_buf_append_str(out, m->meta[i].key);
 		rc |= rcr_buf_append_str(out, m->meta[i].value);
 	}
-	for (uint32_t i = 0; i < m->ntables; i++) {
+	for (uint32_t i = 0; i < m->ntables && ntrials; i++) {
 		const rcr_codec_trials *tr = &m->tables[i].trials;
 		if (!tr->row_groups)
 			continue;
@@ -397,20 +400,25 @@ static void parse_trials(rcr_manifest *m, const rcr_kv *kv)
 	t->trials = (rcr_codec_trials){(uint32_t)n[0], n[1], n[2]};
 }
 
-/* Moves the codec_trials entries out of the free-form metadata into their tables. */
+int rcr_manifest_is_trial_key(const char *key)
+{
+	return strncmp(key, RCR_CODEC_TRIALS_KEY, strlen(RCR_CODEC_TRIALS_KEY)) == 0;
+}
+
+int rcr_manifest_has_trial_entries(const rcr_manifest *m)
+{
+	for (uint32_t i = 0; i < m->nmeta; i++)
+		if (rcr_manifest_is_trial_key(m->meta[i].key))
+			return 1;
+	return 0;
+}
+
+/* Attaches the codec_trials entries to their tables. The entries stay in the metadata too. */
 static void take_trials(rcr_manifest *m)
 {
-	size_t plen = strlen(RCR_CODEC_TRIALS_KEY);
-	uint32_t kept = 0;
-	for (uint32_t i = 0; i < m->nmeta; i++) {
-		if (strncmp(m->meta[i].key, RCR_CODEC_TRIALS_KEY, plen) == 0) {
+	for (uint32_t i = 0; i < m->nmeta; i++)
+		if (rcr_manifest_is_trial_key(m->meta[i].key))
 			parse_trials(m, &m->meta[i]);
-			free(m->meta[i].key);
-			free(m->meta[i].value);
-		} else
-			m->meta[kept++] = m->meta[i];
-	}
-	m->nmeta = kept;
 }
 
 int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)

@@ -49,8 +49,7 @@ static void print_savings(const rcr_manifest *m)
 	}
 	const char *comp = rcr_manifest_get_meta(m, "compression");
 	const char *plain = comp && !strcmp(comp, "zstd:0") ? "the raw codec (uncompressed)" : "plain zstd";
-	printf("\ncodec savings, as measured by the dump's trials (the embedding columns of every 16th row group\n"
-	       "stored both ways):\n");
+	printf("\ncodec savings (the dump stored the embedding columns of some row groups both ways, kept the smaller):\n");
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
 		const rcr_codec_trials *tr = &t->trials;
@@ -82,8 +81,11 @@ int rcr_list_run(const rcr_list_opts *o)
 		printf("{\"archive\":");
 		rcr_json_str(stdout, o->archive);
 		printf(",\"format_version\":%u,\"meta\":{", m->write_version);
-		for (uint32_t i = 0; i < m->nmeta; i++) {
-			if (i)
+		for (uint32_t i = 0, n = 0; i < m->nmeta; i++) {
+			/* codec_trials entries are shown parsed, in their tables */
+			if (rcr_manifest_is_trial_key(m->meta[i].key))
+				continue;
+			if (n++)
 				putchar(',');
 			rcr_json_str(stdout, m->meta[i].key);
 			putchar(':');
@@ -141,7 +143,8 @@ int rcr_list_run(const rcr_list_opts *o)
 	}
 	printf("archive: %s (rcr format %u)\n", o->archive, m->write_version);
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		printf("  %-15s %s\n", m->meta[i].key, m->meta[i].value);
+		if (!rcr_manifest_is_trial_key(m->meta[i].key))
+			printf("  %-15s %s\n", m->meta[i].key, m->meta[i].value);
 	if (m->schema_dir[0])
 		printf("  %-15s pg_dump directory archive in %s/ (%u files)\n", "schema", m->schema_dir, m->nschema_files);
 	printf("\n%-40s %12s %12s %12s %7s  %s\n", "table", "rows", "raw", "stored", "ratio", "codecs (frames)");

@@ -58,7 +58,8 @@ pass "list shows what the codecs saved: vector table > 0, text table none, old a
 # --- JSON schemas ----------------------------------------------------------------------------
 cp -a "$A" "$T/damaged"
 f=$(cd "$T/damaged" && ls -S data/*.rcd | head -1)
-printf '\xff' | dd of="$T/damaged/$f" bs=1 seek=5000 conv=notrunc status=none
+# Invert one byte (writing a fixed value could leave it unchanged).
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(5000); b = f.read(1)[0]; f.seek(5000); f.write(bytes([b ^ 0xff]))' "$T/damaged/$f"
 rm -r "$T/nomanifest" 2>/dev/null || true
 cp -a "$A" "$T/nomanifest" && rm "$T/nomanifest/manifest.rcr"
 "$RCR" verify --json "$A" >"$T/v_ok.json"

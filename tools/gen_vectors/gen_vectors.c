@@ -538,9 +538,9 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		"# streams and COPY streams are hex, 32 bytes a line.\n");
 	putf(o, "format read_version=%u write_version=%u required_features=0x%08x optional_features=0x%08x\n",
 	     m->read_version, m->write_version, m->required_features, m->optional_features);
-	/* A reader moves codec_trials entries out of the metadata into their tables (below). */
+	/* codec_trials entries are shown parsed, on the table's line below. */
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		if (strncmp(m->meta[i].key, RCR_CODEC_TRIALS_KEY, strlen(RCR_CODEC_TRIALS_KEY)) != 0)
+		if (!rcr_manifest_is_trial_key(m->meta[i].key))
 			putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
 	putf(o, "schema_dir=%s\n", m->schema_dir);
 	for (uint32_t i = 0; i < m->nschema_files; i++)

@@ -174,8 +174,14 @@ static void test_manifest__codec_trials(void)
 	m->tables[1].trials = (rcr_codec_trials){1, 1000, 1300};
 	REQUIRE_OK(rcr_manifest_encode(&b, m));
 	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	/* The entry stays in the metadata (verbatim, for a canonical re-encoding) and is parsed. */
+	CHECK_EQ_U64(d->nmeta, nmeta + 1);
+	CHECK_STR(d->meta[nmeta].key, "codec_trials:1");
+	CHECK_STR(d->meta[nmeta].value, "1 1000 1300");
+	CHECK(rcr_manifest_is_trial_key(d->meta[nmeta].key) && !rcr_manifest_is_trial_key(d->meta[0].key));
+	d->nmeta = nmeta;
 	check_equal(m, d);
-	CHECK_EQ_U64(d->nmeta, nmeta);
+	d->nmeta = nmeta + 1;
 	CHECK_EQ_U64(d->tables[0].trials.row_groups, 0);
 	CHECK_EQ_U64(d->tables[1].trials.plain_bytes, 1300);
 	CHECK_EQ_U64(rcr_load_u32le(b.data + 16), RCR_FEATURE_CODEC_TRIALS);
@@ -188,7 +194,10 @@ static void test_manifest__codec_trials(void)
 	encode_or_die(&b, m);
 	REQUIRE_OK(decode_copy(&d, b.data, b.len));
 	CHECK_EQ_U64(d->tables[1].trials.row_groups, 0);
-	CHECK_EQ_U64(d->nmeta, nmeta);
+	CHECK_EQ_U64(d->nmeta, nmeta + 1);
+	rcr_buf_reset(&again);
+	REQUIRE_OK(rcr_manifest_encode(&again, d));  /* still canonical */
+	CHECK_MEM(again.data, again.len, b.data, b.len);
 	rcr_manifest_free(d);
 	rcr_manifest_free(m);
 	rcr_buf_free(&b);

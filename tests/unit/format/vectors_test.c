@@ -202,8 +202,10 @@ static int render(rcr_buf *o, const decoded *d)
 	const rcr_manifest *m = d->m;
 	int rc = putf(o, "format read_version=%u write_version=%u required_features=0x%08x optional_features=0x%08x\n",
 		      m->read_version, m->write_version, m->required_features, m->optional_features);
+	/* codec_trials entries are shown parsed, on the table's line below. */
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		rc |= putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
+		if (!rcr_manifest_is_trial_key(m->meta[i].key))
+			rc |= putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
 	rc |= putf(o, "schema_dir=%s\n", m->schema_dir);
 	for (uint32_t i = 0; i < m->nschema_files; i++)
 		rc |= putf(o, "schema_file %s size=%llu xxh3=0x%016llx\n", m->schema_files[i].name,
