@@ -258,7 +258,9 @@ static int render(rcr_buf *o, const decoded *d)
 static int read_whole(rcr_buf *b, const char *dir, const char *name)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return rcr_error_set(RCR_E_USAGE, "path too long: '%s/%s'", dir, name);
 	return rcr_fs_read_file(b, path, (uint64_t)1 << 24);
 }
 
