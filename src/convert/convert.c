@@ -15,6 +15,7 @@
 #include "rcr/fsutil.h"
 #include "rcr/pgtoc.h"
 #include "rcr/textout.h"
+#include "rcr/typeres.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,22 +27,6 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
-
-/* The name textout knows a column's values by: enums print their label (their binary form is
- * the label) and composites print as records, whatever their own type name is. */
-static void textout_name(char *out, size_t cap, const rcr_column *c)
-{
-	if (c->type_kind == 'e')
-		snprintf(out, cap, "enum");
-	else if (c->type_kind == 'c')
-		snprintf(out, cap, "record");
-	else if (c->type_name[0] == '_' && c->elem_kind == 'e')
-		snprintf(out, cap, "_enum");
-	else if (c->type_name[0] == '_' && c->elem_kind == 'c')
-		snprintf(out, cap, "_record");
-	else
-		snprintf(out, cap, "%s", c->type_name);
-}
 
 /* Double-quotes an identifier when PostgreSQL would need it (always is also correct). */
 static int append_ident(rcr_buf *b, const char *id)
@@ -157,15 +142,14 @@ static int out_close(out_file *f, int rc)
 	return rc;
 }
 
-/* Writes one table's rows as text COPY into path. */
+/* Writes one table's rows as text COPY into path; names are its columns' textout names,
+ * resolved in cat (typeres.h). */
 static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, uint32_t rg_lo,
-			    uint32_t rg_hi, const char *path, uint64_t *rows_out, rcr_progress *prog)
+			    uint32_t rg_hi, const char *const *names, const rcr_textout_catalog *cat, const char *path,
+			    uint64_t *rows_out, rcr_progress *prog)
 {
 	const rcr_table *t = &m->tables[ti];
-	char names[1600][64];
 	uint32_t ncols = t->ncols;
-	for (uint32_t c = 0; c < ncols; c++)
-		textout_name(names[c], sizeof names[c], &t->cols[c]);
 	out_file f;
 	int rc = out_open(&f, o, path);
 	if (rc < 0)
@@ -230,7 +214,7 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 					break;
 				}
 				rcr_buf_reset(&val);
-				rc = rcr_textout_value(&val, names[c], t->cols[c].typmod, cur[c], (size_t)flen);
+				rc = rcr_textout_value_in(&val, cat, names[c], t->cols[c].typmod, cur[c], (size_t)flen);
 				if (rc < 0)
 					rc = rcr_error_wrap(rc, "column '%s' (type %s) row group %u", t->cols[c].name,
 							    t->cols[c].type_name, g);
@@ -288,6 +272,8 @@ typedef struct convert_job {
 typedef struct convert_ctx {
 	const rcr_convert_opts *o;
 	const rcr_manifest *m;
+	const char *const *const *names; /* per table, per column: textout names */
+	const rcr_textout_catalog *cat;
 	convert_job *jobs;
 	uint32_t njobs, next;
 	pthread_mutex_t mu;
@@ -323,7 +309,8 @@ static void *convert_worker(void *arg)
 			fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, j->rg_lo,
 				j->rg_hi ? j->rg_hi - 1 : 0);
 		uint64_t rows = 0;
-		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, path, &rows, &cx->prog);
+		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, cx->names[j->table], cx->cat, path, &rows,
+					  &cx->prog);
 		if (rc < 0) {
 			pthread_mutex_lock(&cx->mu);
 			if (!cx->failed) {
@@ -511,21 +498,6 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		rc = rcr_error_set(RCR_E_USAGE, "archive '%s' holds no schema; pg_restore needs one", o->archive);
 	for (uint32_t i = 0; rc == 0 && i < m->nschema_files; i++)
 		rc = rcr_archive_check_schema_file(m, o->archive, i);
-	/* Every type must be printable before anything is written. */
-	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
-		const rcr_table *t = &m->tables[ti];
-		for (uint32_t c = 0; c < t->ncols; c++) {
-			char name[64];
-			textout_name(name, sizeof name, &t->cols[c]);
-			if (!rcr_textout_supported(name)) {
-				rc = rcr_error_set_hint(RCR_E_USAGE, "restore this archive with rcr restore instead",
-							"cannot convert column '%s' of table '%s.%s': no text output for type '%s.%s'",
-							t->cols[c].name, t->schema, t->name, t->cols[c].type_schema,
-							t->cols[c].type_name);
-				break;
-			}
-		}
-	}
 	char path[8192];
 	if (rc == 0) {
 		snprintf(path, sizeof path, "%s/%s/toc.dat", o->archive, m->schema_dir);
@@ -535,6 +507,30 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		rc = rcr_toc_decode(&toc, b.data, b.len);
 		if (rc < 0)
 			rc = rcr_error_wrap(rc, "'%s'", path);
+	}
+	/* Every column's type must be printable before anything is written; composites are
+	 * resolved through the schema's type definitions (typeres.h). */
+	rcr_typeres *tr = NULL;
+	const char ***names = rc == 0 ? calloc(m->ntables + 1, sizeof *names) : NULL;
+	if (rc == 0 && !names)
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = rcr_typeres_new(&tr, toc);
+	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
+		const rcr_table *t = &m->tables[ti];
+		if (!(names[ti] = calloc(t->ncols + 1, sizeof *names[ti])))
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		for (uint32_t c = 0; rc == 0 && c < t->ncols; c++) {
+			rc = rcr_typeres_column(tr, &t->cols[c], &names[ti][c]);
+			if (rc == RCR_E_USAGE) {
+				char msg[1024];
+				snprintf(msg, sizeof msg, "%s", rcr_error_message());
+				rc = rcr_error_set_hint(rc, "restore this archive with rcr restore instead",
+							"cannot convert column '%s' of table '%s.%s': %s", t->cols[c].name,
+							t->schema, t->name, msg);
+			} else if (rc < 0)
+				rc = rcr_error_wrap(rc, "column '%s' of table '%s.%s'", t->cols[c].name, t->schema, t->name);
+		}
 	}
 	if (rc == 0)
 		rc = rcr_fs_prepare_empty_dir(o->out_dir, &created);
@@ -589,7 +585,13 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		} while (rc == 0 && g < t->nrgs);
 	}
 	/* Data files in parallel, largest first; each job is one file. */
-	convert_ctx cx = {.o = o, .m = m, .jobs = jobs, .njobs = nadded, .mu = PTHREAD_MUTEX_INITIALIZER};
+	convert_ctx cx = {.o = o,
+			  .m = m,
+			  .names = (const char *const *const *)names,
+			  .cat = tr ? rcr_typeres_catalog(tr) : NULL,
+			  .jobs = jobs,
+			  .njobs = nadded,
+			  .mu = PTHREAD_MUTEX_INITIALIZER};
 	if (rc == 0 && nadded) {
 		qsort(jobs, nadded, sizeof *jobs, cmp_convert_job);
 		rcr_progress_begin(&cx.prog, "convert", (int)nadded, total_raw,
@@ -672,6 +674,10 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	} else if (rc == 0 && !o->common.quiet)
 		fprintf(stderr, "rcr: converted %u tables, %llu rows, to pg_dump archive version 1.%d in %.2f s\n",
 			m->ntables, (unsigned long long)total_rows, o->archive_minor, rcr_now() - t0);
+	for (uint32_t ti = 0; names && ti < m->ntables; ti++)
+		free(names[ti]);
+	free(names);
+	rcr_typeres_free(tr);
 	rcr_toc_free(toc);
 	rcr_manifest_free(m);
 	rcr_buf_free(&b);
