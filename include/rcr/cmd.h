@@ -70,11 +70,20 @@ typedef struct rcr_convert_opts {
 	const char *archive;
 	const char *out_dir;
 	int archive_minor;      /* pg_dump archive version 1.<minor>: 14, 15 or 16 */
-	int level;              /* gzip level for data files; 0 = plain .dat */
+	int algorithm;          /* data files: RCR_CONVERT_NONE (.dat), _GZIP (.dat.gz) or _ZSTD (.dat.zst) */
+	int level;              /* gzip 1-9 or -1 (zlib's default, 6); zstd 1-22; 0 with NONE */
 	uint64_t split_bytes;   /* tables bigger than this become several TABLE DATA entries; 0 = never */
 	int jobs;               /* data files written in parallel */
 } rcr_convert_opts;
 
+/* pg_dump 16's pg_compress_algorithm values, which a 1.15+ toc.dat header stores as its
+ * compression byte. lz4 (2) is not written. */
+enum { RCR_CONVERT_NONE = 0, RCR_CONVERT_GZIP = 1, RCR_CONVERT_ZSTD = 3 };
+
+/* Parses a -Z/--compress argument in pg_dump 16's syntax into o->algorithm and o->level:
+ * "LEVEL" (0 = none, 1-9 = gzip, as pg_dump 15), "none", "gzip[:LEVEL]", "zstd[:LEVEL]",
+ * where LEVEL may also be written "level=N". Bad input: RCR_E_USAGE with a message. */
+int rcr_convert_parse_compress(rcr_convert_opts *o, const char *spec);
 int rcr_convert_run(const rcr_convert_opts *o);
 
 typedef struct rcr_list_opts {

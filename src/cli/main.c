@@ -106,7 +106,11 @@ static const char *usage_convert =
 	"\n"
 	"  -o, --output=DIR          directory to create (must not exist or be empty)\n"
 	"      --archive-version=V   1.14 (default; pg_restore 12-18), 1.15 (16+) or 1.16 (17+)\n"
-	"  -Z, --compress=LEVEL      gzip level 1-9 for data files, 0 = plain .dat (default 6)\n"
+	"  -Z, --compress=METHOD[:LEVEL]\n"
+	"                            data files: gzip[:1-9] (.dat.gz, the default, level 6),\n"
+	"                            zstd[:1-22] (.dat.zst, level 3; needs --archive-version 1.15\n"
+	"                            or 1.16, i.e. pg_restore 16+), none (.dat); a bare LEVEL is\n"
+	"                            gzip 1-9 or 0 = none, as with pg_dump 15\n"
 	"      --split-size=KB       tables with more column data become several TABLE DATA entries,\n"
 	"                            loaded in parallel by pg_restore -j (default 1048576 = 1 GiB,\n"
 	"                            0 = never)\n"
@@ -425,6 +429,7 @@ static int cmd_convert(int argc, char **argv)
 	const char *cmd = "convert";
 	rcr_convert_opts o = {0};
 	o.archive_minor = 14;
+	o.algorithm = RCR_CONVERT_GZIP;
 	o.level = 6;
 	o.split_bytes = (uint64_t)1 << 30;
 	o.jobs = RCR_DUMP_DEFAULT_JOBS;
@@ -444,7 +449,10 @@ static int cmd_convert(int argc, char **argv)
 			else if (!strcmp(optarg, "1.16")) o.archive_minor = 16;
 			else return usage_error(cmd, "--archive-version must be 1.14, 1.15 or 1.16");
 			break;
-		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
+		case 'Z':
+			if ((rc = rcr_convert_parse_compress(&o, optarg)) < 0)
+				return fail(cmd, rc);
+			break;
 		case 'v': o.common.verbose++; break;
 		case 'q': o.common.quiet = 1; break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
