@@ -447,6 +447,9 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 	int rc = rcr_fs_read_file(&b, path, (uint64_t)1 << 30);
 	if (rc == 0)
 		rc = rcr_toc_decode(&toc, b.data, b.len);
+	/* As in pg_restore's session: no "does not exist, skipping" notice per IF EXISTS. */
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
 	for (int i = toc ? toc->nentries - 1 : -1; rc == 0 && i >= 0; i--) {
 		const rcr_toc_entry *e = &toc->entries[i];
 		if (!e->desc || strcmp(e->desc, "FK CONSTRAINT") != 0 || !e->drop_stmt || !e->drop_stmt[0])
@@ -475,6 +478,8 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 		if (rc < 0)
 			rc = rcr_error_wrap(rc, "dropping foreign key '%s' for --clean", e->tag ? e->tag : "?");
 	}
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "RESET client_min_messages");
 	rcr_toc_free(toc);
 	rcr_buf_free(&sql);
 	rcr_buf_free(&b);
