@@ -518,7 +518,11 @@ do_restore() { # [archive]
 	else
 		args+=(--clean --if-exists)
 	fi
-	say "Restoring $dump_path into the local database ($PARALLEL_JOBS jobs)..."
+	if [ "$DATA_ONLY" = true ]; then
+		say "Restoring $dump_path into the local database ($PARALLEL_JOBS jobs, data only)..."
+	else
+		say "Restoring $dump_path into the local database ($PARALLEL_JOBS jobs, replacing the objects it holds)..."
+	fi
 	run "$RCR" restore "${args[@]}" "$dump_path" || rc=$?
 	[ $rc -eq 0 ] || die "restore of '$dump_path' failed (rcr restore exit status $rc)" $rc
 	say "Restore complete."
@@ -569,7 +573,11 @@ do_verify() { # [archive]
 	fi
 	for b in "${paths[@]}"; do
 		if reason=$(check_archive "$b" any); then
-			say "OK      ${b##*/}"
+			if [ -f "$b" ]; then
+				say "OK      ${b##*/} (legacy .dump: pg_restore reads its table of contents; it has no checksums)"
+			else
+				say "OK      ${b##*/}"
+			fi
 		else
 			say "FAILED  ${b##*/}: $reason"
 			bad=$((bad + 1))
