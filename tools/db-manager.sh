@@ -342,6 +342,13 @@ backups_newest_first() {
 	done | sort -r | cut -f2
 }
 
+# What an rcr archive holds: "full", "data-only" or "schema-only" (its manifest's content).
+archive_content() { # path
+	local json
+	json=$("$RCR" list --json "$1") || return 1
+	[[ $json =~ \"content\":\"([^\"]*)\" ]] && echo "${BASH_REMATCH[1]}"
+}
+
 # Checks one backup; on failure prints the reason on stdout and returns non-zero.
 check_archive() { # path expected-kind(full|data|any)
 	local path=$1 want=$2 out content
@@ -359,7 +366,7 @@ check_archive() { # path expected-kind(full|data|any)
 		echo "rcr verify found $n problem(s): ${first:-unreadable}"
 		return 1
 	fi
-	content=$("$RCR" list --json "$path" | grep -o '"content":"[^"]*"' | head -n 1 | cut -d'"' -f4)
+	content=$(archive_content "$path")
 	if [ "$want" = full ] && [ "$content" != full ]; then
 		echo "it holds '$content' content, not a full backup"
 		return 1
@@ -468,7 +475,7 @@ do_restore() { # [archive]
 			die "cannot restore '$dump_path': $reason" 2
 		fi
 		if [ -d "$dump_path" ]; then
-			if "$RCR" list --json "$dump_path" | grep -q '"content":"data-only"'; then
+			if [ "$(archive_content "$dump_path")" = data-only ]; then
 				DATA_ONLY=true
 			else
 				DATA_ONLY=false
