@@ -105,6 +105,10 @@ assert_local_is_remote() { # label
 	cmp -s "$T/r.schema" "$T/l.schema" || { diff "$T/r.schema" "$T/l.schema" | head -10 >&2; fail "$1: local schema differs from remote"; }
 }
 
+archive_rows() { # archive -> total rows of its tables
+	"$RCR" list --json "$1" | grep -o '"rows":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }'
+}
+
 BK="$T/backups"
 cat >"$T/app.env" <<EOF
 # as the app keeps them
@@ -305,6 +309,21 @@ grep -q "password authentication failed" "$T/b5.out" || fail "wrong password not
 assert_no_token "$T/b5.out" "failed backup"
 [ "$(ls -A "$BK")" = "$before" ] || fail "failed backup left: $(ls -A "$BK")"
 pass "failed backup: exit 4, the password not shown, nothing left in BACKUP_DIR"
+
+# backup local, with the password as a URI query parameter (libpq's other URI spelling).
+{
+	grep -v '^DATABASE_URL_LOCAL=' "$T/app.env"
+	echo "DATABASE_URL_LOCAL=postgresql://dbm_local@$RCR_TEST_TCP_HOST:$PGPORT/local_db?password=$(pct_encode "$PW_LOCAL")&connect_timeout=10"
+} >"$T/q.env"
+env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD "$DBM" --env-file "$T/q.env" --data-only backup local >"$T/b6.out" 2>&1 ||
+	{ cat "$T/b6.out" >&2; fail "backup local with ?password="; }
+assert_no_token "$T/b6.out" "backup local"
+grep -q "^Creating backup from local database" "$T/b6.out" || fail "backup local: $(cat "$T/b6.out")"
+L1=$(sed -n 's/^Backup created at: //p' "$T/b6.out")
+[ "$(archive_rows "$L1")" = "$(psql_q -d local_db -c "SELECT (SELECT count(*) FROM public.records) + (SELECT count(*) FROM public.feed_entries)")" ] ||
+	fail "backup local did not hold the local rows"
+rm -rf "$L1"
+pass "backup local, password as a ?password= query parameter"
 
 # --- settings: env file next to the script, environment wins over the file -------------------
 printf 'DATABASE_NAME=app\nBACKUP_DIR=%s\n' "$T/legacy" >"$T/bin/.env"
