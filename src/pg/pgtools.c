@@ -118,6 +118,49 @@ static void stderr_feed(tool_stderr *t, const char *buf, size_t n)
 	}
 }
 
+/* environ, with PGPASSWORD=password (if any) and the "NAME=value" strings of extra replacing
+ * entries of the same name. The array (caller frees) borrows every string but *pw_entry,
+ * which the caller frees too. NULL when out of memory. */
+static char **child_environment(char **pw_entry, const char *password, const char *const *extra)
+{
+	extern char **environ;
+	size_t n = 0, nextra = 0;
+	while (environ && environ[n])
+		n++;
+	while (extra && extra[nextra])
+		nextra++;
+	char **envp = calloc(n + nextra + 2, sizeof *envp);
+	*pw_entry = NULL;
+	if (password) {
+		size_t len = strlen(password) + sizeof "PGPASSWORD=";
+		*pw_entry = malloc(len);
+		if (*pw_entry)
+			snprintf(*pw_entry, len, "PGPASSWORD=%s", password);
+	}
+	if (!envp || (password && !*pw_entry)) {
+		free(envp);
+		free(*pw_entry);
+		*pw_entry = NULL;
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t nlen = eq ? (size_t)(eq - environ[i]) + 1 : strlen(environ[i]);
+		int replaced = password && strncmp(environ[i], "PGPASSWORD=", nlen) == 0 && nlen == 11;
+		for (size_t j = 0; j < nextra && !replaced; j++)
+			replaced = strncmp(environ[i], extra[j], nlen) == 0;
+		if (!replaced)
+			envp[k++] = environ[i];
+	}
+	for (size_t j = 0; j < nextra; j++)
+		envp[k++] = (char *)extra[j];
+	if (*pw_entry)
+		envp[k++] = *pw_entry;
+	envp[k] = NULL;
+	return envp;
+}
+
 int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char *const *env,
 			    volatile pid_t *pid_slot, rcr_buf *out)
 {
@@ -130,10 +173,27 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 		}
 		return rcr_error_set(RCR_E_TOOL, "could not create a pipe: %s", strerror(e));
 	}
+	/* The child's environment is built here, before fork: rcr has other threads (workers, the
+	 * signal thread, OpenSSL's and ASan's locks), and a child of a threaded process may only
+	 * make async-signal-safe calls until it execs. setenv/putenv there (malloc) could deadlock
+	 * on a lock some other thread held at the fork. */
+	char *pw_entry = NULL;
+	char **envp = child_environment(&pw_entry, password, env);
+	if (!envp) {
+		if (pfd[0] >= 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		close(efd[0]);
+		close(efd[1]);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
+		free(envp);
+		free(pw_entry);
 		if (out) {
 			close(pfd[0]);
 			close(pfd[1]);
@@ -156,14 +216,15 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (password)
-			setenv("PGPASSWORD", password, 1);
-		for (const char *const *e = env; e && *e; e++)
-			putenv((char *)*e);
-		execvp(argv[0], argv);
-		fprintf(stderr, "rcr: could not run %s: %s\n", argv[0], strerror(errno));
+		execvpe(argv[0], argv, envp);
+		/* Only async-signal-safe calls here (no stdio, no malloc). */
+		static const char msg[] = "rcr: could not run pg_dump/pg_restore: exec failed\n";
+		ssize_t w = write(2, msg, sizeof msg - 1);
+		(void)w;
 		_exit(127);
 	}
+	free(envp);
+	free(pw_entry);
 	if (pid_slot)
 		*pid_slot = pid;
 	const char *base = strrchr(argv[0], '/');
