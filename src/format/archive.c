@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int rcr_archive_open(rcr_manifest **out, const char *dir)
 {
@@ -29,10 +30,17 @@ int rcr_archive_open(rcr_manifest **out, const char *dir)
 int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32_t i)
 {
 	const rcr_schema_file *sf = &m->schema_files[i];
-	char path[8192];
-	snprintf(path, sizeof path, "%s/%s/%s", dir, m->schema_dir, sf->name);
+	char rel[8192], path[12288];
+	/* An empty Schema_Dir puts the files at the top of the archive (permissive.md). */
+	snprintf(rel, sizeof rel, "%s%s%s", m->schema_dir, m->schema_dir[0] ? "/" : "", sf->name);
+	int fd = rcr_fs_open_in(dir, rel, path, sizeof path);
+	if (fd < 0)
+		return fd;
 	uint64_t size, hash;
-	RCR_FORWARD(rcr_fs_hash_file(&size, &hash, path));
+	int rc = rcr_fs_hash_fd(&size, &hash, fd, path);
+	close(fd);
+	if (rc < 0)
+		return rc;
 	if (size != sf->size)
 		return rcr_error_set(RCR_E_CHECKSUM, "schema file '%s' is %llu bytes, the manifest says %llu", path,
 				     (unsigned long long)size, (unsigned long long)sf->size);
