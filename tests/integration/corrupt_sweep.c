@@ -321,10 +321,16 @@ static void build_cases(const char *pristine)
 		if (toc || i == 0)
 			file_forms(K_SCHEMA, rel, NULL, sz);
 	}
-	/* Directories as symbolic links to identical copies. */
+	/* Directories as symbolic links to identical copies, or missing, or not directories. */
 	add(K_DIR, OP_SYMLINK, "data", 0, "data/ is a symbolic link to an identical copy");
-	if (m->schema_dir[0])
+	add(K_DIR, OP_MISSING, "data", 0, "data/ is missing");
+	add(K_DIR, OP_EMPTY, "data", 0, "data is an empty regular file");
+	add(K_DIR, OP_FIFO, "data", 0, "data is a FIFO");
+	if (m->schema_dir[0]) {
 		add(K_DIR, OP_SYMLINK, m->schema_dir, 0, "%s/ is a symbolic link to an identical copy", m->schema_dir);
+		add(K_DIR, OP_MISSING, m->schema_dir, 0, "%s/ is missing", m->schema_dir);
+		add(K_DIR, OP_FIFO, m->schema_dir, 0, "%s is a FIFO", m->schema_dir);
+	}
 	rcr_manifest_free(m);
 }
 
@@ -467,10 +473,19 @@ static void apply(const char *pristine, const char *work, const sweep_case *c)
 		forge_manifest(pristine, work, c);
 		break;
 	case OP_MISSING:
+		if (c->kind == K_DIR) {
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+			run(cmd);
+			break;
+		}
 		if (unlink(path) != 0)
 			die("remove", path);
 		break;
 	case OP_EMPTY:
+		if (c->kind == K_DIR) {
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+			run(cmd);
+		}
 		spit(path, NULL, 0);
 		break;
 	case OP_DIRECTORY:
@@ -478,7 +493,13 @@ static void apply(const char *pristine, const char *work, const sweep_case *c)
 			die("replace with a directory", path);
 		break;
 	case OP_FIFO:
-		if (unlink(path) != 0 || mkfifo(path, 0600) != 0)
+		if (c->kind == K_DIR) {
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+			run(cmd);
+		} else if (unlink(path) != 0) {
+			die("remove", path);
+		}
+		if (mkfifo(path, 0600) != 0)
 			die("replace with a FIFO", path);
 		break;
 	case OP_SYMLINK: {
