@@ -639,9 +639,10 @@ static const char *judge(const sweep_case *c, const outcome *o, int *harmless)
 		return strstr(o->out, "problem: ") ? NULL : "no problem line";
 	if (c->op == OP_FORGE_SIZE) {
 		/* A frame reference beyond a limit is found when the frame is read: the message
-		 * names the data file and the frame (the manifest itself is well formed). */
-		if (!strstr(o->out, "problem: ") || !strstr(o->out, "frame"))
-			return "the message names no frame";
+		 * names the data file and the frame; a row count beyond the limit is found in the
+		 * manifest, and the message names it. */
+		if (!strstr(o->out, "problem: ") || !(strstr(o->out, "frame at") || strstr(o->out, RCR_MANIFEST_NAME)))
+			return "the message names neither the frame nor the manifest";
 		return NULL;
 	}
 	if (c->op == OP_FORGE_PATH)
