@@ -112,3 +112,17 @@ for re in "${samples[@]}"; do
 	rm -rf "$c"
 done
 pass "restore refused all $n sampled damaged archives"
+
+# Names may hold newlines (legal in PostgreSQL): each problem still takes exactly one line.
+createdb nl
+psql_q -d nl -c 'CREATE TABLE public."line
+break" (id int, v text)' -c 'INSERT INTO public."line
+break" SELECT g, md5(g::text) FROM generate_series(1, 100) g'
+"$RCR" dump -q -d nl -f "$T/nl"
+f=$(cd "$T/nl" && ls data/*.rcd | head -1)
+printf '\x01' | dd of="$T/nl/$f" bs=1 seek=100 conv=notrunc status=none
+expect_exit 2 "$RCR" verify "$T/nl"
+bad=$(grep -v -c -E "^(problem: |archive ')" "$T/out" || true)
+[ "$bad" = 0 ] || { cat "$T/out" >&2; fail "a name with a newline split verify's problem lines"; }
+grep -qF 'line\nbreak' "$T/out" || { cat "$T/out" >&2; fail 'the newline in the table name is not shown as \n'; }
+pass "a table name with a newline stays on its problem line: $(head -1 "$T/out" | cut -c1-80)"
