@@ -8,12 +8,20 @@
  * to the same bytes. The same holds for the toc rewritten in each layout the writer knows,
  * 1.14, 1.15 and 1.16, so a fuzzed 1.14 input also exercises the 1.15 and 1.16 paths.
  *
+ * The decoded toc's TYPE and DOMAIN definitions then go through rcr_typeres (convert's
+ * reading of format_type text and CREATE TYPE/DOMAIN statements), as a composite column, an
+ * array of each: it either names a type textout supports or refuses with a usage or format
+ * error, and never reads outside the strings.
+ *
  * Seeds (corpora/pgtoc): toc.dat files of pg_dump 15 (full, -s, --exclude-table-data), the
- * full one rewritten as 1.15 and 1.16, with intSize 8, and a toc with no entries.
+ * full one rewritten as 1.15 and 1.16, with intSize 8, a toc with no entries, and the schema
+ * of tests/integration/sql/type_matrix.sql + type_nesting.sql as rcr dump keeps it.
  */
 #include "fuzz_helpers.h"
 
 #include "rcr/pgtoc.h"
+#include "rcr/textout.h"
+#include "rcr/typeres.h"
 
 #include <string.h>
 
@@ -68,6 +76,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rcr_buf b = encode_stable(toc);
 		rcr_buf_free(&b);
 	}
+	rcr_typeres *tr = NULL;
+	FUZZ_ASSERT(rcr_typeres_new(&tr, toc) == 0);
+	for (int i = 0; i < toc->nentries; i++) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		if (!e->desc || !e->tag || !e->namespace_ || (strcmp(e->desc, "TYPE") && strcmp(e->desc, "DOMAIN")))
+			continue;
+		char arr[4096];
+		snprintf(arr, sizeof arr, "_%s", e->tag);
+		rcr_column cols[2] = {
+			{.name = "c", .type_schema = e->namespace_, .type_name = e->tag, .typmod = -1, .type_kind = 'c'},
+			{.name = "c", .type_schema = e->namespace_, .type_name = arr, .typmod = -1, .type_kind = 'b',
+			 .elem_kind = e->desc[0] == 'D' ? 'd' : 'c'},
+		};
+		for (int k = 0; k < 2; k++) {
+			const char *name = NULL;
+			int trc = rcr_typeres_column(tr, &cols[k], &name);
+			FUZZ_ASSERT(trc == 0 || trc == RCR_E_USAGE || trc == RCR_E_FORMAT);
+			FUZZ_ASSERT(trc != 0 || (name && rcr_textout_supported(name)));
+		}
+	}
+	rcr_typeres_free(tr);
 	rcr_toc_free(toc);
 	return 0;
 }

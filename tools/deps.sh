@@ -2,7 +2,7 @@
 # deps.sh: installs what building and testing rcr needs on Debian 12 (run as root).
 # Quiet when everything is already there; apt-get is only called for what is missing.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev groff-base man-db python3 python3-jsonschema bsdutils
       postgresql-15 postgresql-client-15 postgresql-server-dev-15
       libpq-dev libzstd-dev libxxhash-dev zlib1g-dev zstd)
 missing=()

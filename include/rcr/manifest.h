@@ -29,8 +29,15 @@
 #define RCR_FMT_WRITE_VERSION RCR_FMT_V_1   /* stamped as Write_Version */
 #define RCR_FMT_READ_VERSION RCR_FMT_V_1    /* stamped as Read_Version: oldest reader that can read ours */
 #define RCR_FMT_NEWEST_READ RCR_FMT_V_1     /* the newest Read_Version this reader accepts */
-/* Feature flags: none defined in version 1. A reader rejects unknown required bits. */
+/* Feature flags. A reader rejects unknown required bits and ignores unknown optional ones.
+ * No required feature is defined. Optional ones (spec "Format versions and feature flags"):
+ *   bit 0, codec trials (spec 1.1.0): the writer records, per table, what its codec trials
+ *   measured, in metadata entries "codec_trials:<table index>". With the bit set, a table without
+ *   an entry had no trial (no column with a type codec, or no rows); without it, nothing was
+ *   recorded. */
 #define RCR_FEATURES_REQUIRED_KNOWN 0u
+#define RCR_FEATURE_CODEC_TRIALS (1u << 0)
+#define RCR_CODEC_TRIALS_KEY "codec_trials:"
 
 /* Reader limits: every count and size in a manifest is checked against these and against the
  * bytes actually present before anything is allocated. */
@@ -68,6 +75,16 @@ typedef struct rcr_row_group {
 	rcr_frame_ref *frames;  /* one per column, in column order */
 } rcr_row_group;
 
+/* What the writer's codec trials measured in one table (spec "Metadata keys", codec_trials):
+ * in `row_groups` row groups, the columns that have a type codec were also encoded with the
+ * raw codec; their frames (64 + Stored_Size each) took `codec_bytes` as stored and would have
+ * taken `plain_bytes` with the raw codec at the same compression. All 0: no trial recorded. */
+typedef struct rcr_codec_trials {
+	uint32_t row_groups;
+	uint64_t codec_bytes;
+	uint64_t plain_bytes;
+} rcr_codec_trials;
+
 typedef struct rcr_table {
 	uint32_t oid;
 	char *schema;
@@ -83,6 +100,7 @@ typedef struct rcr_table {
 	uint32_t nrgs;
 	uint32_t rgs_cap;
 	rcr_row_group *rgs;
+	rcr_codec_trials trials;   /* stored as metadata, not in the table's bytes */
 } rcr_table;
 
 typedef struct rcr_kv {
@@ -123,8 +141,14 @@ int rcr_table_add_row_group(rcr_row_group **out, rcr_table *t);
 /* Fills a frame reference from the header of the frame written at `offset` of its file. */
 void rcr_frame_ref_set(rcr_frame_ref *ref, const rcr_frame_header *h, uint64_t offset);
 
-/* Serializes into out (appends). */
+/* Serializes into out (appends). Tables' non-zero `trials` become metadata entries
+ * "codec_trials:<index>" after m->meta, unless m->meta already holds such entries: decoding
+ * keeps them in m->meta, verbatim, and also parses them into the tables, so a decoded manifest
+ * re-encodes to the same bytes. Displays skip them with rcr_manifest_is_trial_key. */
 int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m);
+/* 1 if key is a codec_trials entry's ("codec_trials:..."). */
+int rcr_manifest_is_trial_key(const char *key);
+int rcr_manifest_has_trial_entries(const rcr_manifest *m);
 /* Parses untrusted bytes. Checks magic, versions, features, size, checksum, every count against
  * the bytes left, every path (no "..", not absolute), frame indexes and file indexes.
  * @return 0 and *out (caller owns), or negative with a message. */

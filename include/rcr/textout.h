@@ -12,7 +12,10 @@
  *   - domains: pass the domain's base type;
  *   - enums: the binary form is the label, pass "text" (or "enum");
  *   - composites: pass "record"; the binary form carries each column's type OID, and columns
- *     of built-in types are converted (see rcr_textout_type_for_oid), others are refused;
+ *     of built-in types are converted (see rcr_textout_type_for_oid), others are refused.
+ *     Or pass "record:OID" with a catalog (rcr_textout_value_in) that names the type of each
+ *     field of composite OID by position, in these same names, so fields of user types
+ *     (enums, domains, pgvector's types, other composites, arrays of them) convert too;
  *   - arrays: pg_type names them with a leading underscore ("_int4", "_record"); elements are
  *     converted by the name after the underscore, so arrays of domains and enums work when the
  *     caller passes the base name. An element OID in the array header that is a known built-in
@@ -42,6 +45,26 @@ int rcr_textout_supported(const char *type_name);
  * it for the supported types, it is accepted for the interface's sake. */
 int rcr_textout_value(rcr_buf *out, const char *type_name, int32_t typmod, const uint8_t *val,
 		      size_t len);
+
+/* A composite type for rcr_textout_value_in: its pg_type OID (as the archive recorded it) and
+ * the names, as above, of its fields' types in attribute order, without dropped ones. */
+typedef struct rcr_textout_composite {
+	uint32_t oid;
+	uint32_t nfields;
+	const char *const *fields;
+} rcr_textout_composite;
+
+typedef struct rcr_textout_catalog {
+	size_t n;
+	const rcr_textout_composite *types;
+} rcr_textout_catalog;
+
+/* rcr_textout_value, where names "record:OID" (also as array elements and inside other
+ * composites) are looked up in `catalog` (borrowed for the call; NULL = none). A value whose
+ * column count differs from the catalog's, or whose column OID is a built-in type other than
+ * the catalog says, is RCR_E_FORMAT. */
+int rcr_textout_value_in(rcr_buf *out, const rcr_textout_catalog *catalog, const char *type_name, int32_t typmod,
+			 const uint8_t *val, size_t len);
 
 /* Appends `s` escaped as COPY text format does with the default tab delimiter
  * (copyto.c CopyAttributeOutText): backslash doubled; BS, FF, LF, CR, HT, VT written as

@@ -5,6 +5,7 @@
 #include "rcr/cmd.h"
 #include "rcr/err.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,11 @@ static const char *usage_main =
 	"  convert   write a standard pg_dump directory archive that pg_restore reads\n"
 	"  help      show help for a command\n"
 	"\n"
-	"Run 'rcr help COMMAND' for a command's options. 'rcr --version' prints the version.\n";
+	"Run 'rcr help COMMAND' for a command's options, 'man rcr-COMMAND' for its manual.\n"
+	"'rcr --version' prints the version.\n"
+	"\n"
+	"Exit status: 0 success, 1 usage error or output directory not empty, 2 archive damaged,\n"
+	"incomplete or not an archive, 3 I/O error, 4 database error, 5 interrupted, 6 internal error.\n";
 
 static const char *usage_dump =
 	"Usage: rcr dump [OPTION]... [DBNAME] -f DIR\n"
@@ -47,13 +52,15 @@ static const char *usage_dump =
 	"  -x, --no-privileges       leave out GRANT/REVOKE\n"
 	"      --no-comments         leave out comments\n"
 	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
-	"      --piece-size=BYTES    split tables bigger than this into ctid ranges (default: automatic)\n"
-	"      --row-group-size=BYTES  rows per frame group (default 4 MiB of column data)\n"
+	"      --piece-size=SIZE     split tables bigger than this into ctid ranges (default: automatic)\n"
+	"      --row-group-size=SIZE  column data per row group (default 4MB; suffixes kB, MB, GB)\n"
 	"Connection (also PG* environment variables and ~/.pgpass):\n"
 	"  -d, --dbname=CONNINFO     database name, connection string or URI\n"
 	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
 	"General:\n"
-	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+	"  -v, --verbose  -q, --quiet\n"
+	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
+	"                            otherwise; always: live display; never: none\n";
 
 static const char *usage_restore =
 	"Usage: rcr restore [OPTION]... ARCHIVE -d DBNAME\n"
@@ -72,10 +79,12 @@ static const char *usage_restore =
 	"  -n, --schema=NAME         restore only this schema (exact name)\n"
 	"  -t, --table=NAME          restore only this table (exact name)\n"
 	"  -O, --no-owner  -x, --no-privileges\n"
-	"      --piece-size=BYTES    load big tables over several connections in runs of this size\n"
+	"      --piece-size=SIZE     load big tables over several connections in runs of this size\n"
 	"      --maintenance-work-mem=SIZE  per index build (default: min(shared_buffers, 2GB) / jobs,\n"
 	"                            at least the server's setting)\n"
-	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+	"  -v, --verbose  -q, --quiet\n"
+	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
+	"                            otherwise; always: live display; never: none\n";
 
 static const char *usage_verify =
 	"Usage: rcr verify [OPTION]... ARCHIVE\n"
@@ -84,8 +93,10 @@ static const char *usage_verify =
 	"every row count. Reports every problem found; exits 0 only for an intact archive.\n"
 	"\n"
 	"  -j, --jobs=N     tables checked in parallel (default 2)\n"
-	"      --json       machine-readable report on stdout\n"
-	"  -q, --quiet      --progress=auto|always|never\n";
+	"      --json       machine-readable report on stdout (schema: rcr-verify(1))\n"
+	"  -q, --quiet\n"
+	"      --progress=WHEN  auto (default): live display on a terminal, a line per table\n"
+	"                       otherwise; always: live display; never: none\n";
 
 static const char *usage_convert =
 	"Usage: rcr convert [OPTION]... ARCHIVE -o DIR\n"
@@ -95,17 +106,26 @@ static const char *usage_convert =
 	"\n"
 	"  -o, --output=DIR          directory to create (must not exist or be empty)\n"
 	"      --archive-version=V   1.14 (default; pg_restore 12-18), 1.15 (16+) or 1.16 (17+)\n"
-	"  -Z, --compress=LEVEL      gzip level 1-9 for data files, 0 = plain .dat (default 6)\n"
+	"  -Z, --compress=METHOD[:LEVEL]\n"
+	"                            data files: gzip[:1-9] (.dat.gz, the default, level 6),\n"
+	"                            zstd[:1-22] (.dat.zst, level 3; needs --archive-version 1.15\n"
+	"                            or 1.16, i.e. pg_restore 16+), none (.dat); a bare LEVEL is\n"
+	"                            gzip 1-9 or 0 = none, as with pg_dump 15\n"
 	"      --split-size=KB       tables with more column data become several TABLE DATA entries,\n"
 	"                            loaded in parallel by pg_restore -j (default 1048576 = 1 GiB,\n"
 	"                            0 = never)\n"
 	"  -j, --jobs=N              data files written in parallel (default 4)\n"
-	"  -v, --verbose  -q, --quiet  --progress=auto|always|never\n";
+	"  -v, --verbose  -q, --quiet\n"
+	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
+	"                            otherwise; always: live display; never: none\n";
 
 static const char *usage_list =
 	"Usage: rcr list [--json] ARCHIVE\n"
 	"\n"
-	"Shows the archive's metadata and, per table, rows, raw and stored bytes, ratio and codecs.\n";
+	"Shows the archive's metadata and, per table, rows, raw and stored bytes, ratio and codecs,\n"
+	"and what the embedding codecs saved against plain zstd in the row groups the dump measured.\n"
+	"\n"
+	"      --json       machine-readable output on stdout (schema: rcr-list(1))\n";
 
 enum {
 	OPT_NO_COMMENTS = 1000,
@@ -132,8 +152,26 @@ static int fail(const char *cmd, int rc)
 
 static int usage_error(const char *cmd, const char *msg)
 {
-	rcr_error_set_hint(RCR_E_USAGE, "run 'rcr help COMMAND' for the options", "%s", msg);
+	char hint[64];
+	snprintf(hint, sizeof hint, "run 'rcr help %s' for the options", cmd);
+	rcr_error_set_hint(RCR_E_USAGE, hint, "%s", msg);
 	return fail(cmd, RCR_E_USAGE);
+}
+
+/* getopt_long returned '?' (unknown option) or ':' (missing value; every option string starts
+ * with ':'). getopt's own messages are off (opterr = 0), so the user sees one line naming the
+ * option, in rcr's format, and the hint. */
+static int bad_option(const char *cmd, int c, char **argv)
+{
+	char msg[512];
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (c == ':')
+		snprintf(msg, sizeof msg, "option '%s' needs a value", arg);
+	else if (optopt && optopt < 256 && !(arg[0] == '-' && arg[1] == '-'))
+		snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
+	return usage_error(cmd, msg);
 }
 
 static int parse_int(const char *cmd, const char *s, int *out, const char *what)
@@ -146,6 +184,32 @@ static int parse_int(const char *cmd, const char *s, int *out, const char *what)
 		return usage_error(cmd, msg);
 	}
 	*out = (int)v;
+	return 0;
+}
+
+/* A size in bytes, or with a kB, MB or GB suffix (1024-based, as PostgreSQL's units), from 1 to
+ * max. parse_int's range (one million) would not even reach the default row group size. */
+static int parse_size(const char *cmd, const char *s, uint64_t max, uint64_t *out, const char *what)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mult = 1;
+	if (!strcmp(end, "kB") || !strcmp(end, "k") || !strcmp(end, "K"))
+		mult = 1024;
+	else if (!strcmp(end, "MB") || !strcmp(end, "M"))
+		mult = 1024 * 1024;
+	else if (!strcmp(end, "GB") || !strcmp(end, "G"))
+		mult = 1024 * 1024 * 1024;
+	else if (*end)
+		mult = 0;
+	if (s[0] < '0' || s[0] > '9' || errno || !mult || v == 0 || v > max / mult) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "invalid value '%s' for %s: a size from 1 byte to %llu MB (suffixes kB, MB, GB)",
+			 s, what, (unsigned long long)(max >> 20));
+		return usage_error(cmd, msg);
+	}
+	*out = (uint64_t)v * mult;
 	return 0;
 }
 
@@ -201,8 +265,9 @@ static int cmd_dump(int argc, char **argv)
 		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
+	int c, rc = 0;
+	uint64_t sz = 0;
+	while ((c = getopt_long(argc, argv, ":d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'f': o.dir = optarg; break;
@@ -222,17 +287,15 @@ static int cmd_dump(int argc, char **argv)
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_LOCK_WAIT: o.lock_wait_timeout = optarg; break;
 		case OPT_ROW_GROUP:
-			if ((rc = parse_int(cmd, optarg, &v, "--row-group-size"))) return rc;
-			if (v < 1) return usage_error(cmd, "--row-group-size must be positive");
-			o.row_group_bytes = (size_t)v;
+			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 30, &sz, "--row-group-size"))) return rc;
+			o.row_group_bytes = (size_t)sz;
 			break;
 		case OPT_PIECE:
-			if ((rc = parse_int(cmd, optarg, &v, "--piece-size"))) return rc;
-			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
-			o.piece_bytes = (uint64_t)v;
+			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 50, &sz, "--piece-size"))) return rc;
+			o.piece_bytes = sz;
 			break;
 		case OPT_HELP: fputs(usage_dump, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 		if (rc < 0)
 			return fail(cmd, rc);
@@ -267,8 +330,9 @@ static int cmd_restore(int argc, char **argv)
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
+	int c, rc = 0;
+	uint64_t sz = 0;
+	while ((c = getopt_long(argc, argv, ":d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
@@ -284,13 +348,12 @@ static int cmd_restore(int argc, char **argv)
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_PIECE:
-			if ((rc = parse_int(cmd, optarg, &v, "--piece-size"))) return rc;
-			if (v < 1) return usage_error(cmd, "--piece-size must be positive");
-			o.piece_bytes = (uint64_t)v;
+			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 50, &sz, "--piece-size"))) return rc;
+			o.piece_bytes = sz;
 			break;
 		case OPT_MWM: o.maintenance_work_mem = optarg; break;
 		case OPT_HELP: fputs(usage_restore, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 		if (rc < 0)
 			return fail(cmd, rc);
@@ -320,14 +383,14 @@ static int cmd_verify(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, rc = 0;
-	while ((c = getopt_long(argc, argv, "j:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:q", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o.json = 1; break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_HELP: fputs(usage_verify, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -347,11 +410,11 @@ static int cmd_list(int argc, char **argv)
 	static const struct option lo[] = {
 		{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o.json = 1; break;
 		case OPT_HELP: fputs(usage_list, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -366,6 +429,7 @@ static int cmd_convert(int argc, char **argv)
 	const char *cmd = "convert";
 	rcr_convert_opts o = {0};
 	o.archive_minor = 14;
+	o.algorithm = RCR_CONVERT_GZIP;
 	o.level = 6;
 	o.split_bytes = (uint64_t)1 << 30;
 	o.jobs = RCR_DUMP_DEFAULT_JOBS;
@@ -376,7 +440,7 @@ static int cmd_convert(int argc, char **argv)
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, v = 0, rc = 0;
-	while ((c = getopt_long(argc, argv, "o:Z:j:vq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:Z:j:vq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case OPT_ARCHIVE_VERSION:
@@ -385,7 +449,10 @@ static int cmd_convert(int argc, char **argv)
 			else if (!strcmp(optarg, "1.16")) o.archive_minor = 16;
 			else return usage_error(cmd, "--archive-version must be 1.14, 1.15 or 1.16");
 			break;
-		case 'Z': if ((rc = parse_int(cmd, optarg, &o.level, "-Z/--compress"))) return rc; break;
+		case 'Z':
+			if ((rc = rcr_convert_parse_compress(&o, optarg)) < 0)
+				return fail(cmd, rc);
+			break;
 		case 'v': o.common.verbose++; break;
 		case 'q': o.common.quiet = 1; break;
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
@@ -396,7 +463,7 @@ static int cmd_convert(int argc, char **argv)
 			o.split_bytes = (uint64_t)v * 1024;
 			break;
 		case OPT_HELP: fputs(usage_convert, stdout); return 0;
-		default: return usage_error(cmd, "invalid option");
+		default: return bad_option(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -423,6 +490,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	opterr = 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Archives hold table data: files 0600 and directories 0700, as pg_dump makes them, and the
 	 * pg_dump / pg_restore children inherit the mask. */
@@ -441,8 +509,13 @@ int main(int argc, char **argv)
 				fputs(*commands[i].usage, stdout);
 				return 0;
 			}
+		if (argc > 2) {
+			rcr_error_set_hint(RCR_E_USAGE, "run 'rcr --help' for the list of commands", "unknown command '%s'",
+					   argv[2]);
+			return fail(NULL, RCR_E_USAGE);
+		}
 		fputs(usage_main, stdout);
-		return argc > 2 ? 1 : 0;
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))

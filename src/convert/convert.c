@@ -15,6 +15,7 @@
 #include "rcr/fsutil.h"
 #include "rcr/pgtoc.h"
 #include "rcr/textout.h"
+#include "rcr/typeres.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,22 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-
-/* The name textout knows a column's values by: enums print their label (their binary form is
- * the label) and composites print as records, whatever their own type name is. */
-static void textout_name(char *out, size_t cap, const rcr_column *c)
-{
-	if (c->type_kind == 'e')
-		snprintf(out, cap, "enum");
-	else if (c->type_kind == 'c')
-		snprintf(out, cap, "record");
-	else if (c->type_name[0] == '_' && c->elem_kind == 'e')
-		snprintf(out, cap, "_enum");
-	else if (c->type_name[0] == '_' && c->elem_kind == 'c')
-		snprintf(out, cap, "_record");
-	else
-		snprintf(out, cap, "%s", c->type_name);
-}
+#include <zstd.h>
 
 /* Double-quotes an identifier when PostgreSQL would need it (always is also correct). */
 static int append_ident(rcr_buf *b, const char *id)
@@ -54,16 +40,42 @@ static int append_ident(rcr_buf *b, const char *id)
 	return rcr_buf_append_u8(b, '"');
 }
 
+/*
+ * One data file being written: plain, gzip (zlib's gzFile over the descriptor) or zstd.
+ * zstd goes through the streaming API into a fixed ZSTD_CStreamOutSize() buffer, so memory
+ * does not grow with the table, and ends with ZSTD_e_end: one zstd frame per file, as pg_dump
+ * 16 writes (compress_zstd.c), which pg_restore 16+ picks by the .zst suffix.
+ */
 typedef struct out_file {
 	gzFile gz;
+	ZSTD_CCtx *zc;
+	uint8_t *zbuf;
+	size_t zcap;
 	int fd;
 	const char *path;
 } out_file;
+
+static int zstd_push(out_file *f, const void *p, size_t n, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = {p, n, 0};
+	for (;;) {
+		ZSTD_outBuffer ob = {f->zbuf, f->zcap, 0};
+		size_t left = ZSTD_compressStream2(f->zc, &ob, &in, mode);
+		if (ZSTD_isError(left))
+			return rcr_error_set(RCR_E_INTERNAL, "could not compress '%s': %s", f->path, ZSTD_getErrorName(left));
+		RCR_FORWARD(rcr_fs_write_all(f->fd, f->zbuf, ob.pos, f->path));
+		/* e_continue is done once the input is consumed; e_end once nothing is left to flush */
+		if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size)
+			return 0;
+	}
+}
 
 static int out_write(out_file *f, const void *p, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if (f->zc)
+		return zstd_push(f, p, n, ZSTD_e_continue);
 	if (f->gz) {
 		if (gzwrite(f->gz, p, (unsigned)n) != (int)n) {
 			int zerr;
@@ -76,30 +88,72 @@ static int out_write(out_file *f, const void *p, size_t n)
 	return rcr_fs_write_all(f->fd, p, n, f->path);
 }
 
-/* Writes one table's rows as text COPY into path. */
-static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, uint32_t rg_lo,
-			    uint32_t rg_hi, const char *path, uint64_t *rows_out, rcr_progress *prog)
+/* Opens path (which must not exist) for o's compression. */
+static int out_open(out_file *f, const rcr_convert_opts *o, const char *path)
 {
-	const rcr_table *t = &m->tables[ti];
-	char names[1600][64];
-	uint32_t ncols = t->ncols;
-	for (uint32_t c = 0; c < ncols; c++)
-		textout_name(names[c], sizeof names[c], &t->cols[c]);
-	int rc = 0;
-	out_file f = {NULL, -1, path};
+	*f = (out_file){.fd = -1, .path = path};
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", path, strerror(errno));
-	if (o->level != 0) {
+	f->fd = fd;
+	if (o->algorithm == RCR_CONVERT_GZIP) {
 		char mode[16];
 		snprintf(mode, sizeof mode, "wb%d", o->level < 0 ? 6 : o->level);
-		f.gz = gzdopen(fd, mode);
-		if (!f.gz) {
+		f->gz = gzdopen(fd, mode);
+		if (!f->gz) {
 			close(fd);
+			f->fd = -1;
 			return rcr_error_set(RCR_E_NOMEM, "could not start gzip for '%s'", path);
 		}
-	} else
-		f.fd = fd;
+	} else if (o->algorithm == RCR_CONVERT_ZSTD) {
+		f->zcap = ZSTD_CStreamOutSize();
+		f->zc = ZSTD_createCCtx();
+		f->zbuf = malloc(f->zcap);
+		if (!f->zc || !f->zbuf || ZSTD_isError(ZSTD_CCtx_setParameter(f->zc, ZSTD_c_compressionLevel, o->level))) {
+			ZSTD_freeCCtx(f->zc);
+			free(f->zbuf);
+			close(fd);
+			*f = (out_file){.fd = -1, .path = path};
+			return rcr_error_set(RCR_E_NOMEM, "could not start zstd for '%s'", path);
+		}
+	}
+	return 0;
+}
+
+/* Finishes the stream (when rc is 0) and closes; returns rc or the first error of closing. */
+static int out_close(out_file *f, int rc)
+{
+	if (f->zc) {
+		if (rc == 0)
+			rc = zstd_push(f, NULL, 0, ZSTD_e_end);
+		ZSTD_freeCCtx(f->zc);
+		free(f->zbuf);
+		f->zc = NULL;
+		f->zbuf = NULL;
+	}
+	if (f->gz) {
+		int zrc = gzclose(f->gz); /* closes the descriptor too */
+		if (rc == 0 && zrc != Z_OK)
+			rc = rcr_error_set(RCR_E_IO, "could not finish '%s'", f->path);
+		f->gz = NULL;
+	} else if (f->fd >= 0 && close(f->fd) != 0 && rc == 0)
+		rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", f->path, strerror(errno));
+	f->fd = -1;
+	return rc;
+}
+
+/* Writes one table's rows as text COPY into path; names are its columns' textout names,
+ * resolved in cat (typeres.h). */
+static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, uint32_t rg_lo,
+			    uint32_t rg_hi, const char *const *names, const rcr_textout_catalog *cat, const char *path,
+			    uint64_t *rows_out, rcr_progress *prog)
+{
+	const rcr_table *t = &m->tables[ti];
+	uint32_t ncols = t->ncols;
+	out_file f;
+	int rc = out_open(&f, o, path);
+	if (rc < 0)
+		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
 
 	int *fds = calloc(t->nfiles + 1, sizeof *fds);
 	uint64_t *sizes = calloc(t->nfiles + 1, sizeof *sizes);
@@ -160,7 +214,7 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 					break;
 				}
 				rcr_buf_reset(&val);
-				rc = rcr_textout_value(&val, names[c], t->cols[c].typmod, cur[c], (size_t)flen);
+				rc = rcr_textout_value_in(&val, cat, names[c], t->cols[c].typmod, cur[c], (size_t)flen);
 				if (rc < 0)
 					rc = rcr_error_wrap(rc, "column '%s' (type %s) row group %u", t->cols[c].name,
 							    t->cols[c].type_name, g);
@@ -179,20 +233,16 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 		if (rc == 0)
 			rc = out_write(&f, line.data, line.len);
 		if (rc == 0) {
-			atomic_fetch_add(&prog->rows, rg->row_count);
+			uint64_t raw = 0;
 			for (uint32_t c = 0; c < ncols; c++)
-				atomic_fetch_add(&prog->bytes, rg->frames[c].raw_size);
+				raw += rg->frames[c].raw_size;
+			rcr_progress_add(prog, ti, rg->row_count, raw);
 		}
 	}
 	/* pg_dump ends every data file so; psql needs the \. when it replays a pg_restore script. */
 	if (rc == 0)
 		rc = out_write(&f, "\\.\n\n\n", 5);
-	if (f.gz) {
-		int zrc = gzclose(f.gz);
-		if (rc == 0 && zrc != Z_OK)
-			rc = rcr_error_set(RCR_E_IO, "could not finish '%s'", path);
-	} else if (close(fd) != 0 && rc == 0)
-		rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", path, strerror(errno));
+	rc = out_close(&f, rc);
 	for (uint32_t i = 0; i < t->nfiles && fds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -223,6 +273,8 @@ typedef struct convert_job {
 typedef struct convert_ctx {
 	const rcr_convert_opts *o;
 	const rcr_manifest *m;
+	const char *const *const *names; /* per table, per column: textout names */
+	const rcr_textout_catalog *cat;
 	convert_job *jobs;
 	uint32_t njobs, next;
 	pthread_mutex_t mu;
@@ -249,12 +301,17 @@ static void *convert_worker(void *arg)
 		const convert_job *j = &cx->jobs[i];
 		const rcr_table *t = &cx->m->tables[j->table];
 		char path[8192];
-		snprintf(path, sizeof path, "%s/%d.dat%s", cx->o->out_dir, j->id, cx->o->level ? ".gz" : "");
+		/* pg_restore 16+ picks the codec by this suffix; 15 knows only .gz */
+		snprintf(path, sizeof path, "%s/%d.dat%s", cx->o->out_dir, j->id,
+			 cx->o->algorithm == RCR_CONVERT_GZIP   ? ".gz"
+			 : cx->o->algorithm == RCR_CONVERT_ZSTD ? ".zst"
+								: "");
 		if (cx->o->common.verbose)
 			fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, j->rg_lo,
 				j->rg_hi ? j->rg_hi - 1 : 0);
 		uint64_t rows = 0;
-		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, path, &rows, &cx->prog);
+		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, cx->names[j->table], cx->cat, path, &rows,
+					  &cx->prog);
 		if (rc < 0) {
 			pthread_mutex_lock(&cx->mu);
 			if (!cx->failed) {
@@ -263,7 +320,7 @@ static void *convert_worker(void *arg)
 			}
 			pthread_mutex_unlock(&cx->mu);
 		} else
-			atomic_fetch_add(&cx->prog.tables_done, 1);
+			rcr_progress_part_done(&cx->prog, j->table);
 	}
 	return NULL;
 }
@@ -361,14 +418,78 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
+/* Parses "N" or "level=N" into *out; 0 on success. */
+static int parse_level(const char *s, int *out)
+{
+	if (strncmp(s, "level=", 6) == 0)
+		s += 6;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < INT32_MIN || v > INT32_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int rcr_convert_parse_compress(rcr_convert_opts *o, const char *spec)
+{
+	static const char hint[] = "-Z takes gzip[:1-9], zstd[:1-22], none, or a bare gzip level 0-9";
+	const char *colon = strchr(spec, ':');
+	size_t mlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	int level;
+	if (!colon && parse_level(spec, &level) == 0 && strncmp(spec, "level=", 6) != 0) {
+		/* pg_dump 15's form: a bare level, gzip, 0 meaning none */
+		if (level < 0 || level > 9)
+			return rcr_error_set_hint(RCR_E_USAGE, hint, "compression level %d is out of range for gzip (0-9)", level);
+		o->algorithm = level ? RCR_CONVERT_GZIP : RCR_CONVERT_NONE;
+		o->level = level;
+		return 0;
+	}
+	if (mlen == 4 && strncmp(spec, "none", 4) == 0) {
+		if (colon)
+			return rcr_error_set_hint(RCR_E_USAGE, hint, "compression method 'none' takes no level");
+		o->algorithm = RCR_CONVERT_NONE;
+		o->level = 0;
+		return 0;
+	}
+	int lo, hi;
+	if (mlen == 4 && strncmp(spec, "gzip", 4) == 0) {
+		o->algorithm = RCR_CONVERT_GZIP;
+		level = -1; /* zlib's Z_DEFAULT_COMPRESSION, 6, as pg_dump 16 writes it */
+		lo = 1;
+		hi = 9;
+	} else if (mlen == 4 && strncmp(spec, "zstd", 4) == 0) {
+		o->algorithm = RCR_CONVERT_ZSTD;
+		level = ZSTD_CLEVEL_DEFAULT;
+		lo = 1;
+		hi = ZSTD_maxCLevel();
+	} else
+		return rcr_error_set_hint(RCR_E_USAGE, hint, "unsupported compression method '%.*s'", (int)mlen, spec);
+	if (colon && (parse_level(colon + 1, &level) < 0 || level < lo || level > hi))
+		return rcr_error_set_hint(RCR_E_USAGE, hint, "invalid compression level '%s' for %.*s (%d-%d)", colon + 1,
+					  (int)mlen, spec, lo, hi);
+	o->level = level;
+	return 0;
+}
+
 int rcr_convert_run(const rcr_convert_opts *o)
 {
 	if (!o->archive || !o->out_dir)
 		return rcr_error_set_hint(RCR_E_USAGE, "rcr convert ARCHIVE -o DIR", "an archive and -o DIR are required");
 	if (o->archive_minor < 14 || o->archive_minor > 16)
 		return rcr_error_set(RCR_E_USAGE, "--archive-version must be 1.14, 1.15 or 1.16");
-	if (o->level < -1 || o->level > 9)
-		return rcr_error_set(RCR_E_USAGE, "-Z/--compress must be between 0 and 9 (gzip)");
+	if (o->algorithm == RCR_CONVERT_GZIP ? o->level < -1 || o->level == 0 || o->level > 9
+	    : o->algorithm == RCR_CONVERT_ZSTD ? o->level < 1 || o->level > ZSTD_maxCLevel()
+	    : o->algorithm != RCR_CONVERT_NONE)
+		return rcr_error_set(RCR_E_USAGE, "invalid -Z/--compress method or level (%d, %d)", o->algorithm, o->level);
+	/* A 1.14 header records only a gzip level (pg_dump 15 knew no other codec), and pg_restore
+	 * 15 reads only .dat and .dat.gz: zstd data needs the 1.15 algorithm byte. */
+	if (o->algorithm == RCR_CONVERT_ZSTD && o->archive_minor < 15)
+		return rcr_error_set_hint(RCR_E_USAGE,
+					  "use --archive-version 1.15 (pg_restore 16 or later) or 1.16 (pg_restore 17 "
+					  "or later), or -Z gzip for pg_restore 12-15",
+					  "zstd data files need archive version 1.15 or later, not 1.%d", o->archive_minor);
 	double t0 = rcr_now();
 	rcr_manifest *m = NULL;
 	rcr_toc *toc = NULL;
@@ -378,21 +499,6 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		rc = rcr_error_set(RCR_E_USAGE, "archive '%s' holds no schema; pg_restore needs one", o->archive);
 	for (uint32_t i = 0; rc == 0 && i < m->nschema_files; i++)
 		rc = rcr_archive_check_schema_file(m, o->archive, i);
-	/* Every type must be printable before anything is written. */
-	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
-		const rcr_table *t = &m->tables[ti];
-		for (uint32_t c = 0; c < t->ncols; c++) {
-			char name[64];
-			textout_name(name, sizeof name, &t->cols[c]);
-			if (!rcr_textout_supported(name)) {
-				rc = rcr_error_set_hint(RCR_E_USAGE, "restore this archive with rcr restore instead",
-							"cannot convert column '%s' of table '%s.%s': no text output for type '%s.%s'",
-							t->cols[c].name, t->schema, t->name, t->cols[c].type_schema,
-							t->cols[c].type_name);
-				break;
-			}
-		}
-	}
 	char path[8192];
 	if (rc == 0) {
 		snprintf(path, sizeof path, "%s/%s/toc.dat", o->archive, m->schema_dir);
@@ -402,6 +508,30 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		rc = rcr_toc_decode(&toc, b.data, b.len);
 		if (rc < 0)
 			rc = rcr_error_wrap(rc, "'%s'", path);
+	}
+	/* Every column's type must be printable before anything is written; composites are
+	 * resolved through the schema's type definitions (typeres.h). */
+	rcr_typeres *tr = NULL;
+	const char ***names = rc == 0 ? calloc(m->ntables + 1, sizeof *names) : NULL;
+	if (rc == 0 && !names)
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = rcr_typeres_new(&tr, toc);
+	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
+		const rcr_table *t = &m->tables[ti];
+		if (!(names[ti] = calloc(t->ncols + 1, sizeof *names[ti])))
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		for (uint32_t c = 0; rc == 0 && c < t->ncols; c++) {
+			rc = rcr_typeres_column(tr, &t->cols[c], &names[ti][c]);
+			if (rc == RCR_E_USAGE) {
+				char msg[1024];
+				snprintf(msg, sizeof msg, "%s", rcr_error_message());
+				rc = rcr_error_set_hint(rc, "restore this archive with rcr restore instead",
+							"cannot convert column '%s' of table '%s.%s': %s", t->cols[c].name,
+							t->schema, t->name, msg);
+			} else if (rc < 0)
+				rc = rcr_error_wrap(rc, "column '%s' of table '%s.%s'", t->cols[c].name, t->schema, t->name);
+		}
 	}
 	if (rc == 0)
 		rc = rcr_fs_prepare_empty_dir(o->out_dir, &created);
@@ -431,7 +561,6 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	convert_job *jobs = rc == 0 ? calloc(cap_added + 1, sizeof *jobs) : NULL;
 	if (rc == 0 && !jobs)
 		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-	uint64_t total_raw = 0;
 	for (uint32_t ti = 0; rc == 0 && ti < m->ntables; ti++) {
 		const rcr_table *t = &m->tables[ti];
 		int split = o->split_bytes && t->raw_bytes > o->split_bytes && t->nrgs > 1;
@@ -451,16 +580,23 @@ int rcr_convert_run(const rcr_convert_opts *o)
 			int id = max_id + 1 + (int)nadded;
 			rc = table_data_entry(&added[nadded], toc, t, id, split);
 			jobs[nadded] = (convert_job){ti, lo, g, id, raw};
-			total_raw += raw;
 			nadded++;
 		} while (rc == 0 && g < t->nrgs);
 	}
 	/* Data files in parallel, largest first; each job is one file. */
-	convert_ctx cx = {.o = o, .m = m, .jobs = jobs, .njobs = nadded, .mu = PTHREAD_MUTEX_INITIALIZER};
+	convert_ctx cx = {.o = o,
+			  .m = m,
+			  .names = (const char *const *const *)names,
+			  .cat = tr ? rcr_typeres_catalog(tr) : NULL,
+			  .jobs = jobs,
+			  .njobs = nadded,
+			  .mu = PTHREAD_MUTEX_INITIALIZER};
 	if (rc == 0 && nadded) {
 		qsort(jobs, nadded, sizeof *jobs, cmp_convert_job);
-		rcr_progress_begin(&cx.prog, "convert", (int)nadded, total_raw,
-				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		rcr_progress_init(&cx.prog, "convert", m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		for (uint32_t i = 0; i < nadded; i++)
+			rcr_progress_expect(&cx.prog, jobs[i].table, jobs[i].weight);
+		rcr_progress_begin(&cx.prog);
 		int nworkers = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
 		if ((uint32_t)nworkers > nadded)
 			nworkers = (int)nadded;
@@ -499,8 +635,10 @@ int rcr_convert_run(const rcr_convert_opts *o)
 			toc->nentries += (int)nadded;
 			int old_minor = toc->vmin;
 			toc->vmin = o->archive_minor;
-			/* 1.14 records a gzip level; 1.15+ an algorithm (0 none, 1 gzip). */
-			toc->compression = o->archive_minor >= 15 ? (o->level ? 1 : 0) : (o->level ? o->level : 0);
+			/* 1.14 records a gzip level (0 none, -1 default); 1.15+ the algorithm, which
+			 * pg_restore 16+ prints in -l and uses to size parallel jobs by file. */
+			toc->compression = o->archive_minor >= 15 ? o->algorithm
+					   : o->algorithm == RCR_CONVERT_GZIP ? o->level : 0;
 			for (int i = 0; i < toc->nentries && old_minor < 16; i++)
 				toc->entries[i].relkind = toc->entries[i].desc && !strcmp(toc->entries[i].desc, "TABLE") ? 'r' : 0;
 			rcr_buf_reset(&b);
@@ -537,6 +675,10 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	} else if (rc == 0 && !o->common.quiet)
 		fprintf(stderr, "rcr: converted %u tables, %llu rows, to pg_dump archive version 1.%d in %.2f s\n",
 			m->ntables, (unsigned long long)total_rows, o->archive_minor, rcr_now() - t0);
+	for (uint32_t ti = 0; names && ti < m->ntables; ti++)
+		free(names[ti]);
+	free(names);
+	rcr_typeres_free(tr);
 	rcr_toc_free(toc);
 	rcr_manifest_free(m);
 	rcr_buf_free(&b);

@@ -773,15 +773,27 @@ static int out_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem,
 	return rc;
 }
 
-/* record_send: int32 column count, then per column oid, int32 length (-1 for NULL), bytes. */
-static int out_record(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+/*
+ * The composite types of the current rcr_textout_value_in call. Thread-local rather than a
+ * parameter so that the converters' shared signature (and every converter) stays as it is;
+ * set and restored by rcr_textout_value_in only.
+ */
+static _Thread_local const rcr_textout_catalog *cur_catalog;
+
+/* record_send: int32 column count, then per column oid, int32 length (-1 for NULL), bytes.
+ * `comp` (or NULL for an anonymous record) names each column's type by position: the OIDs in
+ * the value are only checked against it, as user types' OIDs mean nothing outside the
+ * database they came from. */
+static int record_fields(rcr_buf *out, const uint8_t *v, size_t n, const rcr_textout_composite *comp, int depth)
 {
-	(void)t;
 	if (n < 4)
 		return rcr_error_set(RCR_E_FORMAT, "record value of %zu bytes", n);
 	int32_t ncols = (int32_t)rcr_load_u32be(v);
 	if (ncols < 0 || (size_t)ncols > (n - 4) / 8)
 		return rcr_error_set(RCR_E_FORMAT, "record value of %zu bytes for %" PRId32 " columns", n, ncols);
+	if (comp && (uint32_t)ncols != comp->nfields)
+		return rcr_error_set(RCR_E_FORMAT, "record value has %" PRId32 " columns, its type %" PRIu32 " has %" PRIu32,
+				     ncols, comp->oid, comp->nfields);
 	size_t pos = 4;
 	rcr_buf e = RCR_BUF_INIT;
 	int rc = rcr_buf_append_u8(out, '(');
@@ -802,7 +814,12 @@ static int out_record(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *
 					   i + 1, len);
 			break;
 		}
-		const char *name = rcr_textout_type_for_oid(oid);
+		const char *known = rcr_textout_type_for_oid(oid), *name = comp ? comp->fields[i] : known;
+		if (comp && known && strcmp(known, name) != 0) {
+			rc = rcr_error_set(RCR_E_FORMAT, "record column %" PRId32 " holds type oid %" PRIu32 " ('%s'), not '%s'",
+					   i + 1, oid, known, name);
+			break;
+		}
 		if (!name) {
 			rc = rcr_error_set_hint(RCR_E_USAGE, "only built-in types are converted inside composite values",
 						"cannot convert composite column %" PRId32 " of type oid %" PRIu32 " to text",
@@ -820,6 +837,23 @@ static int out_record(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *
 	if (rc == 0 && pos != n)
 		rc = rcr_error_set(RCR_E_FORMAT, "record value has %zu trailing bytes", n - pos);
 	return rc;
+}
+
+static int out_record(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+{
+	(void)t;
+	return record_fields(out, v, n, NULL, depth);
+}
+
+/* "record:OID": a composite of the current catalog. */
+static int out_typed_record(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth)
+{
+	char *end;
+	unsigned long oid = strtoul(type_name + 7, &end, 10);
+	for (size_t i = 0; cur_catalog && i < cur_catalog->n && !*end; i++)
+		if (cur_catalog->types[i].oid == oid)
+			return record_fields(out, v, n, &cur_catalog->types[i], depth);
+	return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text: no such composite", type_name);
 }
 
 #define RANGE_EMPTY 0x01
@@ -946,8 +980,11 @@ static const struct {
 	{3909, "_tsrange"}, {3911, "_tstzrange"}, {3913, "_daterange"},
 };
 
+/* By name; "record:OID" finds "record". */
 static const type_ent *find_type(const char *name)
 {
+	if (strncmp(name, "record:", 7) == 0)
+		name = "record";
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
 		if (strcmp(types[i].name, name) == 0)
 			return &types[i];
@@ -983,6 +1020,8 @@ static int convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t
 			return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
 		return out_array(out, v, n, type_name + 1, depth);
 	}
+	if (strncmp(type_name, "record:", 7) == 0)
+		return out_typed_record(out, type_name, v, n, depth);
 	const type_ent *t = find_type(type_name);
 	if (!t)
 		return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
@@ -991,11 +1030,21 @@ static int convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t
 
 int rcr_textout_value(rcr_buf *out, const char *type_name, int32_t typmod, const uint8_t *val, size_t len)
 {
+	return rcr_textout_value_in(out, NULL, type_name, typmod, val, len);
+}
+
+int rcr_textout_value_in(rcr_buf *out, const rcr_textout_catalog *catalog, const char *type_name, int32_t typmod,
+			 const uint8_t *val, size_t len)
+{
 	static const uint8_t none[1];
 	(void)typmod;
 	if (len == 0)
 		val = none; /* an empty value may come as NULL */
-	return convert(out, type_name, val, len, 0);
+	const rcr_textout_catalog *saved = cur_catalog;
+	cur_catalog = catalog;
+	int rc = convert(out, type_name, val, len, 0);
+	cur_catalog = saved;
+	return rc;
 }
 
 int rcr_textout_copy_escape(rcr_buf *out, const uint8_t *s, size_t n)

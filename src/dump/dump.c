@@ -6,8 +6,9 @@
  * table data on that same snapshot (`--snapshot`, `--exclude-table-data` for every table rcr
  * stores) into <archive>/schema. Worker threads, each on its own connection that imports the
  * snapshot, take tables largest first and stream `COPY (SELECT ...) TO STDOUT (FORMAT binary)`
- * through the binary COPY parser into row groups; each full row group becomes one frame per
- * column, appended to the table's data file. Memory per worker is one row group plus its
+ * through the binary COPY parser into row groups; each full row group is handed to the job's
+ * encoder thread, which turns it into one frame per column appended to the table's data file
+ * while the connection's thread fills the next. Memory per worker is two row groups plus their
  * frames, whatever the table size. The manifest is written last and atomically: until it
  * exists the directory is not an archive, and any failure removes what was written.
  */
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,9 +91,22 @@ typedef struct table_writer {
 	uint8_t *use_raw;       /* 1 while the last trial found raw smaller for this column */
 	uint32_t flushed;       /* row groups written by this writer */
 	rcr_buf trial;
-	rcr_buf *cols;
+	rcr_buf *cols;          /* the row group being filled by the connection's thread */
 	uint32_t rows;
 	size_t bytes;
+	/* The encoder thread's side: the row group handed off, and the hand-off state. The COPY
+	 * reader fills one row group while the encoder compresses the previous one, so zstd and
+	 * the transforms never stall the connection (the server keeps streaming meanwhile). */
+	rcr_buf *ecols;
+	uint32_t erows;
+	pthread_t enc_thread;
+	int enc_started;
+	pthread_mutex_t qmu;
+	pthread_cond_t qcv;
+	int pending;            /* ecols holds a row group not yet written */
+	int stop;
+	int erc;                /* the encoder's first failure; its message in eerr */
+	rcr_error_snapshot eerr;
 	rcr_frame_encoder *enc;
 	rcr_buf out;
 	int fd;
@@ -101,10 +116,10 @@ typedef struct table_writer {
 
 #define TRIAL_EVERY 16
 
-static int flush_row_group(table_writer *w)
+/* Encodes and appends the handed-off row group (ecols/erows). Runs on the encoder thread only,
+ * which alone touches the file, the frame encoder and the trial state. */
+static int encode_row_group(table_writer *w)
 {
-	if (w->rows == 0)
-		return 0;
 	rcr_table *t = w->t;
 	int rc = 0;
 	if (w->fd < 0) {
@@ -133,12 +148,13 @@ static int flush_row_group(table_writer *w)
 	rcr_frame_ref *frames = rc == 0 ? rg->frames : NULL;
 	if (rc == 0) {
 		rg->file = w->file;
-		rg->row_count = w->rows;
+		rg->row_count = w->erows;
 	}
 	pthread_mutex_unlock(w->mu);
 	RCR_FORWARD(rc);
 	rcr_buf_reset(&w->out);
 	uint64_t raw = 0, stored = 0;
+	rcr_codec_trials tried = {0};  /* what this row group's trials measured, for rcr list */
 	for (uint32_t c = 0; c < t->ncols; c++) {
 		size_t at = w->out.len;
 		rcr_frame_header h;
@@ -147,36 +163,115 @@ static int flush_row_group(table_writer *w)
 		 * both ways and the smaller kept; in between the last winner is used. */
 		rcr_codec_id want = w->use_raw[c] ? RCR_CODEC_RAW : w->codecs[c];
 		RCR_FORWARD(rcr_frame_encode(w->enc, &w->out, &h, w->index, rgi, c, want,
-					     w->cols[c].data, w->cols[c].len, w->rows));
+					     w->ecols[c].data, w->ecols[c].len, w->erows));
 		if (w->codecs[c] != RCR_CODEC_RAW && w->flushed % TRIAL_EVERY == 0) {
 			rcr_codec_id other = want == RCR_CODEC_RAW ? w->codecs[c] : RCR_CODEC_RAW;
 			rcr_frame_header h2;
 			rcr_buf_reset(&w->trial);
 			RCR_FORWARD(rcr_frame_encode(w->enc, &w->trial, &h2, w->index, rgi, c, other,
-						     w->cols[c].data, w->cols[c].len, w->rows));
+						     w->ecols[c].data, w->ecols[c].len, w->erows));
+			tried.row_groups = 1;
+			tried.plain_bytes += RCR_FRAME_HEADER_SIZE +
+					     (uint64_t)(other == RCR_CODEC_RAW ? h2.stored_size : h.stored_size);
 			if (h2.stored_size < h.stored_size) {
 				w->out.len = at;
 				RCR_FORWARD(rcr_buf_append(&w->out, w->trial.data, w->trial.len));
 				h = h2;
 			}
 			w->use_raw[c] = h.codec == RCR_CODEC_RAW;
+			tried.codec_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 		}
 		rcr_frame_ref_set(&frames[c], &h, w->offset + at);
 		raw += h.raw_size;
 		stored += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
-		rcr_buf_reset(&w->cols[c]);
+		rcr_buf_reset(&w->ecols[c]);
 	}
 	RCR_FORWARD(rcr_fs_write_all(w->fd, w->out.data, w->out.len, w->path));
 	w->offset += w->out.len;
 	w->flushed++;
 	pthread_mutex_lock(w->mu);
-	t->row_count += w->rows;
+	t->row_count += w->erows;
 	t->raw_bytes += raw;
 	t->stored_bytes += stored;
+	t->trials.row_groups += tried.row_groups;
+	t->trials.codec_bytes += tried.codec_bytes;
+	t->trials.plain_bytes += tried.plain_bytes;
 	pthread_mutex_unlock(w->mu);
+	return 0;
+}
+
+static void *encoder_main(void *arg)
+{
+	table_writer *w = arg;
+	pthread_mutex_lock(&w->qmu);
+	for (;;) {
+		while (!w->pending && !w->stop)
+			pthread_cond_wait(&w->qcv, &w->qmu);
+		if (!w->pending)
+			break;
+		int skip = w->erc != 0;
+		pthread_mutex_unlock(&w->qmu);
+		int rc = skip ? 0 : encode_row_group(w);
+		rcr_error_snapshot snap;
+		if (rc < 0)
+			rcr_error_save(&snap);
+		pthread_mutex_lock(&w->qmu);
+		if (rc < 0 && w->erc == 0) {
+			w->erc = rc;
+			w->eerr = snap;
+		}
+		w->pending = 0;
+		pthread_cond_broadcast(&w->qcv);
+	}
+	pthread_mutex_unlock(&w->qmu);
+	return NULL;
+}
+
+/* Hands the filled row group to the encoder once it has finished the previous one (so at most
+ * two row groups per job are in memory) and starts filling the other buffer set. */
+static int handoff(table_writer *w)
+{
+	if (w->rows == 0)
+		return 0;
+	pthread_mutex_lock(&w->qmu);
+	while (w->pending && w->erc == 0)
+		pthread_cond_wait(&w->qcv, &w->qmu);
+	int rc = w->erc;
+	if (rc == 0) {
+		rcr_buf *tmp = w->cols;
+		w->cols = w->ecols;
+		w->ecols = tmp;
+		w->erows = w->rows;
+		w->pending = 1;
+		pthread_cond_broadcast(&w->qcv);
+	}
+	pthread_mutex_unlock(&w->qmu);
+	if (rc < 0) {
+		rcr_error_restore(&w->eerr);
+		return rc;
+	}
 	w->rows = 0;
 	w->bytes = 0;
 	return 0;
+}
+
+/* Waits for the encoder to write what it was handed, stops it, and returns the first failure:
+ * the reader's rc if it failed, else the encoder's. */
+static int encoder_stop(table_writer *w, int rc)
+{
+	if (!w->enc_started)
+		return rc;
+	pthread_mutex_lock(&w->qmu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->qcv);
+	pthread_mutex_unlock(&w->qmu);
+	pthread_join(w->enc_thread, NULL);
+	w->enc_started = 0;
+	if (rc == 0 && w->erc < 0) {
+		rcr_error_restore(&w->eerr);
+		rc = w->erc;
+	}
+	return rc;
 }
 
 static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
@@ -187,10 +282,9 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 		RCR_FORWARD(rcr_buf_append(&w->cols[c], fields[c], (size_t)(fields[c + 1] - fields[c])));
 	w->rows++;
 	w->bytes += n;
-	atomic_fetch_add(&w->d->prog.rows, 1);
-	atomic_fetch_add(&w->d->prog.bytes, n + 2);
+	rcr_progress_add(&w->d->prog, w->index, 1, n);
 	if (w->bytes >= w->d->o->row_group_bytes || w->rows >= w->d->o->row_group_rows)
-		return flush_row_group(w);
+		return handoff(w);
 	return 0;
 }
 
@@ -302,7 +396,7 @@ static int copy_table(table_writer *w, PGconn *conn)
 		PQclear(r);
 	}
 	if (rc == 0)
-		rc = flush_row_group(w);
+		rc = handoff(w);
 	return rc;
 }
 
@@ -319,12 +413,20 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 	snprintf(w.path, sizeof w.path, "%s/%s", d->o->dir, w.rel);
 	w.codecs = calloc(t->ncols + 1, sizeof *w.codecs);
 	w.cols = calloc(t->ncols + 1, sizeof *w.cols);
+	w.ecols = calloc(t->ncols + 1, sizeof *w.ecols);
 	w.use_raw = calloc(t->ncols + 1, 1);
-	int rc = (w.codecs && w.cols && w.use_raw) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	int rc = (w.codecs && w.cols && w.ecols && w.use_raw) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 		w.codecs[c] = rcr_codec_for_type(t->cols[c].type_name);
 	if (rc == 0)
 		rc = rcr_frame_encoder_new(&w.enc, d->o->level);
+	pthread_mutex_init(&w.qmu, NULL);
+	pthread_cond_init(&w.qcv, NULL);
+	if (rc == 0) {
+		w.enc_started = pthread_create(&w.enc_thread, NULL, encoder_main, &w) == 0;
+		if (!w.enc_started)
+			rc = rcr_error_set(RCR_E_INTERNAL, "could not start an encoder thread");
+	}
 	if (d->o->common.verbose) {
 		if (job->npieces > 1)
 			fprintf(stderr, "rcr: dumping table '%s.%s' piece %u of %u\n", t->schema, t->name, job->piece + 1,
@@ -334,15 +436,23 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 	}
 	if (rc == 0)
 		rc = copy_table(&w, conn);
+	rc = encoder_stop(&w, rc);
+	pthread_cond_destroy(&w.qcv);
+	pthread_mutex_destroy(&w.qmu);
 	if (w.fd >= 0) {
 		if (rc == 0)
 			rc = rcr_fs_fsync(w.fd, w.path);
 		if (close(w.fd) != 0 && rc == 0)
 			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w.path, strerror(errno));
 	}
-	for (uint32_t c = 0; c < t->ncols && w.cols; c++)
-		rcr_buf_free(&w.cols[c]);
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		if (w.cols)
+			rcr_buf_free(&w.cols[c]);
+		if (w.ecols)
+			rcr_buf_free(&w.ecols[c]);
+	}
 	free(w.cols);
+	free(w.ecols);
 	free(w.codecs);
 	free(w.use_raw);
 	rcr_buf_free(&w.trial);
@@ -353,8 +463,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s.%s'", t->schema, t->name);
 		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
 	}
-	if (job->piece + 1 == job->npieces)
-		atomic_fetch_add(&d->prog.tables_done, 1);
+	rcr_progress_part_done(&d->prog, index);
 	return 0;
 }
 
@@ -411,6 +520,13 @@ static void *tool_main(void *arg)
 {
 	dump_ctx *d = arg;
 	d->tool_rc = rcr_pg_run_tool(d->tool_argv, d->password, rcr_interrupt_child_slot());
+	struct statvfs fs;
+	/* pg_dump and the data workers fill the same file system; whichever hits the end first
+	 * fails first. Report a full disk as such (exit status 3), not as a pg_dump failure. */
+	if (d->tool_rc == RCR_E_TOOL && statvfs(d->o->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < 65536)
+		d->tool_rc = rcr_error_set_hint(RCR_E_NOSPACE, "free space on the output file system or choose another -f",
+						"pg_dump could not write the schema to '%s': No space left on device",
+						d->o->dir);
 	if (d->tool_rc < 0) {
 		rcr_error_save(&d->tool_err);
 		record_failure(d, d->tool_rc);
@@ -681,6 +797,8 @@ static int set_meta(dump_ctx *d, PGconn *conn)
 {
 	const rcr_dump_opts *o = d->o;
 	rcr_manifest *m = d->m;
+	/* Every table's codec trials were recorded (rcr list shows what the codecs saved). */
+	m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
 	char buf[256];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -815,10 +933,10 @@ int rcr_dump_run(const rcr_dump_opts *o)
 			tool_started = 1;
 	}
 	if (rc == 0 && d.m->ntables) {
-		uint64_t total = 0;
-		for (int i = 0; i < d.cat->ntables; i++)
-			total += d.cat->tables[i].bytes;
-		rcr_progress_begin(&d.prog, "dump", (int)d.m->ntables, total, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		rcr_progress_init(&d.prog, "dump", d.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+		for (uint32_t i = 0; i < d.njobs; i++)
+			rcr_progress_expect(&d.prog, d.jobs[i].table, d.jobs[i].weight);
+		rcr_progress_begin(&d.prog);
 		nworkers = o->jobs < (int)d.njobs ? o->jobs : (int)d.njobs;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)

@@ -3,8 +3,10 @@
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rcr_archive_open(rcr_manifest **out, const char *dir)
@@ -13,6 +15,16 @@ int rcr_archive_open(rcr_manifest **out, const char *dir)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, RCR_MANIFEST_NAME);
 	rcr_buf b = RCR_BUF_INIT;
+	/* The commonest mistakes get their own message: a wrong path, and a pg_dump file (or any
+	 * file) given where an archive directory belongs. */
+	struct stat st;
+	if (stat(dir, &st) != 0 && errno == ENOENT)
+		return rcr_error_set_hint(RCR_E_NOT_ARCHIVE, "check the path: an archive is the directory that rcr dump -f wrote",
+					  "archive '%s' does not exist", dir);
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return rcr_error_set_hint(RCR_E_NOT_ARCHIVE,
+					  "an rcr archive is a directory; a pg_dump archive file is restored with pg_restore",
+					  "'%s' is a file, not an rcr archive directory", dir);
 	int rc = rcr_fs_read_file(&b, path, RCR_MANIFEST_MAX_SIZE);
 	if (rc == RCR_E_MISSING)
 		rc = rcr_error_set_hint(RCR_E_NOT_ARCHIVE,

@@ -5,6 +5,7 @@
 #include "rcr/err.h"
 #include "rcr/frame.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,10 +138,27 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 	RCR_FORWARD(rcr_buf_append(out, hdr, sizeof hdr));
 
 	int rc = 0;
-	rc |= rcr_buf_append_u32le(out, m->nmeta);
+	/* The tables' trials become metadata entries, unless the metadata already holds them: a
+	 * decoded manifest keeps its entries verbatim, so that it re-encodes to the same bytes. */
+	uint32_t ntrials = 0;
+	if (!rcr_manifest_has_trial_entries(m))
+		for (uint32_t i = 0; i < m->ntables; i++)
+			ntrials += m->tables[i].trials.row_groups > 0;
+	rc |= rcr_buf_append_u32le(out, m->nmeta + ntrials);
 	for (uint32_t i = 0; i < m->nmeta; i++) {
 		rc |= rcr_buf_append_str(out, m->meta[i].key);
 		rc |= rcr_buf_append_str(out, m->meta[i].value);
+	}
+	for (uint32_t i = 0; i < m->ntables && ntrials; i++) {
+		const rcr_codec_trials *tr = &m->tables[i].trials;
+		if (!tr->row_groups)
+			continue;
+		char key[32], value[80];
+		snprintf(key, sizeof key, RCR_CODEC_TRIALS_KEY "%u", i);
+		snprintf(value, sizeof value, "%u %llu %llu", tr->row_groups, (unsigned long long)tr->codec_bytes,
+			 (unsigned long long)tr->plain_bytes);
+		rc |= rcr_buf_append_str(out, key);
+		rc |= rcr_buf_append_str(out, value);
 	}
 	rc |= rcr_buf_append_str(out, m->schema_dir);
 	rc |= rcr_buf_append_u32le(out, m->nschema_files);
@@ -348,6 +366,64 @@ static int decode_body(rcr_manifest *m, rcr_reader *r)
 	return 0;
 }
 
+/* Parses a decimal number that is all of [s, end): digits only, no sign, no overflow. */
+static int parse_u64(uint64_t *out, const char *s, const char *end)
+{
+	uint64_t v = 0;
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* "codec_trials:<index>" = "<row groups> <codec bytes> <plain bytes>". The statistics are shown
+ * only, so a malformed entry, an unknown table or more row groups than the table has is ignored
+ * (permissive.md), never an error; the first entry for a table wins, as for other keys. */
+static void parse_trials(rcr_manifest *m, const rcr_kv *kv)
+{
+	const char *k = kv->key + strlen(RCR_CODEC_TRIALS_KEY), *v = kv->value;
+	uint64_t idx, n[3];
+	if (parse_u64(&idx, k, k + strlen(k)) < 0 || idx >= m->ntables)
+		return;
+	for (int i = 0; i < 3; i++) {
+		const char *sp = strchr(v, ' ');
+		const char *end = i < 2 ? sp : v + strlen(v);
+		if (!end || parse_u64(&n[i], v, end) < 0)
+			return;
+		v = end + (i < 2);
+	}
+	rcr_table *t = &m->tables[idx];
+	if (t->trials.row_groups || n[0] == 0 || n[0] > t->nrgs)
+		return;
+	t->trials = (rcr_codec_trials){(uint32_t)n[0], n[1], n[2]};
+}
+
+int rcr_manifest_is_trial_key(const char *key)
+{
+	return strncmp(key, RCR_CODEC_TRIALS_KEY, strlen(RCR_CODEC_TRIALS_KEY)) == 0;
+}
+
+int rcr_manifest_has_trial_entries(const rcr_manifest *m)
+{
+	for (uint32_t i = 0; i < m->nmeta; i++)
+		if (rcr_manifest_is_trial_key(m->meta[i].key))
+			return 1;
+	return 0;
+}
+
+/* Attaches the codec_trials entries to their tables. The entries stay in the metadata too. */
+static void take_trials(rcr_manifest *m)
+{
+	for (uint32_t i = 0; i < m->nmeta; i++)
+		if (rcr_manifest_is_trial_key(m->meta[i].key))
+			parse_trials(m, &m->meta[i]);
+}
+
 int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)
 {
 	*out = NULL;
@@ -388,6 +464,7 @@ int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)
 		rcr_manifest_free(m);
 		return rc;
 	}
+	take_trials(m);
 	*out = m;
 	return 0;
 }

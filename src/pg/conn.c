@@ -63,9 +63,12 @@ int rcr_pg_connect(PGconn **out, const rcr_conn_opts *o, const char *application
 	if (PQstatus(conn) != CONNECTION_OK) {
 		const char *line = rcr_pg_error_line(conn);
 		int auth = strstr(line, "password") != NULL;
+		int nodb = strstr(line, "database \"") && strstr(line, "does not exist");
 		int rc = rcr_error_set_hint(RCR_E_CONNECT,
 					    auth ? "check the password (PGPASSWORD, ~/.pgpass or the connection string)"
-						 : "check -d/--dbname, -h, -p, -U and the PG* environment variables",
+					    : nodb ? "check the name (psql -l lists the databases); rcr restore loads into an "
+						     "existing database: create it first with createdb"
+						   : "check -d/--dbname, -h, -p, -U and the PG* environment variables",
 					    "could not connect to the database: %s", line);
 		PQfinish(conn);
 		return rc;

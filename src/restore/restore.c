@@ -72,9 +72,52 @@ static int send_buf(PGconn *conn, rcr_buf *b)
 	return 0;
 }
 
-/* Streams a job's row groups into an open COPY FROM STDIN. */
-static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
+/*
+ * A job's row groups flow through two buffers: a decoder thread reads, checks and reassembles
+ * one row group into binary COPY bytes while the connection's thread sends the other. Sending
+ * blocks until the socket takes the bytes, so decoding in the same thread would leave the server
+ * idle for every row group's decode; here the server always has the next group ready.
+ */
+typedef struct feed {
+	restore_ctx *r;
+	const restore_job *job;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	rcr_buf slot[2];
+	uint64_t rows[2], raw[2];
+	int full[2];            /* slot holds bytes ready to send */
+	int stop;               /* the sender gave up: the decoder stops */
+	int done;               /* the decoder published its last slot, or failed */
+	int prc;                /* the decoder's failure; its message in perr */
+	rcr_error_snapshot perr;
+} feed;
+
+/* Waits until slot i is free (or the sender stopped); returns it, or NULL to stop. */
+static rcr_buf *feed_acquire(feed *f, int i)
 {
+	pthread_mutex_lock(&f->mu);
+	while (f->full[i] && !f->stop)
+		pthread_cond_wait(&f->cv, &f->mu);
+	rcr_buf *b = f->stop ? NULL : &f->slot[i];
+	pthread_mutex_unlock(&f->mu);
+	return b;
+}
+
+static void feed_publish(feed *f, int i, uint64_t rows, uint64_t raw)
+{
+	pthread_mutex_lock(&f->mu);
+	f->full[i] = 1;
+	f->rows[i] = rows;
+	f->raw[i] = raw;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* The decoder: every frame is verified before any row of its row group is published. */
+static int feed_produce(feed *f)
+{
+	restore_ctx *r = f->r;
+	const restore_job *job = f->job;
 	uint32_t ti = job->table;
 	const rcr_table *t = &r->m->tables[ti];
 	int *fds = calloc(t->nfiles + 1, sizeof *fds);
@@ -83,33 +126,46 @@ static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 	const uint8_t **cursors = calloc(t->ncols + 1, sizeof *cursors);
 	const uint8_t **ends = calloc(t->ncols + 1, sizeof *ends);
 	rcr_frame_decoder **decs = calloc(t->ncols + 1, sizeof *decs);
-	rcr_buf scratch = RCR_BUF_INIT, out = RCR_BUF_INIT;
+	rcr_buf scratch = RCR_BUF_INIT;
 	int rc = (fds && sizes && paths && cursors && ends && decs) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
-	for (uint32_t f = 0; f < t->nfiles && fds; f++)
-		fds[f] = -1;
-	for (uint32_t f = 0; f < t->nfiles && rc == 0; f++) {
-		fds[f] = rcr_fs_open_in(r->o->archive, t->files[f], paths[f], sizeof paths[f]);
-		if (fds[f] < 0) {
-			rc = fds[f];
+	for (uint32_t fi = 0; fi < t->nfiles && fds; fi++)
+		fds[fi] = -1;
+	for (uint32_t fi = 0; fi < t->nfiles && rc == 0; fi++) {
+		fds[fi] = rcr_fs_open_in(r->o->archive, t->files[fi], paths[fi], sizeof paths[fi]);
+		if (fds[fi] < 0) {
+			rc = fds[fi];
 			break;
 		}
 		struct stat st;
-		if (fstat(fds[f], &st) != 0)
-			rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", paths[f], strerror(errno));
-		sizes[f] = (uint64_t)st.st_size;
+		if (fstat(fds[fi], &st) != 0)
+			rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", paths[fi], strerror(errno));
+		sizes[fi] = (uint64_t)st.st_size;
 	}
 	/* One decoder per column: the field streams of a whole row group stay alive together
 	 * while its tuples are interleaved. */
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 		rc = rcr_frame_decoder_new(&decs[c], RCR_MAX_FRAME_RAW);
-	if (rc == 0)
-		rc = rcr_copy_write_header(&out);
-	for (uint32_t g = job->rg_lo; g < job->rg_hi && rc == 0; g++) {
-		const rcr_row_group *rg = &t->rgs[g];
+	int i = 0, header = 1;
+	for (uint32_t g = job->rg_lo; g <= job->rg_hi && rc == 0; g++) {
 		if (rcr_interrupted()) {
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
 			break;
 		}
+		rcr_buf *out = feed_acquire(f, i);
+		if (!out)
+			break;
+		if (header)
+			rc = rcr_copy_write_header(out);
+		header = 0;
+		if (g == job->rg_hi) {
+			/* After the last row group: the trailer, in a slot of its own. */
+			if (rc == 0)
+				rc = rcr_copy_write_trailer(out);
+			if (rc == 0)
+				feed_publish(f, i, 0, 0);
+			break;
+		}
+		const rcr_row_group *rg = &t->rgs[g];
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
 			size_t len;
 			rc = rcr_archive_load_frame(decs[c], &scratch, fds[rg->file], sizes[rg->file], paths[rg->file],
@@ -118,25 +174,23 @@ static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 				ends[c] = cursors[c] + len;
 		}
 		if (rc == 0)
-			rc = rcr_copy_write_tuples(&out, cursors, (const uint8_t *const *)ends, (uint16_t)t->ncols,
+			rc = rcr_copy_write_tuples(out, cursors, (const uint8_t *const *)ends, (uint16_t)t->ncols,
 						   rg->row_count);
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 			if (cursors[c] != ends[c])
 				rc = rcr_error_set(RCR_E_FORMAT, "table '%s.%s' row group %u column '%s' has values beyond its %u rows",
 						   t->schema, t->name, g, t->cols[c].name, rg->row_count);
 		if (rc == 0) {
-			atomic_fetch_add(&r->prog.rows, rg->row_count);
-			atomic_fetch_add(&r->prog.bytes, out.len);
-			rc = send_buf(conn, &out);
+			uint64_t raw = 0;  /* progress counts column data, as the other commands do */
+			for (uint32_t c = 0; c < t->ncols; c++)
+				raw += rg->frames[c].raw_size;
+			feed_publish(f, i, rg->row_count, raw);
+			i ^= 1;
 		}
 	}
-	if (rc == 0)
-		rc = rcr_copy_write_trailer(&out);
-	if (rc == 0)
-		rc = send_buf(conn, &out);
-	for (uint32_t f = 0; f < t->nfiles && fds; f++)
-		if (fds[f] >= 0)
-			close(fds[f]);
+	for (uint32_t fi = 0; fi < t->nfiles && fds; fi++)
+		if (fds[fi] >= 0)
+			close(fds[fi]);
 	for (uint32_t c = 0; c < t->ncols && decs; c++)
 		rcr_frame_decoder_free(decs[c]);
 	free(decs);
@@ -146,7 +200,67 @@ static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 	free(cursors);
 	free(ends);
 	rcr_buf_free(&scratch);
-	rcr_buf_free(&out);
+	return rc;
+}
+
+static void *feed_main(void *arg)
+{
+	feed *f = arg;
+	int rc = feed_produce(f);
+	rcr_error_snapshot snap;
+	if (rc < 0)
+		rcr_error_save(&snap);
+	pthread_mutex_lock(&f->mu);
+	if (rc < 0) {
+		f->prc = rc;
+		f->perr = snap;
+	}
+	f->done = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* Streams a job's row groups into an open COPY FROM STDIN. */
+static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
+{
+	feed f = {.r = r, .job = job, .slot = {RCR_BUF_INIT, RCR_BUF_INIT}};
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.cv, NULL);
+	pthread_t th;
+	int started = pthread_create(&th, NULL, feed_main, &f) == 0;
+	int rc = started ? 0 : rcr_error_set(RCR_E_INTERNAL, "could not start a decoder thread");
+	/* Slots are filled and sent in the same alternating order, so when the decoder is done
+	 * and the next slot is empty, everything has been sent. */
+	for (int i = 0; rc == 0; i ^= 1) {
+		pthread_mutex_lock(&f.mu);
+		while (!f.full[i] && !f.done)
+			pthread_cond_wait(&f.cv, &f.mu);
+		int ready = f.full[i];
+		uint64_t rows = f.rows[i], raw = f.raw[i];
+		pthread_mutex_unlock(&f.mu);
+		if (!ready)
+			break;
+		rc = send_buf(conn, &f.slot[i]);
+		if (rc == 0)
+			rcr_progress_add(&r->prog, job->table, rows, raw);
+		pthread_mutex_lock(&f.mu);
+		f.full[i] = 0;
+		if (rc < 0)
+			f.stop = 1;
+		pthread_cond_broadcast(&f.cv);
+		pthread_mutex_unlock(&f.mu);
+	}
+	if (started)
+		pthread_join(th, NULL);
+	if (rc == 0 && f.prc < 0) {
+		rcr_error_restore(&f.perr);
+		rc = f.prc;
+	}
+	rcr_buf_free(&f.slot[0]);
+	rcr_buf_free(&f.slot[1]);
+	pthread_cond_destroy(&f.cv);
+	pthread_mutex_destroy(&f.mu);
 	return rc;
 }
 
@@ -245,8 +359,7 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s.%s'", t->schema, t->name);
 		return rcr_error_wrap(rc, "restoring table '%s.%s'", t->schema, t->name);
 	}
-	if (job->last)
-		atomic_fetch_add(&r->prog.tables_done, 1);
+	rcr_progress_part_done(&r->prog, job->table);
 	return 0;
 }
 
@@ -565,11 +678,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0)
 		rc = plan_jobs(&r);
 	if (rc == 0 && r.njobs) {
-		uint64_t total = 0;
+		rcr_progress_init(&r.prog, "restore", r.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 		for (uint32_t i = 0; i < r.njobs; i++)
-			total += r.jobs[i].weight;
-		rcr_progress_begin(&r.prog, "restore", (int)r.ntables, total,
-				   o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+			rcr_progress_expect(&r.prog, r.jobs[i].table, r.jobs[i].weight);
+		rcr_progress_begin(&r.prog);
 		int nworkers = o->jobs < (int)r.njobs ? o->jobs : (int)r.njobs;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)

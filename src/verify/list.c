@@ -17,6 +17,59 @@ static void codec_counts(const rcr_table *t, uint64_t counts[RCR_CODEC_COUNT])
 				counts[t->rgs[g].frames[c].codec]++;
 }
 
+/* The columns that have a type codec (the embedding codecs), comma-separated into buf. */
+static int codec_columns(char *buf, size_t cap, const rcr_table *t)
+{
+	size_t n = 0;
+	int count = 0;
+	buf[0] = 0;
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		if (rcr_codec_for_type(t->cols[c].type_name) == RCR_CODEC_RAW)
+			continue;
+		if (n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", count ? ", " : "", t->cols[c].name);
+		count++;
+	}
+	return count;
+}
+
+/* What the codecs saved against the raw codec, as a fraction of the raw codec's size. */
+static double saved_fraction(const rcr_codec_trials *tr)
+{
+	return tr->plain_bytes ? 1.0 - (double)tr->codec_bytes / (double)tr->plain_bytes : 0.0;
+}
+
+/* One line per table saying what the dump's codec trials measured, and only that: the trials
+ * cover some row groups, and the figure is not extrapolated to the others. */
+static void print_savings(const rcr_manifest *m)
+{
+	if (!(m->optional_features & RCR_FEATURE_CODEC_TRIALS)) {
+		printf("\ncodec savings: not recorded (this archive was written before rcr recorded its codec trials)\n");
+		return;
+	}
+	const char *comp = rcr_manifest_get_meta(m, "compression");
+	const char *plain = comp && !strcmp(comp, "zstd:0") ? "the raw codec (uncompressed)" : "plain zstd";
+	printf("\ncodec savings (the dump stored the embedding columns of some row groups both ways, kept the smaller):\n");
+	for (uint32_t i = 0; i < m->ntables; i++) {
+		const rcr_table *t = &m->tables[i];
+		const rcr_codec_trials *tr = &t->trials;
+		char name[512], cols[256], b1[32], b2[32];
+		snprintf(name, sizeof name, "%s.%s", t->schema, t->name);
+		int ncodec = codec_columns(cols, sizeof cols, t);
+		if (!ncodec)
+			printf("  %-38s none: no column with an embedding codec\n", name);
+		else if (!tr->row_groups)
+			printf("  %-38s none: no row group was measured (%s)\n", name, t->nrgs ? "not recorded" : "no rows");
+		else {
+			double f = saved_fraction(tr);
+			printf("  %-38s codecs %s %.1f%% vs %s on %s (%s instead of %s, measured on %u of %u row groups)\n",
+			       name, f >= 0 ? "saved" : "cost", 100.0 * (f >= 0 ? f : -f), plain, cols,
+			       rcr_fmt_bytes(b1, sizeof b1, tr->codec_bytes), rcr_fmt_bytes(b2, sizeof b2, tr->plain_bytes),
+			       tr->row_groups, t->nrgs);
+		}
+	}
+}
+
 int rcr_list_run(const rcr_list_opts *o)
 {
 	if (!o->archive)
@@ -28,8 +81,11 @@ int rcr_list_run(const rcr_list_opts *o)
 		printf("{\"archive\":");
 		rcr_json_str(stdout, o->archive);
 		printf(",\"format_version\":%u,\"meta\":{", m->write_version);
-		for (uint32_t i = 0; i < m->nmeta; i++) {
-			if (i)
+		for (uint32_t i = 0, n = 0; i < m->nmeta; i++) {
+			/* codec_trials entries are shown parsed, in their tables */
+			if (rcr_manifest_is_trial_key(m->meta[i].key))
+				continue;
+			if (n++)
 				putchar(',');
 			rcr_json_str(stdout, m->meta[i].key);
 			putchar(':');
@@ -37,7 +93,8 @@ int rcr_list_run(const rcr_list_opts *o)
 		}
 		printf("},\"schema_dir\":");
 		rcr_json_str(stdout, m->schema_dir);
-		printf(",\"schema_files\":%u,\"tables\":[", m->nschema_files);
+		printf(",\"schema_files\":%u,\"codec_trials_recorded\":%s,\"tables\":[", m->nschema_files,
+		       m->optional_features & RCR_FEATURE_CODEC_TRIALS ? "true" : "false");
 		for (uint32_t i = 0; i < m->ntables; i++) {
 			const rcr_table *t = &m->tables[i];
 			printf("%s{\"schema\":", i ? "," : "");
@@ -62,7 +119,23 @@ int rcr_list_run(const rcr_list_opts *o)
 					printf("%s\"%s\":%llu", first ? "" : ",", rcr_codec_get(k)->name, (unsigned long long)counts[k]);
 					first = 0;
 				}
-			printf("}}");
+			printf("},\"codec_trials\":");
+			const rcr_codec_trials *tr = &t->trials;
+			if (!tr->row_groups)
+				printf("null");
+			else
+				printf("{\"row_groups_measured\":%u,\"codec_bytes\":%llu,\"plain_bytes\":%llu,"
+				       "\"saved_fraction\":%.4f}",
+				       tr->row_groups, (unsigned long long)tr->codec_bytes, (unsigned long long)tr->plain_bytes,
+				       saved_fraction(tr));
+			printf(",\"codec_columns\":[");
+			int nc = 0;
+			for (uint32_t c = 0; c < t->ncols; c++)
+				if (rcr_codec_for_type(t->cols[c].type_name) != RCR_CODEC_RAW) {
+					printf("%s", nc++ ? "," : "");
+					rcr_json_str(stdout, t->cols[c].name);
+				}
+			printf("]}");
 		}
 		printf("]}\n");
 		rcr_manifest_free(m);
@@ -70,7 +143,8 @@ int rcr_list_run(const rcr_list_opts *o)
 	}
 	printf("archive: %s (rcr format %u)\n", o->archive, m->write_version);
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		printf("  %-15s %s\n", m->meta[i].key, m->meta[i].value);
+		if (!rcr_manifest_is_trial_key(m->meta[i].key))
+			printf("  %-15s %s\n", m->meta[i].key, m->meta[i].value);
 	if (m->schema_dir[0])
 		printf("  %-15s pg_dump directory archive in %s/ (%u files)\n", "schema", m->schema_dir, m->nschema_files);
 	printf("\n%-40s %12s %12s %12s %7s  %s\n", "table", "rows", "raw", "stored", "ratio", "codecs (frames)");
@@ -96,6 +170,7 @@ int rcr_list_run(const rcr_list_opts *o)
 	char b1[32], b2[32];
 	printf("%-40s %12llu %12s %12s %6.2fx\n", "total", (unsigned long long)tr, rcr_fmt_bytes(b1, sizeof b1, traw),
 	       rcr_fmt_bytes(b2, sizeof b2, tst), tst ? (double)traw / (double)tst : 0.0);
+	print_savings(m);
 	rcr_manifest_free(m);
 	return 0;
 }

@@ -81,11 +81,11 @@ static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr
 				frames++;
 				raw += len;
 				stored += RCR_FRAME_HEADER_SIZE + (uint64_t)t->rgs[g].frames[c].stored_size;
-				atomic_fetch_add(&v->prog.bytes, len);
+				rcr_progress_add(&v->prog, ti, 0, len);
 			}
 			if (rg_ok) {
 				rows += t->rgs[g].row_count;
-				atomic_fetch_add(&v->prog.rows, t->rgs[g].row_count);
+				rcr_progress_add(&v->prog, ti, t->rgs[g].row_count, 0);
 			}
 		}
 		if (covered != size) {
@@ -95,7 +95,7 @@ static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr
 		}
 		close(fd);
 	}
-	atomic_fetch_add(&v->prog.tables_done, 1);
+	rcr_progress_part_done(&v->prog, ti);
 	pthread_mutex_lock(&v->mu);
 	v->frames += frames;
 	v->rows += rows;
@@ -188,7 +188,9 @@ int rcr_verify_run(const rcr_verify_opts *o)
 	verify_ctx v = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
 	rcr_manifest *m = NULL;
 	int rc = rcr_archive_open(&m, o->archive);
+	char hint[256] = "";  /* an unreadable archive's hint (wrong path, a file) reaches the user */
 	if (rc < 0) {
+		snprintf(hint, sizeof hint, "%s", rcr_error_hint());
 		problem(&v, rc);
 		report(&v, o->archive, 0);
 	} else {
@@ -207,11 +209,10 @@ int rcr_verify_run(const rcr_verify_opts *o)
 				problem(&v, RCR_E_MISSING);
 			}
 		}
-		uint64_t total = 0;
+		rcr_progress_init(&v.prog, "verify", m, o->json || o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 		for (uint32_t i = 0; i < m->ntables; i++)
-			total += m->tables[i].raw_bytes;
-		rcr_progress_begin(&v.prog, "verify", (int)m->ntables, total,
-				   o->json || o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+			rcr_progress_expect(&v.prog, i, m->tables[i].raw_bytes);
+		rcr_progress_begin(&v.prog);
 		int jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
 		pthread_t th[64];
 		int started = 0;
@@ -232,8 +233,12 @@ int rcr_verify_run(const rcr_verify_opts *o)
 	rc = 0;
 	if (v.nproblems) {
 		rc = v.first_code ? v.first_code : RCR_E_FORMAT;
-		rcr_error_set(rc, "archive '%s' failed verification (%d problem%s)", o->archive, v.nproblems,
-			      v.nproblems == 1 ? "" : "s");
+		if (hint[0])
+			rcr_error_set_hint(rc, hint, "archive '%s' failed verification (%d problem%s)", o->archive,
+					   v.nproblems, v.nproblems == 1 ? "" : "s");
+		else
+			rcr_error_set(rc, "archive '%s' failed verification (%d problem%s)", o->archive, v.nproblems,
+				      v.nproblems == 1 ? "" : "s");
 	}
 	for (int i = 0; i < v.nproblems; i++)
 		free(v.problems[i]);

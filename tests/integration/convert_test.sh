@@ -33,7 +33,8 @@ done
 
 # Plain .dat files end with the \. line and hold text COPY.
 "$RCR" convert --progress=always -j 1 "$T/arch" -o "$T/plain" -Z 0 2>"$T/progress"
-grep -q "convert: tables [0-9]*/[0-9]*, rows" "$T/progress" || fail "no progress line: $(head -c 300 "$T/progress")"
+grep -q "rcr convert: tables [0-9]*/[0-9]*  [0-9]* rows" "$T/progress" || fail "no progress line: $(head -c 300 "$T/progress")"
+grep -q "rcr convert: [0-9]*/[0-9]* tables, [0-9]* rows, " "$T/progress" || fail "no progress summary: $(tail -c 300 "$T/progress")"
 f=$(ls -S "$T/plain"/*.dat | head -1)
 [ "$(tail -c 5 "$f" | od -An -tx1 | tr -d ' \n')" = "5c2e0a0a0a" ] || fail "data file does not end with \\.\\n\\n\\n"
 pass "-Z 0 writes plain text COPY ending with \\."

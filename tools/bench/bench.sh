@@ -508,6 +508,14 @@ measure rcr_verify "rcr verify -j$JOBS" "$RCR" verify --progress=never -j "$JOBS
 RAW_BYTES=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(t.get("raw_bytes",0) for t in d["tables"]))' "$W/log/list.json" 2>/dev/null ||
 	jq '[.tables[].raw_bytes] | add' "$W/log/list.json")
 
+echo "== convert (-j $JOBS)"
+# rcr convert writes what pg_dump -Fd -Z6 writes (gzip level 6 text COPY), so its time and size
+# stand next to that dump's.
+OUT=$W/out/conv SETUP=clear_out measure rcr_convert "rcr convert -j$JOBS (pg_dump -Fd, gzip 6)" \
+	"$RCR" convert --progress=never -j "$JOBS" "$W/out/rcr" -o "$W/out/conv"
+SIZE[rcr_convert]=$(size_of "$W/out/conv")
+rm -rf "$W/out/conv"
+
 echo "== restore (-j $JOBS)"
 # Every restore goes into a database made for it (SETUP) and is checked against the source's
 # row counts afterwards (TEARDOWN).
@@ -671,6 +679,8 @@ ratio size_vs_pgdump_z6 "$(div "${SIZE[rcr_dump]}" "${SIZE[pgd_z6]}")" "<=" "$si
 ratio size_vs_pgdump_zstd "$(div "${SIZE[rcr_dump]}" "${SIZE[pgd_zstd]}")" "" "" "rcr archive / pg_dump -Z0 + zstd -6, bytes"
 ratio size_vs_pgdump_fc "$(div "${SIZE[rcr_dump]}" "${SIZE[pgd_fc]}")" "" "" "rcr archive / pg_dump -Fc, bytes"
 ratio size_vs_copy "$(div "${SIZE[rcr_dump]}" "$COPY_BYTES")" "" "" "rcr archive / uncompressed binary COPY, bytes"
+ratio convert_vs_pgdump_z6 "$(div "${WALL[rcr_convert]}" "${WALL[pgd_z6]}")" "" "" "rcr convert / pg_dump -Fd -j$JOBS -Z6, wall"
+ratio convert_size_vs_pgdump_z6 "$(div "${SIZE[rcr_convert]}" "${SIZE[pgd_z6]}")" "" "" "rcr convert output / pg_dump -Fd -Z6 archive, bytes"
 ratio restore_data_vs_pg_restore "$(div "${WALL[rcr_restore_data]}" "${WALL[pgr_data]}")" "<=" 0.30 "rcr restore -a / pg_restore --section=data, wall"
 ratio restore_data_vs_load_floor "$(div "${WALL[rcr_restore_data]}" "${WALL[load_floor]}")" "" "" "rcr restore -a / binary COPY load floor, wall"
 if [ "$RR_DATA" != null ]; then

@@ -538,8 +538,10 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		"# streams and COPY streams are hex, 32 bytes a line.\n");
 	putf(o, "format read_version=%u write_version=%u required_features=0x%08x optional_features=0x%08x\n",
 	     m->read_version, m->write_version, m->required_features, m->optional_features);
+	/* codec_trials entries are shown parsed, on the table's line below. */
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
+		if (!rcr_manifest_is_trial_key(m->meta[i].key))
+			putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
 	putf(o, "schema_dir=%s\n", m->schema_dir);
 	for (uint32_t i = 0; i < m->nschema_files; i++)
 		putf(o, "schema_file %s size=%llu xxh3=0x%016llx\n", m->schema_files[i].name,
@@ -549,6 +551,9 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		putf(o, "table %u oid=%u name=%s.%s relkind=%c columns=%u rows=%llu raw_bytes=%llu stored_bytes=%llu files=%u row_groups=%u\n",
 		     ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 		     (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
+		if (t->trials.row_groups)
+			putf(o, "codec_trials %u row_groups=%u codec_bytes=%llu plain_bytes=%llu\n", ti, t->trials.row_groups,
+			     (unsigned long long)t->trials.codec_bytes, (unsigned long long)t->trials.plain_bytes);
 		for (uint32_t c = 0; c < t->ncols; c++)
 			putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d kind=%u elem_kind=%u\n", ti, c,
 			     t->cols[c].name, t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid,
@@ -700,6 +705,33 @@ static void build_vector_worked(arch *a)
 	f_vector(&c[0], 2, (const float[]){3, 4});
 	arch_row_group(a, ti, c, 2, "v");
 	cols_free(c, 1);
+}
+
+/* A table the way rcr dump records its codec trials: the first row group of the vector column
+ * encoded with the raw codec as well; codec_bytes is the kept frame, plain_bytes the raw one. */
+static void build_codec_trials(arch *a)
+{
+	const colspec cols[] = {COL_ID4, {"embedding", "public", "vector", VECTOR_OID, 2}};
+	uint32_t ti = arch_table(a, 16390, "public", "measured", 2, cols);
+	rcr_buf c[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+	for (int i = 0; i < 4; i++)
+		f_int4(&c[0], i), f_vector(&c[1], 2, (const float[]){(float)i, 0.5f * (float)i});
+	arch_row_group(a, ti, c, 4, "rv");
+	cols_free(c, 2);
+	f_int4(&c[0], 4), f_vector(&c[1], 2, (const float[]){1, 2});
+	arch_row_group(a, ti, c, 1, "rv");
+	cols_free(c, 2);
+	const rcr_buf *fs = &arch_exp(a, ti, 0, 1)->fields;
+	rcr_buf raw = RCR_BUF_INIT;
+	rcr_frame_header h;
+	must(rcr_frame_encode(a->enc, &raw, &h, ti, 0, 1, RCR_CODEC_RAW, fs->data, fs->len, 4), "raw trial");
+	const rcr_frame_ref *kept = &a->m->tables[ti].rgs[0].frames[1];
+	if (h.codec != RCR_CODEC_RAW || kept->codec != RCR_CODEC_VECTOR || kept->stored_size >= h.stored_size)
+		die("codec_trials: the vector codec should beat raw on this row group");
+	a->m->tables[ti].trials = (rcr_codec_trials){1, RCR_FRAME_HEADER_SIZE + (uint64_t)kept->stored_size,
+						     RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size};
+	a->m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
+	rcr_buf_free(&raw);
 }
 
 static void build_halfvec_worked(arch *a)
@@ -908,11 +940,43 @@ static void gen_valid(void)
 	finish_readable(&a, "valid", "newer_writer",
 			"Write_Version 2, Read_Version 1, an optional feature bit: a newer writer's archive that "
 			"version 1 readers must read");
+
+	arch_init(&a, 0);
+	build_codec_trials(&a);
+	finish_readable(&a, "valid", "codec_trials",
+			"optional feature 0 (codec trials): row group 0 of the vector column was measured with the "
+			"raw codec too; the metadata entry codec_trials:0 holds 1 row group, the vector frame's 64 + "
+			"Stored_Size and the raw frame's");
 }
 
 static void gen_permissive(void)
 {
 	arch a;
+
+	arch_init(&a, 0);
+	build_codec_trials(&a);
+	a.m->tables[0].trials = (rcr_codec_trials){0, 0, 0};
+	{
+		/* Entries a reader ignores: unknown table, not a number, more row groups than the table
+		 * has, a fourth number, and a second entry for table 0 after a valid one. */
+		const char *kv[][2] = {
+			{"codec_trials:7", "1 100 200"}, {"codec_trials:x", "1 100 200"},
+			{"codec_trials:0", "3 100 200"}, {"codec_trials:0", "1 100 200 5"},
+			{"codec_trials:0", "1 -5 200"},
+		};
+		for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+			rcr_kv *e = realloc(a.m->meta, (a.m->nmeta + 1) * sizeof *e);
+			if (!e)
+				die("out of memory");
+			a.m->meta = e;
+			e[a.m->nmeta].key = xstrdup(kv[i][0]);
+			e[a.m->nmeta].value = xstrdup(kv[i][1]);
+			a.m->nmeta++;
+		}
+	}
+	finish_readable(&a, "permissive", "codec_trials_malformed",
+			"codec_trials entries for an unknown table, with a non-numeric key, with more row groups "
+			"than the table has, with a fourth or a negative number: ignored, the table shows no trial");
 
 	arch_init(&a, 0);
 	build_people(&a);

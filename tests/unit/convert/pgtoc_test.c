@@ -15,7 +15,9 @@
  * which also produces the intSize-8 archives the library reads but never writes.
  *
  * Usage: pgtoc_test [DATA_DIR [CASE_FILTER]]. Without DATA_DIR the data directory next to this
- * source file is used. */
+ * source file is used. `pgtoc_test --describe TOC_DAT` instead prints what the library reads
+ * from a toc.dat (the version, the compression field, each data entry's dump id, desc and
+ * file name), for integration tests that check what `rcr convert` wrote. */
 #include "../test.h"
 
 #include "rcr/buf.h"
@@ -808,9 +810,34 @@ static const test_case cases[] = {
 TEST_MAIN(cases)
 #undef main
 
+static int describe(const char *path)
+{
+	rcr_buf b = RCR_BUF_INIT;
+	rcr_toc *t = NULL;
+	int rc = rcr_fs_read_file(&b, path, (uint64_t)1 << 30);
+	if (rc == 0)
+		rc = rcr_toc_decode(&t, b.data, b.len);
+	if (rc < 0) {
+		fprintf(stderr, "pgtoc_test: '%s': %s\n", path, rcr_error_message());
+		rcr_buf_free(&b);
+		return 1;
+	}
+	printf("version %d.%d.%d\ncompression %d\nentries %d\n", t->vmaj, t->vmin, t->vrev, t->compression,
+	       t->nentries);
+	for (int i = 0; i < t->nentries; i++)
+		if (t->entries[i].filename)
+			printf("file %d %s %s\n", t->entries[i].dump_id, t->entries[i].desc ? t->entries[i].desc : "-",
+			       t->entries[i].filename);
+	rcr_toc_free(t);
+	rcr_buf_free(&b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char dflt[4096];
+	if (argc == 3 && strcmp(argv[1], "--describe") == 0)
+		return describe(argv[2]);
 	if (argc > 1) {
 		data_dir = argv[1];
 	} else {

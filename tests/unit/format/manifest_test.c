@@ -100,6 +100,9 @@ static void check_equal(const rcr_manifest *a, const rcr_manifest *b)
 		CHECK_EQ_U64(s->nfiles, t->nfiles);
 		for (uint32_t f = 0; f < s->nfiles && f < t->nfiles; f++)
 			CHECK_STR(s->files[f], t->files[f]);
+		CHECK_EQ_U64(s->trials.row_groups, t->trials.row_groups);
+		CHECK_EQ_U64(s->trials.codec_bytes, t->trials.codec_bytes);
+		CHECK_EQ_U64(s->trials.plain_bytes, t->trials.plain_bytes);
 		CHECK_EQ_U64(s->nrgs, t->nrgs);
 		for (uint32_t g = 0; g < s->nrgs && g < t->nrgs; g++) {
 			CHECK_EQ_U64(s->rgs[g].file, t->rgs[g].file);
@@ -157,6 +160,46 @@ static void test_manifest__roundtrip(void)
 
 	rcr_manifest_free(m);
 	rcr_manifest_free(d);
+	rcr_buf_free(&b);
+	rcr_buf_free(&again);
+}
+
+/* Codec trials travel as metadata entries and come back into their tables, not into meta. */
+static void test_manifest__codec_trials(void)
+{
+	rcr_manifest *m = fx_sample_manifest(), *d;
+	rcr_buf b = RCR_BUF_INIT, again = RCR_BUF_INIT;
+	uint32_t nmeta = m->nmeta;
+	m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
+	m->tables[1].trials = (rcr_codec_trials){1, 1000, 1300};
+	REQUIRE_OK(rcr_manifest_encode(&b, m));
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	/* The entry stays in the metadata (verbatim, for a canonical re-encoding) and is parsed. */
+	CHECK_EQ_U64(d->nmeta, nmeta + 1);
+	CHECK_STR(d->meta[nmeta].key, "codec_trials:1");
+	CHECK_STR(d->meta[nmeta].value, "1 1000 1300");
+	CHECK(rcr_manifest_is_trial_key(d->meta[nmeta].key) && !rcr_manifest_is_trial_key(d->meta[0].key));
+	d->nmeta = nmeta;
+	check_equal(m, d);
+	d->nmeta = nmeta + 1;
+	CHECK_EQ_U64(d->tables[0].trials.row_groups, 0);
+	CHECK_EQ_U64(d->tables[1].trials.plain_bytes, 1300);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 16), RCR_FEATURE_CODEC_TRIALS);
+	REQUIRE_OK(rcr_manifest_encode(&again, d));
+	CHECK_MEM(again.data, again.len, b.data, b.len);
+	rcr_manifest_free(d);
+
+	/* More row groups measured than the table has: shown-only data, ignored rather than refused. */
+	m->tables[1].trials.row_groups = m->tables[1].nrgs + 1;
+	encode_or_die(&b, m);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	CHECK_EQ_U64(d->tables[1].trials.row_groups, 0);
+	CHECK_EQ_U64(d->nmeta, nmeta + 1);
+	rcr_buf_reset(&again);
+	REQUIRE_OK(rcr_manifest_encode(&again, d));  /* still canonical */
+	CHECK_MEM(again.data, again.len, b.data, b.len);
+	rcr_manifest_free(d);
+	rcr_manifest_free(m);
 	rcr_buf_free(&b);
 	rcr_buf_free(&again);
 }
@@ -584,6 +627,7 @@ static void test_manifest__inconsistencies_rejected(void)
 
 static const test_case cases[] = {
 	TEST(test_manifest__roundtrip),
+	TEST(test_manifest__codec_trials),
 	TEST(test_manifest__empty),
 	TEST(test_manifest__meta_and_row_groups),
 	TEST(test_manifest__every_bit_flip_rejected),

@@ -202,8 +202,10 @@ static int render(rcr_buf *o, const decoded *d)
 	const rcr_manifest *m = d->m;
 	int rc = putf(o, "format read_version=%u write_version=%u required_features=0x%08x optional_features=0x%08x\n",
 		      m->read_version, m->write_version, m->required_features, m->optional_features);
+	/* codec_trials entries are shown parsed, on the table's line below. */
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		rc |= putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
+		if (!rcr_manifest_is_trial_key(m->meta[i].key))
+			rc |= putf(o, "meta %s=%s\n", m->meta[i].key, m->meta[i].value);
 	rc |= putf(o, "schema_dir=%s\n", m->schema_dir);
 	for (uint32_t i = 0; i < m->nschema_files; i++)
 		rc |= putf(o, "schema_file %s size=%llu xxh3=0x%016llx\n", m->schema_files[i].name,
@@ -213,6 +215,10 @@ static int render(rcr_buf *o, const decoded *d)
 		rc |= putf(o, "table %u oid=%u name=%s.%s relkind=%c columns=%u rows=%llu raw_bytes=%llu stored_bytes=%llu files=%u row_groups=%u\n",
 			   ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 			   (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
+		if (t->trials.row_groups)
+			rc |= putf(o, "codec_trials %u row_groups=%u codec_bytes=%llu plain_bytes=%llu\n", ti,
+				   t->trials.row_groups, (unsigned long long)t->trials.codec_bytes,
+				   (unsigned long long)t->trials.plain_bytes);
 		for (uint32_t c = 0; c < t->ncols; c++)
 			rc |= putf(o, "column %u.%u name=%s type=%s.%s type_oid=%u typmod=%d kind=%u elem_kind=%u\n", ti, c,
 				   t->cols[c].name, t->cols[c].type_schema, t->cols[c].type_name, t->cols[c].type_oid,
@@ -252,7 +258,9 @@ static int render(rcr_buf *o, const decoded *d)
 static int read_whole(rcr_buf *b, const char *dir, const char *name)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return rcr_error_set(RCR_E_USAGE, "path too long: '%s/%s'", dir, name);
 	return rcr_fs_read_file(b, path, (uint64_t)1 << 24);
 }
 

@@ -1,0 +1,366 @@
+/* typeres.c: column types to textout names through the schema's toc.dat (see typeres.h). */
+#include "rcr/typeres.h"
+
+#include "rcr/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Domains over domains over composites...: deeper than this is refused as crafted. */
+#define MAX_DEPTH 16
+#define NAME_CAP 96
+
+struct rcr_typeres {
+	const rcr_toc *toc;
+	char **strs; /* interned names and field arrays' strings, owned */
+	size_t nstrs, cap_strs;
+	rcr_textout_composite *comps; /* each fields array owned */
+	size_t ncomps, cap_comps;
+	rcr_textout_catalog cat;
+};
+
+int rcr_typeres_new(rcr_typeres **out, const rcr_toc *toc)
+{
+	*out = calloc(1, sizeof **out);
+	if (!*out)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	(*out)->toc = toc;
+	return 0;
+}
+
+void rcr_typeres_free(rcr_typeres *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nstrs; i++)
+		free(r->strs[i]);
+	for (size_t i = 0; i < r->ncomps; i++)
+		free((void *)r->comps[i].fields);
+	free(r->strs);
+	free(r->comps);
+	free(r);
+}
+
+const rcr_textout_catalog *rcr_typeres_catalog(const rcr_typeres *r)
+{
+	return &r->cat;
+}
+
+static const char *intern(rcr_typeres *r, const char *s)
+{
+	for (size_t i = 0; i < r->nstrs; i++)
+		if (strcmp(r->strs[i], s) == 0)
+			return r->strs[i];
+	if (r->nstrs == r->cap_strs) {
+		size_t cap = r->cap_strs ? 2 * r->cap_strs : 16;
+		char **p = realloc(r->strs, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		r->strs = p;
+		r->cap_strs = cap;
+	}
+	char *d = strdup(s);
+	if (d)
+		r->strs[r->nstrs++] = d;
+	return d;
+}
+
+/* ---- reading format_type output and pg_dump's CREATE statements -------------------------- */
+
+/* Reads one identifier at *p (quoted, with "" for a quote, or bare) into out; 0 or -1. */
+static int read_ident(const char **p, const char *end, char *out, size_t cap)
+{
+	const char *s = *p;
+	size_t n = 0;
+	if (s < end && *s == '"') {
+		for (s++;; s++) {
+			if (s >= end)
+				return -1;
+			if (*s == '"') {
+				if (s + 1 < end && s[1] == '"')
+					s++;
+				else
+					break;
+			}
+			if (n + 1 >= cap)
+				return -1;
+			out[n++] = *s;
+		}
+		s++;
+	} else {
+		while (s < end && (*s == '_' || *s == '$' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+				   (*s >= '0' && *s <= '9') || (unsigned char)*s >= 0x80)) {
+			if (n + 1 >= cap)
+				return -1;
+			out[n++] = *s++;
+		}
+		if (n == 0)
+			return -1;
+	}
+	out[n] = 0;
+	*p = s;
+	return 0;
+}
+
+/* The end of a type's text starting at s: the first top-level ',' or ')' (outside quotes and
+ * typmod parentheses), or `end`. */
+static const char *type_text_end(const char *s, const char *end)
+{
+	int depth = 0, quoted = 0;
+	for (; s < end; s++) {
+		if (*s == '"')
+			quoted = !quoted; /* "" inside quotes toggles twice */
+		else if (quoted)
+			continue;
+		else if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth-- == 0)
+			return s;
+		else if (*s == ',' && depth == 0)
+			return s;
+	}
+	return end;
+}
+
+/* Position of keyword `kw` (like " COLLATE ") outside quotes in [s, end), or end. */
+static const char *find_outside_quotes(const char *s, const char *end, const char *kw)
+{
+	size_t k = strlen(kw);
+	int quoted = 0;
+	for (; s < end; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && (size_t)(end - s) >= k && memcmp(s, kw, k) == 0)
+			return s;
+	}
+	return end;
+}
+
+/* SQL spellings format_type prints for built-in types, as pg_type names. */
+static const char *builtin_name(const char *sql)
+{
+	static const char *const map[][2] = {
+		{"integer", "int4"}, {"smallint", "int2"}, {"bigint", "int8"}, {"real", "float4"},
+		{"double precision", "float8"}, {"boolean", "bool"}, {"character varying", "varchar"},
+		{"character", "bpchar"}, {"bit varying", "varbit"}, {"time without time zone", "time"},
+		{"time with time zone", "timetz"}, {"timestamp without time zone", "timestamp"},
+		{"timestamp with time zone", "timestamptz"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i][0], sql) == 0)
+			return map[i][1];
+	if (strncmp(sql, "interval", 8) == 0 && (sql[8] == 0 || sql[8] == ' ')) /* "interval year to month" */
+		return "interval";
+	return sql;
+}
+
+static int resolve_text(rcr_typeres *r, const char *s, const char *end, char *name, const char *what, int depth);
+
+static const rcr_toc_entry *find_entry(const rcr_typeres *r, const char *desc, const char *schema, const char *tag)
+{
+	for (int i = 0; i < r->toc->nentries; i++) {
+		const rcr_toc_entry *e = &r->toc->entries[i];
+		if (e->desc && e->tag && e->namespace_ && strcmp(e->desc, desc) == 0 && strcmp(e->tag, tag) == 0 &&
+		    strcmp(e->namespace_, schema) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* defn "CREATE <kind> schema.name AS ": the position after " AS ", or NULL. */
+static const char *after_as(const char *defn, const char *create)
+{
+	size_t k = strlen(create);
+	if (!defn || strncmp(defn, create, k) != 0)
+		return NULL;
+	const char *p = defn + k, *end = defn + strlen(defn);
+	char tmp[256];
+	if (read_ident(&p, end, tmp, sizeof tmp) < 0 || *p++ != '.' || read_ident(&p, end, tmp, sizeof tmp) < 0)
+		return NULL;
+	return strncmp(p, " AS ", 4) == 0 ? p + 4 : NULL;
+}
+
+/* The fields of composite TYPE entry e, resolved and added to the catalog (once per OID). */
+static int add_composite(rcr_typeres *r, const rcr_toc_entry *e, const char *qual, const char *body, int depth)
+{
+	char *oend;
+	unsigned long oid = e->oid ? strtoul(e->oid, &oend, 10) : 0;
+	if (!e->oid || *oend || oid == 0 || oid > UINT32_MAX)
+		return rcr_error_set(RCR_E_FORMAT, "type '%s' has no valid oid in toc.dat", qual);
+	for (size_t i = 0; i < r->ncomps; i++)
+		if (r->comps[i].oid == oid)
+			return 0;
+	const char **fields = NULL;
+	uint32_t n = 0;
+	int rc = 0;
+	const char *p = body + 1, *end = body + strlen(body); /* after "(" */
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\n' || *p == '\t'))
+			p++;
+		if (p < end && *p == ')')
+			break;
+		char field[256], what[600], fname[NAME_CAP];
+		if (read_ident(&p, end, field, sizeof field) < 0 || *p != ' ') {
+			rc = rcr_error_set(RCR_E_FORMAT, "cannot read the fields of type '%s' in toc.dat", qual);
+			break;
+		}
+		const char *te = type_text_end(++p, end), *coll = find_outside_quotes(p, te, " COLLATE ");
+		snprintf(what, sizeof what, "field '%.200s' of type '%.300s'", field, qual);
+		rc = resolve_text(r, p, coll, fname, what, depth + 1);
+		const char *keep = rc == 0 ? intern(r, fname) : NULL;
+		const char **f = rc == 0 && keep ? realloc(fields, (n + 1) * sizeof *f) : NULL;
+		if (rc == 0 && !f)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		if (rc)
+			break;
+		fields = f;
+		fields[n++] = keep;
+		p = te;
+		if (p >= end) {
+			rc = rcr_error_set(RCR_E_FORMAT, "cannot read the fields of type '%s' in toc.dat", qual);
+			break;
+		}
+		if (*p == ',')
+			p++;
+	}
+	if (rc == 0 && r->ncomps == r->cap_comps) {
+		size_t cap = r->cap_comps ? 2 * r->cap_comps : 8;
+		rcr_textout_composite *c = realloc(r->comps, cap * sizeof *c);
+		if (!c)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		else {
+			r->comps = c;
+			r->cap_comps = cap;
+		}
+	}
+	if (rc) {
+		free(fields);
+		return rc;
+	}
+	r->comps[r->ncomps++] = (rcr_textout_composite){(uint32_t)oid, n, fields};
+	r->cat = (rcr_textout_catalog){r->ncomps, r->comps};
+	return 0;
+}
+
+/* A type named schema.name, into name. */
+static int resolve_qualified(rcr_typeres *r, const char *schema, const char *tname, char *name, const char *what,
+			     int depth)
+{
+	char qual[600];
+	snprintf(qual, sizeof qual, "%.290s.%.290s", schema, tname);
+	if (depth > MAX_DEPTH)
+		return rcr_error_set(RCR_E_USAGE, "%s: type '%s' is nested more than %d levels deep", what, qual, MAX_DEPTH);
+	if (strcmp(schema, "pg_catalog") == 0) {
+		snprintf(name, NAME_CAP, "%s", builtin_name(tname));
+		return 0;
+	}
+	const rcr_toc_entry *e = find_entry(r, "DOMAIN", schema, tname);
+	if (e) {
+		const char *p = after_as(e->defn, "CREATE DOMAIN "), *end;
+		if (!p)
+			return rcr_error_set(RCR_E_FORMAT, "cannot read domain '%s' in toc.dat", qual);
+		/* pg_dump's dumpDomain: the type, then COLLATE, DEFAULT, NOT NULL, "\n\tCONSTRAINT" or ";" */
+		end = p + strlen(p);
+		static const char *const stops[] = {" COLLATE ", " DEFAULT ", " NOT NULL", "\n", ";"};
+		for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+			end = find_outside_quotes(p, end, stops[i]);
+		char w[700];
+		snprintf(w, sizeof w, "%.400s (domain '%.250s')", what, qual);
+		return resolve_text(r, p, end, name, w, depth + 1);
+	}
+	e = find_entry(r, "TYPE", schema, tname);
+	if (e) {
+		const char *p = after_as(e->defn, "CREATE TYPE ");
+		if (p && strncmp(p, "ENUM (", 6) == 0) {
+			snprintf(name, NAME_CAP, "enum");
+			return 0;
+		}
+		if (p && *p == '(') {
+			RCR_FORWARD(add_composite(r, e, qual, p, depth));
+			snprintf(name, NAME_CAP, "record:%s", e->oid);
+			return 0;
+		}
+		return rcr_error_set(RCR_E_USAGE, "%s: type '%s' is a user-defined base or range type with no text output",
+				     what, qual);
+	}
+	/* Extension members have no entries of their own; pgvector's types are known by name. */
+	if (!strcmp(tname, "vector") || !strcmp(tname, "halfvec") || !strcmp(tname, "sparsevec")) {
+		snprintf(name, NAME_CAP, "%s", tname);
+		return 0;
+	}
+	return rcr_error_set(RCR_E_USAGE, "%s: type '%s' has no text output (neither known nor defined in the archive's schema)",
+			     what, qual);
+}
+
+/* A type as format_type prints it, [s, end), into name. */
+static int resolve_text(rcr_typeres *r, const char *s, const char *end, char *name, const char *what, int depth)
+{
+	while (s < end && (*s == ' ' || *s == '\n' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\t'))
+		end--;
+	int array = end - s > 2 && end[-2] == '[' && end[-1] == ']';
+	if (array)
+		end -= 2;
+	char base[NAME_CAP - 1], first[256], second[256];
+	const char *p = s;
+	if (read_ident(&p, end, first, sizeof first) == 0 && p < end && *p == '.') {
+		p++;
+		if (read_ident(&p, end, second, sizeof second) < 0 || (p < end && *p != '('))
+			return rcr_error_set(RCR_E_FORMAT, "%s: cannot read type '%.*s'", what, (int)(end - s), s);
+		RCR_FORWARD(resolve_qualified(r, first, second, base, what, depth));
+	} else {
+		/* Built-in: drop typmods ("numeric(8,2)", "time(2) without time zone"), unquote "char". */
+		char sql[256];
+		size_t n = 0;
+		int paren = 0;
+		for (p = s; p < end && n + 1 < sizeof sql; p++) {
+			if (*p == '(')
+				paren++;
+			else if (*p == ')')
+				paren--;
+			else if (!paren && *p != '"' && !(*p == ' ' && (n == 0 || sql[n - 1] == ' ')))
+				sql[n++] = *p;
+		}
+		while (n && sql[n - 1] == ' ')
+			n--;
+		sql[n] = 0;
+		snprintf(base, sizeof base, "%s", builtin_name(sql));
+	}
+	if (!rcr_textout_supported(base) || (array && base[0] == '_'))
+		return rcr_error_set(RCR_E_USAGE, "%s: type '%.*s' has no text output", what, (int)(end - s + 2 * array),
+				     s);
+	snprintf(name, NAME_CAP, "%s%s", array ? "_" : "", base);
+	return 0;
+}
+
+int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
+{
+	char buf[NAME_CAP], qual[600];
+	const char *tn = c->type_name;
+	snprintf(qual, sizeof qual, "type '%.280s.%.280s'", c->type_schema, tn);
+	*name = NULL;
+	if ((c->type_kind == 'c' && !find_entry(r, "TYPE", c->type_schema, tn)) ||
+	    (tn[0] == '_' && c->elem_kind == 'c' && !find_entry(r, "TYPE", c->type_schema, tn + 1))) {
+		/* A composite outside the dumped schema (rcr dump -t leaves its type out): print it
+		 * as an anonymous record, whose fields must then be built-in types, checked per value. */
+		snprintf(buf, sizeof buf, "%s", tn[0] == '_' ? "_record" : "record");
+	} else if (tn[0] == '_' && (c->elem_kind == 'c' || c->elem_kind == 'd' || c->elem_kind == 'e')) {
+		/* An array of a user type: its element type has the name without the underscore. */
+		buf[0] = '_';
+		RCR_FORWARD(resolve_qualified(r, c->type_schema, tn + 1, buf + 1, qual, 0));
+		if (buf[1] == '_' || !rcr_textout_supported(buf))
+			return rcr_error_set(RCR_E_USAGE, "%s has no text output", qual);
+	} else if (c->type_kind == 'e') {
+		snprintf(buf, sizeof buf, "enum");
+	} else if (c->type_kind == 'c') {
+		RCR_FORWARD(resolve_qualified(r, c->type_schema, tn, buf, qual, 0));
+	} else {
+		if (!rcr_textout_supported(tn))
+			return rcr_error_set(RCR_E_USAGE, "no text output for type '%s.%s'", c->type_schema, tn);
+		snprintf(buf, sizeof buf, "%s", tn);
+	}
+	*name = intern(r, buf);
+	return *name ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
