@@ -81,11 +81,14 @@ for re in "${samples[@]}"; do
 	IFS=$'\t' read -r tschema tname what < <("$RCR_SWEEP" apply "$A" "$c" "$id")
 	createdb "$db"
 	set +e
-	timeout 120 "$RCR" restore -q -d "$db" "$c" 2>"$T/rerr"
+	ASAN_OPTIONS=max_allocation_size_mb=256:allocator_may_return_null=0 \
+		timeout 120 "$RCR" restore -q -d "$db" "$c" 2>"$T/rerr"
 	rc=$?
 	set -e
 	[ $rc -ne 124 ] || fail "restore ($what): timed out"
 	[ $rc -ne 0 ] || fail "restore ($what): a damaged archive restored with exit 0"
+	! grep -q -E "Sanitizer|runtime error" "$T/rerr" || { cat "$T/rerr" >&2; fail "restore ($what): sanitizer report"; }
+	[ $rc = 2 ] || [ $rc = 3 ] || { cat "$T/rerr" >&2; fail "restore ($what): exit $rc, want 2 (damaged) or 3 (I/O)"; }
 	grep -q "error:" "$T/rerr" || fail "restore ($what): no error line: $(cat "$T/rerr")"
 	if [ "$tname" != - ]; then
 		rows=$(psql_q -d "$db" -v s="$tschema" -v t="$tname" <<-'EOF'
