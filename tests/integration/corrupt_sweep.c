@@ -18,7 +18,9 @@
  *                 frame of every other file; header flips with Header_Check recomputed (so the
  *                 header must disagree with the manifest to be caught); a spread of stored
  *                 bytes; truncations, including at each frame boundary's neighbours; an
- *                 appended byte
+ *                 appended byte; "forged" flips in the stored bytes of the first frame of each
+ *                 codec and compression, with Stored_Hash, Header_Check and the manifest's copy
+ *                 recomputed, so the damage reaches zstd and the codec decoders
  *   schema files  the first bytes and a spread of offsets of every schema file; truncations
  *   every file    missing, empty, a directory, a FIFO (a reader must not wait on it), a
  *                 symbolic link to an identical copy; data/ and the schema directory replaced
@@ -27,10 +29,12 @@
  * Judgement of a case, from verify's exit status and output:
  *   caught    exit 2 (damaged) or 3 (I/O) and a "problem:" line that names the file (and, for
  *             a data file, the table and the frame or the data file size)
- *   harmless  only "forged" manifests may pass verify: with the checksum recomputed, a flipped
- *             byte of a name, an oid or a metadata value is a different but well-formed archive
- *             that no reader can tell from a real one (the spec's non-goals: checksums do not
- *             authenticate). Every other case passing is a failure.
+ *   harmless  only "forged" cases may pass verify. A forged manifest with a flipped byte of a
+ *             name, an oid or a metadata value is a different but well-formed archive that no
+ *             reader can tell from a real one (the spec's non-goals: checksums do not
+ *             authenticate). A forged frame that passes decoded to a field stream matching its
+ *             Raw_Hash, so restore would send exactly the bytes the dump read (a flip of a zstd
+ *             header bit that decoding ignores does that). Every other case passing is a failure.
  *   failure   anything else: exit 0 where damage must be caught, a signal, an ASan or UBSan
  *             report, a timeout (hang), an allocation above the limit (ASan's
  *             max_allocation_size_mb), exit 6 (internal), or a message that names no file
@@ -38,6 +42,7 @@
  * failure.
  */
 #include "rcr/archive.h"
+#include "rcr/codec.h"
 #include "rcr/err.h"
 #include "rcr/frame.h"
 #include "rcr/fsutil.h"
@@ -69,6 +74,8 @@ enum op {
 	OP_FORGE_FLIP,  /* flip at off in the manifest, manifest checksum recomputed */
 	OP_FORGE_PATH,  /* manifest re-encoded with a hostile path (variant in off) */
 	OP_FORGE_SIZE,  /* manifest re-encoded with a hostile frame size (variant in off) */
+	OP_FORGE_STORED, /* flip at off in the stored bytes of the frame at base, with its
+			  * Stored_Hash and Header_Check and the manifest's copy recomputed */
 	OP_MISSING,
 	OP_EMPTY,
 	OP_DIRECTORY,
@@ -185,8 +192,8 @@ static void build_cases(const char *pristine)
 	add(K_MANIFEST, OP_TRUNC, mf, ms - 1, "manifest short of one byte");
 	spread(K_MANIFEST, OP_TRUNC, mf, 41, ms - 9, 8, "manifest");
 	add(K_MANIFEST, OP_APPEND, mf, ms, "manifest with a byte appended");
-	for (uint64_t i = 0; i < 32; i++) {
-		uint64_t o = RCR_MANIFEST_HEADER_SIZE + (ms - 8 - RCR_MANIFEST_HEADER_SIZE) * i / 32 + 3;
+	for (uint64_t i = 0; i < 24; i++) {
+		uint64_t o = RCR_MANIFEST_HEADER_SIZE + (ms - 8 - RCR_MANIFEST_HEADER_SIZE) * i / 24 + 3;
 		sweep_case *c = add(K_MANIFEST, OP_FORGE_FLIP, mf, o, "forged: manifest byte %llu flipped, checksum recomputed",
 				    (unsigned long long)o);
 		c->may_pass = 1;
@@ -244,7 +251,7 @@ static void build_cases(const char *pristine)
 				 * size (low and high byte), content size, stored size (low and high), both
 				 * hashes, reserved, header check. */
 				static const uint64_t fields[] = {0, 4, 5, 6, 8, 12, 16, 20, 24, 31, 32, 36, 39, 40, 48, 56, 60};
-				static const uint64_t resealed[] = {4, 5, 6, 8, 12, 16, 20, 24, 32, 36, 40, 48, 56};
+				static const uint64_t resealed[] = {5, 12, 20, 24, 36, 48};
 				size_t nf = focus ? RCR_FRAME_HEADER_SIZE : sizeof fields / sizeof fields[0];
 				for (size_t i = 0; i < nf; i++) {
 					uint64_t o = focus ? i : fields[i];
@@ -305,6 +312,40 @@ static void build_cases(const char *pristine)
 			}
 		}
 	}
+	/* Forged stored bytes: a flip inside a frame's stored bytes with every checksum above it
+	 * recomputed (frame header and manifest), so the bytes reach zstd and the codec. The
+	 * decoded field stream must then differ from Raw_Hash and be caught, or the flip changed
+	 * nothing that decoding sees (a zstd header field such as the window size): the case is
+	 * harmless because the field stream still matches Raw_Hash, i.e. restore would send the
+	 * very bytes the dump read. Frames: the first frame of each codec and compression in use. */
+	unsigned seen[RCR_CODEC_COUNT][RCR_COMPRESSION_COUNT] = {{0}};
+	for (uint32_t ti = 0; ti < m->ntables; ti++) {
+		const rcr_table *t = &m->tables[ti];
+		for (uint32_t g = 0; g < t->nrgs; g++)
+			for (uint32_t c = 0; c < t->ncols; c++) {
+				const rcr_frame_ref *r = &t->rgs[g].frames[c];
+				if (r->codec >= RCR_CODEC_COUNT || r->compression >= RCR_COMPRESSION_COUNT ||
+				    seen[r->codec][r->compression]++ || r->stored_size == 0)
+					continue;
+				const char *rel = t->files[t->rgs[g].file];
+				unsigned n = r->stored_size < 8 ? r->stored_size : 8;
+				for (unsigned i = 0; i < n; i++) {
+					/* The first bytes (zstd's frame header) and a spread over the rest. */
+					uint64_t o = i < 4 || n < 8 ? i : 4 + (uint64_t)(r->stored_size - 4) * (i - 4) / (n - 4);
+					if (o >= r->stored_size)
+						continue;
+					sweep_case *k = add(K_DATA, OP_FORGE_STORED, rel, r->offset + RCR_FRAME_HEADER_SIZE + o,
+							    "forged: %s %s/%s frame stored byte %llu flipped, checksums recomputed", rel,
+							    rcr_codec_get(r->codec)->name, rcr_compression_name(r->compression),
+							    (unsigned long long)o);
+					k->base = r->offset;
+					k->may_pass = 1;
+					snprintf(k->table, sizeof k->table, "%s.%s", t->schema, t->name);
+					snprintf(k->tschema, sizeof k->tschema, "%s", t->schema);
+					snprintf(k->tname, sizeof k->tname, "%s", t->name);
+				}
+			}
+	}
 	/* schema files */
 	for (uint32_t i = 0; i < m->nschema_files; i++) {
 		char rel[512];
@@ -313,7 +354,7 @@ static void build_cases(const char *pristine)
 		int toc = strcmp(m->schema_files[i].name, "toc.dat") == 0;
 		for (uint64_t o = 0; o < sz && o < (toc ? 16u : 4u); o++)
 			add(K_SCHEMA, OP_FLIP, rel, o, "%s byte %llu flipped", rel, (unsigned long long)o);
-		spread(K_SCHEMA, OP_FLIP, rel, toc ? 16 : 4, sz, toc ? 24 : 6, rel);
+		spread(K_SCHEMA, OP_FLIP, rel, toc ? 16 : 4, sz, toc ? 16 : 6, rel);
 		add(K_SCHEMA, OP_TRUNC, rel, 0, "%s truncated to 0 bytes", rel);
 		add(K_SCHEMA, OP_TRUNC, rel, sz - 1, "%s short of its last byte", rel);
 		spread(K_SCHEMA, OP_TRUNC, rel, 1, sz - 1, toc ? 6 : 2, rel);
@@ -438,6 +479,42 @@ static void forge_manifest(const char *pristine, const char *work, const sweep_c
 	rcr_manifest_free(m);
 }
 
+/* Writes the pristine manifest with the stored hash of the frame at (c->rel, c->base)
+ * replaced, checksum recomputed: the manifest's copy of a forged frame header. */
+static void forge_stored_hash(const char *pristine, const char *work, const sweep_case *c, uint64_t hash)
+{
+	rcr_manifest *m;
+	if (rcr_archive_open(&m, pristine) < 0) {
+		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
+		exit(2);
+	}
+	int found = 0;
+	for (uint32_t ti = 0; ti < m->ntables; ti++) {
+		rcr_table *t = &m->tables[ti];
+		for (uint32_t g = 0; g < t->nrgs; g++)
+			for (uint32_t k = 0; k < t->ncols; k++)
+				if (t->rgs[g].frames[k].offset == c->base && strcmp(t->files[t->rgs[g].file], c->rel) == 0) {
+					t->rgs[g].frames[k].stored_hash = hash;
+					found++;
+				}
+	}
+	if (found != 1) {
+		fprintf(stderr, "corrupt_sweep: frame at '%s' offset %llu found %d times\n", c->rel,
+			(unsigned long long)c->base, found);
+		exit(2);
+	}
+	rcr_buf b = RCR_BUF_INIT;
+	if (rcr_manifest_encode(&b, m) < 0) {
+		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
+		exit(2);
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", work, RCR_MANIFEST_NAME);
+	spit(path, b.data, b.len);
+	rcr_buf_free(&b);
+	rcr_manifest_free(m);
+}
+
 static void apply(const char *pristine, const char *work, const sweep_case *c)
 {
 	char path[4096], cmd[32768];
@@ -472,6 +549,19 @@ static void apply(const char *pristine, const char *work, const sweep_case *c)
 	case OP_FORGE_SIZE:
 		forge_manifest(pristine, work, c);
 		break;
+	case OP_FORGE_STORED: {
+		d = slurp(path, &n);
+		d[c->off] ^= c->mask;
+		uint8_t *h = d + c->base;
+		uint32_t stored = rcr_load_u32le(h + 36);
+		uint64_t hash = rcr_hash64(h + RCR_FRAME_HEADER_SIZE, stored);
+		rcr_store_u64le(h + 40, hash);
+		rcr_store_u32le(h + 60, (uint32_t)rcr_hash64(h, 60));
+		spit(path, d, n);
+		free(d);
+		forge_stored_hash(pristine, work, c, hash);
+		break;
+	}
 	case OP_MISSING:
 		if (c->kind == K_DIR) {
 			snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
@@ -532,6 +622,13 @@ static void undo(const char *pristine, const char *work, const sweep_case *c)
 	uint8_t *d = slurp(from, &n);
 	spit(to, d, n);
 	free(d);
+	if (c->op == OP_FORGE_STORED) {
+		snprintf(from, sizeof from, "%s/%s", pristine, RCR_MANIFEST_NAME);
+		snprintf(to, sizeof to, "%s/%s", work, RCR_MANIFEST_NAME);
+		d = slurp(from, &n);
+		spit(to, d, n);
+		free(d);
+	}
 }
 
 /* ---- running verify ---- */
@@ -633,6 +730,8 @@ static const char *judge(const sweep_case *c, const outcome *o, int *harmless)
 	if (o->status != 2 && o->status != 3)
 		return "unexpected exit status (want 2 or 3)";
 	const char *rel = c->rel;
+	if (c->op == OP_FORGE_STORED)
+		return strstr(o->out, "frame at") && strstr(o->out, c->table) ? NULL : "the message names no frame or table";
 	if (c->op == OP_FORGE_FLIP)
 		/* A forged manifest is well formed as far as its checksum goes: what it breaks may be
 		 * found anywhere (a frame reference, a path), so any problem line will do. */

@@ -3,10 +3,11 @@
 # split into pieces, zstd and the vector codecs) is damaged in about a thousand ways, one at a
 # time: bytes flipped and truncations in every kind of file (manifest.rcr, data files, toc.dat
 # and the other schema files), files missing, empty, replaced by directories, FIFOs and
-# symbolic links, forged manifests with paths out of the archive and hostile frame sizes
-# (tests/integration/corrupt_sweep.c has the list and the rules). `rcr verify` must catch each
-# case (exit 2 or 3, a problem line naming the file, and the table and frame for frame damage)
-# or the case must be harmless (a forged manifest that is merely another well-formed archive),
+# symbolic links, forged manifests with paths out of the archive and hostile frame sizes,
+# and forged frames with every checksum recomputed (tests/integration/corrupt_sweep.c has the list and
+# the rules). `rcr verify` must catch each case (exit 2 or 3, a problem line naming the file,
+# and the table and frame for frame damage) or the case must be harmless (a forged manifest
+# that is merely another well-formed archive, a forged frame that still decodes to its Raw_Hash),
 # and never crash, hang or over-allocate (ASan/UBSan build, a timeout per case, ASan's
 # allocation cap). Then a sample of the cases, at least one per file kind and damage form, goes
 # through `rcr restore` into a fresh database: it must fail, with an error line, and load no
@@ -66,6 +67,7 @@ samples=(
 	"first frame header byte 20 flipped$"
 	"first frame header byte 36 flipped, Header_Check recomputed"
 	"[0-9][.][0-9]+[.]rcd flipped at"
+	"float_array/none frame stored byte 2 flipped, checksums recomputed"
 	"truncated before its last frame"
 	"rcd is missing"
 	"rcd is a FIFO"
