@@ -67,6 +67,16 @@ if ! cmp -s "$T/server.txt" "$T/rcr.txt"; then
 fi
 pass "20000 rows of random, short-decimal, power-of-two and edge floats, numerics, timestamps, intervals: byte-identical to the server's text"
 
+# The same through gzip: convert's data files are several gzip members (one per MiB of text),
+# which pg_restore must read as one stream.
+"$RCR" convert -q "$T/arch3" -o "$T/tcz"
+f=$(ls "$T"/tcz/*.dat.gz)
+m=$(od -An -tx1 -v "$f" | tr -d ' \n' | grep -o '1f8b08' | wc -l)
+[ "$m" -ge 2 ] || fail "expected a multi-member gzip file, $f has $m member headers"
+pg_restore -f - "$T/tcz" | sed -n '/^COPY .*text_check.* FROM stdin;$/,/^\\\.$/p' | sed '1d;$d' >"$T/rcr_gz.txt"
+cmp -s "$T/server.txt" "$T/rcr_gz.txt" || fail "pg_restore -f - of the gzip conversion differs from the server's COPY text"
+pass "gzip data file of $m members: pg_restore -f - gives the server's COPY text"
+
 # An unsupported type: refused before anything is written.
 psql_q -d src -c "CREATE TABLE public.money_t (m money)" -c "INSERT INTO public.money_t VALUES (12.5)"
 "$RCR" dump -q -d src -f "$T/arch2" -t money_t
