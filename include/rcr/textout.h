@@ -59,6 +59,10 @@ const char *rcr_textout_type_for_oid(uint32_t oid);
  * "1e+100", "-0", "NaN", "-Infinity". `dst` needs RCR_TEXTOUT_FLOAT_BUF bytes; returns the
  * length written (NUL-terminated). */
 #define RCR_TEXTOUT_FLOAT_BUF 32
+/* The longest texts, excluding the NUL: "-1.23456789e-38", "-0.000123456789" (float4) and
+ * "-1.2345678901234567e-308" (float8); textout_float_test checks every output against them. */
+#define RCR_TEXTOUT_FLOAT4_MAX 15
+#define RCR_TEXTOUT_FLOAT8_MAX 24
 size_t rcr_textout_float8(char *dst, double v);
 size_t rcr_textout_float4(char *dst, float v);
 

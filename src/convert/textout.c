@@ -407,17 +407,22 @@ static int out_vector(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *
 	int dim = (int16_t)rcr_load_u16be(v);
 	if (dim < 1 || dim > VECTOR_MAX_DIM || rcr_load_u16be(v + 2) != 0 || n != 4 + w * (size_t)dim)
 		return rcr_error_set(RCR_E_FORMAT, "invalid %s value (%d dimensions in %zu bytes)", t->name, dim, n);
-	PUTC('[');
+	/* One reservation for the whole vector instead of one per element: an element prints in
+	 * at most RCR_TEXTOUT_FLOAT4_MAX bytes plus its comma, and the formatter writes a NUL. */
+	RCR_FORWARD(rcr_buf_reserve(out, 2 + (size_t)dim * (RCR_TEXTOUT_FLOAT4_MAX + 1) + 1));
+	char *dst = (char *)out->data + out->len;
+	*dst++ = '[';
 	for (int i = 0; i < dim; i++) {
 		const uint8_t *p = v + 4 + w * (size_t)i;
 		float f = half ? half_to_float(rcr_load_u16be(p)) : load_f4(p);
 		if (!isfinite(f))
 			return rcr_error_set(RCR_E_FORMAT, "%s value with NaN or infinite element", t->name);
 		if (i)
-			PUTC(',');
-		RCR_FORWARD(put_f4(out, f));
+			*dst++ = ',';
+		dst += rcr_textout_float4(dst, f);
 	}
-	PUTC(']');
+	*dst++ = ']';
+	out->len = (size_t)((uint8_t *)dst - out->data);
 	return 0;
 }
 
@@ -830,27 +835,58 @@ int rcr_textout_value(rcr_buf *out, const char *type_name, int32_t typmod, const
 	return convert(out, type_name, val, len, 0);
 }
 
+/* The byte after the backslash for each byte COPY text escapes, else 0. */
+static const uint8_t copy_esc[256] = {
+	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v', ['\\'] = '\\',
+};
+
+/* Length of the prefix of s that needs no escape. Eight bytes at a time: a word passes when
+ * none of its bytes is below 14 (covers \b..\r, 8..13) or equal to '\\' (the classic
+ * "has a zero byte" test on x - 0x0e.. and on x ^ 0x5c..); a word that fails is looked at byte
+ * by byte, so bytes 0..7, which need no escape, only cost speed. */
+static size_t skip_plain(const uint8_t *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		uint64_t below14 = (x - ones * 14) & ~x & highs;
+		uint64_t y = x ^ (ones * '\\');
+		uint64_t backslash = (y - ones) & ~y & highs;
+		if (below14 | backslash)
+			break;
+	}
+	while (i < n && !copy_esc[s[i]])
+		i++;
+	return i;
+}
+
 int rcr_textout_copy_escape(rcr_buf *out, const uint8_t *s, size_t n)
 {
 	if (n == 0)
 		return 0; /* s may be NULL then, e.g. an empty rcr_buf's data */
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = s[i], esc = 0;
-		switch (c) {
-		case '\b': esc = 'b'; break;
-		case '\f': esc = 'f'; break;
-		case '\n': esc = 'n'; break;
-		case '\r': esc = 'r'; break;
-		case '\t': esc = 't'; break;
-		case '\v': esc = 'v'; break;
-		case '\\': esc = '\\'; break;
-		default: continue;
+	/* Most values (numbers, vectors, plain text) need no escape: find the first byte that
+	 * does and copy everything before it in one go. */
+	size_t i = skip_plain(s, n);
+	if (i == n)
+		return rcr_buf_append(out, s, n);
+	/* Room for the worst case, every remaining byte escaped, so the loop needs no checks. */
+	if (n - i > (SIZE_MAX - n) / 2)
+		return rcr_error_set(RCR_E_LIMIT, "value too large to escape");
+	RCR_FORWARD(rcr_buf_reserve(out, n + (n - i)));
+	uint8_t *d = out->data + out->len;
+	memcpy(d, s, i);
+	d += i;
+	for (; i < n; i++) {
+		uint8_t e = copy_esc[s[i]];
+		if (e) {
+			*d++ = '\\';
+			*d++ = e;
+		} else {
+			*d++ = s[i];
 		}
-		PUT(s + start, i - start);
-		uint8_t two[2] = {'\\', esc};
-		PUT(two, 2);
-		start = i + 1;
 	}
-	return rcr_buf_append(out, s + start, n - start);
+	out->len = (size_t)(d - out->data);
+	return 0;
 }

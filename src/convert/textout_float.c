@@ -659,36 +659,54 @@ static const char two_digits[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* Writes the n decimal digits of v (n = its length) to dst[0..n-1]. */
-static inline void put_digits(char *dst, uint64_t v, int n)
+/* Writes the decimal digits of v backwards, ending just before `end`, two at a time. */
+static inline void put_digits32(char *end, uint32_t v)
 {
-	char *p = dst + n;
 	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
+		uint32_t r = v % 100;
 		v /= 100;
-		p -= 2;
-		memcpy(p, two_digits + 2 * r, 2);
+		end -= 2;
+		memcpy(end, two_digits + 2 * r, 2);
 	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, two_digits + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
+	if (v >= 10)
+		memcpy(end - 2, two_digits + 2 * v, 2);
+	else
+		end[-1] = (char)('0' + v);
 }
 
+/* Writes the n decimal digits of v (n = its length) to dst[0..n-1]. Values of more than 32
+ * bits (float8 only) lose their last eight digits in one 64-bit division; the rest is 32-bit
+ * arithmetic, which is cheaper. */
+static inline void put_digits(char *dst, uint64_t v, int n)
+{
+	char *end = dst + n;
+	if (v >> 32) {
+		uint64_t q = v / 100000000;
+		uint32_t r = (uint32_t)(v - q * 100000000);
+		for (int i = 0; i < 4; i++) {
+			end -= 2;
+			memcpy(end, two_digits + 2 * (r % 100), 2);
+			r /= 100;
+		}
+		v = q;
+	}
+	put_digits32(end, (uint32_t)v);
+}
+
+static const uint64_t pow10_table[20] = {
+	1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+	10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+	1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+	10000000000000000000u,
+};
+
+/* Decimal length of v > 0: log10 estimated from the bit length (1233/4096 ~ log10(2)), which
+ * is exact or one short, then corrected by one comparison. */
 static inline int digit_count(uint64_t v)
 {
-	int n = 1;
-	while (v >= 10000) {
-		v /= 10000;
-		n += 4;
-	}
-	while (v >= 10) {
-		v /= 10;
-		n++;
-	}
-	return n;
+	int bits = 64 - __builtin_clzll(v);
+	int n = (bits * 1233) >> 12;
+	return n + (v >= pow10_table[n]);
 }
 
 /* Lays out d (digits > 0, no trailing zeros) as float_to_shortest_decimal_buf does: fixed

@@ -164,7 +164,7 @@ static void same_f8(double v)
 	size_t n = rcr_textout_float8(got, v);
 	ref_float8(want, v);
 	compared++;
-	if (n != strlen(got) || strcmp(got, want) != 0) {
+	if (n != strlen(got) || n > RCR_TEXTOUT_FLOAT8_MAX || strcmp(got, want) != 0) {
 		uint64_t u;
 		memcpy(&u, &v, 8);
 		test_fail_(__FILE__, __LINE__, "float8 %016" PRIx64 " (%a): got '%s' (%zu), want '%s'", u, v, got, n, want);
@@ -177,7 +177,7 @@ static void same_f4(float v)
 	size_t n = rcr_textout_float4(got, v);
 	ref_float4(want, v);
 	compared++;
-	if (n != strlen(got) || strcmp(got, want) != 0) {
+	if (n != strlen(got) || n > RCR_TEXTOUT_FLOAT4_MAX || strcmp(got, want) != 0) {
 		uint32_t u;
 		memcpy(&u, &v, 4);
 		test_fail_(__FILE__, __LINE__, "float4 %08" PRIx32 " (%a): got '%s' (%zu), want '%s'", u, (double)v, got, n,
