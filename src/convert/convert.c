@@ -639,8 +639,12 @@ int rcr_convert_run(const rcr_convert_opts *o)
 			 * pg_restore 16+ prints in -l and uses to size parallel jobs by file. */
 			toc->compression = o->archive_minor >= 15 ? o->algorithm
 					   : o->algorithm == RCR_CONVERT_GZIP ? o->level : 0;
+			/* A 1.16 source already carries pg_dump's own relkinds; otherwise they come from
+			 * each entry's desc and CREATE TABLE (pgtoc.h), TABLE DATA getting 0. Not from the
+			 * manifest: it lists only the tables rcr stored (never a partitioned parent), and
+			 * its Relkind is information only (format-spec/permissive.md). */
 			for (int i = 0; i < toc->nentries && old_minor < 16; i++)
-				toc->entries[i].relkind = toc->entries[i].desc && !strcmp(toc->entries[i].desc, "TABLE") ? 'r' : 0;
+				toc->entries[i].relkind = rcr_toc_entry_relkind(&toc->entries[i]);
 			rcr_buf_reset(&b);
 			rc = rcr_toc_encode(&b, toc);
 		}
