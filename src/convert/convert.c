@@ -464,6 +464,61 @@ int rcr_convert_parse_compress(rcr_convert_opts *o, const char *spec)
 	return 0;
 }
 
+/*
+ * Large objects across archive versions (pg_backup_directory.c _LoadLOs, _ArchiveEntry, _EndLO;
+ * ../shared/reference/pg-formats.md 1.6). A 1.14/1.15 reader always opens "blobs.toc"; a 1.16
+ * reader opens the file its BLOBS entry names, which pg_dump 17 writes as "blobs_<dumpId>.toc",
+ * one per BLOBS entry, and skips the entry silently when the name is empty. The LO TOC's lines
+ * ("<oid> blob_<oid>.dat") and the blob files are the same in every version, so converting a
+ * 1.14/1.15 schema to 1.16 only renames its one LO TOC and records the new name. Its one BLOB
+ * entry per large object stays: pg_restore 17+ restores those in any archive version (only
+ * BLOB METADATA, pg_dump 17's grouped form, needs 1.16). The reverse cannot be done by
+ * renaming: a 1.16 schema's BLOB METADATA means nothing to pg_restore 15 or 16.
+ *
+ * On success *lo_src is the schema file to copy under the name *lo_dst (a string owned by
+ * toc, whose BLOBS entry now names it), or both are NULL when nothing is renamed.
+ */
+static int plan_large_objects(rcr_toc *toc, const rcr_manifest *m, int target_minor, const char **lo_src,
+			      const char **lo_dst)
+{
+	*lo_src = *lo_dst = NULL;
+	int nblobs = 0;
+	rcr_toc_entry *blobs = NULL;
+	for (int i = 0; i < toc->nentries; i++) {
+		const char *d = toc->entries[i].desc;
+		int lo = d && (strcmp(d, "BLOBS") == 0 || strcmp(d, "BLOB METADATA") == 0);
+		if (lo && toc->vmin >= 16 && target_minor < 16)
+			return rcr_error_set_hint(RCR_E_USAGE, "use --archive-version 1.16",
+						  "archive version 1.%d cannot hold the large objects of this 1.%d schema "
+						  "archive (entry %d is %s)",
+						  target_minor, toc->vmin, toc->entries[i].dump_id, d);
+		if (lo && strcmp(d, "BLOBS") == 0) {
+			nblobs++;
+			blobs = &toc->entries[i];
+		}
+	}
+	if (nblobs == 0 || toc->vmin >= 16 || target_minor < 16)
+		return 0; /* the same layout on both sides: files and names stay */
+	if (nblobs > 1)
+		return rcr_error_set(RCR_E_FORMAT, "schema toc.dat of version 1.%d has %d BLOBS entries; that version has one",
+				     toc->vmin, nblobs);
+	int found = 0;
+	for (uint32_t i = 0; i < m->nschema_files; i++)
+		if (strcmp(m->schema_files[i].name, "blobs.toc") == 0)
+			found = 1;
+	if (!found)
+		return rcr_error_set(RCR_E_FORMAT, "schema has a BLOBS entry (%d) but no 'blobs.toc' large object list",
+				     blobs->dump_id);
+	char *name = dupf("blobs_%lld.toc", blobs->dump_id);
+	if (!name)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	free(blobs->filename);
+	blobs->filename = name;
+	*lo_src = "blobs.toc";
+	*lo_dst = name;
+	return 0;
+}
+
 int rcr_convert_run(const rcr_convert_opts *o)
 {
 	if (!o->archive || !o->out_dir)
@@ -524,15 +579,19 @@ int rcr_convert_run(const rcr_convert_opts *o)
 				rc = rcr_error_wrap(rc, "column '%s' of table '%s.%s'", t->cols[c].name, t->schema, t->name);
 		}
 	}
+	const char *lo_src = NULL, *lo_dst = NULL;
+	if (rc == 0)
+		rc = plan_large_objects(toc, m, o->archive_minor, &lo_src, &lo_dst);
 	if (rc == 0)
 		rc = rcr_fs_prepare_empty_dir(o->out_dir, &created);
 	/* The schema archive's own files (large objects, data of tables rcr did not store). */
 	for (uint32_t i = 0; rc == 0 && i < m->nschema_files; i++) {
-		if (strcmp(m->schema_files[i].name, "toc.dat") == 0)
+		const char *name = m->schema_files[i].name;
+		if (strcmp(name, "toc.dat") == 0)
 			continue;
 		char from[8192], to[8192];
-		snprintf(from, sizeof from, "%s/%s/%s", o->archive, m->schema_dir, m->schema_files[i].name);
-		snprintf(to, sizeof to, "%s/%s", o->out_dir, m->schema_files[i].name);
+		snprintf(from, sizeof from, "%s/%s/%s", o->archive, m->schema_dir, name);
+		snprintf(to, sizeof to, "%s/%s", o->out_dir, lo_src && strcmp(name, lo_src) == 0 ? lo_dst : name);
 		rc = copy_file(from, to);
 	}
 	int max_id = 0, first_post = toc ? toc->nentries : 0;
@@ -630,8 +689,12 @@ int rcr_convert_run(const rcr_convert_opts *o)
 			 * pg_restore 16+ prints in -l and uses to size parallel jobs by file. */
 			toc->compression = o->archive_minor >= 15 ? o->algorithm
 					   : o->algorithm == RCR_CONVERT_GZIP ? o->level : 0;
+			/* A 1.16 source already carries pg_dump's own relkinds; otherwise they come from
+			 * each entry's desc and CREATE TABLE (pgtoc.h), TABLE DATA getting 0. Not from the
+			 * manifest: it lists only the tables rcr stored (never a partitioned parent), and
+			 * its Relkind is information only (format-spec/permissive.md). */
 			for (int i = 0; i < toc->nentries && old_minor < 16; i++)
-				toc->entries[i].relkind = toc->entries[i].desc && !strcmp(toc->entries[i].desc, "TABLE") ? 'r' : 0;
+				toc->entries[i].relkind = rcr_toc_entry_relkind(&toc->entries[i]);
 			rcr_buf_reset(&b);
 			rc = rcr_toc_encode(&b, toc);
 		}
