@@ -863,6 +863,9 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	rc = rcr_manifest_new(&d.m);
 	if (rc == 0)
 		rc = rcr_pg_connect(&conn, &o->conn, "rcr dump");
+	/* The catalog query and LOCK TABLE can wait behind another session's lock for as long as
+	 * it is held: an interrupt must cancel them too, not only the workers' COPYs. */
+	int main_slot = conn ? rcr_interrupt_watch(conn) : -1;
 	if (rc == 0) {
 		d.server_major = PQserverVersion(conn) / 10000;
 		rc = begin_snapshot_txn(conn, NULL);
@@ -1002,6 +1005,7 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	free(tool);
 	free(conninfo);
 	free(d.password);
+	rcr_interrupt_forget(main_slot);
 	PQfinish(conn);
 	rcr_catalog_free(d.cat);
 	rcr_manifest_free(d.m);

@@ -15,6 +15,7 @@
 #include "rcr/copybin.h"
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
+#include "rcr/pgtoc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -538,6 +539,66 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 	return 0;
 }
 
+/*
+ * pg_restore --clean drops an archive's objects in reverse dump order, so foreign keys
+ * (post-data) go before the tables they point at. rcr replays the pre-data section on its own
+ * (table data is loaded before post-data), and there --clean drops the tables but not the
+ * foreign keys: DROP TABLE then fails ("other objects depend on it") over any database where
+ * one table of the archive references another. So with --clean, the archive's FK CONSTRAINT
+ * entries are dropped first, newest first, with the drop statements pg_dump recorded, made
+ * IF EXISTS with --if-exists as pg_restore does. Selection follows pg_restore: -n keeps
+ * entries of those schemas; -t cleans only the named tables, never constraints.
+ */
+static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_restore_opts *o)
+{
+	if (o->tables.n)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s/toc.dat", o->archive, m->schema_dir);
+	rcr_buf b = RCR_BUF_INIT, sql = RCR_BUF_INIT;
+	rcr_toc *toc = NULL;
+	int rc = rcr_fs_read_file(&b, path, (uint64_t)1 << 30);
+	if (rc == 0)
+		rc = rcr_toc_decode(&toc, b.data, b.len);
+	/* As in pg_restore's session: no "does not exist, skipping" notice per IF EXISTS. */
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
+	for (int i = toc ? toc->nentries - 1 : -1; rc == 0 && i >= 0; i--) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		if (!e->desc || strcmp(e->desc, "FK CONSTRAINT") != 0 || !e->drop_stmt || !e->drop_stmt[0])
+			continue;
+		int selected = o->schemas.n == 0;
+		for (int k = 0; k < o->schemas.n && !selected; k++)
+			selected = e->namespace_ && strcmp(e->namespace_, o->schemas.items[k]) == 0;
+		if (!selected)
+			continue;
+		sql.len = 0;
+		const char *stmt = e->drop_stmt, *mark = strstr(stmt, "DROP CONSTRAINT ");
+		if (o->if_exists && strncmp(stmt, "ALTER TABLE ", 12) == 0 && mark) {
+			/* "ALTER TABLE ONLY t DROP CONSTRAINT c;" -> "... IF EXISTS ONLY t DROP CONSTRAINT IF EXISTS c;" */
+			const size_t drop_len = strlen("DROP CONSTRAINT");
+			rc = rcr_buf_append(&sql, "ALTER TABLE IF EXISTS", 21);
+			if (rc == 0)
+				rc = rcr_buf_append(&sql, stmt + 11, (size_t)(mark - stmt) - 11 + drop_len);
+			if (rc == 0)
+				rc = rcr_buf_append(&sql, " IF EXISTS", 10);
+			if (rc == 0)
+				rc = rcr_buf_append(&sql, mark + drop_len, strlen(mark + drop_len) + 1);
+		} else
+			rc = rcr_buf_append(&sql, stmt, strlen(stmt) + 1);
+		if (rc == 0)
+			rc = rcr_pg_exec(conn, (const char *)sql.data);
+		if (rc < 0)
+			rc = rcr_error_wrap(rc, "dropping foreign key '%s' for --clean", e->tag ? e->tag : "?");
+	}
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "RESET client_min_messages");
+	rcr_toc_free(toc);
+	rcr_buf_free(&sql);
+	rcr_buf_free(&b);
+	return rc;
+}
+
 /* Runs pg_restore on the embedded schema archive for one section. */
 static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, const char *tool, const char *conninfo,
 			  const char *password, const char *section, int jobs, const char *list_file,
@@ -672,6 +733,8 @@ int rcr_restore_run(const rcr_restore_opts *o)
 
 	if (rc == 0 && have_schema)
 		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
+	if (rc == 0 && schema_phases && o->clean)
+		rc = drop_foreign_keys(conn, r.m, o);
 	if (rc == 0 && schema_phases)
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file, NULL);
 	r.fresh_tables = schema_phases;
