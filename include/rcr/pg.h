@@ -50,7 +50,9 @@ int rcr_pg_find_tool(char **out, const char *tool, int server_major);
 /* Runs argv (argv[0] is the program path) with PGPASSWORD=password in its environment when
  * password is non-NULL, waits for it, and fails with RCR_E_TOOL naming the program and its exit
  * status. The child's pid is published through *pid_slot while it runs (so a signal handler
- * can kill it); pid_slot may be NULL. */
+ * can kill it); pid_slot may be NULL. Its standard error passes through until it reports an
+ * error; that report is held back and its first line becomes rcr's message ("pg_dump failed:
+ * ..."), RCR_E_NOSPACE when it ran out of disk space. */
 int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pid_slot);
 /* The same, adding env ("NAME=value" strings, NULL-terminated; may be NULL) to the child's
  * environment and appending its standard output to *out (when out is non-NULL). */

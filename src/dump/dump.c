@@ -48,6 +48,7 @@ typedef struct dump_ctx {
 	rcr_catalog *cat;
 	char snapshot[128];
 	int server_major;
+	char *lock_sql;         /* LOCK TABLE of every stored table, NOWAIT, for the workers */
 	dump_job *jobs;
 	uint32_t njobs;
 	pthread_mutex_t *table_mu;  /* guards a table's files, row groups and totals */
@@ -60,7 +61,9 @@ typedef struct dump_ctx {
 	char **tool_argv;
 	char *password;
 	int tool_rc;
+	atomic_int tool_done;
 	rcr_error_snapshot tool_err;
+	char tool_appname[64];  /* pg_dump's application_name, to find its backend */
 } dump_ctx;
 
 static void record_failure(dump_ctx *d, int rc)
@@ -500,6 +503,16 @@ static void *worker_main(void *arg)
 	int rc = rcr_pg_connect(&conn, &d->o->conn, "rcr dump");
 	if (rc == 0)
 		rc = begin_snapshot_txn(conn, d->snapshot);
+	/* Every table, at once and without waiting. The leader holds ACCESS SHARE on them all, so
+	 * an ALTER/DROP TABLE that arrived since then waits for the leader; a worker that queued
+	 * behind it would wait for the leader too, which waits for the worker: a deadlock the
+	 * server cannot see (the leader is idle, not waiting on a lock). pg_dump -j's workers
+	 * take their locks NOWAIT for the same reason. Once held, later DDL waits for us. */
+	if (rc == 0 && d->lock_sql && rcr_pg_exec(conn, d->lock_sql) < 0)
+		rc = rcr_error_set_hint(RCR_E_QUERY,
+					"another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
+					" after the dump locked its tables; run the dump again when it is done",
+					"a worker could not lock the tables: %s", rcr_pg_error_line(conn));
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
 	while (rc == 0) {
 		pthread_mutex_lock(&d->mu);
@@ -531,7 +544,94 @@ static void *tool_main(void *arg)
 		rcr_error_save(&d->tool_err);
 		record_failure(d, d->tool_rc);
 	}
+	atomic_store(&d->tool_done, 1);
 	return NULL;
+}
+
+/*
+ * Is pg_dump stuck in a lock wait it can never leave? pg_dump takes its own ACCESS SHARE locks
+ * shortly after it starts. If an ALTER/DROP TABLE asked for the table in between, it waits for
+ * our leader's lock, pg_dump's request queues behind it, and our leader waits for pg_dump: a
+ * cycle through a client the server's deadlock detector cannot see. Found from a separate
+ * connection (pg_stat_activity is frozen for the length of the leader's transaction): pg_dump's
+ * backend (its application_name, on our snapshot's xmin) waits for a lock whose blocker is
+ * itself blocked by the leader. Sets the error naming the table and returns it, or 0.
+ */
+static int check_tool_deadlock(dump_ctx *d, PGconn *watch, int leader_pid)
+{
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", leader_pid);
+	const char *params[2] = {pid, d->tool_appname};
+	PGresult *r = PQexecParams(watch,
+		"SELECT n.nspname, c.relname FROM pg_catalog.pg_stat_activity p"
+		" JOIN pg_catalog.pg_locks l ON l.pid OPERATOR(pg_catalog.=) p.pid AND NOT l.granted"
+		" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation"
+		" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+		" WHERE p.application_name OPERATOR(pg_catalog.=) $2"
+		" AND p.backend_xmin OPERATOR(pg_catalog.=) (SELECT backend_xmin FROM pg_catalog.pg_stat_activity"
+		"   WHERE pid OPERATOR(pg_catalog.=) $1::int)"
+		" AND EXISTS (SELECT 1 FROM unnest(pg_catalog.pg_blocking_pids(p.pid)) AS b"
+		"   WHERE $1::int OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(b))) LIMIT 1",
+		2, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		rc = rcr_error_set_hint(RCR_E_QUERY,
+					"another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
+					" after the dump locked its tables; run the dump again when it is done",
+					"pg_dump cannot lock table '%s.%s': it waits behind another session that waits for this dump",
+					PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return rc;
+}
+
+/* pg_dump's session gets a name of its own ("rcr dump: pg_dump") unless the user chose one,
+ * so that check_tool_deadlock can find it. */
+static int name_tool_session(dump_ctx *d, char **conninfo, PGconn *conn)
+{
+	const char *user_name = NULL;
+	PQconninfoOption *opts = PQconninfo(conn);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "application_name") == 0 && o->val && o->val[0])
+			user_name = o->val;
+	snprintf(d->tool_appname, sizeof d->tool_appname, "%s", user_name ? user_name : "rcr dump: pg_dump");
+	PQconninfoFree(opts);
+	if (user_name)
+		return 0;
+	size_t n = strlen(*conninfo) + 64;
+	char *s = malloc(n);
+	if (!s)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	snprintf(s, n, "%s application_name='rcr dump: pg_dump'", *conninfo);
+	free(*conninfo);
+	*conninfo = s;
+	return 0;
+}
+
+static int has_failed(dump_ctx *d)
+{
+	pthread_mutex_lock(&d->mu);
+	int f = d->failed;
+	pthread_mutex_unlock(&d->mu);
+	return f;
+}
+
+/* Waits for the pg_dump thread, checking about once a second for the deadlock above. */
+static void wait_for_tool(dump_ctx *d, pthread_t th, int leader_pid)
+{
+	PGconn *watch = NULL;
+	int tries = 0;
+	for (int tick = 1; !atomic_load(&d->tool_done) && !has_failed(d); tick++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if (tick % 20 != 0)
+			continue;
+		if (!watch && tries++ < 3 && rcr_pg_connect(&watch, &d->o->conn, "rcr dump") < 0)
+			watch = NULL; /* only a safeguard: without it, wait as before */
+		if (watch && check_tool_deadlock(d, watch, leader_pid) < 0)
+			record_failure(d, RCR_E_QUERY);
+	}
+	pthread_join(th, NULL);
+	PQfinish(watch);
 }
 
 /* --- argv for pg_dump -------------------------------------------------------------------- */
@@ -823,6 +923,125 @@ static int set_meta(dump_ctx *d, PGconn *conn)
 	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
 }
 
+/* --- concurrent DDL ---------------------------------------------------------------------- */
+
+/* "{oid,oid,...}" of the stored tables, for an oid[] parameter; NULL when there are none. */
+static char *oid_array(const dump_ctx *d)
+{
+	if (d->m->ntables == 0)
+		return NULL;
+	size_t cap = (size_t)d->m->ntables * 11 + 3, len = 0;
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	s[len++] = '{';
+	for (uint32_t i = 0; i < d->m->ntables; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%u", i ? "," : "", d->m->tables[i].oid);
+	snprintf(s + len, cap - len, "}");
+	return s;
+}
+
+static const rcr_table *table_by_oid(const dump_ctx *d, const char *oid)
+{
+	uint32_t o = (uint32_t)strtoul(oid, NULL, 10);
+	for (uint32_t i = 0; i < d->m->ntables; i++)
+		if (d->m->tables[i].oid == o)
+			return &d->m->tables[i];
+	return NULL;
+}
+
+/*
+ * Called with the locks held: did a transaction that committed between the snapshot and the
+ * lock rewrite or drop a table? ALTER TABLE forms that rewrite, TRUNCATE, CLUSTER and VACUUM
+ * FULL give the table a new file whose rows the snapshot cannot see (TRUNCATE and rewrites are
+ * not MVCC-safe), so its COPY would silently return no rows. pg_class as the snapshot saw it
+ * is compared with the current catalog (pg_relation_filenode reads the catalog caches, which
+ * taking the lock brought up to date); any difference fails the dump, naming the table.
+ */
+static int check_unchanged(const dump_ctx *d, PGconn *conn)
+{
+	char *oids = oid_array(d);
+	if (!oids)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	const char *params[1] = {oids};
+	PGresult *r = PQexecParams(conn,
+		"SELECT c.oid, pg_catalog.pg_relation_filenode(c.oid) IS NULL FROM pg_catalog.pg_class c"
+		" WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])"
+		" AND c.relfilenode IS DISTINCT FROM pg_catalog.pg_relation_filenode(c.oid) LIMIT 1",
+		1, NULL, params, NULL, NULL, 0);
+	free(oids);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = rcr_error_set(RCR_E_QUERY, "checking the tables for concurrent changes: %s", rcr_pg_error_line(conn));
+	else if (PQntuples(r) == 1) {
+		const rcr_table *t = table_by_oid(d, PQgetvalue(r, 0, 0));
+		int dropped = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+		rc = rcr_error_set_hint(RCR_E_QUERY, "run the dump again",
+					dropped ? "table '%s.%s' was dropped by another session after the dump's snapshot was taken"
+						: "table '%s.%s' was rewritten by another session after the dump's snapshot was taken"
+						  " (ALTER TABLE, TRUNCATE, CLUSTER or VACUUM FULL): the snapshot cannot see its rows",
+					t ? t->schema : "?", t ? t->name : "?");
+	}
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * The leader failed while reading the catalog or locking. A lock timeout (--lock-wait-timeout)
+ * or a table dropped while we waited for its lock comes back from the server without a usable
+ * name, so look the culprit up and say which table it was. Other errors pass unchanged.
+ */
+static int explain_lock_failure(const dump_ctx *d, PGconn *conn, int rc)
+{
+	const char *msg = rcr_error_message();
+	int timeout = strstr(msg, "lock timeout") != NULL;
+	int gone = strstr(msg, "does not exist") != NULL && d->m->ntables;
+	if ((!timeout && !gone) || PQstatus(conn) != CONNECTION_OK)
+		return rc;
+	rcr_error_snapshot keep;
+	rcr_error_save(&keep);
+	PGresult *r = PQexec(conn, "ROLLBACK");
+	PQclear(r);
+	char *oids = oid_array(d);
+	const char *params[1] = {oids};
+	if (gone)
+		r = PQexecParams(conn,
+			"SELECT o, NULL, NULL FROM unnest($1::pg_catalog.oid[]) AS o WHERE NOT EXISTS"
+			" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o) LIMIT 1",
+			1, NULL, params, NULL, NULL, 0);
+	else
+		/* Only ACCESS EXCLUSIVE conflicts with our ACCESS SHARE, held or queued ahead of us. */
+		r = PQexecParams(conn,
+			"SELECT n.nspname, c.relname, l.granted FROM pg_catalog.pg_locks l"
+			" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation"
+			" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+			" WHERE l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'"
+			" AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND c.relkind IN ('r', 'p')"
+			" AND l.database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+			"   WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+			" AND ($1::pg_catalog.oid[] IS NULL OR l.relation OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]))"
+			" ORDER BY l.granted DESC, 1, 2 LIMIT 1",
+			1, NULL, params, NULL, NULL, 0);
+	free(oids);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		const rcr_table *t = gone ? table_by_oid(d, PQgetvalue(r, 0, 0)) : NULL;
+		if (gone)
+			rc = rcr_error_set_hint(RCR_E_QUERY, "run the dump again",
+						"table '%s.%s' was dropped by another session while the dump waited for its lock",
+						t ? t->schema : "?", t ? t->name : "?");
+		else
+			rc = rcr_error_set_hint(RCR_E_QUERY,
+						"retry when that session's transaction has ended, or wait longer with --lock-wait-timeout",
+						"could not lock table '%s.%s' within --lock-wait-timeout=%s: another session %s an"
+						" ACCESS EXCLUSIVE lock on it",
+						PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), d->o->lock_wait_timeout ? d->o->lock_wait_timeout : "",
+						strcmp(PQgetvalue(r, 0, 2), "t") == 0 ? "holds" : "is waiting for");
+	} else
+		rcr_error_restore(&keep);
+	PQclear(r);
+	return rc;
+}
+
 static void cleanup_partial(const rcr_dump_opts *o, int created)
 {
 	char p[4096];
@@ -908,14 +1127,23 @@ int rcr_dump_run(const rcr_dump_opts *o)
 			}
 		}
 		if (rc == 0)
-			rc = rcr_buf_append(&sql, " IN ACCESS SHARE MODE", 22);
+			rc = rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT", 29);
 		if (rc == 0) {
+			/* The leader waits (up to --lock-wait-timeout); the workers later must not. */
+			sql.data[sql.len - 8] = 0;
 			rc = rcr_pg_exec(conn, (const char *)sql.data);
-			if (rc < 0)
-				rc = rcr_error_wrap(rc, "locking tables");
+			sql.data[sql.len - 8] = ' ';
+		}
+		if (rc == 0)
+			rc = check_unchanged(&d, conn);
+		if (rc == 0) {
+			d.lock_sql = (char *)sql.data;
+			sql.data = NULL;
 		}
 		rcr_buf_free(&sql);
 	}
+	if (rc < 0 && conn)
+		rc = explain_lock_failure(&d, conn, rc);
 	if (rc == 0) {
 		char p[4096];
 		snprintf(p, sizeof p, "%s/data", o->dir);
@@ -924,6 +1152,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	}
 	if (rc == 0)
 		rc = rcr_pg_child_conninfo(&conninfo, &d.password, conn);
+	if (rc == 0)
+		rc = name_tool_session(&d, &conninfo, conn);
 	if (rc == 0)
 		rc = rcr_pg_find_tool(&tool, "pg_dump", d.server_major);
 	if (rc == 0)
@@ -955,7 +1185,7 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		rcr_progress_end(&d.prog);
 	}
 	if (tool_started)
-		pthread_join(tool_thread, NULL);
+		wait_for_tool(&d, tool_thread, PQbackendPID(conn));
 	if (rc == 0 && d.failed) {
 		rc = d.failed;
 		rcr_error_restore(&d.first_err);
@@ -1011,5 +1241,6 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	rcr_manifest_free(d.m);
 	free(d.jobs);
 	free(d.table_mu);
+	free(d.lock_sql);
 	return rc;
 }

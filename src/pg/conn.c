@@ -2,9 +2,35 @@
 #include "rcr/pg.h"
 #include "rcr/err.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The server's last words to this thread's connection. A server shutting down sends
+ * "terminating connection due to ... shutdown" as a WARNING just before it closes the socket,
+ * and a FATAL that reaches an idle connection is handed to the notice processor too; libpq
+ * would print either on its own line ahead of rcr's error. It is kept here instead and named
+ * in that error, which is otherwise only "server closed the connection unexpectedly". */
+static _Thread_local char tl_notice[256];
+
+static void notice_processor(void *arg, const char *message)
+{
+	(void)arg;
+	/* An idle connection's FATAL (pg_terminate_backend, fast shutdown) also arrives here. */
+	const char *why = NULL;
+	if (strncmp(message, "WARNING:  terminating connection", 32) == 0)
+		why = message + 10;
+	else if (strncmp(message, "FATAL:  ", 8) == 0 || strncmp(message, "PANIC:  ", 8) == 0)
+		why = message + 8;
+	if (!why) {
+		fputs(message, stderr);
+		return;
+	}
+	snprintf(tl_notice, sizeof tl_notice, "%s", why);
+	tl_notice[strcspn(tl_notice, "\n")] = 0;
+}
 
 const char *rcr_pg_error_line(PGconn *conn)
 {
@@ -27,7 +53,51 @@ const char *rcr_pg_error_line(PGconn *conn)
 		line[j++] = c;
 	}
 	line[j] = 0;
+	/* libpq's boilerplate guess after a lost connection adds nothing to "server closed the
+	 * connection unexpectedly"; keep the line short. */
+	char *guess = strstr(line, " This probably means the server terminated abnormally");
+	if (guess)
+		*guess = 0;
+	if (conn && PQstatus(conn) == CONNECTION_BAD && tl_notice[0] && strstr(line, "server closed the connection"))
+		snprintf(line, sizeof line, "server closed the connection: %s", tl_notice);
 	return line;
+}
+
+/*
+ * PQconnectdbParams, except that our notice processor is in place from the start: a server
+ * that shuts down while the connection is still starting up sends its WARNING then, and
+ * libpq's default processor would print it. connect_timeout (at least 2 s, as in libpq) bounds
+ * each wait; a host list is still walked by PQconnectPoll itself.
+ */
+static PGconn *connect_quietly(const char *const *keys, const char *const *vals, int *timed_out)
+{
+	*timed_out = 0;
+	PGconn *conn = PQconnectStartParams(keys, vals, 1);
+	if (!conn)
+		return NULL;
+	tl_notice[0] = 0;
+	PQsetNoticeProcessor(conn, notice_processor, NULL);
+	if (PQstatus(conn) == CONNECTION_BAD)
+		return conn;
+	int timeout_ms = -1;
+	PQconninfoOption *opts = PQconninfo(conn);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val && atoi(o->val) > 0)
+			timeout_ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000;
+	PQconninfoFree(opts);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = {.fd = PQsocket(conn), .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+		int n = poll(&p, 1, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			*timed_out = 1;
+			return conn;
+		}
+		st = PQconnectPoll(conn);
+	}
+	return conn;
 }
 
 int rcr_pg_connect(PGconn **out, const rcr_conn_opts *o, const char *application_name)
@@ -57,9 +127,15 @@ int rcr_pg_connect(PGconn **out, const rcr_conn_opts *o, const char *application
 	vals[n++] = application_name;
 	keys[n] = NULL;
 	vals[n] = NULL;
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	int timed_out;
+	PGconn *conn = connect_quietly(keys, vals, &timed_out);
 	if (!conn)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory connecting to the database");
+	if (timed_out) {
+		PQfinish(conn);
+		return rcr_error_set_hint(RCR_E_CONNECT, "check -d/--dbname, -h, -p and connect_timeout",
+					  "could not connect to the database: timeout expired");
+	}
 	if (PQstatus(conn) != CONNECTION_OK) {
 		const char *line = rcr_pg_error_line(conn);
 		int auth = strstr(line, "password") != NULL;

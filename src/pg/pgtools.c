@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,20 +64,83 @@ int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pi
 	return rcr_pg_run_tool_capture(argv, password, NULL, pid_slot, NULL);
 }
 
+/*
+ * The child's standard error, read line by line. Until the tool reports an error its lines go
+ * straight through (warnings, --verbose progress); from its first "<tool>: error: " line on they
+ * are held back, and the first error line becomes the one line rcr reports, so a failure reads
+ * "pg_dump failed: <why>" instead of the tool's multi-line report followed by ours.
+ */
+typedef struct tool_stderr {
+	char prog[64];          /* "pg_dump: error: " style prefix */
+	char line[2048];
+	size_t len;
+	int in_error;
+	char first_error[512];
+} tool_stderr;
+
+static void stderr_line(tool_stderr *t)
+{
+	t->line[t->len] = 0;
+	size_t plen = strlen(t->prog);
+	/* The server's own last words reach the tool as notices when its connection is idle
+	 * (FATAL on termination, a WARNING on immediate shutdown): they start the error too. */
+	int tool_err = strncmp(t->line, t->prog, plen) == 0;
+	if (!t->in_error && (tool_err || strncmp(t->line, "FATAL:  ", 8) == 0 || strncmp(t->line, "PANIC:  ", 8) == 0 ||
+			     strncmp(t->line, "WARNING:  terminating connection", 32) == 0)) {
+		t->in_error = 1;
+		const char *from = t->line + (tool_err ? plen : 0);
+		size_t n = strnlen(from, sizeof t->first_error - 1);
+		memcpy(t->first_error, from, n);
+		t->first_error[n] = 0;
+		/* The tool's line may end in a libpq message with its own newline; keep one line. */
+		t->first_error[strcspn(t->first_error, "\r\n")] = 0;
+	}
+	/* "terminated by user" answers the SIGTERM rcr itself sent on an interrupt, which rcr
+	 * reports in its own words. */
+	size_t blen = plen - strlen("error: ");
+	int our_term = strncmp(t->line, t->prog, blen) == 0 && strcmp(t->line + blen, "terminated by user") == 0;
+	if (!t->in_error && !our_term) {
+		fputs(t->line, stderr);
+		fputc('\n', stderr);
+	}
+	t->len = 0;
+}
+
+static void stderr_feed(tool_stderr *t, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			stderr_line(t);
+			continue;
+		}
+		if (t->len + 1 < sizeof t->line)
+			t->line[t->len++] = buf[i];
+	}
+}
+
 int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char *const *env,
 			    volatile pid_t *pid_slot, rcr_buf *out)
 {
-	int pfd[2] = {-1, -1};
-	if (out && pipe(pfd) != 0)
-		return rcr_error_set(RCR_E_TOOL, "could not create a pipe: %s", strerror(errno));
+	int pfd[2] = {-1, -1}, efd[2] = {-1, -1};
+	if ((out && pipe(pfd) != 0) || pipe(efd) != 0) {
+		int e = errno;
+		if (pfd[0] >= 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		return rcr_error_set(RCR_E_TOOL, "could not create a pipe: %s", strerror(e));
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
+		int e = errno;
 		if (out) {
 			close(pfd[0]);
 			close(pfd[1]);
 		}
-		return rcr_error_set(RCR_E_TOOL, "could not start %s: %s", argv[0], strerror(errno));
+		close(efd[0]);
+		close(efd[1]);
+		return rcr_error_set(RCR_E_TOOL, "could not start %s: %s", argv[0], strerror(e));
 	}
 	if (pid == 0) {
 		if (out) {
@@ -84,6 +148,9 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 			close(pfd[0]);
 			close(pfd[1]);
 		}
+		dup2(efd[1], 2);
+		close(efd[0]);
+		close(efd[1]);
 		/* rcr blocks termination signals in favour of its signal thread; the tool must not
 		 * inherit that mask, or it could not be stopped. */
 		sigset_t none;
@@ -99,21 +166,46 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 	}
 	if (pid_slot)
 		*pid_slot = pid;
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	tool_stderr *te = calloc(1, sizeof *te);
+	if (te)
+		snprintf(te->prog, sizeof te->prog, "%s: error: ", base);
 	int rc = 0;
-	if (out) {
+	if (out)
 		close(pfd[1]);
+	close(efd[1]);
+	struct pollfd fds[2] = {{.fd = efd[0], .events = POLLIN}, {.fd = out ? pfd[0] : -1, .events = POLLIN}};
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
 		char buf[65536];
-		for (;;) {
-			ssize_t r = read(pfd[0], buf, sizeof buf);
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			ssize_t r = read(fds[i].fd, buf, sizeof buf);
 			if (r < 0 && errno == EINTR)
 				continue;
-			if (r <= 0)
-				break;
-			if (rc == 0)
+			if (r <= 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+			} else if (i == 1 && rc == 0) {
 				rc = rcr_buf_append(out, buf, (size_t)r);
+			} else if (i == 0 && te) {
+				stderr_feed(te, buf, (size_t)r);
+			} else if (i == 0) {
+				fwrite(buf, 1, (size_t)r, stderr);
+			}
 		}
-		close(pfd[0]);
 	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);
+	if (te && te->len)
+		stderr_line(te);
 	int status;
 	pid_t w;
 	do
@@ -121,13 +213,20 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 	while (w < 0 && errno == EINTR);
 	if (pid_slot)
 		*pid_slot = 0;
+	char why[600] = "";
+	if (te && te->first_error[0])
+		snprintf(why, sizeof why, ": %s", te->first_error);
+	free(te);
 	if (w < 0)
-		return rcr_error_set(RCR_E_TOOL, "waiting for %s failed: %s", argv[0], strerror(errno));
+		return rcr_error_set(RCR_E_TOOL, "waiting for %s failed: %s", base, strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return rc;
 	if (WIFSIGNALED(status))
-		return rcr_error_set(RCR_E_TOOL, "%s was terminated by signal %d", argv[0], WTERMSIG(status));
-	return rcr_error_set(RCR_E_TOOL, "%s failed with exit status %d", argv[0], WEXITSTATUS(status));
+		return rcr_error_set(RCR_E_TOOL, "%s was terminated by signal %d", base, WTERMSIG(status));
+	/* A full disk is the same failure whether our writer or pg_dump's meets it first. */
+	if (why[0])
+		return rcr_error_set(strstr(why, strerror(ENOSPC)) ? RCR_E_NOSPACE : RCR_E_TOOL, "%s failed%s", base, why);
+	return rcr_error_set(RCR_E_TOOL, "%s failed with exit status %d", base, WEXITSTATUS(status));
 }
 
 int rcr_strlist_add(rcr_strlist *l, const char *s)

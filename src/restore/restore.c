@@ -545,7 +545,10 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 	}
 	PGresult *ns = NULL;
 	rc = rcr_pg_query(&ns, conn, "SELECT nspname FROM pg_catalog.pg_namespace");
-	char tmpl[] = "/tmp/rcr-restore-list.XXXXXX";
+	/* TMPDIR as every Unix tool honours it; mkstemp makes the file 0600. */
+	const char *tmpdir = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/rcr-restore-list.XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
 	int fd = rc == 0 ? mkstemp(tmpl) : -1;
 	if (rc == 0 && fd < 0)
 		rc = rcr_error_set(RCR_E_IO, "could not create a temporary file: %s", strerror(errno));
@@ -585,6 +588,85 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}
 	return 0;
+}
+
+/* Appends s to an array literal as a double-quoted element (backslash before " and \). */
+static int append_array_elem(rcr_buf *b, const char *s)
+{
+	int rc = rcr_buf_append(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
+	for (const char *c = s; *c && rc == 0; c++) {
+		if (*c == '"' || *c == '\\')
+			rc = rcr_buf_append(b, "\\", 1);
+		if (rc == 0)
+			rc = rcr_buf_append(b, c, 1);
+	}
+	return rc == 0 ? rcr_buf_append(b, "\"", 1) : rc;
+}
+
+/*
+ * Refuses a target that already has a table the restore would create: pre-data would fail on
+ * its CREATE TABLE half-way through the schema, and loading next to existing rows would mix
+ * two databases. Runs before anything is changed, so a refusal leaves the target as it was.
+ * One query for all the tables (names passed as array parameters, never spliced into SQL),
+ * then one probe of the first clash for rows, to say which case the user is in.
+ */
+static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m)
+{
+	rcr_buf schemas = RCR_BUF_INIT, names = RCR_BUF_INIT;
+	int rc = rcr_buf_append(&schemas, "{", 1);
+	rc |= rcr_buf_append(&names, "{", 1);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < m->ntables && rc == 0; i++) {
+		if (!selected(o, &m->tables[i]))
+			continue;
+		rc = append_array_elem(&schemas, m->tables[i].schema);
+		rc |= append_array_elem(&names, m->tables[i].name);
+		n++;
+	}
+	rc |= rcr_buf_append(&schemas, "}", 2);
+	rc |= rcr_buf_append(&names, "}", 2);
+	if (rc < 0 || n == 0) {
+		rcr_buf_free(&schemas);
+		rcr_buf_free(&names);
+		return rc < 0 ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
+	}
+	const char *params[2] = {(const char *)schemas.data, (const char *)names.data};
+	PGresult *res = PQexecParams(conn,
+		"SELECT u.s, u.n, pg_catalog.quote_ident(u.s) || '.' || pg_catalog.quote_ident(u.n)"
+		" FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, n, o)"
+		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns"
+		" ON ns.oid = c.relnamespace WHERE ns.nspname = u.s AND c.relname = u.n) ORDER BY u.o",
+		2, NULL, params, NULL, NULL, 0);
+	rcr_buf_free(&schemas);
+	rcr_buf_free(&names);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = rcr_error_set(RCR_E_QUERY, "checking the target database: %s", rcr_pg_error_line(conn));
+		PQclear(res);
+		return rc;
+	}
+	int clashes = PQntuples(res);
+	if (clashes == 0) {
+		PQclear(res);
+		return 0;
+	}
+	/* Rows or not: a table we cannot read (permissions, a relation that is not a table) is
+	 * reported as existing, which is refusal enough. */
+	char sql[8400];
+	snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s)", PQgetvalue(res, 0, 2));
+	PGresult *rows = PQexec(conn, sql);
+	int has_rows = PQresultStatus(rows) == PGRES_TUPLES_OK && PQntuples(rows) == 1 &&
+		       strcmp(PQgetvalue(rows, 0, 0), "t") == 0;
+	PQclear(rows);
+	char more[64] = "";
+	if (clashes > 1)
+		snprintf(more, sizeof more, " (and %d more of the archive's tables)", clashes - 1);
+	rc = rcr_error_set_hint(RCR_E_TARGET,
+				"use --clean (with --if-exists) to drop and recreate the archive's objects, or"
+				" --data-only to append rows to the existing tables",
+				"table '%s.%s' already exists in the target database%s%s; nothing was restored",
+				PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), has_rows ? " and has rows" : "", more);
+	PQclear(res);
+	return rc;
 }
 
 /*
@@ -783,6 +865,8 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	int archive_data_only = content && strcmp(content, "data-only") == 0;
 	int schema_phases = have_schema && !o->data_only && !archive_data_only;
 
+	if (rc == 0 && schema_phases && !o->clean)
+		rc = check_target_empty(conn, o, r.m);
 	if (rc == 0 && have_schema)
 		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
 	if (rc == 0 && schema_phases && o->clean)

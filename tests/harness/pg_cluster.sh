@@ -29,6 +29,12 @@
 #    another port if the server still fails to bind (parallel ctest runs).
 #  * stop is safe after a half-finished start, and always tries to remove DIR.
 #
+# SSL (optional): with RCR_TEST_SSL_CERT and RCR_TEST_SSL_KEY naming a certificate and key
+# (the test makes them, e.g. self-signed with openssl), the server runs with ssl = on and two
+# more roles exist, both LOGIN SUPERUSER PASSWORD 'secret-pw' over TCP: rcr_ssl may connect only
+# with SSL (hostnossl: reject) and rcr_nossl only without it (hostssl: reject). env then also
+# exports RCR_TEST_SSL_USER and RCR_TEST_NOSSL_USER.
+#
 # Environment: PGBIN (default /usr/lib/postgresql/15/bin).
 # The rcr_testvec extension is not built here: see install_ext.sh.
 set -euo pipefail
@@ -37,6 +43,8 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 MARKER=.rcr_pg_cluster
 PW_USER=rcr_pw
 PW_PASSWORD=secret-pw
+SSL_USER=rcr_ssl
+NOSSL_USER=rcr_nossl
 START_ATTEMPTS=8
 # A unix socket path ("<sockdir>/.s.PGSQL.NNNNN") must fit in sun_path: 107 bytes.
 SOCK_PATH_MAX=107
@@ -229,11 +237,28 @@ password_encryption = 'scram-sha-256'
 logging_collector = off
 log_min_messages = warning
 EOF
-    cat >"$data/pg_hba.conf" <<EOF
-# TYPE  DATABASE  USER  ADDRESS        METHOD
-local   all       all                  trust
-host    all       all   127.0.0.1/32   scram-sha-256
-EOF
+    local ssl=0
+    if [ -n "${RCR_TEST_SSL_CERT:-}" ] || [ -n "${RCR_TEST_SSL_KEY:-}" ]; then
+        [ -r "${RCR_TEST_SSL_CERT:-}" ] && [ -r "${RCR_TEST_SSL_KEY:-}" ] ||
+            die "RCR_TEST_SSL_CERT and RCR_TEST_SSL_KEY must both name readable files"
+        ssl=1
+        cp "$RCR_TEST_SSL_CERT" "$data/server.crt"
+        cp "$RCR_TEST_SSL_KEY" "$data/server.key"
+        chmod 600 "$data/server.key"
+        if is_root; then
+            chown postgres:postgres "$data/server.crt" "$data/server.key"
+        fi
+        printf "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" >>"$data/rcr_test.conf"
+    fi
+    {
+        echo "# TYPE     DATABASE  USER       ADDRESS        METHOD"
+        echo "local      all       all                       trust"
+        if [ $ssl = 1 ]; then
+            echo "hostnossl  all       $SSL_USER    127.0.0.1/32   reject"
+            echo "hostssl    all       $NOSSL_USER  127.0.0.1/32   reject"
+        fi
+        echo "host       all       all        127.0.0.1/32   scram-sha-256"
+    } >"$data/pg_hba.conf"
     if is_root; then
         chown postgres:postgres "$data/rcr_test.conf"
     fi
@@ -263,6 +288,12 @@ EOF
     setup_psql "$run" "$port" \
         -c "CREATE ROLE $PW_USER LOGIN SUPERUSER PASSWORD '$PW_PASSWORD'" ||
         die "could not create role $PW_USER"
+    if [ $ssl = 1 ]; then
+        setup_psql "$run" "$port" \
+            -c "CREATE ROLE $SSL_USER LOGIN SUPERUSER PASSWORD '$PW_PASSWORD'" \
+            -c "CREATE ROLE $NOSSL_USER LOGIN SUPERUSER PASSWORD '$PW_PASSWORD'" ||
+            die "could not create the SSL test roles"
+    fi
 
     {
         printf 'export PGHOST=%q\n' "$sock"
@@ -275,6 +306,10 @@ EOF
         printf 'export RCR_TEST_TCP_HOST=127.0.0.1\n'
         printf 'export RCR_TEST_PW_USER=%q\n' "$PW_USER"
         printf 'export RCR_TEST_PW_PASSWORD=%q\n' "$PW_PASSWORD"
+        if [ $ssl = 1 ]; then
+            printf 'export RCR_TEST_SSL_USER=%q\n' "$SSL_USER"
+            printf 'export RCR_TEST_NOSSL_USER=%q\n' "$NOSSL_USER"
+        fi
     } >"$dir/env.tmp"
     mv "$dir/env.tmp" "$dir/env"
     echo "$dir/env"
