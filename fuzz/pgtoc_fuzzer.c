@@ -8,14 +8,20 @@
  * to the same bytes. The same holds for the toc rewritten in each layout the writer knows,
  * 1.14, 1.15 and 1.16, so a fuzzed 1.14 input also exercises the 1.15 and 1.16 paths.
  *
+ * Every entry's derived 1.16 relkind (rcr_toc_entry_relkind, which scans a TABLE's CREATE
+ * TABLE for a top-level PARTITION BY) is 'r' or 'p' for a TABLE, the fixed letter for a view,
+ * materialized view or foreign table, and 0 otherwise, without reading outside the defn.
+ *
  * The decoded toc's TYPE and DOMAIN definitions then go through rcr_typeres (convert's
  * reading of format_type text and CREATE TYPE/DOMAIN statements), as a composite column, an
  * array of each: it either names a type textout supports or refuses with a usage or format
  * error, and never reads outside the strings.
  *
  * Seeds (corpora/pgtoc): toc.dat files of pg_dump 15 (full, -s, --exclude-table-data), the
- * full one rewritten as 1.15 and 1.16, with intSize 8, a toc with no entries, and the schema
- * of tests/integration/sql/type_matrix.sql + type_nesting.sql as rcr dump keeps it.
+ * full one rewritten as 1.15 and 1.16, with intSize 8, a toc with no entries, the schema
+ * of tests/integration/sql/type_matrix.sql + type_nesting.sql as rcr dump keeps it, and
+ * pg15-kinds (tests/unit/convert/data/pg15_kinds.toc.dat: every relation kind, partitions, a
+ * large object, a quoted "PARTITION BY" column).
  */
 #include "fuzz_helpers.h"
 
@@ -75,6 +81,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				toc->entries[i].relkind = 0;
 		rcr_buf b = encode_stable(toc);
 		rcr_buf_free(&b);
+	}
+	for (int i = 0; i < toc->nentries; i++) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		int k = rcr_toc_entry_relkind(e);
+		const char *d = e->desc ? e->desc : "";
+		FUZZ_ASSERT(strcmp(d, "TABLE") == 0 ? k == 'r' || k == 'p'
+			    : strcmp(d, "VIEW") == 0 ? k == 'v'
+			    : strcmp(d, "MATERIALIZED VIEW") == 0 ? k == 'm'
+			    : strcmp(d, "FOREIGN TABLE") == 0 ? k == 'f'
+							       : k == 0);
 	}
 	rcr_typeres *tr = NULL;
 	FUZZ_ASSERT(rcr_typeres_new(&tr, toc) == 0);

@@ -7,10 +7,15 @@
  * Properties: failures are RCR_E_FORMAT, or RCR_E_USAGE for composites whose columns have no
  * converter; a success writes text without NUL bytes, and COPY escaping of it leaves no tab,
  * newline or carriage return for the COPY reader to split on.
+ *
+ * Differential: the value's first 8 and first 4 bytes, read as a float8 and a float4, print
+ * the same with the fast Ryu formatter as with the slow independent reference the unit tests
+ * use (tests/unit/convert/float_reference.h).
  */
 #include "fuzz_helpers.h"
 
 #include "rcr/textout.h"
+#include "../tests/unit/convert/float_reference.h"
 
 #include <string.h>
 
@@ -39,6 +44,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rcr_textout_copy_escape(&esc, out.data, out.len) == 0);
 		for (size_t i = 0; i < esc.len; i++)
 			FUZZ_ASSERT(esc.data[i] != '\t' && esc.data[i] != '\n' && esc.data[i] != '\r');
+	}
+	if (fp.left >= 8) {
+		double d;
+		float f;
+		memcpy(&d, fp.p, 8);
+		memcpy(&f, fp.p, 4);
+		char got[RCR_TEXTOUT_FLOAT_BUF], want[REF_FLOAT_BUF];
+		rcr_textout_float8(got, d);
+		ref_float8(want, d);
+		FUZZ_ASSERT(strcmp(got, want) == 0);
+		rcr_textout_float4(got, f);
+		ref_float4(want, f);
+		FUZZ_ASSERT(strcmp(got, want) == 0);
 	}
 	rcr_buf_free(&esc);
 	rcr_buf_free(&out);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: builds rcr with ASan+UBSan and -Werror and runs the whole test suite (unit tests,
-# fuzz corpus replays, integration tests against throwaway PostgreSQL 15 clusters).
+# fuzz corpus replays, a 10 s libFuzzer run of every harness built with clang (fuzz/short_run,
+# about 2 minutes with its build; skipped without clang), integration tests against throwaway
+# PostgreSQL 15 clusters, among them the corruption sweep).
 # Run as root on Debian 12; installs what it needs. Build dir: build-test (override BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -21,6 +21,12 @@ int rcr_archive_open(rcr_manifest **out, const char *dir);
 /* Checks schema file i: present, regular, size and XXH3-64 as recorded. */
 int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32_t i);
 
+/* The cheap half of rcr_archive_load_frame: reads frame col of row group rgi of table ti and
+ * checks its header against the manifest and its stored bytes against their XXH3-64, without
+ * decompressing. Errors name the frame. */
+int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size, const char *path,
+				   const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col);
+
 /* Reads the frame `ref` (row group rg, column col of table ti) from fd (file_size bytes, path
  * for messages) into scratch, decodes it with dec and cross-checks the frame header against
  * the manifest: table, row group, column, row count, codec, sizes and hashes. On success,

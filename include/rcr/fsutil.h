@@ -23,11 +23,16 @@ int rcr_fs_prepare_empty_dir(const char *path, int *created);
 int rcr_fs_remove_tree(const char *path);
 /* Reads a whole file into *out (caller owns), refusing files larger than max. */
 int rcr_fs_read_file(rcr_buf *out, const char *path, uint64_t max);
-/* Size and XXH3-64 of a file, streamed. */
+/* Size and XXH3-64 of a regular file, streamed (a FIFO or device is refused, not read). */
 int rcr_fs_hash_file(uint64_t *size, uint64_t *hash, const char *path);
+/* Size and XXH3-64 of what is left to read from fd; path names it in messages. */
+int rcr_fs_hash_fd(uint64_t *size, uint64_t *hash, int fd, const char *path);
 /* Writes data to dir/name atomically: dir/name.tmp, fsync, rename, fsync dir. */
 int rcr_fs_write_atomic(const char *dir, const char *name, const void *data, size_t n);
-/* Opens dir/rel for reading, refusing symlinks in the final component. @return fd or negative. */
+/* Opens dir/rel for reading. rel is archive-relative (rcr_archive_path_check): every component
+ * is opened with O_NOFOLLOW, so a symbolic link anywhere below dir is refused (RCR_E_FORMAT), as
+ * is anything but a regular file at the end (a FIFO is refused, never waited on). path_out gets
+ * "dir/rel" for messages. @return fd (caller closes) or negative. */
 int rcr_fs_open_in(const char *dir, const char *rel, char *path_out, size_t path_cap);
 
 #endif

@@ -43,6 +43,10 @@
  * bytes actually present before anything is allocated. */
 #define RCR_MANIFEST_MAX_SIZE ((uint64_t)1 << 30)
 #define RCR_MAX_NAME 4096
+/* Rows in one row group. The writer closes row groups at 65536 rows; the limit leaves room
+ * for other writers and bounds what restore builds per row group where no frame ties the row
+ * count to bytes present (a table without columns sends 2 bytes per row). */
+#define RCR_MAX_ROW_GROUP_ROWS ((uint32_t)1 << 24)
 
 typedef struct rcr_frame_ref {
 	uint64_t offset;        /* of the frame header in the row group's file */

@@ -51,5 +51,14 @@ int rcr_toc_encode(rcr_buf *out, const rcr_toc *toc);
 void rcr_toc_free(rcr_toc *toc);
 /* Frees the strings of one entry (for callers that build entries). */
 void rcr_toc_entry_clear(rcr_toc_entry *e);
+/*
+ * The relkind pg_dump 17+ records in a 1.16 entry (pg_dump.c dumpTableSchema passes the
+ * relation's relkind with every entry it writes, other entries carry 0): 'v' for a VIEW, 'm'
+ * for a MATERIALIZED VIEW, 'f' for a FOREIGN TABLE, and for a TABLE 'p' when its CREATE TABLE
+ * statement has a top-level PARTITION BY clause, else 'r'; 0 for every other desc. pg_restore
+ * 17+ reads it to set a partitioned table's access method with ALTER TABLE rather than SET
+ * default_table_access_method (pg_backup_archiver.c _printTocEntry).
+ */
+int rcr_toc_entry_relkind(const rcr_toc_entry *e);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,11 @@ int main(int argc, char **argv)
 	/* Archives hold table data: files 0600 and directories 0700, as pg_dump makes them, and the
 	 * pg_dump / pg_restore children inherit the mask. */
 	umask(077);
+	/* Row-group buffers (megabytes each, per job) come from mmap and go back to the system when
+	 * a job ends. glibc's default raises this threshold as big blocks are freed, after which
+	 * they stay in per-thread heaps and peak RSS depends on allocation history rather than on
+	 * what is live (measured: 47-59 MiB for the same dump, 48.5 MiB steady with this). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-?")) {
 		fputs(usage_main, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 1 : 0;

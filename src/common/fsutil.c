@@ -142,7 +142,8 @@ int rcr_fs_remove_tree(const char *path)
 
 int rcr_fs_read_file(rcr_buf *out, const char *path, uint64_t max)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO in place of the file must not hang the reader (see open_regular). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path);
@@ -168,17 +169,11 @@ int rcr_fs_read_file(rcr_buf *out, const char *path, uint64_t max)
 	return rc;
 }
 
-int rcr_fs_hash_file(uint64_t *size, uint64_t *hash, const char *path)
+int rcr_fs_hash_fd(uint64_t *size, uint64_t *hash, int fd, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? rcr_error_set(RCR_E_MISSING, "'%s' is missing", path)
-				       : io_error(errno, "open", path);
 	XXH3_state_t *st = XXH3_createState();
-	if (!st) {
-		close(fd);
+	if (!st)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	}
 	XXH3_64bits_reset(st);
 	static const size_t chunk = 1 << 20;
 	uint8_t *buf = malloc(chunk);
@@ -201,6 +196,22 @@ int rcr_fs_hash_file(uint64_t *size, uint64_t *hash, const char *path)
 	*hash = XXH3_64bits_digest(st);
 	XXH3_freeState(st);
 	free(buf);
+	return rc;
+}
+
+int rcr_fs_hash_file(uint64_t *size, uint64_t *hash, const char *path)
+{
+	/* O_NONBLOCK: a FIFO in place of the file must not hang the reader (see open_regular). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? rcr_error_set(RCR_E_MISSING, "'%s' is missing", path)
+				       : io_error(errno, "open", path);
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rcr_error_set(RCR_E_FORMAT, "'%s' is not a regular file", path);
+	}
+	int rc = rcr_fs_hash_fd(size, hash, fd, path);
 	close(fd);
 	return rc;
 }
@@ -227,16 +238,75 @@ int rcr_fs_write_atomic(const char *dir, const char *name, const void *data, siz
 	return rcr_fs_fsync_dir(dir);
 }
 
-int rcr_fs_open_in(const char *dir, const char *rel, char *path_out, size_t path_cap)
+/* Opens an existing file for reading without blocking and refuses anything but a regular file:
+ * open() of a FIFO without O_NONBLOCK waits for a writer forever, so a hostile archive with
+ * a FIFO where a file belongs would hang the reader. */
+static int open_regular(int dirfd, const char *name, const char *path)
 {
-	snprintf(path_out, path_cap, "%s/%s", dir, rel);
-	int fd = open(path_out, O_RDONLY | O_NOFOLLOW);
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path_out);
+			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path);
 		if (errno == ELOOP)
-			return rcr_error_set(RCR_E_FORMAT, "'%s' is a symbolic link; archives never contain links", path_out);
-		return io_error(errno, "open", path_out);
+			return rcr_error_set(RCR_E_FORMAT, "'%s' is a symbolic link; archives never contain links", path);
+		return io_error(errno, "open", path);
 	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rcr_error_set(RCR_E_FORMAT, "'%s' is not a regular file", path);
+	}
+	/* Regular files ignore O_NONBLOCK; clear it anyway so the fd behaves as a plain one. */
+	(void)fcntl(fd, F_SETFL, 0);
+	return fd;
+}
+
+int rcr_fs_open_in(const char *dir, const char *rel, char *path_out, size_t path_cap)
+{
+	if ((size_t)snprintf(path_out, path_cap, "%s/%s", dir, rel) >= path_cap)
+		return rcr_error_set(RCR_E_FORMAT, "path '%s/%s' is too long", dir, rel);
+	/* Walk rel one component at a time with O_NOFOLLOW, so that a symbolic link anywhere below
+	 * the archive directory (data/ itself, a schema directory) is refused, not just one at
+	 * the last component: a link could lead the reader out of the archive. The archive
+	 * directory itself is the user's choice and may be reached through links. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? rcr_error_set(RCR_E_MISSING, "'%s' is missing", dir)
+				       : io_error(errno, "open directory", dir);
+	const char *comp = rel;
+	for (;;) {
+		const char *slash = strchr(comp, '/');
+		if (!slash)
+			break;
+		char name[4097];
+		size_t n = (size_t)(slash - comp);
+		if (n == 0 || n >= sizeof name) {
+			close(dfd);
+			return rcr_error_set(RCR_E_FORMAT, "'%s' is not a plain relative path", path_out);
+		}
+		memcpy(name, comp, n);
+		name[n] = 0;
+		int nfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int err = errno;
+		if (nfd < 0) {
+			struct stat st;
+			int is_link = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+			close(dfd);
+			if (is_link)
+				return rcr_error_set(RCR_E_FORMAT, "'%s': '%.*s' is a symbolic link; archives never contain links",
+						     path_out, (int)(slash - rel), rel);
+			if (err == ENOENT)
+				return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path_out);
+			if (err == ENOTDIR)
+				return rcr_error_set(RCR_E_FORMAT, "'%s': '%.*s' is not a directory", path_out,
+						     (int)(slash - rel), rel);
+			return io_error(err, "open", path_out);
+		}
+		close(dfd);
+		dfd = nfd;
+		comp = slash + 1;
+	}
+	int fd = open_regular(dfd, comp, path_out);
+	close(dfd);
 	return fd;
 }

@@ -259,3 +259,62 @@ int rcr_toc_encode(rcr_buf *b, const rcr_toc *t)
 	}
 	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory writing toc.dat") : 0;
 }
+
+/*
+ * True when a TABLE entry's defn declares a partitioned table. pg_dump writes the clause as
+ * "\nPARTITION BY <key>" right after the column list's closing parenthesis. Column names,
+ * defaults and CHECK expressions inside the list may hold the same text (a quoted identifier, a
+ * string literal spanning lines), so the scan skips quoted runs, "--" comments (--binary-upgrade
+ * puts some before the CREATE, with apostrophes) and parenthesised text, and looks only at depth
+ * 0. The statements pg_dump appends after the CREATE TABLE are one-line ALTERs.
+ */
+static int defn_is_partitioned(const char *s)
+{
+	int depth = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\'') {
+			/* E'...' takes backslash escapes; every other quoted run ends at an undoubled quote */
+			int esc = *p == '\'' && p > s && (p[-1] == 'E' || p[-1] == 'e') &&
+				  (p - 1 == s || !(p[-2] == '_' || (p[-2] >= 'a' && p[-2] <= 'z') ||
+						   (p[-2] >= 'A' && p[-2] <= 'Z') || (p[-2] >= '0' && p[-2] <= '9')));
+			char q = *p++;
+			for (;; p++) {
+				if (!*p)
+					return 0; /* unterminated: not a statement pg_dump wrote */
+				if (esc && *p == '\\' && p[1]) {
+					p++;
+					continue;
+				}
+				if (*p == q) {
+					if (p[1] != q)
+						break;
+					p++;
+				}
+			}
+		} else if (*p == '-' && p[1] == '-') {
+			while (p[1] && p[1] != '\n')
+				p++;
+		} else if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (depth == 0 && *p == '\n' && strncmp(p + 1, "PARTITION BY ", 13) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int rcr_toc_entry_relkind(const rcr_toc_entry *e)
+{
+	if (!e->desc)
+		return 0;
+	if (strcmp(e->desc, "TABLE") == 0)
+		return e->defn && defn_is_partitioned(e->defn) ? 'p' : 'r';
+	if (strcmp(e->desc, "VIEW") == 0)
+		return 'v';
+	if (strcmp(e->desc, "MATERIALIZED VIEW") == 0)
+		return 'm';
+	if (strcmp(e->desc, "FOREIGN TABLE") == 0)
+		return 'f';
+	return 0;
+}

@@ -17,7 +17,6 @@
 #include "rcr/err.h"
 #include "textout_internal.h"
 
-#include <fenv.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -262,175 +261,7 @@ static int out_inet(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t,
 	return 0;
 }
 
-/* ---- floats ----------------------------------------------------------------------------- */
-
-/* The shortest digit string that reads back as the same value, the nearest such on a tie:
- * what Ryu computes, found here by asking printf for 1, 2, ... significant digits and reading
- * each back. Where the correctly rounded p-digit string misses (the rounding interval is
- * lopsided at powers of two), a neighbour one unit away may still hit, and Ryu would take it.
- * v is finite and positive. digits gets the significant digits without trailing zeros,
- * *exp10 the decimal exponent of the first digit. */
-static int read_back_equal(const char *s, double v, int single)
-{
-	if (single ? strtof(s, NULL) != (float)v : strtod(s, NULL) != v)
-		return 0;
-	/* PostgreSQL's Ryu does not accept the bounds of the rounding interval (measured on
-	 * PostgreSQL 15: float8 1e23 prints as 9.999999999999999e+22, float4 3670000128 as
-	 * 3.6700001e+09), so a decimal exactly halfway to a neighbour does not count even when
-	 * round-half-even reads it back as v. A midpoint is exact in long double; the decimal
-	 * equals it only if it is itself exact there, i.e. rounds the same both ways. */
-	int mode = fegetround();
-	fesetround(FE_DOWNWARD);
-	long double lo = strtold(s, NULL);
-	fesetround(FE_UPWARD);
-	long double hi = strtold(s, NULL);
-	fesetround(mode);
-	if (lo != hi || lo == (long double)v)
-		return 1;
-	long double nb = single ? (long double)nextafterf((float)v, lo > v ? INFINITY : -INFINITY)
-			      : (long double)nextafter(v, lo > v ? INFINITY : -INFINITY);
-	return lo != ((long double)v + nb) / 2;
-}
-
-/* Tries p significant digits: the correctly rounded string, then one unit down and up in the
- * last place. On success fills digits (no trailing zeros) and *exp10 and returns 1. */
-static int try_digits(double v, int single, int p, char *digits, int *exp10)
-{
-	char buf[40];
-	snprintf(buf, sizeof buf, "%.*e", p - 1, v);
-	char *e = strchr(buf, 'e');
-	if (read_back_equal(buf, v, single)) {
-		size_t k = 0;
-		for (char *c = buf; c < e; c++)
-			if (*c != '.')
-				digits[k++] = *c;
-		while (k > 1 && digits[k - 1] == '0')
-			k--;
-		digits[k] = '\0';
-		*exp10 = atoi(e + 1);
-		return 1;
-	}
-	long mant = 0;
-	for (char *c = buf; c < e; c++)
-		if (*c != '.')
-			mant = mant * 10 + (*c - '0');
-	int scale = atoi(e + 1) - (p - 1);
-	for (int dir = -1; dir <= 1; dir += 2) {
-		char alt[40];
-		long m = mant + dir;
-		if (m <= 0)
-			continue;
-		snprintf(alt, sizeof alt, "%lde%d", m, scale);
-		if (read_back_equal(alt, v, single)) {
-			int k = snprintf(digits, 24, "%ld", m);
-			*exp10 = scale + k - 1;
-			while (k > 1 && digits[k - 1] == '0')
-				digits[--k] = '\0';
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Whether some p-digit decimal reads back as v is monotonic in p (a p-digit hit, padded with a
- * zero, is a (p+1)-digit hit, and the candidates tried at p+1 include one at least as close on
- * the same side), so searching down from the maximum finds the same shortest string as
- * searching up, in two or three tries for typical embeddings instead of eight or nine. */
-static void shortest_digits(double v, int single, char *digits, int *exp10)
-{
-	int max = single ? 9 : 17;
-	char best[24];
-	int best_exp = 0, p = max;
-	if (!try_digits(v, single, max, best, &best_exp)) {
-		/* cannot happen: max digits always round-trip; keep the correctly rounded string */
-		char buf[40];
-		snprintf(buf, sizeof buf, "%.*e", max - 1, v);
-		char *e = strchr(buf, 'e');
-		size_t k = 0;
-		for (char *c = buf; c < e; c++)
-			if (*c != '.')
-				best[k++] = *c;
-		while (k > 1 && best[k - 1] == '0')
-			k--;
-		best[k] = '\0';
-		best_exp = atoi(e + 1);
-	}
-	for (p = max - 1; p >= 1; p--) {
-		char d[24];
-		int e10;
-		if (!try_digits(v, single, p, d, &e10))
-			break;
-		memcpy(best, d, sizeof best);
-		best_exp = e10;
-	}
-	memcpy(digits, best, strlen(best) + 1);
-	*exp10 = best_exp;
-}
-
-/* float_to_shortest_decimal_buf's layout: fixed notation for decimal exponents from -4 up to
- * 14 (float8) or 5 (float4), else d.ddde+XX with at least two exponent digits. */
-static size_t format_float(char *dst, double v, int single)
-{
-	if (isnan(v))
-		return (size_t)snprintf(dst, RCR_TEXTOUT_FLOAT_BUF, "NaN");
-	if (isinf(v))
-		return (size_t)snprintf(dst, RCR_TEXTOUT_FLOAT_BUF, v < 0 ? "-Infinity" : "Infinity");
-	size_t k = 0;
-	if (signbit(v)) {
-		dst[k++] = '-';
-		v = -v;
-	}
-	if (v == 0) {
-		dst[k++] = '0';
-		dst[k] = '\0';
-		return k;
-	}
-	char d[24];
-	int e;
-	shortest_digits(v, single, d, &e);
-	int nd = (int)strlen(d);
-	if (e >= -4 && e < (single ? 6 : 15)) {
-		if (e < 0) {
-			dst[k++] = '0';
-			dst[k++] = '.';
-			for (int i = -1; i > e; i--)
-				dst[k++] = '0';
-			memcpy(dst + k, d, (size_t)nd);
-			k += (size_t)nd;
-		} else if (e >= nd - 1) {
-			memcpy(dst + k, d, (size_t)nd);
-			k += (size_t)nd;
-			for (int i = nd - 1; i < e; i++)
-				dst[k++] = '0';
-		} else {
-			memcpy(dst + k, d, (size_t)e + 1);
-			k += (size_t)e + 1;
-			dst[k++] = '.';
-			memcpy(dst + k, d + e + 1, (size_t)(nd - e - 1));
-			k += (size_t)(nd - e - 1);
-		}
-		dst[k] = '\0';
-		return k;
-	}
-	dst[k++] = d[0];
-	if (nd > 1) {
-		dst[k++] = '.';
-		memcpy(dst + k, d + 1, (size_t)nd - 1);
-		k += (size_t)nd - 1;
-	}
-	k += (size_t)snprintf(dst + k, RCR_TEXTOUT_FLOAT_BUF - k, "e%c%02d", e < 0 ? '-' : '+', abs(e));
-	return k;
-}
-
-size_t rcr_textout_float8(char *dst, double v)
-{
-	return format_float(dst, v, 0);
-}
-
-size_t rcr_textout_float4(char *dst, float v)
-{
-	return format_float(dst, (double)v, 1);
-}
+/* ---- floats: the shortest round-trip text itself is in textout_float.c ------------------ */
 
 static float load_f4(const uint8_t *p)
 {
@@ -440,11 +271,12 @@ static float load_f4(const uint8_t *p)
 	return f;
 }
 
+/* Formats straight into the buffer: vectors print hundreds of these per value. */
 static int put_f4(rcr_buf *out, float f)
 {
-	char tmp[RCR_TEXTOUT_FLOAT_BUF];
-	size_t k = rcr_textout_float4(tmp, f);
-	return rcr_buf_append(out, tmp, k);
+	RCR_FORWARD(rcr_buf_reserve(out, RCR_TEXTOUT_FLOAT_BUF));
+	out->len += rcr_textout_float4((char *)out->data + out->len, f);
+	return 0;
 }
 
 static int out_float(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
@@ -575,17 +407,22 @@ static int out_vector(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *
 	int dim = (int16_t)rcr_load_u16be(v);
 	if (dim < 1 || dim > VECTOR_MAX_DIM || rcr_load_u16be(v + 2) != 0 || n != 4 + w * (size_t)dim)
 		return rcr_error_set(RCR_E_FORMAT, "invalid %s value (%d dimensions in %zu bytes)", t->name, dim, n);
-	PUTC('[');
+	/* One reservation for the whole vector instead of one per element: an element prints in
+	 * at most RCR_TEXTOUT_FLOAT4_MAX bytes plus its comma, and the formatter writes a NUL. */
+	RCR_FORWARD(rcr_buf_reserve(out, 2 + (size_t)dim * (RCR_TEXTOUT_FLOAT4_MAX + 1) + 1));
+	char *dst = (char *)out->data + out->len;
+	*dst++ = '[';
 	for (int i = 0; i < dim; i++) {
 		const uint8_t *p = v + 4 + w * (size_t)i;
 		float f = half ? half_to_float(rcr_load_u16be(p)) : load_f4(p);
 		if (!isfinite(f))
 			return rcr_error_set(RCR_E_FORMAT, "%s value with NaN or infinite element", t->name);
 		if (i)
-			PUTC(',');
-		RCR_FORWARD(put_f4(out, f));
+			*dst++ = ',';
+		dst += rcr_textout_float4(dst, f);
 	}
-	PUTC(']');
+	*dst++ = ']';
+	out->len = (size_t)((uint8_t *)dst - out->data);
 	return 0;
 }
 
@@ -1047,27 +884,58 @@ int rcr_textout_value_in(rcr_buf *out, const rcr_textout_catalog *catalog, const
 	return rc;
 }
 
+/* The byte after the backslash for each byte COPY text escapes, else 0. */
+static const uint8_t copy_esc[256] = {
+	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v', ['\\'] = '\\',
+};
+
+/* Length of the prefix of s that needs no escape. Eight bytes at a time: a word passes when
+ * none of its bytes is below 14 (covers \b..\r, 8..13) or equal to '\\' (the classic
+ * "has a zero byte" test on x - 0x0e.. and on x ^ 0x5c..); a word that fails is looked at byte
+ * by byte, so bytes 0..7, which need no escape, only cost speed. */
+static size_t skip_plain(const uint8_t *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		uint64_t below14 = (x - ones * 14) & ~x & highs;
+		uint64_t y = x ^ (ones * '\\');
+		uint64_t backslash = (y - ones) & ~y & highs;
+		if (below14 | backslash)
+			break;
+	}
+	while (i < n && !copy_esc[s[i]])
+		i++;
+	return i;
+}
+
 int rcr_textout_copy_escape(rcr_buf *out, const uint8_t *s, size_t n)
 {
 	if (n == 0)
 		return 0; /* s may be NULL then, e.g. an empty rcr_buf's data */
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = s[i], esc = 0;
-		switch (c) {
-		case '\b': esc = 'b'; break;
-		case '\f': esc = 'f'; break;
-		case '\n': esc = 'n'; break;
-		case '\r': esc = 'r'; break;
-		case '\t': esc = 't'; break;
-		case '\v': esc = 'v'; break;
-		case '\\': esc = '\\'; break;
-		default: continue;
+	/* Most values (numbers, vectors, plain text) need no escape: find the first byte that
+	 * does and copy everything before it in one go. */
+	size_t i = skip_plain(s, n);
+	if (i == n)
+		return rcr_buf_append(out, s, n);
+	/* Room for the worst case, every remaining byte escaped, so the loop needs no checks. */
+	if (n - i > (SIZE_MAX - n) / 2)
+		return rcr_error_set(RCR_E_LIMIT, "value too large to escape");
+	RCR_FORWARD(rcr_buf_reserve(out, n + (n - i)));
+	uint8_t *d = out->data + out->len;
+	memcpy(d, s, i);
+	d += i;
+	for (; i < n; i++) {
+		uint8_t e = copy_esc[s[i]];
+		if (e) {
+			*d++ = '\\';
+			*d++ = e;
+		} else {
+			*d++ = s[i];
 		}
-		PUT(s + start, i - start);
-		uint8_t two[2] = {'\\', esc};
-		PUT(two, 2);
-		start = i + 1;
 	}
-	return rcr_buf_append(out, s + start, n - start);
+	out->len = (size_t)(d - out->data);
+	return 0;
 }

@@ -326,7 +326,10 @@ static int resolve_text(rcr_typeres *r, const char *s, const char *end, char *na
 		while (n && sql[n - 1] == ' ')
 			n--;
 		sql[n] = 0;
-		snprintf(base, sizeof base, "%s", builtin_name(sql));
+		const char *bn = builtin_name(sql);
+		if (strlen(bn) >= sizeof base)
+			return rcr_error_set(RCR_E_USAGE, "%s: type '%.*s' has no text output", what, (int)(end - s), s);
+		memcpy(base, bn, strlen(bn) + 1);
 	}
 	if (!rcr_textout_supported(base) || (array && base[0] == '_'))
 		return rcr_error_set(RCR_E_USAGE, "%s: type '%.*s' has no text output", what, (int)(end - s + 2 * array),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int rcr_archive_open(rcr_manifest **out, const char *dir)
 {
@@ -41,16 +42,59 @@ int rcr_archive_open(rcr_manifest **out, const char *dir)
 int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32_t i)
 {
 	const rcr_schema_file *sf = &m->schema_files[i];
-	char path[8192];
-	snprintf(path, sizeof path, "%s/%s/%s", dir, m->schema_dir, sf->name);
+	char rel[8192], path[12288];
+	/* An empty Schema_Dir puts the files at the top of the archive (permissive.md). */
+	snprintf(rel, sizeof rel, "%s%s%s", m->schema_dir, m->schema_dir[0] ? "/" : "", sf->name);
+	int fd = rcr_fs_open_in(dir, rel, path, sizeof path);
+	if (fd < 0)
+		return fd;
 	uint64_t size, hash;
-	RCR_FORWARD(rcr_fs_hash_file(&size, &hash, path));
+	int rc = rcr_fs_hash_fd(&size, &hash, fd, path);
+	close(fd);
+	if (rc < 0)
+		return rc;
 	if (size != sf->size)
 		return rcr_error_set(RCR_E_CHECKSUM, "schema file '%s' is %llu bytes, the manifest says %llu", path,
 				     (unsigned long long)size, (unsigned long long)sf->size);
 	if (hash != sf->hash)
 		return rcr_error_set(RCR_E_CHECKSUM, "schema file '%s' checksum mismatch", path);
 	return 0;
+}
+
+int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size, const char *path,
+				   const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col)
+{
+	const rcr_table *t = &m->tables[ti];
+	const rcr_row_group *rg = &t->rgs[rgi];
+	const rcr_frame_ref *ref = &rg->frames[col];
+	uint64_t need = RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
+	int rc = 0;
+	rcr_frame_header h;
+	if (ref->offset > file_size || need > file_size - ref->offset) {
+		rc = rcr_error_set(RCR_E_MISSING, "frame extends past the end of the file (%llu bytes)",
+				   (unsigned long long)file_size);
+		goto fail;
+	}
+	rcr_buf_reset(scratch);
+	rc = rcr_buf_reserve(scratch, (size_t)need);
+	if (rc == 0)
+		rc = rcr_fs_pread_all(fd, scratch->data, (size_t)need, ref->offset, path);
+	if (rc == 0)
+		rc = rcr_frame_header_read(&h, scratch->data, (size_t)need);
+	if (rc < 0)
+		goto fail;
+	if (h.table != ti || h.row_group != rgi || h.column != col || h.row_count != rg->row_count ||
+	    h.codec != ref->codec || h.compression != ref->compression || h.stored_size != ref->stored_size ||
+	    h.content_size != ref->content_size || h.raw_size != ref->raw_size || h.stored_hash != ref->stored_hash ||
+	    h.raw_hash != ref->raw_hash)
+		rc = rcr_error_set(RCR_E_CHECKSUM, "frame header disagrees with the manifest");
+	else if (rcr_hash64(scratch->data + RCR_FRAME_HEADER_SIZE, ref->stored_size) != ref->stored_hash)
+		rc = rcr_error_set(RCR_E_CHECKSUM, "stored bytes do not match their checksum");
+	if (rc == 0)
+		return 0;
+fail:
+	return rcr_error_wrap(rc, "table '%s.%s' row group %u column '%s' (frame at '%s' offset %llu)", t->schema,
+			      t->name, rgi, t->cols[col].name, path, (unsigned long long)ref->offset);
 }
 
 int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,

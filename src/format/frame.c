@@ -213,6 +213,20 @@ int rcr_frame_decode(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_
 	if ((uint64_t)h.content_size > h.raw_size + 64)
 		return rcr_error_set(RCR_E_FORMAT, "frame content size %u is implausible for raw size %llu",
 				     h.content_size, (unsigned long long)h.raw_size);
+	/* Two more bounds that tie the buffers below to the bytes present, so that a forged
+	 * header (hashes recomputed) cannot make the reader allocate far beyond what the frame
+	 * could hold. Neither refuses anything a writer can produce:
+	 *  - a zstd block is at most 128 KiB and takes at least 4 bytes (an RLE block), so no
+	 *    zstd input yields more than 32768 bytes per stored byte;
+	 *  - no codec's field stream exceeds twice its content plus 24 bytes per value (the worst
+	 *    case is float_array: 4 length bytes per element of at least 4 bytes, and a 24-byte
+	 *    array header per value; raw is 1:1, the dense and sparse codecs at most 8 per value). */
+	if (h.compression == RCR_COMPRESSION_ZSTD && (uint64_t)h.content_size > (uint64_t)h.stored_size * 32768)
+		return rcr_error_set(RCR_E_FORMAT, "frame content size %u is more than %u zstd-compressed bytes can hold",
+				     h.content_size, h.stored_size);
+	if (h.raw_size > 2 * (uint64_t)h.content_size + 24 * (uint64_t)h.row_count)
+		return rcr_error_set(RCR_E_FORMAT, "frame raw size %llu is more than %u rows and %u content bytes can decode to",
+				     (unsigned long long)h.raw_size, h.row_count, h.content_size);
 	const uint8_t *stored = frame + RCR_FRAME_HEADER_SIZE;
 	if (rcr_hash64(stored, h.stored_size) != h.stored_hash)
 		return rcr_error_set(RCR_E_CHECKSUM, "frame checksum mismatch");

@@ -285,6 +285,9 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 		rg->row_count = rcr_reader_u32le(r);
 		if (!r->bad && rg->file >= nfiles)
 			return rcr_error_set(RCR_E_FORMAT, "row group %u refers to file %u of %u", g, rg->file, nfiles);
+		if (!r->bad && rg->row_count > RCR_MAX_ROW_GROUP_ROWS)
+			return rcr_error_set(RCR_E_LIMIT, "table '%s.%s' row group %u declares %u rows, above the limit of %u",
+					     t->schema, t->name, g, rg->row_count, RCR_MAX_ROW_GROUP_ROWS);
 		rows += rg->row_count;
 		if (ncols) {
 			rg->frames = calloc(ncols, sizeof *rg->frames);

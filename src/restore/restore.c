@@ -476,6 +476,54 @@ static int plan_jobs(restore_ctx *r)
 }
 
 /*
+ * A table loaded by one job is all or nothing: its COPY runs in one transaction that any bad
+ * frame rolls back. A table split over several jobs is not: a job that finished first has
+ * committed by the time a later one meets a damaged frame. So before the database is touched,
+ * every frame of a split table has its header checked against the manifest and its stored
+ * bytes against their checksum (hashing only, no decompression: a fraction of the load time).
+ */
+static int precheck_split_tables(restore_ctx *r)
+{
+	const rcr_manifest *m = r->m;
+	uint8_t *split = calloc(m->ntables + 1, 1);
+	if (!split)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < r->njobs; i++)
+		if (!r->jobs[i].whole)
+			split[r->jobs[i].table] = 1;
+	rcr_buf scratch = RCR_BUF_INIT;
+	int rc = 0;
+	for (uint32_t ti = 0; ti < m->ntables && rc == 0; ti++) {
+		if (!split[ti])
+			continue;
+		const rcr_table *t = &m->tables[ti];
+		for (uint32_t f = 0; f < t->nfiles && rc == 0; f++) {
+			char path[4096];
+			int fd = rcr_fs_open_in(r->o->archive, t->files[f], path, sizeof path);
+			if (fd < 0) {
+				rc = rcr_error_wrap(fd, "table '%s.%s'", t->schema, t->name);
+				break;
+			}
+			struct stat st;
+			if (fstat(fd, &st) != 0)
+				rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", path, strerror(errno));
+			for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
+				if (t->rgs[g].file != f)
+					continue;
+				if (rcr_interrupted())
+					rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+				for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+					rc = rcr_archive_check_frame_stored(&scratch, fd, (uint64_t)st.st_size, path, m, ti, g, c);
+			}
+			close(fd);
+		}
+	}
+	rcr_buf_free(&scratch);
+	free(split);
+	return rc;
+}
+
+/*
  * pg_restore's -L list for the embedded schema: every entry, except that a SCHEMA entry for a
  * schema the target database already has is commented out. `pg_dump -n public` records
  * "CREATE SCHEMA public", which every fresh database already has; replaying it would fail
@@ -803,6 +851,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	for (uint32_t i = 0; rc == 0 && i < r.m->nschema_files; i++)
 		rc = rcr_archive_check_schema_file(r.m, o->archive, i);
 	if (rc == 0)
+		rc = plan_jobs(&r);
+	if (rc == 0)
+		rc = precheck_split_tables(&r);
+	if (rc == 0)
 		rc = rcr_pg_connect(&conn, &o->conn, "rcr restore");
 	if (rc == 0)
 		rc = rcr_pg_child_conninfo(&conninfo, &password, conn);
@@ -822,8 +874,6 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0 && schema_phases)
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file, NULL);
 	r.fresh_tables = schema_phases;
-	if (rc == 0)
-		rc = plan_jobs(&r);
 	if (rc == 0 && r.njobs) {
 		rcr_progress_init(&r.prog, "restore", r.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 		for (uint32_t i = 0; i < r.njobs; i++)

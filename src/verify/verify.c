@@ -127,6 +127,26 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Prints a problem on one line whatever it quotes: table and column names may hold newlines
+ * and other control bytes (legal in PostgreSQL, and in a hostile manifest), which would
+ * otherwise split a problem or forge one. They are shown as \n, \r, \t or \xHH. */
+static void print_one_line(const char *msg)
+{
+	for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", stdout);
+		else if (*c == '\r')
+			fputs("\\r", stdout);
+		else if (*c == '\t')
+			fputs("\\t", stdout);
+		else if (*c < 0x20 || *c == 0x7f)
+			printf("\\x%02x", *c);
+		else
+			putchar(*c);
+	}
+	putchar('\n');
+}
+
 static void report(const verify_ctx *v, const char *archive, int manifest_ok)
 {
 	const rcr_manifest *m = v->m;
@@ -147,8 +167,10 @@ static void report(const verify_ctx *v, const char *archive, int manifest_ok)
 		printf("]}\n");
 		return;
 	}
-	for (int i = 0; i < v->nproblems; i++)
-		printf("problem: %s\n", v->problems[i]);
+	for (int i = 0; i < v->nproblems; i++) {
+		fputs("problem: ", stdout);
+		print_one_line(v->problems[i]);
+	}
 	if (v->nproblems)
 		printf("archive '%s' FAILED verification: %d problem%s\n", archive, v->nproblems, v->nproblems == 1 ? "" : "s");
 	else {

@@ -44,7 +44,19 @@ pass "-Z 0 writes plain text COPY ending with \\."
 psql_q -d src -c "CREATE TABLE public.text_check AS SELECT g AS id,
 	(random() * 10 ^ (random() * 60 - 30))::float4 AS f4, (random() * 10 ^ (random() * 600 - 300))::float8 AS f8,
 	round((random() * 1e6)::numeric, (g % 7)) AS n, timestamptz '2000-01-01' + random() * interval '30000 days' AS ts,
-	random() * interval '3000 days' AS iv FROM generate_series(1, 20000) g"
+	random() * interval '3000 days' AS iv,
+	-- short decimals parsed to the nearest value: the closest floats come to interval bounds
+	(floor(random() * 10 ^ (1 + g % 17))::int8 || 'e' || (g % 614 - 323))::float8 AS f8s,
+	(floor(random() * 10 ^ (1 + g % 9))::int8 || 'e' || (g % 75 - 45))::float4 AS f4s,
+	-- powers of two and their neighbours (lopsided intervals), and integers near 2^24 / 2^53
+	CASE g % 3 WHEN 0 THEN 2::float8 ^ (g % 2098 - 1074) ELSE (2::float8 ^ (g % 2046 - 1022)) * (CASE g % 3 WHEN 1 THEN '1.0000000000000002' ELSE '0.9999999999999999' END)::float8 END AS f8p,
+	CASE WHEN g % 2 = 0 THEN (2::float8 ^ (g % 276 - 149))::float4 ELSE (16777216 + g % 2001 - 1000)::float4 END AS f4p
+	FROM generate_series(1, 20000) g"
+# and hand-picked edges: interval-bound decimals PostgreSQL's Ryu refuses, extremes, the layout
+# switch between fixed and exponent notation, zeros and specials
+psql_q -d src -c "INSERT INTO public.text_check (id, f8, f4) SELECT 100000 + row_number() OVER (), a::float8, b::float4
+	FROM unnest('{1e23,9.999999999999999e22,5.7052294118252256e16,5e-324,2.2250738585072014e-308,2.225073858507201e-308,1.7976931348623157e308,-0,0,NaN,Infinity,-Infinity,1e15,999999999999999,1e14,123456789012345.6,0.0001,0.00009999999999999999,1e-05,9007199254740993,0.1,0.3,-4.35}'::text[],
+	'{3670000128,8.999999e9,6.4999997e9,1e-45,1.17549435e-38,3.4028235e38,-0,0,NaN,Infinity,-Infinity,1e6,999999,100000,0.0001,9.999999e-5,1e-05,16777217,0.1,1e-07,3.4e38,-2.5,7e-45}'::text[]) AS t(a, b)"
 "$RCR" dump -q -d src -f "$T/arch3" -t text_check -j 1
 "$RCR" convert -q "$T/arch3" -o "$T/tc" -Z 0
 PGTZ=UTC PGOPTIONS="-c extra_float_digits=1 -c intervalstyle=postgres -c datestyle=ISO" \
@@ -54,7 +66,17 @@ if ! cmp -s "$T/server.txt" "$T/rcr.txt"; then
 	diff "$T/server.txt" "$T/rcr.txt" | head -5 >&2
 	fail "converted text differs from the server's COPY text"
 fi
-pass "20000 rows of floats, numerics, timestamps, intervals: byte-identical to the server's text"
+pass "20000 rows of random, short-decimal, power-of-two and edge floats, numerics, timestamps, intervals: byte-identical to the server's text"
+
+# The same through gzip: convert's data files are several gzip members (one per MiB of text),
+# which pg_restore must read as one stream.
+"$RCR" convert -q "$T/arch3" -o "$T/tcz"
+f=$(ls "$T"/tcz/*.dat.gz)
+m=$(od -An -tx1 -v "$f" | tr -d ' \n' | grep -o '1f8b08' | wc -l)
+[ "$m" -ge 2 ] || fail "expected a multi-member gzip file, $f has $m member headers"
+pg_restore -f - "$T/tcz" | sed -n '/^COPY .*text_check.* FROM stdin;$/,/^\\\.$/p' | sed '1d;$d' >"$T/rcr_gz.txt"
+cmp -s "$T/server.txt" "$T/rcr_gz.txt" || fail "pg_restore -f - of the gzip conversion differs from the server's COPY text"
+pass "gzip data file of $m members: pg_restore -f - gives the server's COPY text"
 
 # An unsupported type: refused before anything is written.
 psql_q -d src -c "CREATE TABLE public.money_t (m money)" -c "INSERT INTO public.money_t VALUES (12.5)"

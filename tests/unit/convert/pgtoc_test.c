@@ -17,7 +17,14 @@
  * Usage: pgtoc_test [DATA_DIR [CASE_FILTER]]. Without DATA_DIR the data directory next to this
  * source file is used. `pgtoc_test --describe TOC_DAT` instead prints what the library reads
  * from a toc.dat (the version, the compression field, each data entry's dump id, desc and
- * file name), for integration tests that check what `rcr convert` wrote. */
+ * file name, then every entry's dump id, stored relkind, namespace.tag and desc), for
+ * integration tests that check what `rcr convert` wrote.
+ *
+ * pg15_kinds.toc.dat (with its .list) is pg_dump 15.20 -Fd of a database holding a relation of
+ * every kind pg_dump 17 records a relkind for (ordinary, partitioned, sub-partitioned, view,
+ * materialized view, foreign table) plus a sequence and a large object; the ordinary table has
+ * a column named "PARTITION BY" whose default is a string spanning lines that holds
+ * "\n)\nPARTITION BY '". */
 #include "../test.h"
 
 #include "rcr/buf.h"
@@ -790,6 +797,96 @@ static void test_pgtoc__built_in_memory(void)
 	rcr_toc_free(NULL);
 }
 
+/* Every entry of a real pg_dump 15 archive gets the relkind pg_dump 17 would record. */
+static void test_pgtoc__relkind_of_every_kind(void)
+{
+	size_t len;
+	uint8_t *p = load(&len, "pg15_kinds", ".toc.dat");
+	rcr_toc *t = NULL;
+	if (!p)
+		return;
+	CHECK_RC(rcr_toc_decode(&t, p, len), 0);
+	free(p);
+	if (!t)
+		return;
+	static const struct {
+		const char *desc, *tag;
+		int relkind;
+	} want[] = {
+		{"TABLE", "docs", 'r'},
+		{"TABLE", "meas", 'p'},
+		{"TABLE", "meas_2024", 'p'},
+		{"TABLE", "meas_2024_1", 'r'},
+		{"TABLE", "meas_2025", 'r'},
+		{"VIEW", "v", 'v'},
+		{"MATERIALIZED VIEW", "mv", 'm'},
+		{"FOREIGN TABLE", "ft", 'f'},
+		{"SEQUENCE", "sq", 0},
+		{"SEQUENCE SET", "sq", 0},
+		{"TABLE DATA", "docs", 0},
+		{"TABLE DATA", "meas_2025", 0},
+		{"TABLE ATTACH", "meas_2024", 0},
+		{"MATERIALIZED VIEW DATA", "mv", 0},
+		{"BLOB", "16394", 0},
+		{"BLOBS", "BLOBS", 0},
+		{"CONSTRAINT", "docs docs_pkey", 0},
+		{"ENCODING", "ENCODING", 0},
+	};
+	for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+		int seen = 0;
+		for (int i = 0; i < t->nentries; i++) {
+			const rcr_toc_entry *e = &t->entries[i];
+			if (!e->desc || !e->tag || strcmp(e->desc, want[w].desc) != 0 || strcmp(e->tag, want[w].tag) != 0)
+				continue;
+			seen = 1;
+			CHECK_EQ_U64(e->relkind, 0); /* 1.14 stores none */
+			if (rcr_toc_entry_relkind(e) != want[w].relkind)
+				test_fail_(__FILE__, __LINE__, "%s '%s': relkind %d, want %d", want[w].desc, want[w].tag,
+					   rcr_toc_entry_relkind(e), want[w].relkind);
+		}
+		if (!seen)
+			test_fail_(__FILE__, __LINE__, "no %s entry '%s' in pg15_kinds", want[w].desc, want[w].tag);
+	}
+	rcr_toc_free(t);
+}
+
+/* The PARTITION BY clause counts only where pg_dump puts it, not inside quoted text. */
+static void test_pgtoc__relkind_from_create_table(void)
+{
+	static const struct {
+		const char *defn;
+		int relkind;
+	} cases[] = {
+		{"CREATE TABLE public.p (\n    a integer\n)\nPARTITION BY RANGE (a);\n", 'p'},
+		{"CREATE TABLE public.p (\n)\nPARTITION BY HASH (a);\n", 'p'},
+		{"CREATE UNLOGGED TABLE public.p (\n    a integer\n)\nPARTITION BY LIST (a);\n", 'p'},
+		{"CREATE TABLE public.t (\n    a integer\n);\n", 'r'},
+		{"CREATE TABLE public.t (\n    \"x\n)\nPARTITION BY \" integer\n);\n", 'r'},
+		{"CREATE TABLE public.t (\n    \"a\"\"\n)\nPARTITION BY \" integer\n);\n", 'r'},
+		{"CREATE TABLE public.t (\n    a text DEFAULT 'x\n)\nPARTITION BY '''::text\n);\n", 'r'},
+		/* E'' takes backslash escapes: \' does not end it */
+		{"CREATE TABLE public.t (\n    a text DEFAULT E'\\'\n)\nPARTITION BY \\\\'::text\n);\n", 'r'},
+		/* a standard string ends at its quote even after a backslash */
+		{"CREATE TABLE public.t (\n    a text DEFAULT 'a\\'::text\n)\nPARTITION BY RANGE (a);\n", 'p'},
+		/* an empty string inside a CHECK */
+		{"CREATE TABLE public.p (\n    a text CHECK ((a <> ''::text))\n)\nPARTITION BY RANGE (a);\n", 'p'},
+		{"-- For binary upgrade, can't skip this\nCREATE TABLE public.p (\n    a integer\n)\nPARTITION BY RANGE (a);\n",
+		 'p'},
+		{"CREATE TABLE public.t (\n    a integer CHECK ((a > 0))\n)\nINHERITS (public.base);\n", 'r'},
+		{"CREATE TABLE public.t (\n    a text DEFAULT 'unterminated\n)\nPARTITION BY RANGE (a);\n", 'r'},
+		{"", 'r'},
+		{NULL, 'r'},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rcr_toc_entry e = {.desc = (char *)"TABLE", .defn = (char *)cases[i].defn};
+		if (rcr_toc_entry_relkind(&e) != cases[i].relkind)
+			test_fail_(__FILE__, __LINE__, "case %zu: relkind %d, want %d", i, rcr_toc_entry_relkind(&e),
+				   cases[i].relkind);
+	}
+	rcr_toc_entry none = {0};
+	CHECK_EQ_U64(rcr_toc_entry_relkind(&none), 0);
+}
+
 static const test_case cases[] = {
 	TEST(test_pgtoc__header_matches_pg_restore),
 	TEST(test_pgtoc__entries_match_pg_restore_list),
@@ -802,6 +899,8 @@ static const test_case cases[] = {
 	TEST(test_pgtoc__hostile_counts_and_lengths),
 	TEST(test_pgtoc__bad_headers),
 	TEST(test_pgtoc__built_in_memory),
+	TEST(test_pgtoc__relkind_of_every_kind),
+	TEST(test_pgtoc__relkind_from_create_table),
 };
 
 /* TEST_MAIN takes argv[1] as its case filter; here argv[1] is the data directory, so the
@@ -828,6 +927,12 @@ static int describe(const char *path)
 		if (t->entries[i].filename)
 			printf("file %d %s %s\n", t->entries[i].dump_id, t->entries[i].desc ? t->entries[i].desc : "-",
 			       t->entries[i].filename);
+	/* then every entry: the relkind field as stored (0 before 1.16), namespace.tag and desc */
+	for (int i = 0; i < t->nentries; i++) {
+		const rcr_toc_entry *e = &t->entries[i];
+		printf("relkind %d %d %s.%s %s\n", e->dump_id, e->relkind, e->namespace_ ? e->namespace_ : "-",
+		       e->tag ? e->tag : "-", e->desc ? e->desc : "-");
+	}
 	rcr_toc_free(t);
 	rcr_buf_free(&b);
 	return 0;

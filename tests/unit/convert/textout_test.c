@@ -526,6 +526,35 @@ static void test_textout__copy_escape(void)
 		CHECK_RC(rcr_textout_copy_escape(&o, (const uint8_t *)c[i].in, strlen(c[i].in)), 0);
 		CHECK_MEM(o.data, o.len, c[i].want, strlen(c[i].want));
 	}
+	/* Every byte value at every position of strings up to 40 bytes (the escaper scans eight
+	 * bytes at a time), against the rule written out byte by byte, appended after a prefix. */
+	uint8_t in[40];
+	char want[100];
+	for (size_t len = 1; len <= sizeof in; len++) {
+		for (size_t pos = 0; pos < len; pos++) {
+			for (int b = 0; b < 256; b++) {
+				memset(in, 'a' + (int)(len % 26), len);
+				in[pos] = (uint8_t)b;
+				size_t k = 0;
+				for (size_t i = 0; i < len; i++) {
+					const char *e = in[i] == '\\' ? "\\\\" : in[i] == '\b' ? "\\b" : in[i] == '\f' ? "\\f"
+						: in[i] == '\n' ? "\\n" : in[i] == '\r' ? "\\r" : in[i] == '\t' ? "\\t"
+						: in[i] == '\v' ? "\\v" : NULL;
+					if (e) {
+						memcpy(want + k, e, 2);
+						k += 2;
+					} else {
+						want[k++] = (char)in[i];
+					}
+				}
+				o.len = 0;
+				rcr_buf_append(&o, "x\t", 2);
+				CHECK_RC(rcr_textout_copy_escape(&o, in, len), 0);
+				if (o.len != k + 2 || memcmp(o.data + 2, want, k) != 0)
+					test_fail_(__FILE__, __LINE__, "byte %d at %zu of %zu escaped wrongly", b, pos, len);
+			}
+		}
+	}
 	rcr_buf_free(&o);
 }
 

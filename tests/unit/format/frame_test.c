@@ -367,6 +367,52 @@ static void test_frame__max_raw_limit(void)
 	rcr_buf_free(&fields);
 }
 
+/* Declared sizes are tied to the bytes present before any buffer is sized by them: the raw
+ * size by what the content can decode to (2 x content + 24 per row, every codec's worst case),
+ * the content size of a zstd frame by what its stored bytes can decompress to (32768 per
+ * byte). Regression for forged headers that declared a 2 GiB field stream for a few bytes. */
+static void test_frame__declared_sizes_bounded_by_bytes_present(void)
+{
+	rcr_buf zf = RCR_BUF_INIT, pf = RCR_BUF_INIT;
+	encode_small_frames(&zf, &pf);
+	rcr_frame_decoder *dec;
+	REQUIRE_OK(rcr_frame_decoder_new(&dec, RCR_MAX_FRAME_RAW));
+	rcr_frame_header h;
+	REQUIRE_OK(rcr_frame_header_read(&h, pf.data, pf.len));
+	uint64_t bound = 2 * (uint64_t)h.content_size + 24 * (uint64_t)h.row_count;
+	uint8_t *q = test_dup(pf.data, pf.len);
+	rcr_store_u64le(q + 24, bound + 1);
+	reseal(q, pf.len);
+	CHECK_RC(decode_copy(dec, NULL, q, pf.len, NULL), RCR_E_FORMAT);
+	CHECK(strstr(rcr_error_message(), "can decode to") != NULL);
+	/* At the bound the size check passes and the codec's own check refuses the lie. */
+	rcr_store_u64le(q + 24, bound);
+	reseal(q, pf.len);
+	CHECK_RC(decode_copy(dec, NULL, q, pf.len, NULL), RCR_E_FORMAT);
+	CHECK(strstr(rcr_error_message(), "can decode to") == NULL);
+	/* A 2 GiB field stream declared for one row of a few bytes. */
+	rcr_store_u64le(q + 24, RCR_MAX_FRAME_RAW);
+	rcr_store_u32le(q + 20, 1);
+	reseal(q, pf.len);
+	CHECK_RC(decode_copy(dec, NULL, q, pf.len, NULL), RCR_E_FORMAT);
+	free(q);
+
+	REQUIRE_OK(rcr_frame_header_read(&h, zf.data, zf.len));
+	REQUIRE(h.compression == RCR_COMPRESSION_ZSTD);
+	q = test_dup(zf.data, zf.len);
+	uint64_t zmax = (uint64_t)h.stored_size * 32768;
+	REQUIRE(zmax < UINT32_MAX);
+	rcr_store_u32le(q + 32, (uint32_t)zmax + 1);
+	rcr_store_u64le(q + 24, zmax + 1);  /* so that content <= raw + 64 holds */
+	reseal(q, zf.len);
+	CHECK_RC(decode_copy(dec, NULL, q, zf.len, NULL), RCR_E_FORMAT);
+	CHECK(strstr(rcr_error_message(), "zstd-compressed bytes can hold") != NULL);
+	free(q);
+	rcr_frame_decoder_free(dec);
+	rcr_buf_free(&zf);
+	rcr_buf_free(&pf);
+}
+
 /* Frames whose checksums are all valid but whose fields lie: each check after the checksums
  * must catch its own lie. */
 static void test_frame__resealed_lies_rejected(void)
@@ -486,6 +532,7 @@ static const test_case cases[] = {
 	TEST(test_frame__header_layout),
 	TEST(test_frame__header_rejects),
 	TEST(test_frame__max_raw_limit),
+	TEST(test_frame__declared_sizes_bounded_by_bytes_present),
 	TEST(test_frame__resealed_lies_rejected),
 	TEST(test_frame__decoder_reuse),
 };

@@ -257,6 +257,31 @@ static void test_manifest__meta_and_row_groups(void)
 	rcr_manifest_free(m);
 }
 
+/* A row group's Row_Count is limited (RCR_MAX_ROW_GROUP_ROWS) when the manifest is read: in a
+ * table without columns nothing else ties it to bytes present, and restore builds 2 bytes of
+ * COPY per row. Regression for a forged 4-billion-row group that made restore allocate 8 GiB. */
+static void test_manifest__row_group_rows_limited(void)
+{
+	rcr_manifest *m = fx_sample_manifest();
+	rcr_buf b = RCR_BUF_INIT;
+	rcr_table *t = NULL;
+	for (uint32_t i = 0; i < m->ntables && !t; i++)
+		if (m->tables[i].nrgs)
+			t = &m->tables[i];
+	REQUIRE(t != NULL);
+	static const uint32_t rows[] = {RCR_MAX_ROW_GROUP_ROWS, RCR_MAX_ROW_GROUP_ROWS + 1, UINT32_MAX};
+	for (size_t i = 0; i < 3; i++) {
+		t->row_count += (uint64_t)rows[i] - t->rgs[0].row_count;
+		t->rgs[0].row_count = rows[i];
+		encode_or_die(&b, m);
+		CHECK_RC(decode_rc(b.data, b.len), i == 0 ? 0 : RCR_E_LIMIT);
+		if (i > 0)
+			CHECK(strstr(rcr_error_message(), "above the limit") != NULL);
+	}
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+}
+
 static void test_manifest__every_bit_flip_rejected(void)
 {
 	rcr_manifest *m = fx_sample_manifest();
@@ -609,6 +634,7 @@ static const test_case cases[] = {
 	TEST(test_manifest__every_truncation_rejected),
 	TEST(test_manifest__resealed_truncations_rejected),
 	TEST(test_manifest__hostile_counts),
+	TEST(test_manifest__row_group_rows_limited),
 	TEST(test_manifest__versions_and_features),
 	TEST(test_manifest__bad_paths_rejected),
 	TEST(test_manifest__inconsistencies_rejected),
