@@ -5,7 +5,7 @@
 #   tools/bench/bench.sh [--scale S] [-j N] [--fp16] [--seed N] [--rss-scales A,B]
 #                        [--linearity] [--vector-index hash|hnsw|btree|none] [--rcr PATH]
 #                        [--workdir DIR] [--keep] [--results DIR] [--quiet-wait SECONDS]
-#                        [--nice N] [--repeat R]
+#                        [--nice N] [--repeat R] [--server-conf NAME=VALUE]...
 #
 # Prints a table (wall time, client CPU, client peak RSS, archive size) and every ratio against
 # rcr with the issue's targets, and writes the same as JSON under tools/bench/results/.
@@ -31,6 +31,7 @@ QUIET_WAIT=30
 NICE=""
 REPEAT=1
 RESULTS=$BENCH/results
+SERVER_CONF=()
 BASE_ROWS=60000
 DIM=768
 FEEDS=50
@@ -65,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--nice) NICE=$2; shift 2 ;;
 	--repeat) REPEAT=$2; shift 2 ;;
 	--results) RESULTS=$2; shift 2 ;;
+	--server-conf) SERVER_CONF+=("$2"); shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "bench.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -300,6 +302,13 @@ export PGHOST PGPORT PGUSER PGDATABASE
 # Autovacuum would wake up on freshly restored tables and compete for the 2 cores with the next
 # measurement; the source data is vacuumed and frozen explicitly instead.
 Q -d postgres -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
+# --server-conf: settings for the cluster every tool runs against (reloadable ones only), e.g.
+# max_wal_size=8GB to see how much of a big load's time is the server's checkpoints.
+for kv in "${SERVER_CONF[@]}"; do
+	[[ "$kv" =~ ^[a-z_]+=[A-Za-z0-9.]+$ ]] || die "--server-conf takes NAME=VALUE, got '$kv'"
+	Q -d postgres -c "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'" -c "SELECT pg_reload_conf()" >/dev/null
+	echo "   server setting: $kv"
+done
 set_cluster_nice
 
 if Q -d postgres -c "CREATE EXTENSION vector; DROP EXTENSION vector" >/dev/null 2>&1; then
@@ -625,6 +634,7 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "null"; else prin
 
 echo
 echo "rcr benchmark: scale $SCALE ($ROWS + $ROWS rows, $VARIANT embeddings), -j$JOBS, $NPROC cores, PostgreSQL $PG_VERSION, $EXT $EXT_VERSION"
+[ ${#SERVER_CONF[@]} -eq 0 ] || echo "server settings: ${SERVER_CONF[*]}"
 echo "tables $(mb "$TABLE_BYTES") MB with TOAST; binary COPY $(mb "$COPY_BYTES") MB; rcr raw column data $(mb "$RAW_BYTES") MB"
 echo "rcr $RCR_COMMIT; $([ "$REPEAT" -gt 1 ] && echo "fastest of $REPEAT runs each" || echo "one run each"); nice $(nice), autogroup nice $(autogroup_nice)"
 printf '%-54s %8s %8s %8s %8s %9s %9s %6s\n' "what" "wall s" "CPU s" "srv CPU" "RSS MiB" "size MB" "rcr/this" "other"
@@ -748,7 +758,7 @@ jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 	echo "{"
 	echo "  \"date\": $(jstr "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
 	echo "  \"machine\": {\"cores\": $NPROC, \"cpu\": $(jstr "$machine_cpu"), \"memory\": $(jstr "$machine_mem"), \"kernel\": $(jstr "$(uname -r)")},"
-	echo "  \"postgresql\": $(jstr "$PG_VERSION"), \"vector_extension\": $(jstr "$EXT $EXT_VERSION"), \"vector_index\": $(jstr "$VEC_INDEX"),"
+	echo "  \"postgresql\": $(jstr "$PG_VERSION"), \"vector_extension\": $(jstr "$EXT $EXT_VERSION"), \"vector_index\": $(jstr "$VEC_INDEX"), \"server_conf\": $(jstr "${SERVER_CONF[*]}"),"
 	echo "  \"rcr\": {\"commit\": $(jstr "$RCR_COMMIT"), \"binary\": $(jstr "$RCR")},"
 	echo "  \"dataset\": {\"scale\": $SCALE, \"records\": $ROWS, \"feed_entries\": $ROWS, \"dim\": $DIM, \"embeddings\": $(jstr "$VARIANT"), \"seed\": $SEED,"
 	echo "    \"table_bytes\": $TABLE_BYTES, \"database_bytes\": $DB_BYTES, \"binary_copy_bytes\": $COPY_BYTES, \"rcr_raw_bytes\": $RAW_BYTES},"
