@@ -25,6 +25,7 @@ typedef struct verify_ctx {
 	pthread_mutex_t mu;
 	uint32_t next;
 	char **problems;
+	int *problem_codes;     /* rcr_err code of each problem, for --json's problem_kinds */
 	int nproblems;
 	int first_code;
 	uint64_t frames, rows, raw, stored;
@@ -35,9 +36,14 @@ static void problem(verify_ctx *v, int code)
 {
 	pthread_mutex_lock(&v->mu);
 	char **p = realloc(v->problems, (size_t)(v->nproblems + 1) * sizeof *p);
-	if (p) {
+	if (p)
 		v->problems = p;
+	int *pc = realloc(v->problem_codes, (size_t)(v->nproblems + 1) * sizeof *pc);
+	if (pc)
+		v->problem_codes = pc;
+	if (p && pc) {
 		p[v->nproblems] = strdup(rcr_error_message());
+		pc[v->nproblems] = code;
 		if (p[v->nproblems])
 			v->nproblems++;
 	}
@@ -164,6 +170,11 @@ static void report(const verify_ctx *v, const char *archive, int manifest_ok)
 				putchar(',');
 			rcr_json_str(stdout, v->problems[i]);
 		}
+		/* The kind of each problem (rcr's error code name, as in the exit status table), so
+		 * monitoring can tell damage ("checksum", "missing") from trouble reading ("io"). */
+		printf("],\"problem_kinds\":[");
+		for (int i = 0; i < v->nproblems; i++)
+			printf("%s\"%s\"", i ? "," : "", rcr_err_name(v->problem_codes[i]));
 		printf("]}\n");
 		return;
 	}
@@ -243,6 +254,7 @@ int rcr_verify_run(const rcr_verify_opts *o)
 	for (int i = 0; i < v.nproblems; i++)
 		free(v.problems[i]);
 	free(v.problems);
+	free(v.problem_codes);
 	rcr_manifest_free(m);
 	return rc;
 }

@@ -87,9 +87,13 @@ assert ok["ok"] and ok["problems"] == [] and ok["rows"] == 10000, ok
 bad = check("verify", "v_damaged.json")
 assert not bad["ok"] and bad["manifest_ok"] and bad["problems"], bad
 assert any("data/" in p for p in bad["problems"]), bad["problems"]
+assert len(bad["problem_kinds"]) == len(bad["problems"]), bad
+assert set(bad["problem_kinds"]) <= {"checksum", "format", "compression", "limit", "missing"}, bad["problem_kinds"]
+assert ok["problem_kinds"] == [], ok
 for n in ("v_nomanifest.json", "v_missing.json"):
     d = check("verify", n)
     assert not d["ok"] and not d["manifest_ok"] and "frames" not in d, d
+    assert d["problem_kinds"] and len(d["problem_kinds"]) == len(d["problems"]), d
 # The schema is not vacuous: a report without "problems" or with a string count is refused.
 for broken in ({k: v for k, v in ok.items() if k != "problems"}, dict(ok, rows="10000")):
     try:
