@@ -149,6 +149,19 @@ assert_no_token() { # file label
 }
 
 # --- backup remote, restore into local --------------------------------------------------------
+# rcr runs pg_dump and pg_restore through RCR_PG_BINDIR here: wrappers that note each run (and
+# its arguments, which must not hold the password) before exec'ing the real tool, so that the
+# check below does not hang on the sampler catching a short-lived child under load.
+mkdir -p "$T/pgbin"
+for tool in pg_dump pg_restore; do
+	cat >"$T/pgbin/$tool" <<EOW
+#!/bin/sh
+printf '%s\n' "$tool \$*" >>"$T/tools.log"
+exec /usr/lib/postgresql/15/bin/$tool "\$@"
+EOW
+	chmod 755 "$T/pgbin/$tool"
+done
+export RCR_PG_BINDIR=$T/pgbin
 start_sampler
 dbm -j 2 backup remote >"$T/b1.out" 2>&1 || { cat "$T/b1.out" >&2; fail "backup remote"; }
 dbm -j 2 restore >"$T/r1.out" 2>&1 || { cat "$T/r1.out" >&2; fail "restore"; }
@@ -156,7 +169,13 @@ stop_sampler
 assert_no_token "$T/b1.out" "backup"
 assert_no_token "$T/r1.out" "restore"
 [ "$hits" = 0 ] || fail "a password appeared on a command line in $hits of $samples samples"
-for tool in "rcr dump" "pg_dump" "rcr restore" "pg_restore"; do
+unset RCR_PG_BINDIR
+tools_log=$(<"$T/tools.log")
+[[ $tools_log != *"$TOKEN"* ]] || fail "a password appeared in pg_dump's or pg_restore's arguments"
+for tool in pg_dump pg_restore; do
+	grep -q "^$tool " "$T/tools.log" || fail "rcr never ran $tool"
+done
+for tool in "rcr dump" "rcr restore"; do
 	[[ $seen == *"[$tool]"* ]] || fail "the sampler never saw $tool run ($samples samples: $seen), so it proves nothing"
 done
 pass "no password on any command line ($samples samples of /proc/*/cmdline saw $seen) or in the output"
@@ -271,6 +290,12 @@ before=$(ls -A "$BK")
 # Interrupted: a session holds a lock, so rcr dump waits; then the script gets SIGTERM.
 psql_q -d remote_db -c "BEGIN" -c "LOCK TABLE public.records IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 locker=$!
+# The lock must be held before the backup starts: DDL that queues behind a running dump makes
+# rcr fail at once (its workers lock NOWAIT), which would end the backup before the signal.
+for _ in $(seq 1 100); do
+	[ "$(psql_q -d remote_db -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.records'::regclass AND mode = 'AccessExclusiveLock' AND granted")" != 0 ] && break
+	sleep 0.1
+done
 # (Not through dbm(): the signal must reach the script, not a subshell around it.)
 env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD "$DBM" --env-file "$T/app.env" backup remote >"$T/b4.out" 2>&1 &
 dbm_pid=$!
