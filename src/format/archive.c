@@ -61,40 +61,59 @@ int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32
 	return 0;
 }
 
+/* A frame header read from the file must be the one the manifest describes at that place. */
+static int header_matches(const rcr_frame_header *h, const rcr_row_group *rg, const rcr_frame_ref *ref, uint32_t ti,
+			  uint32_t rgi, uint32_t col)
+{
+	if (h->table != ti || h->row_group != rgi || h->column != col)
+		return rcr_error_set(RCR_E_FORMAT, "frame belongs to table %u row group %u column %u", h->table,
+				     h->row_group, h->column);
+	if (h->row_count != rg->row_count)
+		return rcr_error_set(RCR_E_ROWCOUNT, "frame holds %u rows, the row group %u", h->row_count, rg->row_count);
+	if (h->codec != ref->codec || h->compression != ref->compression || h->stored_size != ref->stored_size ||
+	    h->content_size != ref->content_size || h->raw_size != ref->raw_size || h->stored_hash != ref->stored_hash ||
+	    h->raw_hash != ref->raw_hash)
+		return rcr_error_set(RCR_E_CHECKSUM, "frame header disagrees with the manifest");
+	return 0;
+}
+
+/* Reads the frame ref describes (header and stored bytes) into scratch, after checking that
+ * the file holds it; the manifest's sizes are bounded, and so is what this reserves. */
+static int read_frame(rcr_buf *scratch, int fd, uint64_t file_size, const char *path, const rcr_frame_ref *ref)
+{
+	uint64_t need = RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
+	if (ref->offset > file_size || need > file_size - ref->offset)
+		return rcr_error_set(RCR_E_MISSING, "frame extends past the end of the file (%llu bytes)",
+				     (unsigned long long)file_size);
+	rcr_buf_reset(scratch);
+	RCR_FORWARD(rcr_buf_reserve(scratch, (size_t)need));
+	RCR_FORWARD(rcr_fs_pread_all(fd, scratch->data, (size_t)need, ref->offset, path));
+	scratch->len = (size_t)need;
+	return 0;
+}
+
+static int frame_error(int rc, const rcr_table *t, uint32_t rgi, uint32_t col, const char *path,
+		       const rcr_frame_ref *ref)
+{
+	return rcr_error_wrap(rc, "table '%s.%s' row group %u column '%s' (frame at '%s' offset %llu)", t->schema,
+			      t->name, rgi, t->cols[col].name, path, (unsigned long long)ref->offset);
+}
+
 int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size, const char *path,
 				   const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col)
 {
 	const rcr_table *t = &m->tables[ti];
 	const rcr_row_group *rg = &t->rgs[rgi];
 	const rcr_frame_ref *ref = &rg->frames[col];
-	uint64_t need = RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
-	int rc = 0;
 	rcr_frame_header h;
-	if (ref->offset > file_size || need > file_size - ref->offset) {
-		rc = rcr_error_set(RCR_E_MISSING, "frame extends past the end of the file (%llu bytes)",
-				   (unsigned long long)file_size);
-		goto fail;
-	}
-	rcr_buf_reset(scratch);
-	rc = rcr_buf_reserve(scratch, (size_t)need);
+	int rc = read_frame(scratch, fd, file_size, path, ref);
 	if (rc == 0)
-		rc = rcr_fs_pread_all(fd, scratch->data, (size_t)need, ref->offset, path);
+		rc = rcr_frame_header_read(&h, scratch->data, scratch->len);
 	if (rc == 0)
-		rc = rcr_frame_header_read(&h, scratch->data, (size_t)need);
-	if (rc < 0)
-		goto fail;
-	if (h.table != ti || h.row_group != rgi || h.column != col || h.row_count != rg->row_count ||
-	    h.codec != ref->codec || h.compression != ref->compression || h.stored_size != ref->stored_size ||
-	    h.content_size != ref->content_size || h.raw_size != ref->raw_size || h.stored_hash != ref->stored_hash ||
-	    h.raw_hash != ref->raw_hash)
-		rc = rcr_error_set(RCR_E_CHECKSUM, "frame header disagrees with the manifest");
-	else if (rcr_hash64(scratch->data + RCR_FRAME_HEADER_SIZE, ref->stored_size) != ref->stored_hash)
+		rc = header_matches(&h, rg, ref, ti, rgi, col);
+	if (rc == 0 && rcr_hash64(scratch->data + RCR_FRAME_HEADER_SIZE, ref->stored_size) != ref->stored_hash)
 		rc = rcr_error_set(RCR_E_CHECKSUM, "stored bytes do not match their checksum");
-	if (rc == 0)
-		return 0;
-fail:
-	return rcr_error_wrap(rc, "table '%s.%s' row group %u column '%s' (frame at '%s' offset %llu)", t->schema,
-			      t->name, rgi, t->cols[col].name, path, (unsigned long long)ref->offset);
+	return rc == 0 ? 0 : frame_error(rc, t, rgi, col, path, ref);
 }
 
 int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,
@@ -104,36 +123,11 @@ int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uin
 	const rcr_table *t = &m->tables[ti];
 	const rcr_row_group *rg = &t->rgs[rgi];
 	const rcr_frame_ref *ref = &rg->frames[col];
-	uint64_t need = RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
-	int rc = 0;
-#define FAIL(code, ...)                                                                      \
-	do {                                                                                     \
-		rc = rcr_error_set(code, __VA_ARGS__);                                               \
-		goto fail;                                                                           \
-	} while (0)
-	if (ref->offset > file_size || need > file_size - ref->offset)
-		FAIL(RCR_E_MISSING, "frame extends past the end of the file (%llu bytes)", (unsigned long long)file_size);
-	rcr_buf_reset(scratch);
-	rc = rcr_buf_reserve(scratch, (size_t)need);
-	if (rc == 0)
-		rc = rcr_fs_pread_all(fd, scratch->data, (size_t)need, ref->offset, path);
-	if (rc < 0)
-		goto fail;
 	rcr_frame_header h;
-	rc = rcr_frame_decode(dec, &h, scratch->data, (size_t)need, fields, len);
-	if (rc < 0)
-		goto fail;
-	if (h.table != ti || h.row_group != rgi || h.column != col)
-		FAIL(RCR_E_FORMAT, "frame belongs to table %u row group %u column %u", h.table, h.row_group, h.column);
-	if (h.row_count != rg->row_count)
-		FAIL(RCR_E_ROWCOUNT, "frame holds %u rows, the row group %u", h.row_count, rg->row_count);
-	if (h.codec != ref->codec || h.compression != ref->compression || h.stored_size != ref->stored_size ||
-	    h.content_size != ref->content_size || h.raw_size != ref->raw_size ||
-	    h.stored_hash != ref->stored_hash || h.raw_hash != ref->raw_hash)
-		FAIL(RCR_E_CHECKSUM, "frame header disagrees with the manifest");
-	return 0;
-fail:
-#undef FAIL
-	return rcr_error_wrap(rc, "table '%s.%s' row group %u column '%s' (frame at '%s' offset %llu)", t->schema,
-			      t->name, rgi, t->cols[col].name, path, (unsigned long long)ref->offset);
+	int rc = read_frame(scratch, fd, file_size, path, ref);
+	if (rc == 0)
+		rc = rcr_frame_decode(dec, &h, scratch->data, scratch->len, fields, len);
+	if (rc == 0)
+		rc = header_matches(&h, rg, ref, ti, rgi, col);
+	return rc == 0 ? 0 : frame_error(rc, t, rgi, col, path, ref);
 }
