@@ -114,6 +114,54 @@ static void feed_publish(feed *f, int i, uint64_t rows, uint64_t raw)
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* A table's data files open for reading, with their sizes (the bound of every read) and paths
+ * (for messages). Shared by the decoder and the pre-check of split tables. */
+typedef struct table_files {
+	uint32_t n;
+	int *fds;
+	uint64_t *sizes;
+	char (*paths)[4096];
+} table_files;
+
+static void table_files_close(table_files *tf)
+{
+	for (uint32_t i = 0; i < tf->n && tf->fds; i++)
+		if (tf->fds[i] >= 0)
+			close(tf->fds[i]);
+	free(tf->fds);
+	free(tf->sizes);
+	free(tf->paths);
+	*tf = (table_files){0};
+}
+
+static int table_files_open(table_files *tf, const char *archive, const rcr_table *t)
+{
+	*tf = (table_files){.n = t->nfiles,
+			    .fds = calloc(t->nfiles + 1, sizeof *tf->fds),
+			    .sizes = calloc(t->nfiles + 1, sizeof *tf->sizes),
+			    .paths = calloc(t->nfiles + 1, sizeof *tf->paths)};
+	if (!tf->fds || !tf->sizes || !tf->paths) {
+		table_files_close(tf);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < tf->n; i++)
+		tf->fds[i] = -1;
+	int rc = 0;
+	for (uint32_t i = 0; i < tf->n && rc == 0; i++) {
+		tf->fds[i] = rcr_fs_open_in(archive, t->files[i], tf->paths[i], sizeof tf->paths[i]);
+		struct stat st;
+		if (tf->fds[i] < 0)
+			rc = tf->fds[i];
+		else if (fstat(tf->fds[i], &st) != 0)
+			rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", tf->paths[i], strerror(errno));
+		else
+			tf->sizes[i] = (uint64_t)st.st_size;
+	}
+	if (rc < 0)
+		table_files_close(tf);
+	return rc;
+}
+
 /* The decoder: every frame is verified before any row of its row group is published. */
 static int feed_produce(feed *f)
 {
@@ -121,27 +169,14 @@ static int feed_produce(feed *f)
 	const restore_job *job = f->job;
 	uint32_t ti = job->table;
 	const rcr_table *t = &r->m->tables[ti];
-	int *fds = calloc(t->nfiles + 1, sizeof *fds);
-	uint64_t *sizes = calloc(t->nfiles + 1, sizeof *sizes);
-	char (*paths)[4096] = calloc(t->nfiles + 1, sizeof *paths);
+	table_files tf = {0};
 	const uint8_t **cursors = calloc(t->ncols + 1, sizeof *cursors);
 	const uint8_t **ends = calloc(t->ncols + 1, sizeof *ends);
 	rcr_frame_decoder **decs = calloc(t->ncols + 1, sizeof *decs);
 	rcr_buf scratch = RCR_BUF_INIT;
-	int rc = (fds && sizes && paths && cursors && ends && decs) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
-	for (uint32_t fi = 0; fi < t->nfiles && fds; fi++)
-		fds[fi] = -1;
-	for (uint32_t fi = 0; fi < t->nfiles && rc == 0; fi++) {
-		fds[fi] = rcr_fs_open_in(r->o->archive, t->files[fi], paths[fi], sizeof paths[fi]);
-		if (fds[fi] < 0) {
-			rc = fds[fi];
-			break;
-		}
-		struct stat st;
-		if (fstat(fds[fi], &st) != 0)
-			rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", paths[fi], strerror(errno));
-		sizes[fi] = (uint64_t)st.st_size;
-	}
+	int rc = (cursors && ends && decs) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = table_files_open(&tf, r->o->archive, t);
 	/* One decoder per column: the field streams of a whole row group stay alive together
 	 * while its tuples are interleaved. */
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
@@ -169,8 +204,8 @@ static int feed_produce(feed *f)
 		const rcr_row_group *rg = &t->rgs[g];
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
 			size_t len;
-			rc = rcr_archive_load_frame(decs[c], &scratch, fds[rg->file], sizes[rg->file], paths[rg->file],
-						    r->m, ti, g, c, &cursors[c], &len);
+			rc = rcr_archive_load_frame(decs[c], &scratch, tf.fds[rg->file], tf.sizes[rg->file],
+						    tf.paths[rg->file], r->m, ti, g, c, &cursors[c], &len);
 			if (rc == 0)
 				ends[c] = cursors[c] + len;
 		}
@@ -189,15 +224,10 @@ static int feed_produce(feed *f)
 			i ^= 1;
 		}
 	}
-	for (uint32_t fi = 0; fi < t->nfiles && fds; fi++)
-		if (fds[fi] >= 0)
-			close(fds[fi]);
+	table_files_close(&tf);
 	for (uint32_t c = 0; c < t->ncols && decs; c++)
 		rcr_frame_decoder_free(decs[c]);
 	free(decs);
-	free(fds);
-	free(sizes);
-	free(paths);
 	free(cursors);
 	free(ends);
 	rcr_buf_free(&scratch);
@@ -497,26 +527,21 @@ static int precheck_split_tables(restore_ctx *r)
 		if (!split[ti])
 			continue;
 		const rcr_table *t = &m->tables[ti];
-		for (uint32_t f = 0; f < t->nfiles && rc == 0; f++) {
-			char path[4096];
-			int fd = rcr_fs_open_in(r->o->archive, t->files[f], path, sizeof path);
-			if (fd < 0) {
-				rc = rcr_error_wrap(fd, "table '%s.%s'", t->schema, t->name);
-				break;
-			}
-			struct stat st;
-			if (fstat(fd, &st) != 0)
-				rc = rcr_error_set(RCR_E_IO, "could not stat '%s': %s", path, strerror(errno));
-			for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
-				if (t->rgs[g].file != f)
-					continue;
-				if (rcr_interrupted())
-					rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
-				for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
-					rc = rcr_archive_check_frame_stored(&scratch, fd, (uint64_t)st.st_size, path, m, ti, g, c);
-			}
-			close(fd);
+		table_files tf;
+		rc = table_files_open(&tf, r->o->archive, t);
+		if (rc < 0) {
+			rc = rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
+			break;
 		}
+		for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
+			const rcr_row_group *rg = &t->rgs[g];
+			if (rcr_interrupted())
+				rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+			for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+				rc = rcr_archive_check_frame_stored(&scratch, tf.fds[rg->file], tf.sizes[rg->file],
+								    tf.paths[rg->file], m, ti, g, c);
+		}
+		table_files_close(&tf);
 	}
 	rcr_buf_free(&scratch);
 	free(split);
