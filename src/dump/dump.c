@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -533,13 +532,6 @@ static void *tool_main(void *arg)
 {
 	dump_ctx *d = arg;
 	d->tool_rc = rcr_pg_run_tool(d->tool_argv, d->password, rcr_interrupt_child_slot());
-	struct statvfs fs;
-	/* pg_dump and the data workers fill the same file system; whichever hits the end first
-	 * fails first. Report a full disk as such (exit status 3), not as a pg_dump failure. */
-	if (d->tool_rc == RCR_E_TOOL && statvfs(d->o->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < 65536)
-		d->tool_rc = rcr_error_set_hint(RCR_E_NOSPACE, "free space on the output file system or choose another -f",
-						"pg_dump could not write the schema to '%s': No space left on device",
-						d->o->dir);
 	if (d->tool_rc < 0) {
 		rcr_error_save(&d->tool_err);
 		record_failure(d, d->tool_rc);
