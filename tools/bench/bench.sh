@@ -6,6 +6,7 @@
 #                        [--linearity] [--vector-index hash|hnsw|btree|none] [--rcr PATH]
 #                        [--workdir DIR] [--keep] [--results DIR] [--quiet-wait SECONDS]
 #                        [--nice N] [--repeat R] [--server-conf NAME=VALUE]...
+#                        [--hold-guest-memory]
 #
 # Prints a table (wall time, client CPU, client peak RSS, archive size) and every ratio against
 # rcr with the issue's targets, and writes the same as JSON under tools/bench/results/.
@@ -32,6 +33,7 @@ NICE=""
 REPEAT=1
 RESULTS=$BENCH/results
 SERVER_CONF=()
+HOLD_MEM=0
 BASE_ROWS=60000
 DIM=768
 FEEDS=50
@@ -67,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--repeat) REPEAT=$2; shift 2 ;;
 	--results) RESULTS=$2; shift 2 ;;
 	--server-conf) SERVER_CONF+=("$2"); shift 2 ;;
+	--hold-guest-memory) HOLD_MEM=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "bench.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -138,6 +141,30 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+
+# Free page reporting: a VM guest (Firecracker, QEMU with a virtio balloon) hands every free
+# block of at least 2^order pages back to its host, and the next first touch of such memory costs
+# a host page fault. A small dataset's run then reuses memory the host still backs while a big
+# one needs fresh memory, so time grows faster than the data (see README, "Linearity on a VM").
+# --hold-guest-memory pauses the reporting for this run (restored at exit) and touches the free
+# memory once, so that every run, at every scale, gets memory the host backs.
+PR_ORDER_FILE=/sys/module/page_reporting/parameters/page_reporting_order
+PR_ORDER_WAS=""
+PAGE_REPORTING=none
+if [ -r "$PR_ORDER_FILE" ]; then PAGE_REPORTING="on (order $(cat "$PR_ORDER_FILE"))"; fi
+if [ "$HOLD_MEM" = 1 ]; then
+	[ -w "$PR_ORDER_FILE" ] || die "--hold-guest-memory: $PR_ORDER_FILE is not there or not writable (no free page reporting, or not root)"
+	PR_ORDER_WAS=$(cat "$PR_ORDER_FILE")
+	restore_reporting() { echo "$PR_ORDER_WAS" >"$PR_ORDER_FILE" 2>/dev/null || echo "bench.sh: could not restore $PR_ORDER_FILE to $PR_ORDER_WAS" >&2; }
+	trap 'restore_reporting; cleanup' EXIT
+	# An order above the buddy allocator's largest (10 on x86-64) matches no free block.
+	echo 11 >"$PR_ORDER_FILE"
+	PAGE_REPORTING="paused for this run (order $PR_ORDER_WAS -> 11)"
+	cc -O2 -o "$W/warm_mem" "$BENCH/warm_mem.c"
+	warm_mib=$(awk '/^MemFree/ { m = int($2 / 1024) - 1024; print (m > 0 ? m : 0) }' /proc/meminfo)
+	echo "== free page reporting paused; touching $warm_mib MiB of free memory once"
+	"$W/warm_mem" "$warm_mib"
+fi
 
 GEN=$W/gen_data
 cc -O2 -std=c99 -D_DEFAULT_SOURCE -o "$GEN" "$BENCH/gen_data.c" -lm
@@ -456,6 +483,7 @@ VARIANT=float32
 [ "$FP16" = 1 ] && VARIANT=float16-origin
 
 echo "== machine: $NPROC cores ($machine_cpu), $machine_mem; PostgreSQL $PG_VERSION; $EXT $EXT_VERSION; rcr $RCR_COMMIT; nice $(nice), autogroup nice $(autogroup_nice)"
+echo "== free page reporting to the VM host: $PAGE_REPORTING"
 echo "== dataset: scale $SCALE ($ROWS records + $ROWS feed_entries, vector($DIM), $VARIANT embeddings, seed $SEED; vector index: $VEC_INDEX)"
 make_db bench "$SCALE"
 DB_BYTES=$(Q -d bench -c "SELECT pg_database_size('bench')")
@@ -635,6 +663,7 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "null"; else prin
 echo
 echo "rcr benchmark: scale $SCALE ($ROWS + $ROWS rows, $VARIANT embeddings), -j$JOBS, $NPROC cores, PostgreSQL $PG_VERSION, $EXT $EXT_VERSION"
 [ ${#SERVER_CONF[@]} -eq 0 ] || echo "server settings: ${SERVER_CONF[*]}"
+[ "$PAGE_REPORTING" = none ] || echo "free page reporting to the VM host: $PAGE_REPORTING"
 echo "tables $(mb "$TABLE_BYTES") MB with TOAST; binary COPY $(mb "$COPY_BYTES") MB; rcr raw column data $(mb "$RAW_BYTES") MB"
 echo "rcr $RCR_COMMIT; $([ "$REPEAT" -gt 1 ] && echo "fastest of $REPEAT runs each" || echo "one run each"); nice $(nice), autogroup nice $(autogroup_nice)"
 printf '%-54s %8s %8s %8s %8s %9s %9s %6s\n' "what" "wall s" "CPU s" "srv CPU" "RSS MiB" "size MB" "rcr/this" "other"
@@ -666,6 +695,11 @@ echo "data-phase rows against rcr restore -a, whole restores against rcr restore
 echo "with other programs during the run (0 on a quiet machine)"
 if [ ${#NOISY[@]} -gt 0 ]; then
 	echo "WARNING: other programs used >= 0.25 cores during: ${NOISY[*]}; those times are not clean"
+fi
+if [ "$LINEARITY" = 1 ] && [ "${PAGE_REPORTING#on}" != "$PAGE_REPORTING" ]; then
+	echo "NOTE: this VM reports free memory to its host ($PAGE_REPORTING): the bigger scale needs more"
+	echo "fresh memory, which costs a host page fault per page, so its times grow faster than the data"
+	echo "for the server's own load as well; --hold-guest-memory (root) measures without that"
 fi
 
 # Ratios: name, value, comparison, target ("" = reported, no target), description.
@@ -757,7 +791,7 @@ jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 {
 	echo "{"
 	echo "  \"date\": $(jstr "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
-	echo "  \"machine\": {\"cores\": $NPROC, \"cpu\": $(jstr "$machine_cpu"), \"memory\": $(jstr "$machine_mem"), \"kernel\": $(jstr "$(uname -r)")},"
+	echo "  \"machine\": {\"cores\": $NPROC, \"cpu\": $(jstr "$machine_cpu"), \"memory\": $(jstr "$machine_mem"), \"kernel\": $(jstr "$(uname -r)"), \"free_page_reporting\": $(jstr "$PAGE_REPORTING")},"
 	echo "  \"postgresql\": $(jstr "$PG_VERSION"), \"vector_extension\": $(jstr "$EXT $EXT_VERSION"), \"vector_index\": $(jstr "$VEC_INDEX"), \"server_conf\": $(jstr "${SERVER_CONF[*]}"),"
 	echo "  \"rcr\": {\"commit\": $(jstr "$RCR_COMMIT"), \"binary\": $(jstr "$RCR")},"
 	echo "  \"dataset\": {\"scale\": $SCALE, \"records\": $ROWS, \"feed_entries\": $ROWS, \"dim\": $DIM, \"embeddings\": $(jstr "$VARIANT"), \"seed\": $SEED,"
