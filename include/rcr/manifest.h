@@ -47,6 +47,12 @@
  * for other writers and bounds what restore builds per row group where no frame ties the row
  * count to bytes present (a table without columns sends 2 bytes per row). */
 #define RCR_MAX_ROW_GROUP_ROWS ((uint32_t)1 << 24)
+/* Raw bytes of one row group, every column together. Restore and convert hold a whole row group
+ * decoded at once (one buffer per column), so this, not the per-frame limit, is what bounds
+ * their memory for a forged archive. No written row group reaches it: the writer closes a row
+ * group once it holds --row-group-size bytes (at most 2^30), and the row that crossed the line
+ * is under 2^30 too (a binary COPY row is one server buffer, below 1 GB). */
+#define RCR_MAX_ROW_GROUP_RAW ((uint64_t)1 << 31)
 
 typedef struct rcr_frame_ref {
 	uint64_t offset;        /* of the frame header in the row group's file */

@@ -294,6 +294,7 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 			if (!rg->frames)
 				return rcr_error_set(RCR_E_NOMEM, "out of memory");
 		}
+		uint64_t rg_raw = 0;
 		for (uint32_t c = 0; c < ncols; c++) {
 			rcr_frame_ref *f = &rg->frames[c];
 			f->offset = rcr_reader_u64le(r);
@@ -309,6 +310,11 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 			if (!r->bad && (!rcr_codec_get(f->codec) || f->compression >= RCR_COMPRESSION_COUNT))
 				return rcr_error_set(RCR_E_VERSION, "row group %u column %u uses unknown codec %u or compression %u",
 						     g, c, f->codec, f->compression);
+			if (!r->bad && (f->raw_size > RCR_MAX_ROW_GROUP_RAW || rg_raw > RCR_MAX_ROW_GROUP_RAW - f->raw_size))
+				return rcr_error_set(RCR_E_LIMIT,
+						     "table '%s.%s' row group %u declares more than %llu raw bytes (at column %u)",
+						     t->schema, t->name, g, (unsigned long long)RCR_MAX_ROW_GROUP_RAW, c);
+			rg_raw += f->raw_size;
 			raw += f->raw_size;
 			stored += RCR_FRAME_HEADER_SIZE + (uint64_t)f->stored_size;
 		}

@@ -1331,6 +1331,20 @@ static void gen_invalid(void)
 
 	arch_init(&a, 0);
 	build_people(&a);
+	for (uint32_t c = 0; c < 2; c++) {
+		rcr_frame_ref *f = &a.m->tables[0].rgs[0].frames[c];
+		uint64_t big = (uint64_t)3 << 29;
+		a.m->tables[0].raw_bytes += big - f->raw_size;
+		f->raw_size = big;
+		rcr_store_u64le(frame_at(&a, 0, 0, c) + 24, big);
+		fix_header_check(frame_at(&a, 0, 0, c));
+	}
+	finish_invalid_model(&a, "manifest_row_group_raw", "limit",
+			     "two frames of one row group declare Raw_Size 1.5 GiB each (headers and manifest agree): each is "
+			     "under the 2 GiB frame limit, together they are above the 2 GiB row group limit");
+
+	arch_init(&a, 0);
+	build_people(&a);
 	{
 		uint8_t *h = frame_at(&a, 0, 0, 0);
 		rcr_frame_ref *f = &a.m->tables[0].rgs[0].frames[0];

@@ -282,6 +282,42 @@ static void test_manifest__row_group_rows_limited(void)
 	rcr_buf_free(&b);
 }
 
+/* The raw bytes of a row group, every column together, are limited (RCR_MAX_ROW_GROUP_RAW):
+ * restore and convert decode a whole row group at once, so without it a forged archive of small
+ * zstd frames that each decode to 2 GiB made them allocate columns x 2 GiB. */
+static void test_manifest__row_group_raw_limited(void)
+{
+	rcr_manifest *m = fx_sample_manifest();
+	rcr_buf b = RCR_BUF_INIT;
+	rcr_table *t = NULL;
+	for (uint32_t i = 0; i < m->ntables && !t; i++)
+		if (m->tables[i].nrgs && m->tables[i].ncols >= 2)
+			t = &m->tables[i];
+	REQUIRE(t != NULL);
+	const uint64_t half = RCR_MAX_ROW_GROUP_RAW / 2;
+	/* column 0, column 1: exactly at the limit, one byte over, and a value that would wrap a
+	 * 64-bit sum */
+	static const struct {
+		uint64_t extra0, raw1;
+		int rc;
+	} cases[] = {{0, 0, 0}, {1, 0, RCR_E_LIMIT}, {0, UINT64_MAX, RCR_E_LIMIT}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rcr_frame_ref *f = t->rgs[0].frames;
+		uint64_t was = f[0].raw_size + f[1].raw_size, others = 0;
+		for (uint32_t c = 2; c < t->ncols; c++)
+			others += f[c].raw_size;
+		f[0].raw_size = half - others + cases[i].extra0;
+		f[1].raw_size = cases[i].raw1 ? cases[i].raw1 : half;
+		t->raw_bytes += f[0].raw_size + f[1].raw_size - was;
+		encode_or_die(&b, m);
+		CHECK_RC(decode_rc(b.data, b.len), cases[i].rc);
+		if (cases[i].rc)
+			CHECK(strstr(rcr_error_message(), "row group 0 declares more than 2147483648 raw bytes") != NULL);
+	}
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+}
+
 static void test_manifest__every_bit_flip_rejected(void)
 {
 	rcr_manifest *m = fx_sample_manifest();
@@ -635,6 +671,7 @@ static const test_case cases[] = {
 	TEST(test_manifest__resealed_truncations_rejected),
 	TEST(test_manifest__hostile_counts),
 	TEST(test_manifest__row_group_rows_limited),
+	TEST(test_manifest__row_group_raw_limited),
 	TEST(test_manifest__versions_and_features),
 	TEST(test_manifest__bad_paths_rejected),
 	TEST(test_manifest__inconsistencies_rejected),
