@@ -148,7 +148,7 @@ trap cleanup EXIT
 # one needs fresh memory, so time grows faster than the data (see README, "Linearity on a VM").
 # --hold-guest-memory pauses the reporting for this run (restored at exit) and touches the free
 # memory once, so that every run, at every scale, gets memory the host backs.
-PR_ORDER_FILE=/sys/module/page_reporting/parameters/page_reporting_order
+PR_ORDER_FILE=${RCR_BENCH_PAGE_REPORTING_PARAM:-/sys/module/page_reporting/parameters/page_reporting_order}
 PR_ORDER_WAS=""
 PAGE_REPORTING=none
 if [ -r "$PR_ORDER_FILE" ]; then PAGE_REPORTING="on (order $(cat "$PR_ORDER_FILE"))"; fi
@@ -161,7 +161,7 @@ if [ "$HOLD_MEM" = 1 ]; then
 	echo 11 >"$PR_ORDER_FILE"
 	PAGE_REPORTING="paused for this run (order $PR_ORDER_WAS -> 11)"
 	cc -O2 -o "$W/warm_mem" "$BENCH/warm_mem.c"
-	warm_mib=$(awk '/^MemFree/ { m = int($2 / 1024) - 1024; print (m > 0 ? m : 0) }' /proc/meminfo)
+	warm_mib=${RCR_BENCH_WARM_MIB:-$(awk '/^MemFree/ { m = int($2 / 1024) - 1024; print (m > 0 ? m : 0) }' /proc/meminfo)}
 	echo "== free page reporting paused; touching $warm_mib MiB of free memory once"
 	"$W/warm_mem" "$warm_mib"
 fi
@@ -247,7 +247,7 @@ measure() {
 	done
 	BEST[$key]=$best
 	for f in WALL CPU USR SYS RSS SRV BUSY OTHER; do
-		eval "$f[\$key]=\${$f[\$best]}"
+		eval "${f}[\$key]=\${${f}[\$best]}"
 	done
 	LABEL[$key]=$label
 	ORDER+=("$key")
@@ -347,7 +347,7 @@ else
 	EXT_VERSION=$(Q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'rcr_testvec'")
 fi
 if [ -z "$VEC_INDEX" ]; then
-	if [ "$EXT" = vector ]; then VEC_INDEX=hnsw; else VEC_INDEX=hash; fi
+	if [ "$EXT" = vector ]; then VEC_INDEX="hnsw"; else VEC_INDEX="hash"; fi
 fi
 case $VEC_INDEX in
 hnsw) [ "$EXT" = vector ] || die "--vector-index hnsw needs the real pgvector"
@@ -416,8 +416,8 @@ check_restored() {
 # copy_floor_jobs DB SPLIT: job lines for binary COPY of every table to /dev/null; with SPLIT,
 # tables of more than one heap page are cut into JOBS ctid ranges (TID range scans, PG14+).
 copy_floor_jobs() {
-	local db=$1 split=$2 t pages tsize i a b
-	while IFS=$'\t' read -r t pages tsize; do
+	local db=$1 split=$2 t pages i a b
+	while IFS=$'\t' read -r t pages _; do
 		if [ "$split" = 1 ] && [ "$pages" -gt 1 ] && [ "$JOBS" -gt 1 ]; then
 			for ((i = 0; i < JOBS; i++)); do
 				a=$((pages * i / JOBS))
@@ -606,9 +606,9 @@ if [ -n "$RSS_SCALES" ]; then
 		if [ "$(rows_at "$s")" = "$ROWS" ]; then
 			# the main dataset: its measurements stand
 			for f in WALL RSS CPU; do
-				eval "$f[s${k}_dump]=\${$f[rcr_dump]}; $f[s${k}_verify]=\${$f[rcr_verify]}"
-				eval "$f[s${k}_restore]=\${$f[rcr_restore]}; $f[s${k}_floor]=\${$f[copy_floor]}"
-				eval "$f[s${k}_load_floor]=\${$f[load_floor]}"
+				eval "${f}[s${k}_dump]=\${${f}[rcr_dump]}; ${f}[s${k}_verify]=\${${f}[rcr_verify]}"
+				eval "${f}[s${k}_restore]=\${${f}[rcr_restore]}; ${f}[s${k}_floor]=\${${f}[copy_floor]}"
+				eval "${f}[s${k}_load_floor]=\${${f}[load_floor]}"
 			done
 			PHASES[s${k}_restore]="$RR_PRE $RR_DATA $RR_POST"
 			SIZE[s${k}_dump]=${SIZE[rcr_dump]}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# tools/bench/bench.sh end to end at a tiny scale. Not a timing test (times are the bench's
+# business, and this one runs beside the rest of the suite): it checks that one command still
+# runs every comparison the report promises, checks every restore it times, and writes a JSON
+# whose runs, scales and ratios are all there and numeric. Also --hold-guest-memory against a
+# stand-in for the kernel's page_reporting_order parameter: 11 while anything is measured, the
+# old value back afterwards, after a failed run too.
+. "$(dirname "$0")/lib.sh"
+
+BENCH=$RCR_SRC/tools/bench/bench.sh
+if command -v shellcheck >/dev/null 2>&1; then
+	shellcheck -S warning "$BENCH" || fail "shellcheck warns about bench.sh"
+	pass "shellcheck: no warnings"
+fi
+
+# rcr through a wrapper that records the stand-in parameter's value whenever the bench runs rcr,
+# and fails on demand.
+PARAM=$T/page_reporting_order
+echo 9 >"$PARAM"
+cat >"$T/rcr-spy" <<SPY
+#!/bin/sh
+cat "$PARAM" >>"$T/seen"
+if [ -e "$T/fail-dump" ] && [ "\$1" = dump ]; then echo "rcr-spy: failing on purpose" >&2; exit 1; fi
+exec "$RCR" "\$@"
+SPY
+chmod 755 "$T/rcr-spy"
+
+export RCR_BENCH_PAGE_REPORTING_PARAM=$PARAM RCR_BENCH_WARM_MIB=16
+"$BENCH" --scale 0.01 --linearity --rss-scales 0.01,0.02 --quiet-wait 0 --hold-guest-memory \
+	--rcr "$T/rcr-spy" --workdir "$T/w" --results "$T/results" >"$T/out" 2>&1 ||
+	{ tail -n 30 "$T/out" >&2; fail "bench.sh at scale 0.01 failed"; }
+pass "bench.sh --scale 0.01 --linearity --hold-guest-memory ran"
+
+[ "$(cat "$PARAM")" = 9 ] || fail "page_reporting_order not restored: $(cat "$PARAM")"
+if [ ! -s "$T/seen" ] || grep -qv '^11$' "$T/seen"; then
+	fail "rcr ran with reporting not paused: $(sort "$T/seen" | uniq -c | tr '\n' ' ')"
+fi
+pass "reporting paused for all $(wc -l <"$T/seen") rcr runs, restored to 9 at exit"
+[ ! -e "$T/w" ] || fail "the work directory was left behind"
+
+json=$(ls "$T"/results/*.json)
+python3 - "$json" <<'PY' || fail "the JSON report is incomplete (see above)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = []
+runs = {r["key"]: r for r in d["runs"]}
+want = ["copy_floor", "copy_floor_split", "rcr_dump", "pgd_z6", "pgd_z0", "zstd6", "pgd_zstd", "pgd_fc",
+        "rcr_verify", "rcr_convert", "pgr_all", "pgr_pre", "pgr_data", "pgr_post", "load_floor",
+        "rcr_restore_data", "rcr_restore", "s0_02_floor", "s0_02_dump", "s0_02_verify", "s0_02_restore",
+        "s0_02_load_floor"]
+for k in want:
+    r = runs.get(k)
+    if r is None:
+        bad.append("no run " + k)
+        continue
+    if not (isinstance(r["wall_s"], (int, float)) and r["wall_s"] > 0):
+        bad.append("%s: wall_s %r" % (k, r["wall_s"]))
+    if not (isinstance(r["peak_rss_kib"], int) and r["peak_rss_kib"] > 0):
+        bad.append("%s: peak_rss_kib %r" % (k, r["peak_rss_kib"]))
+for k in ["rcr_dump", "pgd_z6", "pgd_z0", "pgd_fc", "rcr_convert", "s0_02_dump"]:
+    if not (runs.get(k) and isinstance(runs[k]["size_bytes"], int) and runs[k]["size_bytes"] > 0):
+        bad.append("%s: no size" % k)
+if runs["rcr_dump"]["size_bytes"] >= runs["pgd_z0"]["size_bytes"]:
+    bad.append("rcr's archive is not smaller than pg_dump -Z0's")
+if runs["s0_02_dump"]["size_bytes"] <= runs["rcr_dump"]["size_bytes"]:
+    bad.append("the scale-0.02 archive is not bigger than the scale-0.01 one")
+scales = [s["scale"] for s in d["scales"]]
+if scales != [0.01, 0.02]:
+    bad.append("scales %r" % scales)
+ratios = {r["name"]: r for r in d["ratios"]}
+for k in ["dump_vs_pgdump_z6", "dump_vs_pgdump_zstd", "dump_vs_copy_floor", "restore_time_growth",
+          "dump_time_growth", "verify_time_growth", "dump_rss_growth"]:
+    r = ratios.get(k)
+    if r is None or not isinstance(r["value"], (int, float)) or r["value"] <= 0 or r["target"] is None:
+        bad.append("ratio %s: %r" % (k, r))
+if not d["machine"]["free_page_reporting"].startswith("paused for this run (order 9 -> 11)"):
+    bad.append("machine.free_page_reporting %r" % d["machine"]["free_page_reporting"])
+for b in bad:
+    print("bench JSON:", b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+pass "JSON: every run, both scales and the targeted ratios are there and numeric"
+grep -q '^ratio  *value  *target  *met' "$T/out" || fail "no ratio table in the report"
+grep -q '^free page reporting to the VM host: paused' "$T/out" || fail "the report does not say reporting was paused"
+pass "the printed report has the ratio table and the reporting line"
+
+# A run that fails part-way still gives the parameter back, and says what failed.
+: >"$T/fail-dump"
+if "$BENCH" --scale 0.01 --quiet-wait 0 --hold-guest-memory --rcr "$T/rcr-spy" --workdir "$T/w2" \
+	--results "$T/results2" >"$T/out2" 2>&1; then
+	fail "bench.sh succeeded although rcr dump failed"
+fi
+grep -q "'rcr dump -j2' failed" "$T/out2" || { tail -n 5 "$T/out2" >&2; fail "the failure does not name rcr dump"; }
+[ "$(cat "$PARAM")" = 9 ] || fail "page_reporting_order not restored after a failed run: $(cat "$PARAM")"
+pass "failed run: names rcr dump, restores page_reporting_order"
