@@ -697,9 +697,10 @@ if [ ${#NOISY[@]} -gt 0 ]; then
 	echo "WARNING: other programs used >= 0.25 cores during: ${NOISY[*]}; those times are not clean"
 fi
 if [ "$LINEARITY" = 1 ] && [ "${PAGE_REPORTING#on}" != "$PAGE_REPORTING" ]; then
-	echo "NOTE: this VM reports free memory to its host ($PAGE_REPORTING): the bigger scale needs more"
-	echo "fresh memory, which costs a host page fault per page, so its times grow faster than the data"
-	echo "for the server's own load as well; --hold-guest-memory (root) measures without that"
+	echo "NOTE: free page reporting is $PAGE_REPORTING: this VM hands free memory back to its host, and"
+	echo "the bigger scale needs more fresh memory, which costs a host page fault per page, so its times"
+	echo "grow faster than the data, the server's own load included; --hold-guest-memory (root) measures"
+	echo "without that"
 fi
 
 # Ratios: name, value, comparison, target ("" = reported, no target), description.
