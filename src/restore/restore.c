@@ -779,10 +779,16 @@ static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, cons
 		argv[n++] = "--no-owner";
 	if (o->no_privileges)
 		argv[n++] = "--no-privileges";
-	if (o->clean && strcmp(section, "--section=pre-data") == 0) {
-		argv[n++] = "--clean";
-		if (o->if_exists)
-			argv[n++] = "--if-exists";
+	if (strcmp(section, "--section=pre-data") == 0) {
+		/* In one transaction: the table check before it cannot see every object the schema
+		 * creates (a type or function of the same name), and a clash half-way would otherwise
+		 * leave whatever came before it (the extensions, the first types) in the target. */
+		argv[n++] = "--single-transaction";
+		if (o->clean) {
+			argv[n++] = "--clean";
+			if (o->if_exists)
+				argv[n++] = "--if-exists";
+		}
 	}
 	if (o->disable_triggers && strcmp(section, "--section=data") == 0)
 		argv[n++] = "--disable-triggers";
@@ -814,8 +820,18 @@ static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, cons
 	int rc = rcr_pg_run_tool_capture((char *const *)argv, password, env, rcr_interrupt_child_slot(), NULL);
 	for (int i = 0; i < nowned; i++)
 		free(owned[i]);
-	if (rc < 0)
-		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
+	if (rc < 0) {
+		rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
+		/* An object outside the table check (a type, a function, a schema) is in the way. */
+		if (strcmp(section, "--section=pre-data") == 0 && !o->clean && strstr(rcr_error_message(), "already exists") &&
+		    !rcr_error_hint()[0]) {
+			char msg[1024];
+			snprintf(msg, sizeof msg, "%s", rcr_error_message());
+			rcr_error_set_hint(rc, "the schema is restored in one transaction, so nothing was created: restore into an empty database, or replace the archive's objects with --clean",
+					   "%s", msg);
+		}
+		return rc;
+	}
 	return 0;
 }
 
