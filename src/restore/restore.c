@@ -756,7 +756,7 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 
 /* Runs pg_restore on the embedded schema archive for one section. */
 static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, const char *tool, const char *conninfo,
-			  const char *password, const char *section, int jobs, const char *list_file,
+			  const char *password, const char *section, int jobs, int single_tx, const char *list_file,
 			  const char *pgoptions)
 {
 	char schema[4096], dbarg[8192], jarg[32], larg[4200];
@@ -779,16 +779,12 @@ static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, cons
 		argv[n++] = "--no-owner";
 	if (o->no_privileges)
 		argv[n++] = "--no-privileges";
-	if (strcmp(section, "--section=pre-data") == 0) {
-		/* In one transaction: the table check before it cannot see every object the schema
-		 * creates (a type or function of the same name), and a clash half-way would otherwise
-		 * leave whatever came before it (the extensions, the first types) in the target. */
+	if (single_tx)
 		argv[n++] = "--single-transaction";
-		if (o->clean) {
-			argv[n++] = "--clean";
-			if (o->if_exists)
-				argv[n++] = "--if-exists";
-		}
+	if (o->clean && strcmp(section, "--section=pre-data") == 0) {
+		argv[n++] = "--clean";
+		if (o->if_exists)
+			argv[n++] = "--if-exists";
 	}
 	if (o->disable_triggers && strcmp(section, "--section=data") == 0)
 		argv[n++] = "--disable-triggers";
@@ -912,8 +908,22 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
 	if (rc == 0 && schema_phases && o->clean)
 		rc = drop_foreign_keys(conn, r.m, o);
-	if (rc == 0 && schema_phases)
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, list_file, NULL);
+	/* pre-data in one transaction: the table check above cannot see every object the schema
+	 * creates (a type or function of the same name), and a clash half-way would otherwise leave
+	 * whatever came before it (the extensions, the first types) in the target. But that
+	 * transaction holds a lock on every relation it creates until it commits, and a schema with
+	 * more than the server's lock table holds (max_locks_per_transaction) cannot be created so;
+	 * the failed transaction left nothing behind, so then pre-data runs again statement by
+	 * statement, as pg_restore does by default. */
+	if (rc == 0 && schema_phases) {
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, 1, list_file, NULL);
+		if (rc < 0 && !rcr_interrupted() && strstr(rcr_error_message(), "out of shared memory")) {
+			if (!o->common.quiet)
+				fprintf(stderr, "rcr: the schema needs more locks than one transaction can hold"
+						" (max_locks_per_transaction); restoring it statement by statement\n");
+			rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, 0, list_file, NULL);
+		}
+	}
 	r.fresh_tables = schema_phases;
 	if (rc == 0 && r.njobs) {
 		rcr_progress_init(&r.prog, "restore", r.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
@@ -937,12 +947,12 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		}
 	}
 	if (rc == 0 && have_schema && !rcr_interrupted())
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, list_file, NULL);
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, 0, list_file, NULL);
 	char pgoptions[512] = "";
 	if (rc == 0 && schema_phases && !rcr_interrupted())
 		rc = index_build_options(pgoptions, sizeof pgoptions, conn, o);
 	if (rc == 0 && schema_phases && !rcr_interrupted())
-		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs, list_file,
+		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs, 0, list_file,
 				    pgoptions);
 	if (rc == 0 && rcr_interrupted())
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");

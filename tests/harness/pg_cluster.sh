@@ -35,6 +35,9 @@
 # with SSL (hostnossl: reject) and rcr_nossl only without it (hostssl: reject). env then also
 # exports RCR_TEST_SSL_USER and RCR_TEST_NOSSL_USER.
 #
+# Settings (optional): RCR_TEST_PG_CONF holds extra postgresql.conf lines for the new cluster
+# (e.g. "max_locks_per_transaction = 10"), appended after the harness's own.
+#
 # Environment: PGBIN (default /usr/lib/postgresql/15/bin).
 # The rcr_testvec extension is not built here: see install_ext.sh.
 set -euo pipefail
@@ -237,6 +240,9 @@ password_encryption = 'scram-sha-256'
 logging_collector = off
 log_min_messages = warning
 EOF
+    if [ -n "${RCR_TEST_PG_CONF:-}" ]; then
+        printf '%s\n' "$RCR_TEST_PG_CONF" >>"$data/rcr_test.conf"
+    fi
     local ssl=0
     if [ -n "${RCR_TEST_SSL_CERT:-}" ] || [ -n "${RCR_TEST_SSL_KEY:-}" ]; then
         [ -r "${RCR_TEST_SSL_CERT:-}" ] && [ -r "${RCR_TEST_SSL_KEY:-}" ] ||
