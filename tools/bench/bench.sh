@@ -189,14 +189,25 @@ fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 machine_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $5 + $6; exit }' /proc/stat; }
 
 # CPU jiffies of the cluster: the postmaster with its reaped children, plus its live children.
+# A backend reaped while the process table is being read would be counted twice or not at all
+# (its own line read before or after the postmaster's), and backends exit just as a measured
+# client does; so the postmaster's reaped-children time is read before and after, and the read
+# repeated until no child was reaped in between.
 server_ticks() {
-	local pm
+	local pm a b t i
 	pm=$(head -n 1 "$RCR_TEST_PGDATA/postmaster.pid")
-	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '{
-		pid = $1; sub(/^.*\) /, "")      # drop "pid (comm) ": $1 is now the state, $2 the ppid
-		if (pid == pm) t += $12 + $13 + $14 + $15
-		else if ($2 == pm) t += $12 + $13
-	} END { print t + 0 }'
+	reaped() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$pm/stat"; }
+	for ((i = 0; i < 20; i++)); do
+		a=$(reaped)
+		t=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '{
+			pid = $1; sub(/^.*\) /, "")      # drop "pid (comm) ": $1 is now the state, $2 the ppid
+			if (pid == pm) t += $12 + $13 + $14 + $15
+			else if ($2 == pm) t += $12 + $13
+		} END { print t + 0 }')
+		b=$(reaped)
+		[ "$a" != "$b" ] || break
+	done
+	echo "$t"
 }
 
 # Busy cores over one sample of $1 seconds.
