@@ -93,3 +93,9 @@ fi
 grep -q "'rcr dump -j2' failed" "$T/out2" || { tail -n 5 "$T/out2" >&2; fail "the failure does not name rcr dump"; }
 [ "$(cat "$PARAM")" = 9 ] || fail "page_reporting_order not restored after a failed run: $(cat "$PARAM")"
 pass "failed run: names rcr dump, restores page_reporting_order"
+
+# Bad options are refused before anything starts (no cluster, no build).
+if "$BENCH" --vector-index btree --rcr "$RCR" --workdir "$T/w3" >"$T/out3" 2>&1; then fail "--vector-index btree accepted"; fi
+grep -q 'btree cannot work: a vector(768) value exceeds the btree index row size limit' "$T/out3" || fail "btree: $(cat "$T/out3")"
+[ ! -e "$T/w3" ] || fail "--vector-index btree created the work directory"
+pass "--vector-index btree refused at once, saying why"

@@ -3,7 +3,7 @@
 # data, on a throwaway PostgreSQL cluster (issue #3, section 1). See tools/bench/README.md.
 #
 #   tools/bench/bench.sh [--scale S] [-j N] [--fp16] [--seed N] [--rss-scales A,B]
-#                        [--linearity] [--vector-index hash|hnsw|btree|none] [--rcr PATH]
+#                        [--linearity] [--vector-index hash|hnsw|none] [--rcr PATH]
 #                        [--workdir DIR] [--keep] [--results DIR] [--quiet-wait SECONDS]
 #                        [--nice N] [--repeat R] [--server-conf NAME=VALUE]...
 #                        [--hold-guest-memory]
@@ -80,6 +80,11 @@ done
 [[ "$QUIET_WAIT" =~ ^[0-9]+$ ]] || die "--quiet-wait takes seconds"
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a positive integer"
 if [ "$LINEARITY" = 1 ] && [ -z "$RSS_SCALES" ]; then RSS_SCALES=1,4; fi
+case $VEC_INDEX in
+"" | hnsw | hash | none) ;;
+btree) die "--vector-index btree cannot work: a vector($DIM) value exceeds the btree index row size limit (2704 bytes)" ;;
+*) die "--vector-index must be hnsw, hash or none" ;;
+esac
 # --nice N: the whole run, the cluster included, at scheduling priority N (negative needs root),
 # so that other programs on a shared machine take less of its CPU. With autogroup scheduling
 # (Linux's default for desktop kernels) a process's nice value only counts inside its session's
@@ -364,9 +369,8 @@ case $VEC_INDEX in
 hnsw) [ "$EXT" = vector ] || die "--vector-index hnsw needs the real pgvector"
 	VEC_INDEX_SQL="hnsw (embedding vector_cosine_ops)" ;;
 hash) VEC_INDEX_SQL="hash (embedding)" ;;
-btree) VEC_INDEX_SQL="btree (embedding)" ;;
 none) VEC_INDEX_SQL="" ;;
-*) die "--vector-index must be hnsw, hash, btree or none" ;;
+*) die "--vector-index must be hnsw, hash or none" ;;
 esac
 
 rows_at() { awk -v s="$1" -v b="$BASE_ROWS" 'BEGIN { r = int(s * b + 0.5); print (r < 1 ? 1 : r) }'; }
