@@ -29,6 +29,7 @@ typedef struct rcr_dump_opts {
 	int jobs;
 	int level;              /* zstd level, 0 = stored uncompressed */
 	rcr_table_filter filter;
+	rcr_strlist extensions;         /* pg_dump -e patterns: schema only, passed to pg_dump */
 	int data_only, schema_only, no_owner, no_privileges, no_comments;
 	size_t row_group_bytes; /* a row group closes when its field streams reach this size */
 	uint32_t row_group_rows;

@@ -47,6 +47,7 @@ static const char *usage_dump =
 	"  -N, --exclude-schema=PATTERN\n"
 	"  -t, --table=PATTERN       dump only matching tables\n"
 	"  -T, --exclude-table=PATTERN\n"
+	"  -e, --extension=PATTERN   dump matching extensions (with -n, which leaves them out)\n"
 	"  -a, --data-only           no schema, only data (sequence values included)\n"
 	"  -s, --schema-only         no table data\n"
 	"  -O, --no-owner            restore without setting ownership\n"
@@ -258,6 +259,7 @@ static int cmd_dump(int argc, char **argv)
 		{"compress", required_argument, NULL, 'Z'}, {"schema", required_argument, NULL, 'n'},
 		{"exclude-schema", required_argument, NULL, 'N'}, {"table", required_argument, NULL, 't'},
 		{"exclude-table", required_argument, NULL, 'T'}, {"data-only", no_argument, NULL, 'a'},
+		{"extension", required_argument, NULL, 'e'},
 		{"schema-only", no_argument, NULL, 's'}, {"no-owner", no_argument, NULL, 'O'},
 		{"no-privileges", no_argument, NULL, 'x'}, {"no-acl", no_argument, NULL, 'x'},
 		{"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"verbose", no_argument, NULL, 'v'},
@@ -268,7 +270,7 @@ static int cmd_dump(int argc, char **argv)
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, rc = 0;
 	uint64_t sz = 0;
-	while ((c = getopt_long(argc, argv, ":d:h:p:U:f:j:Z:n:N:t:T:asOxvq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:h:p:U:f:j:Z:n:N:t:T:e:asOxvq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
 		case 'f': o.dir = optarg; break;
@@ -278,6 +280,7 @@ static int cmd_dump(int argc, char **argv)
 		case 'N': rc = rcr_strlist_add(&o.filter.exclude_schemas, optarg); break;
 		case 't': rc = rcr_strlist_add(&o.filter.tables, optarg); break;
 		case 'T': rc = rcr_strlist_add(&o.filter.exclude_tables, optarg); break;
+		case 'e': rc = rcr_strlist_add(&o.extensions, optarg); break;
 		case 'a': o.data_only = 1; break;
 		case 's': o.schema_only = 1; break;
 		case 'O': o.no_owner = 1; break;
@@ -311,6 +314,7 @@ static int cmd_dump(int argc, char **argv)
 	rcr_strlist_free(&o.filter.exclude_schemas);
 	rcr_strlist_free(&o.filter.tables);
 	rcr_strlist_free(&o.filter.exclude_tables);
+	rcr_strlist_free(&o.extensions);
 	return rc < 0 ? fail(cmd, rc) : 0;
 }
 

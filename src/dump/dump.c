@@ -725,6 +725,8 @@ static int build_pg_dump_argv(argv_b *a, dump_ctx *d, const char *tool, const ch
 		RCR_FORWARD(argv_addf(a, "--table=", o->filter.tables.items[i]));
 	for (int i = 0; i < o->filter.exclude_tables.n; i++)
 		RCR_FORWARD(argv_addf(a, "--exclude-table=", o->filter.exclude_tables.items[i]));
+	for (int i = 0; i < o->extensions.n; i++)
+		RCR_FORWARD(argv_addf(a, "--extension=", o->extensions.items[i]));
 	for (uint32_t i = 0; i < d->m->ntables; i++) {
 		char *pat = exact_pattern(d->m->tables[i].schema, d->m->tables[i].name);
 		if (!pat)

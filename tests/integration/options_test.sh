@@ -46,6 +46,26 @@ nextval=$(psql_q -d r_full -c "SELECT nextval('public.feed_entries_id_seq')")
 [ "$nextval" = 201 ] || fail "sequence value not restored (nextval $nextval)"
 pass "-n public -n drizzle -O -x --no-comments"
 
+# -e names the extensions -n leaves out: that archive restores into an empty database, where the
+# one without -e stops at the first vector column with nothing created.
+"$RCR" dump -q -d src -f "$T/full_ext" -n public -n drizzle -e rcr_testvec
+createdb r_empty
+expect_exit 4 "$RCR" restore -q -d r_empty "$T/full"
+grep -q 'type "public.vector" does not exist\|type "vector" does not exist' "$T/err" || fail "restore of -n without the extension: $(head -1 "$T/err")"
+[ "$(psql_q -d r_empty -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")" = 0 ] ||
+	fail "the failed restore created objects"
+"$RCR" restore -q -d r_empty "$T/full_ext"
+[ "$(psql_q -d r_empty -c "SELECT count(*) FROM public.records")" = 300 ] || fail "-e: records not restored"
+[ "$(psql_q -d r_empty -c "SELECT extname FROM pg_extension WHERE extname = 'rcr_testvec'")" = rcr_testvec ] ||
+	fail "-e: extension not created"
+[ "$(psql_q -d r_empty -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'other'")" = 0 ] || fail "-e leaked schema other"
+# ...and into a database that has it already (CREATE EXTENSION IF NOT EXISTS).
+createdb r_has
+psql_q -d r_has -c "CREATE EXTENSION rcr_testvec"
+"$RCR" restore -q -d r_has "$T/full_ext"
+[ "$(psql_q -d r_has -c "SELECT count(*) FROM public.feed_entries")" = 200 ] || fail "-e into a database with the extension"
+pass "-e/--extension with -n: restores into an empty database and into one that has the extension"
+
 # Patterns as pg_dump reads them: unquoted names fold to lower case, quotes keep case, * wildcards.
 "$RCR" dump -q -d src -f "$T/t1" -t 'records' -t '"Records2"'
 [ "$(tables_in "$T/t1")" = "public.Records2 public.records " ] || fail "-t records -t \"Records2\": $(tables_in "$T/t1")"
