@@ -518,15 +518,16 @@ do_restore() { # [archive]
 		return
 	fi
 
-	local -a args=(--dbname="$CONN" --jobs="$PARALLEL_JOBS" --no-owner --no-privileges)
+	local -a args=(--dbname="$CONN" --no-owner --no-privileges)
 	if [ "$DATA_ONLY" = true ]; then
-		truncate_tables "$dump_path"
-		args+=(--data-only --disable-triggers)
+		# One transaction empties the tables and loads them: a failure part-way leaves every
+		# table with its old rows (at the price of loading over one connection).
+		args+=(--data-only --single-transaction --truncate --disable-triggers)
 	else
-		args+=(--clean --if-exists)
+		args+=(--jobs="$PARALLEL_JOBS" --clean --if-exists)
 	fi
 	if [ "$DATA_ONLY" = true ]; then
-		say "Restoring $dump_path into the local database ($PARALLEL_JOBS jobs, data only)..."
+		say "Restoring $dump_path into the local database (data only, one transaction: all tables or none)..."
 	else
 		say "Restoring $dump_path into the local database ($PARALLEL_JOBS jobs, replacing the objects it holds)..."
 	fi

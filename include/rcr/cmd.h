@@ -50,6 +50,8 @@ typedef struct rcr_restore_opts {
 	const char *archive;
 	int jobs;
 	int data_only, clean, if_exists, no_owner, no_privileges, disable_triggers;
+	int single_transaction; /* -a -1: every table's data in one transaction, on one connection */
+	int truncate;           /* with it: TRUNCATE ONLY the selected tables first, in that transaction */
 	rcr_strlist schemas, tables;   /* exact names, as pg_restore -n/-t */
 	uint64_t piece_bytes;   /* load a table in runs of row groups of about this size; 0 = automatic */
 	const char *maintenance_work_mem;  /* for index builds; NULL = derived from the server */

@@ -76,6 +76,10 @@ static const char *usage_restore =
 	"  -j, --jobs=N              parallel connections (default 4)\n"
 	"  -a, --data-only           load data into the existing schema\n"
 	"      --disable-triggers    disable triggers while loading data\n"
+	"  -1, --single-transaction  with -a: load every table in one transaction, all or nothing\n"
+	"                            (one connection)\n"
+	"      --truncate            with -a -1: empty the tables in that transaction first, so they\n"
+	"                            hold the archive's rows, or on failure their old ones\n"
 	"  -c, --clean               drop objects before recreating them\n"
 	"      --if-exists           with --clean, use DROP ... IF EXISTS\n"
 	"  -n, --schema=NAME         restore only this schema (exact name)\n"
@@ -137,6 +141,7 @@ enum {
 	OPT_ROW_GROUP,
 	OPT_PIECE,
 	OPT_MWM,
+	OPT_TRUNCATE,
 	OPT_ARCHIVE_VERSION,
 	OPT_JSON,
 	OPT_IF_EXISTS,
@@ -334,13 +339,19 @@ static int cmd_restore(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
+		{"single-transaction", no_argument, NULL, '1'}, {"truncate", no_argument, NULL, OPT_TRUNCATE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
-	int c, rc = 0;
+	int c, rc = 0, jobs_given = 0;
 	uint64_t sz = 0;
-	while ((c = getopt_long(argc, argv, ":d:h:p:U:j:acn:t:Oxvq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:h:p:U:j:acn:t:Oxvq1", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': case 'h': case 'p': case 'U': case OPT_ROLE: conn_opt(&o.conn, c, optarg); break;
-		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
+		case 'j':
+			if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc;
+			jobs_given = 1;
+			break;
+		case '1': o.single_transaction = 1; break;
+		case OPT_TRUNCATE: o.truncate = 1; break;
 		case 'a': o.data_only = 1; break;
 		case 'c': o.clean = 1; break;
 		case OPT_IF_EXISTS: o.if_exists = 1; break;
@@ -371,6 +382,16 @@ static int cmd_restore(int argc, char **argv)
 		return usage_error(cmd, "no archive given");
 	if (!o.conn.dbname)
 		return usage_error(cmd, "no target database given: use -d/--dbname");
+	/* As pg_restore: one transaction is one connection. Only data is loaded so: the schema
+	 * phases run through pg_restore in transactions of their own. */
+	if (o.single_transaction && jobs_given && o.jobs > 1)
+		return usage_error(cmd, "cannot specify both --single-transaction and multiple jobs");
+	if (o.single_transaction && !o.data_only)
+		return usage_error(cmd, "--single-transaction needs --data-only");
+	if (o.truncate && !o.single_transaction)
+		return usage_error(cmd, "--truncate needs --data-only and --single-transaction");
+	if (o.single_transaction)
+		o.jobs = 1;
 	rcr_interrupt_install();
 	rc = rcr_restore_run(&o);
 	rcr_strlist_free(&o.schemas);

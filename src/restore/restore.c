@@ -304,7 +304,9 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 	if (rc == 0 && r->o->common.verbose)
 		fprintf(stderr, "rcr: restoring table '%s.%s' row groups %u-%u (%llu rows)\n", t->schema, t->name,
 			job->rg_lo, job->rg_hi - 1, (unsigned long long)job->rows);
-	if (rc == 0)
+	/* With --single-transaction the worker holds one transaction around every table. */
+	int own_tx = !r->o->single_transaction;
+	if (rc == 0 && own_tx)
 		rc = rcr_pg_exec(conn, "BEGIN");
 	if (rc == 0 && r->o->disable_triggers) {
 		char s[8300];
@@ -374,7 +376,7 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 		snprintf(s, sizeof s, "ALTER TABLE %s ENABLE TRIGGER ALL", qn);
 		rc = rcr_pg_exec(conn, s);
 	}
-	if (rc == 0)
+	if (rc == 0 && own_tx)
 		rc = rcr_pg_exec(conn, "COMMIT");
 	if (rc < 0) {
 		rcr_error_snapshot keep;
@@ -394,6 +396,38 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 	return 0;
 }
 
+/* --truncate: empties every selected table of the archive, in one statement (so foreign keys
+ * among them do not get in the way; one from a table outside the selection fails it, and
+ * with it the transaction) and ONLY, so inheritance children outside the archive keep their
+ * rows. Tables the archive holds without rows are emptied too: the target then matches it. */
+static int selected(const rcr_restore_opts *o, const rcr_table *t);
+
+static int truncate_selected(restore_ctx *r, PGconn *conn)
+{
+	rcr_buf sql = RCR_BUF_INIT;
+	int rc = rcr_buf_append(&sql, "TRUNCATE ONLY ", 14), n = 0;
+	for (uint32_t i = 0; i < r->m->ntables && rc == 0; i++) {
+		const rcr_table *t = &r->m->tables[i];
+		if (!selected(r->o, t))
+			continue;
+		char *qn = NULL;
+		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
+		if (rc == 0 && n++)
+			rc = rcr_buf_append(&sql, ", ", 2);
+		if (rc == 0)
+			rc = rcr_buf_append(&sql, qn, strlen(qn));
+		free(qn);
+	}
+	if (rc == 0)
+		rc = rcr_buf_append(&sql, "", 1);
+	if (rc == 0 && n)
+		rc = rcr_pg_exec(conn, (const char *)sql.data);
+	if (rc < 0)
+		rc = rcr_error_wrap(rc, "emptying the tables for --truncate");
+	rcr_buf_free(&sql);
+	return rc;
+}
+
 static void *worker_main(void *arg)
 {
 	restore_ctx *r = arg;
@@ -411,6 +445,11 @@ static void *worker_main(void *arg)
 				       " SET idle_in_transaction_session_timeout = 0; SET row_security = off;"
 				       " SELECT pg_catalog.set_config('search_path', '', false)");
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
+	int single = r->o->single_transaction;
+	if (rc == 0 && single)
+		rc = rcr_pg_exec(conn, "BEGIN");
+	if (rc == 0 && single && r->o->truncate)
+		rc = truncate_selected(r, conn);
 	if (rc < 0)
 		record_failure(r, rc);
 	while (rc == 0) {
@@ -424,6 +463,20 @@ static void *worker_main(void *arg)
 			record_failure(r, trc);
 			break;
 		}
+	}
+	/* One transaction: committed only when every table loaded; otherwise rolled back, so the
+	 * target keeps what it had (restore_one already rolled back after its own failure). */
+	if (single && conn && rc == 0) {
+		pthread_mutex_lock(&r->mu);
+		int ok = !r->failed && !rcr_interrupted();
+		pthread_mutex_unlock(&r->mu);
+		int crc = 0;
+		if (ok)
+			crc = rcr_pg_exec(conn, "COMMIT");
+		else if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+		if (ok && crc < 0)
+			record_failure(r, rcr_error_wrap(crc, "committing the restore's transaction"));
 	}
 	rcr_interrupt_forget(slot);
 	PQfinish(conn);
@@ -925,7 +978,7 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		}
 	}
 	r.fresh_tables = schema_phases;
-	if (rc == 0 && r.njobs) {
+	if (rc == 0 && (r.njobs || o->truncate)) {
 		rcr_progress_init(&r.prog, "restore", r.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 		for (uint32_t i = 0; i < r.njobs; i++)
 			rcr_progress_expect(&r.prog, r.jobs[i].table, r.jobs[i].weight);

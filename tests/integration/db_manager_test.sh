@@ -222,6 +222,24 @@ diff <(pub_data remote_db | sed -n '/^COPY public\./,/^\\\.$/p; /setval(.public\
 	fail "data-only restore touched drizzle"
 pass "data-only backup (-Z 0) + restore: public data equals remote, drizzle untouched"
 
+# A data-only restore that fails part-way (a CHECK the backup's feed_entries rows break; records,
+# the bigger table, is emptied and loaded before it) leaves every table as it was: one
+# transaction empties and loads them all.
+psql_q -d local_db -c "DELETE FROM public.feed_entries WHERE record_id > 1000" -c "DELETE FROM public.records WHERE id > 1000"
+before=$(pub_data local_db | md5sum)
+nrec=$(psql_q -d local_db -c "SELECT count(*) FROM public.records")
+psql_q -d local_db -c "ALTER TABLE public.feed_entries ADD CONSTRAINT fe_none CHECK (id < 0) NOT VALID"
+if dbm restore --data-only >"$T/r3.out" 2>&1; then fail "data-only restore succeeded despite the CHECK"; fi
+grep -q "rcr restore: error: restoring table 'public.feed_entries'.*fe_none" "$T/r3.out" ||
+	fail "the failed data-only restore does not name the table: $(cat "$T/r3.out")"
+[ "$(pub_data local_db | md5sum)" = "$before" ] || fail "a failed data-only restore changed the public data"
+[ "$nrec" = 950 ] && [ "$(psql_q -d local_db -c "SELECT count(*) FROM public.records")" = "$nrec" ] ||
+	fail "records lost by a failed data-only restore"
+psql_q -d local_db -c "ALTER TABLE public.feed_entries DROP CONSTRAINT fe_none"
+dbm restore --data-only >"$T/r4.out" 2>&1 || { cat "$T/r4.out" >&2; fail "data-only restore after the failed one"; }
+[ "$(psql_q -d local_db -c "SELECT count(*) FROM public.records")" = 1050 ] || fail "data-only restore after a failure: record count"
+pass "a data-only restore that fails part-way leaves every table with its old rows; the next one succeeds"
+
 # --- newest complete archive --------------------------------------------------------------------
 sleep 1 # names have one-second resolution
 psql_q -d remote_db -c "DELETE FROM public.feed_entries WHERE record_id > 1080" -c "DELETE FROM public.records WHERE id > 1080"
