@@ -65,7 +65,8 @@ Settings (from the environment or the env file; the environment wins):
 
 restore replaces the objects a full backup holds (rcr restore --clean --if-exists; other
 objects stay), or for --data-only empties the backup's tables and loads them with triggers
-disabled. Old single-file NAME-....dump backups (pg_dump -Fc) restore through pg_restore.
+disabled, in one transaction (a failure leaves the old rows). Old single-file NAME-....dump
+backups (pg_dump -Fc) restore through pg_restore.
 EOF
 }
 
