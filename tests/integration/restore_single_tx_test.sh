@@ -4,9 +4,10 @@
 # tools/db-manager.sh's data-only restore relies on). Covers: the replacement (foreign keys
 # among the tables, triggers disabled), a failure in the last table loaded (the tables loaded
 # before it keep their old rows), a TRUNCATE refused by a foreign key from outside the selection,
-# -1 without --truncate (appends, all or nothing), and the usage rules (-1 needs -a, one job;
-# --truncate needs -1).
+# -1 without --truncate (appends, all or nothing), an interrupt mid-COPY, and the usage rules
+# (-1 needs -a, one job; --truncate needs -1).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fault_lib.sh"
 start_cluster
 createdb src
 psql_q -d src <<'SQL'
@@ -69,6 +70,24 @@ psql_q -d dst -c "ALTER TABLE small DROP CONSTRAINT small_neg"
 [ "$(psql_q -d dst -c "SELECT count(*) FROM parent")" = 3002 ] || fail "-1 append: parent rows"
 [ "$(psql_q -d dst -c "SELECT count(*) FROM small")" = 4 ] || fail "-1 append: small rows"
 pass "-a -1 appends: nothing on failure, every row on success"
+
+# 6. Interrupted mid-COPY (SIGINT while rcr is frozen inside a COPY, after the TRUNCATE): exit 5,
+#    one error line, every table keeps its old rows, no session left. A CHECK that sleeps a
+#    little every 100 rows makes parent's COPY last long enough to be seen.
+psql_q -d dst -c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % 100 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'" \
+	-c "ALTER TABLE parent ADD CONSTRAINT paced CHECK (pace(id))"
+set_old
+"$RCR" restore -q -d dst -a -1 --truncate --disable-triggers "$T/a" 2>"$T/err_int" &
+pid=$!
+freeze_at_copy "rcr restore" $pid
+kill -INT $pid
+kill -CONT $pid
+wait_rc $pid
+assert_clean_failure "$T/err_int" 5 "interrupted -1 --truncate restore"
+unchanged "interrupted"
+assert_no_sessions "interrupted"
+psql_q -d dst -c "ALTER TABLE parent DROP CONSTRAINT paced"
+pass "interrupted mid-COPY: exit 5, one error line, every table keeps its old rows"
 
 # 5. Usage.
 expect_exit 1 "$RCR" restore -d dst -1 "$T/a"
