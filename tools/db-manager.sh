@@ -394,18 +394,15 @@ quote_ident() { # name
 	printf '"%s"' "${1//\"/\"\"}"
 }
 
-# Empties the tables a data-only backup holds, in one statement (so foreign keys among them
-# do not get in the way) before their data is loaded.
-truncate_tables() { # path
+# The statement that empties the tables a data-only backup holds, in one statement (so foreign
+# keys among them do not get in the way); empty when it holds none.
+truncate_sql() { # path
 	local sql='' s n
 	while IFS=$'\t' read -r s n; do
 		[ -n "$s" ] || continue
 		sql+="${sql:+, }$(quote_ident "$s").$(quote_ident "$n")"
 	done < <(archive_tables "$1")
-	[ -n "$sql" ] || return 0
-	say "Emptying the backup's tables in the local database..."
-	run "$(pg_tool psql)" -X -q -v ON_ERROR_STOP=1 -d "$CONN" -c "TRUNCATE TABLE $sql" >/dev/null ||
-		die "could not empty the tables before the data-only restore" 4
+	[ -z "$sql" ] || printf 'TRUNCATE TABLE %s;\n' "$sql"
 }
 
 resolve_archive() { # name or path -> path
@@ -502,8 +499,16 @@ do_restore() { # [archive]
 		say "$dump_path is a legacy pg_dump archive (.dump): restoring it through pg_restore"
 		local -a pr_args=(--dbname="$CONN" --jobs="$PARALLEL_JOBS" --no-owner --no-privileges)
 		if [ "$DATA_ONLY" = true ]; then
-			truncate_tables "$dump_path"
-			pr_args+=(--data-only --disable-triggers)
+			# As for rcr archives, one transaction empties and loads the tables: pg_restore
+			# writes the data as a script, and psql runs the TRUNCATE and it with -1 (pg_restore
+			# -1 could not hold the TRUNCATE), so a failure part-way leaves the old rows.
+			say "Restoring $dump_path into the local database (data only, one transaction: all tables or none)..."
+			run bash -o pipefail -c '{ printf "%s" "$1"; "$2" --data-only --disable-triggers --no-owner --no-privileges -f - "$3"; } |
+				"$4" -X -q -1 -v ON_ERROR_STOP=1 -d "$5" -f - >/dev/null' _ \
+				"$(truncate_sql "$dump_path")" "$(pg_tool pg_restore)" "$dump_path" "$(pg_tool psql)" "$CONN" || rc=$?
+			[ $rc -eq 0 ] || die "restore of '$dump_path' failed (pg_restore | psql exit status $rc); the local tables keep their rows" 4
+			say "Restore complete."
+			return
 		else
 			# pg_dump -n public records "CREATE SCHEMA public", which every database already
 			# has (and --clean would try to drop it under the extensions): leave it out, as

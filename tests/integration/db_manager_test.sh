@@ -303,6 +303,21 @@ grep -q "legacy pg_dump archive (.dump): restoring it through pg_restore" "$T/r6
 assert_local_is_remote "legacy .dump restore"
 pass "legacy .dump restores through pg_restore, with a message"
 
+# A legacy data-only .dump: restored in one transaction too (pg_restore's script after the
+# TRUNCATE, through psql -1): the data equals remote's; a failing one changes nothing.
+pg_dump -Fc -a -n public -f "$T/legacy/app-data-2025-01-15-10-00-01.dump" remote_db
+psql_q -d local_db -c "DELETE FROM public.feed_entries WHERE record_id > 1000" -c "DELETE FROM public.records WHERE id > 1000"
+before=$(pub_data local_db | md5sum)
+psql_q -d local_db -c "ALTER TABLE public.feed_entries ADD CONSTRAINT fe_none CHECK (id < 0) NOT VALID"
+if BACKUP_DIR="$T/legacy" dbm --data-only restore >"$T/r7.out" 2>&1; then fail "legacy data-only restore succeeded despite the CHECK"; fi
+grep -q 'fe_none' "$T/r7.out" || fail "legacy data-only failure not reported: $(cat "$T/r7.out")"
+[ "$(pub_data local_db | md5sum)" = "$before" ] || fail "a failed legacy data-only restore changed the public data"
+psql_q -d local_db -c "ALTER TABLE public.feed_entries DROP CONSTRAINT fe_none"
+BACKUP_DIR="$T/legacy" dbm --data-only restore >"$T/r8.out" 2>&1 || { cat "$T/r8.out" >&2; fail "legacy data-only restore"; }
+grep -q "app-data-2025-01-15-10-00-01.dump is a legacy pg_dump archive" "$T/r8.out" || fail "legacy data-only: $(cat "$T/r8.out")"
+assert_local_is_remote "legacy data-only .dump restore"
+pass "legacy data-only .dump: one transaction (a failing one changes nothing), then local equals remote"
+
 # --- a backup that fails or is interrupted leaves nothing that looks complete -------------------
 before=$(ls -A "$BK")
 # Interrupted: a session holds a lock, so rcr dump waits; then the script gets SIGTERM.
