@@ -169,13 +169,20 @@ static void file_forms(enum kind k, const char *rel, const char *table, uint64_t
 	}
 }
 
-static void build_cases(const char *pristine)
+/* The pristine archive's manifest (caller frees); a sweep without it cannot run. */
+static rcr_manifest *open_pristine(const char *pristine)
 {
 	rcr_manifest *m;
 	if (rcr_archive_open(&m, pristine) < 0) {
 		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
 		exit(2);
 	}
+	return m;
+}
+
+static void build_cases(const char *pristine)
+{
+	rcr_manifest *m = open_pristine(pristine);
 	/* manifest.rcr */
 	const char *mf = RCR_MANIFEST_NAME;
 	uint64_t ms = file_size(pristine, mf);
@@ -404,6 +411,21 @@ static void spit(const char *path, const uint8_t *p, size_t n)
 	close(fd);
 }
 
+/* Encodes m (checksum recomputed) as work's manifest, then frees it. */
+static void write_manifest(const char *work, rcr_manifest *m)
+{
+	rcr_buf b = RCR_BUF_INIT;
+	if (rcr_manifest_encode(&b, m) < 0) {
+		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
+		exit(2);
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", work, RCR_MANIFEST_NAME);
+	spit(path, b.data, b.len);
+	rcr_buf_free(&b);
+	rcr_manifest_free(m);
+}
+
 static int run(const char *cmd)
 {
 	int rc = system(cmd);
@@ -417,11 +439,7 @@ static int run(const char *cmd)
 /* Re-encodes the pristine manifest with one hostile change and writes it to work. */
 static void forge_manifest(const char *pristine, const char *work, const sweep_case *c)
 {
-	rcr_manifest *m;
-	if (rcr_archive_open(&m, pristine) < 0) {
-		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
-		exit(2);
-	}
+	rcr_manifest *m = open_pristine(pristine);
 	/* The first table with a file and a frame. */
 	rcr_table *t = NULL;
 	for (uint32_t i = 0; i < m->ntables && !t; i++)
@@ -467,27 +485,14 @@ static void forge_manifest(const char *pristine, const char *work, const sweep_c
 		default: t->row_count += UINT32_MAX - (uint64_t)t->rgs[0].row_count; t->rgs[0].row_count = UINT32_MAX; break;
 		}
 	}
-	rcr_buf b = RCR_BUF_INIT;
-	if (rcr_manifest_encode(&b, m) < 0) {
-		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
-		exit(2);
-	}
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", work, RCR_MANIFEST_NAME);
-	spit(path, b.data, b.len);
-	rcr_buf_free(&b);
-	rcr_manifest_free(m);
+	write_manifest(work, m);
 }
 
 /* Writes the pristine manifest with the stored hash of the frame at (c->rel, c->base)
  * replaced, checksum recomputed: the manifest's copy of a forged frame header. */
 static void forge_stored_hash(const char *pristine, const char *work, const sweep_case *c, uint64_t hash)
 {
-	rcr_manifest *m;
-	if (rcr_archive_open(&m, pristine) < 0) {
-		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
-		exit(2);
-	}
+	rcr_manifest *m = open_pristine(pristine);
 	int found = 0;
 	for (uint32_t ti = 0; ti < m->ntables; ti++) {
 		rcr_table *t = &m->tables[ti];
@@ -503,16 +508,7 @@ static void forge_stored_hash(const char *pristine, const char *work, const swee
 			(unsigned long long)c->base, found);
 		exit(2);
 	}
-	rcr_buf b = RCR_BUF_INIT;
-	if (rcr_manifest_encode(&b, m) < 0) {
-		fprintf(stderr, "corrupt_sweep: %s\n", rcr_error_message());
-		exit(2);
-	}
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", work, RCR_MANIFEST_NAME);
-	spit(path, b.data, b.len);
-	rcr_buf_free(&b);
-	rcr_manifest_free(m);
+	write_manifest(work, m);
 }
 
 static void apply(const char *pristine, const char *work, const sweep_case *c)
