@@ -30,6 +30,12 @@ pg_ctl_cluster() {
 server_stop() { pg_ctl_cluster -m "$1" -w -t 60 stop >/dev/null; }
 server_start() { pg_ctl_cluster -l "$RCR_TEST_PGLOG" -w -t 60 start >/dev/null; }
 
+# Creates pace(int) in database $1: true, after sleeping 5 ms for every $2-th id, so that a COPY
+# into a table with CHECK (pace(id)) lasts long enough for freeze_at_copy to see it.
+create_pace() { # db every
+	psql_q -d "$1" -c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % $2 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'"
+}
+
 # Waits until application $1 runs a COPY in the server, then freezes process $2 (SIGSTOP).
 # Fails the test if the process ends first or nothing shows within 30 s.
 freeze_at_copy() { # application_name pid

@@ -11,8 +11,8 @@
 . "$(dirname "$0")/fault_lib.sh"
 start_cluster
 createdb src
+create_pace src 500
 psql_q -d src -c "CREATE EXTENSION rcr_testvec" \
-	-c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % 500 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'" \
 	-c "CREATE TABLE docs (id int PRIMARY KEY CHECK (pace(id)), body text, emb vector(32))" \
 	-c "INSERT INTO docs SELECT g, repeat(md5(g::text), 4), ('[' || array_to_string(array_fill((g % 97)::float4 / 7, ARRAY[32]), ',') || ']')::vector FROM generate_series(1, 40000) g" \
 	-c "CREATE TABLE tags (doc int REFERENCES docs, tag text)" \

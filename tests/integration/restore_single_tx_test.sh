@@ -74,8 +74,8 @@ pass "-a -1 appends: nothing on failure, every row on success"
 # 6. Interrupted mid-COPY (SIGINT while rcr is frozen inside a COPY, after the TRUNCATE): exit 5,
 #    one error line, every table keeps its old rows, no session left. A CHECK that sleeps a
 #    little every 100 rows makes parent's COPY last long enough to be seen.
-psql_q -d dst -c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % 100 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'" \
-	-c "ALTER TABLE parent ADD CONSTRAINT paced CHECK (pace(id))"
+create_pace dst 100
+psql_q -d dst -c "ALTER TABLE parent ADD CONSTRAINT paced CHECK (pace(id))"
 set_old
 "$RCR" restore -q -d dst -a -1 --truncate --disable-triggers "$T/a" 2>"$T/err_int" &
 pid=$!
