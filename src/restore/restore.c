@@ -869,18 +869,8 @@ static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, cons
 	int rc = rcr_pg_run_tool_capture((char *const *)argv, password, env, rcr_interrupt_child_slot(), NULL);
 	for (int i = 0; i < nowned; i++)
 		free(owned[i]);
-	if (rc < 0) {
-		rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
-		/* An object outside the table check (a type, a function, a schema) is in the way. */
-		if (strcmp(section, "--section=pre-data") == 0 && !o->clean && strstr(rcr_error_message(), "already exists") &&
-		    !rcr_error_hint()[0]) {
-			char msg[1024];
-			snprintf(msg, sizeof msg, "%s", rcr_error_message());
-			rcr_error_set_hint(rc, "the schema is restored in one transaction, so nothing was created: restore into an empty database, or replace the archive's objects with --clean",
-					   "%s", msg);
-		}
-		return rc;
-	}
+	if (rc < 0)
+		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
 	return 0;
 }
 
@@ -975,6 +965,14 @@ int rcr_restore_run(const rcr_restore_opts *o)
 				fprintf(stderr, "rcr: the schema needs more locks than one transaction can hold"
 						" (max_locks_per_transaction); restoring it statement by statement\n");
 			rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=pre-data", 1, 0, list_file, NULL);
+		} else if (rc < 0 && !o->clean && strstr(rcr_error_message(), "already exists") && !rcr_error_hint()[0]) {
+			/* An object outside the table check (a type, a function, a schema) is in the way;
+			 * the one transaction rolled back. */
+			char msg[1024];
+			snprintf(msg, sizeof msg, "%s", rcr_error_message());
+			rc = rcr_error_set_hint(rc, "the schema is restored in one transaction, so nothing was created: restore"
+						    " into an empty database, or replace the archive's objects with --clean",
+						"%s", msg);
 		}
 	}
 	r.fresh_tables = schema_phases;
@@ -983,7 +981,8 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		for (uint32_t i = 0; i < r.njobs; i++)
 			rcr_progress_expect(&r.prog, r.jobs[i].table, r.jobs[i].weight);
 		rcr_progress_begin(&r.prog);
-		int nworkers = o->jobs < (int)r.njobs ? o->jobs : (int)r.njobs;
+		/* --truncate needs its one worker even when no selected table has rows. */
+		int nworkers = o->jobs < (int)r.njobs ? o->jobs : r.njobs ? (int)r.njobs : 1;
 		workers = calloc((size_t)nworkers, sizeof *workers);
 		if (!workers)
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");

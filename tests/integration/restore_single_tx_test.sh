@@ -15,6 +15,7 @@ CREATE EXTENSION rcr_testvec;
 CREATE TABLE parent (id int PRIMARY KEY, emb vector(4));
 CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id), note text);
 CREATE TABLE small (k int);
+CREATE TABLE gone (k int);
 INSERT INTO parent SELECT g, '[1,2,3,4]' FROM generate_series(1, 3000) g;
 INSERT INTO child SELECT g, 1 + g % 3000, repeat('n', 50) FROM generate_series(1, 2000) g;
 INSERT INTO small VALUES (1), (2), (3);
@@ -40,6 +41,12 @@ set_old
 "$RCR" restore -q -d dst -a -1 --truncate --disable-triggers "$T/a"
 assert_same_db src dst "-a -1 --truncate"
 pass "-a -1 --truncate --disable-triggers: the target holds exactly the archive's rows"
+
+# ...also when no selected table has rows: the archive's empty table empties the target's.
+psql_q -d dst -c "INSERT INTO gone VALUES (1), (2)"
+"$RCR" restore -q -d dst -a -1 --truncate -t gone "$T/a"
+[ "$(psql_q -d dst -c "SELECT count(*) FROM gone")" = 0 ] || fail "-t of an empty table with --truncate left rows"
+pass "--truncate of a table the archive holds empty: emptied"
 
 # 2. The last table loaded fails (a CHECK the archive's rows break; one connection loads the
 #    biggest first, so parent and child were loaded before it): nothing changes.
