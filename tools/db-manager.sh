@@ -379,29 +379,25 @@ check_archive() { # path expected-kind(full|data|any)
 	return 0
 }
 
-# Tables of an archive as "schema<TAB>name" lines.
-archive_tables() { # path
-	if [ -f "$1" ]; then
-		# pg_restore -l: "ID; 0 OID TABLE DATA schema name owner"
-		"$(pg_tool pg_restore)" -l "$1" | awk '$4 == "TABLE" && $5 == "DATA" { print $6 "\t" $7 }'
-		return
-	fi
-	"$RCR" list --json "$1" | grep -Eo '"schema":"([^"\\]|\\.)*","name":"([^"\\]|\\.)*"' |
-		sed -E 's/^"schema":"(.*)","name":"(.*)"$/\1\t\2/; s/\\"/"/g; s/\\\\/\\/g'
+# Tables whose data a legacy pg_dump -Fc file holds, as "schema<TAB>name" lines (pg_restore -l:
+# "ID; 0 OID TABLE DATA schema name owner"). rcr archives need no such list: rcr restore
+# --truncate empties their tables itself.
+dump_tables() { # .dump path
+	"$(pg_tool pg_restore)" -l "$1" | awk '$4 == "TABLE" && $5 == "DATA" { print $6 "\t" $7 }'
 }
 
 quote_ident() { # name
 	printf '"%s"' "${1//\"/\"\"}"
 }
 
-# The statement that empties the tables a data-only backup holds, in one statement (so foreign
-# keys among them do not get in the way); empty when it holds none.
-truncate_sql() { # path
+# The statement that empties the tables a legacy data-only .dump holds, in one statement (so
+# foreign keys among them do not get in the way); empty when it holds none.
+truncate_sql() { # .dump path
 	local sql='' s n
 	while IFS=$'\t' read -r s n; do
 		[ -n "$s" ] || continue
 		sql+="${sql:+, }$(quote_ident "$s").$(quote_ident "$n")"
-	done < <(archive_tables "$1")
+	done < <(dump_tables "$1")
 	[ -z "$sql" ] || printf 'TRUNCATE TABLE %s;\n' "$sql"
 }
 
