@@ -34,5 +34,10 @@ int rcr_fs_write_atomic(const char *dir, const char *name, const void *data, siz
  * is anything but a regular file at the end (a FIFO is refused, never waited on). path_out gets
  * "dir/rel" for messages. @return fd (caller closes) or negative. */
 int rcr_fs_open_in(const char *dir, const char *rel, char *path_out, size_t path_cap);
+/* A temporary file that has no name (O_TMPFILE in dir; where the file system cannot, a
+ * mkstemp file unlinked at once), so that no way of ending the process, SIGKILL included, can
+ * leave it behind. The fd is inheritable: a child reads the file as /dev/fd/<fd>, which on
+ * Linux opens it anew at offset 0. @return the fd (caller closes) or negative. */
+int rcr_fs_open_unnamed(const char *dir);
 
 #endif

@@ -47,6 +47,12 @@ int rcr_pg_child_conninfo(char **conninfo, char **password, PGconn *conn);
  * /usr/lib/postgresql/<N>/bin with N >= major, then PATH. *out owned by the caller. */
 int rcr_pg_find_tool(char **out, const char *tool, int server_major);
 
+/* Runs `path --version` and fails with RCR_E_TOOL, naming both versions, when the program is
+ * older than the server's major version (server_version is the server's version string, for
+ * the message): pg_dump refuses a newer server, and saying so up front names the cause. A
+ * version it cannot read passes (the program then judges for itself). */
+int rcr_pg_check_tool_version(const char *path, const char *server_version, int server_major);
+
 /* Runs argv (argv[0] is the program path) with PGPASSWORD=password in its environment when
  * password is non-NULL, waits for it, and fails with RCR_E_TOOL naming the program and its exit
  * status. The child's pid is published through *pid_slot while it runs (so a signal handler

@@ -310,3 +310,20 @@ int rcr_fs_open_in(const char *dir, const char *rel, char *path_out, size_t path
 	close(dfd);
 	return fd;
 }
+
+int rcr_fs_open_unnamed(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return rcr_error_set(RCR_E_IO, "could not create a temporary file in '%s': %s", dir, strerror(errno));
+	/* No O_TMPFILE here: a name exists only between these two calls. */
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/rcr-tmp.XXXXXX", dir);
+	fd = mkstemp(tmpl);
+	if (fd < 0)
+		return rcr_error_set(RCR_E_IO, "could not create a temporary file in '%s': %s", dir, strerror(errno));
+	unlink(tmpl);
+	return fd;
+}

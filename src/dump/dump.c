@@ -363,10 +363,6 @@ static int copy_table(table_writer *w, PGconn *conn)
 			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
 		break;
 	}
-	if (rc == 0)
-		rc = rcr_copy_parser_finish(p);
-	uint64_t tuples = rcr_copy_parser_tuples(p);
-	rcr_copy_parser_free(p);
 	if (rc < 0 && PQstatus(conn) == CONNECTION_OK) {
 		/* We stopped reading mid-COPY (full disk, bad data): ask the server to stop sending and
 		 * discard the rest, or the connection would stay in COPY OUT forever. */
@@ -381,7 +377,11 @@ static int copy_table(table_writer *w, PGconn *conn)
 		while ((n = PQgetCopyData(conn, &buf, 0)) > 0)
 			PQfreemem(buf);
 	}
-	/* Drain the results whatever happened, so the connection is usable (or cleanly dead). */
+	/* Drain the results whatever happened, so the connection is usable (or cleanly dead). The
+	 * server's verdict is read before the stream is judged: a COPY the server aborted (a type
+	 * without binary output, a cancel) also ends without a trailer, and its message is the
+	 * cause the user needs. */
+	char reported[32] = "";
 	while ((r = PQgetResult(conn))) {
 		if (PQresultStatus(r) == PGRES_COPY_OUT) {
 			/* Cannot happen after the loops above; never spin on it. */
@@ -392,11 +392,17 @@ static int copy_table(table_writer *w, PGconn *conn)
 		}
 		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
 			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
-		else if (rc == 0 && strtoull(PQcmdTuples(r), NULL, 10) != tuples)
-			rc = rcr_error_set(RCR_E_ROWCOUNT, "server reported %s rows, received %llu", PQcmdTuples(r),
-					   (unsigned long long)tuples);
+		else if (rc == 0)
+			snprintf(reported, sizeof reported, "%s", PQcmdTuples(r));
 		PQclear(r);
 	}
+	if (rc == 0)
+		rc = rcr_copy_parser_finish(p);
+	uint64_t tuples = rcr_copy_parser_tuples(p);
+	rcr_copy_parser_free(p);
+	if (rc == 0 && strtoull(reported, NULL, 10) != tuples)
+		rc = rcr_error_set(RCR_E_ROWCOUNT, "server reported %s rows, received %llu", reported,
+				   (unsigned long long)tuples);
 	if (rc == 0)
 		rc = handoff(w);
 	return rc;
@@ -597,6 +603,15 @@ static int name_tool_session(dump_ctx *d, char **conninfo, PGconn *conn)
 	free(*conninfo);
 	*conninfo = s;
 	return 0;
+}
+
+/* pg_dump for this server, checked before anything is locked or written: an older pg_dump
+ * would only fail later with "aborting because of server version mismatch". */
+static int find_pg_dump(char **tool, dump_ctx *d, PGconn *conn)
+{
+	RCR_FORWARD(rcr_pg_find_tool(tool, "pg_dump", d->server_major));
+	const char *sv = PQparameterStatus(conn, "server_version");
+	return rcr_pg_check_tool_version(*tool, sv ? sv : "?", d->server_major);
 }
 
 static int has_failed(dump_ctx *d)
@@ -1081,8 +1096,10 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	int main_slot = conn ? rcr_interrupt_watch(conn) : -1;
 	if (rc == 0) {
 		d.server_major = PQserverVersion(conn) / 10000;
-		rc = begin_snapshot_txn(conn, NULL);
+		rc = find_pg_dump(&tool, &d, conn);
 	}
+	if (rc == 0)
+		rc = begin_snapshot_txn(conn, NULL);
 	if (rc == 0 && o->lock_wait_timeout) {
 		char *lit = PQescapeLiteral(conn, o->lock_wait_timeout, strlen(o->lock_wait_timeout));
 		char sql[256];
@@ -1148,8 +1165,6 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		rc = rcr_pg_child_conninfo(&conninfo, &d.password, conn);
 	if (rc == 0)
 		rc = name_tool_session(&d, &conninfo, conn);
-	if (rc == 0)
-		rc = rcr_pg_find_tool(&tool, "pg_dump", d.server_major);
 	if (rc == 0)
 		rc = build_pg_dump_argv(&args, &d, tool, conninfo);
 	if (rc == 0) {

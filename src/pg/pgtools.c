@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,6 +58,51 @@ int rcr_pg_find_tool(char **out, const char *tool, int server_major)
 	}
 	*out = strdup(tool); /* execvp searches PATH */
 	return *out ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
+
+/* The version a PostgreSQL client program prints for --version ("pg_dump (PostgreSQL) 15.20
+ * (Debian ...)"): the text from the first digit to the end of that word. 0 when unreadable. */
+static int parse_tool_version(char *ver, size_t cap, const char *text)
+{
+	const char *p = strstr(text, ") ");
+	p = p ? p + 2 : text;
+	while (*p && !isdigit((unsigned char)*p))
+		p++;
+	size_t n = strcspn(p, " \t\r\n");
+	if (n == 0 || n >= cap)
+		return 0;
+	memcpy(ver, p, n);
+	ver[n] = 0;
+	return atoi(ver);
+}
+
+int rcr_pg_check_tool_version(const char *path, const char *server_version, int server_major)
+{
+	char *argv[3] = {(char *)path, "--version", NULL};
+	rcr_buf out = RCR_BUF_INIT;
+	int rc = rcr_pg_run_tool_capture(argv, NULL, NULL, NULL, &out);
+	if (rc == 0)
+		rc = rcr_buf_append(&out, "", 1);
+	if (rc < 0) {
+		rcr_buf_free(&out);
+		return rc;
+	}
+	char ver[64];
+	int major = parse_tool_version(ver, sizeof ver, (const char *)out.data);
+	rcr_buf_free(&out);
+	/* From PostgreSQL 10 on the major is the first number; 9.x cannot dump a server rcr
+	 * supports anyway. An unreadable answer is left to the tool to judge. */
+	if (major == 0 || major >= server_major)
+		return 0;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char hint[256];
+	snprintf(hint, sizeof hint,
+		 "install the PostgreSQL %d client programs (%s %d or newer), or set RCR_PG_BINDIR to the bin"
+		 " directory that holds them",
+		 server_major, base, server_major);
+	return rcr_error_set_hint(RCR_E_TOOL, hint, "'%s' is version %s, older than the server (PostgreSQL %s)", path,
+				  ver, server_version);
 }
 
 int rcr_pg_run_tool(char *const argv[], const char *password, volatile pid_t *pid_slot)
@@ -189,6 +235,7 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -216,6 +263,12 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* The tool dies with rcr, however rcr ends (SIGKILL included): SIGTERM, which pg_dump and
+		 * pg_restore answer by cancelling their server-side statements. The signal follows the
+		 * forking thread, which waits for the child below, so it cannot fire early. If rcr died
+		 * before the prctl, the child was already reparented: give up at once. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(127);
 		execvpe(argv[0], argv, envp);
 		/* Only async-signal-safe calls here (no stdio, no malloc). */
 		static const char msg[] = "rcr: could not run pg_dump/pg_restore: exec failed\n";

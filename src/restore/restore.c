@@ -623,16 +623,21 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 	}
 	PGresult *ns = NULL;
 	rc = rcr_pg_query(&ns, conn, "SELECT nspname FROM pg_catalog.pg_namespace");
-	/* TMPDIR as every Unix tool honours it; mkstemp makes the file 0600. */
+	/* TMPDIR as every Unix tool honours it. The file has no name, so a killed rcr cannot leave
+	 * it behind; pg_restore reads it as /dev/fd/N, its fd inherited across the exec. */
 	const char *tmpdir = getenv("TMPDIR");
-	char tmpl[4096];
-	snprintf(tmpl, sizeof tmpl, "%s/rcr-restore-list.XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	int fd = rc == 0 ? mkstemp(tmpl) : -1;
-	if (rc == 0 && fd < 0)
-		rc = rcr_error_set(RCR_E_IO, "could not create a temporary file: %s", strerror(errno));
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	char tmpl[64] = "";
+	int fd = rc == 0 ? rcr_fs_open_unnamed(tmpdir && tmpdir[0] ? tmpdir : "/tmp") : -1;
+	if (fd < 0 && rc == 0)
+		rc = fd;
+	if (fd >= 0)
+		snprintf(tmpl, sizeof tmpl, "/dev/fd/%d", fd);
+	int wfd = fd >= 0 ? dup(fd) : -1;
+	FILE *f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
 	if (rc == 0 && !f)
 		rc = rcr_error_set(RCR_E_IO, "could not open a temporary file: %s", strerror(errno));
+	if (!f && wfd >= 0)
+		close(wfd);
 	char *p = (char *)list.data, *end = p + list.len;
 	while (rc == 0 && p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -655,17 +660,22 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 		rc = rcr_error_set(RCR_E_IO, "could not write '%s': %s", tmpl, strerror(errno));
 	PQclear(ns);
 	rcr_buf_free(&list);
-	if (rc < 0) {
-		if (fd >= 0)
-			unlink(tmpl);
-		return rc;
-	}
-	*path = strdup(tmpl);
-	if (!*path) {
-		unlink(tmpl);
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	}
-	return 0;
+	if (rc == 0)
+		*path = strdup(tmpl);
+	if (rc == 0 && !*path)
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Closes the list that make_restore_list left open as /dev/fd/N, and frees its path. */
+static void drop_restore_list(char *path)
+{
+	int fd;
+	if (path && sscanf(path, "/dev/fd/%d", &fd) == 1)
+		close(fd);
+	free(path);
 }
 
 /* Appends s to an array literal as a double-quoted element (backslash before " and \). */
@@ -1017,10 +1027,7 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		fprintf(stderr, "rcr: restored %u tables, %llu rows, in %.2f s\n", r.ntables, (unsigned long long)rows,
 			rcr_now() - t0);
 	}
-	if (list_file) {
-		unlink(list_file);
-		free(list_file);
-	}
+	drop_restore_list(list_file);
 	free(workers);
 	free(r.jobs);
 	free(tool);

@@ -122,7 +122,8 @@ schema_text src >"$T/src_before.schema"
 #    frozen mid-COPY while its pg_dump finishes and the DDL queues.
 # (case 5's pg_dump wrapper, RCR_PG_BINDIR: holds the real pg_dump back until $T/go exists)
 mkdir -p "$T/bin"
-printf '#!/bin/sh\nwhile [ ! -e "%s/go" ]; do sleep 0.05; done\nexec "%s/pg_dump" "$@"\n' "$T" "$RCR_TEST_PGBIN" >"$T/bin/pg_dump"
+# (--version, which rcr asks before it locks anything, is answered at once.)
+printf '#!/bin/sh\n[ "$1" = --version ] && exec "%s/pg_dump" --version\nwhile [ ! -e "%s/go" ]; do sleep 0.05; done\nexec "%s/pg_dump" "$@"\n' "$RCR_TEST_PGBIN" "$T" "$RCR_TEST_PGBIN" >"$T/bin/pg_dump"
 chmod 755 "$T/bin/pg_dump"
 # Starts a dump with pg_dump held back and returns once its workers are done.
 start_held_dump() { # dir
