@@ -4,9 +4,10 @@
 # to rcr archives; names, defaults and options follow that plan.
 #
 # Design notes:
-#  * A backup is written to a hidden ".NAME.partial" directory and renamed to NAME only after
-#    rcr dump succeeded, so an archive with a backup name is never a half-written one. A
-#    backup that fails or is interrupted removes its partial directory.
+#  * A backup is written to a hidden ".NAME.XXXXXX.partial" directory of its own (mktemp) and
+#    renamed to NAME only after rcr dump succeeded, so an archive with a backup name is never a
+#    half-written one. A backup that fails or is interrupted removes its partial directory, and
+#    never another run's.
 #  * restore never trusts a name alone: it takes the newest archive of the right kind that
 #    rcr verify accepts (before anything in the local database is touched), and says which
 #    newer ones it skipped and why.
@@ -436,8 +437,9 @@ do_backup() { # local|remote
 	backup_path="$BACKUP_DIR/$name"
 	mkdir -p -- "$BACKUP_DIR"
 	[ ! -e "$backup_path" ] || die "'$backup_path' already exists"
-	PARTIAL_DIR="$BACKUP_DIR/.$name.partial"
-	rm -rf -- "$PARTIAL_DIR"
+	# A directory of our own (mktemp: unique, 0700): a run never removes another's, nor a user's
+	# file that happens to have the name.
+	PARTIAL_DIR=$(mktemp -d --suffix=.partial -- "$BACKUP_DIR/.$name.XXXXXX") || die "could not create a directory in '$BACKUP_DIR'"
 
 	say "Creating backup from $source database ($PARALLEL_JOBS jobs, compression level $COMPRESS_LEVEL)..."
 	local rc=0

@@ -35,7 +35,14 @@ typedef struct rcr_dump_opts {
 	uint32_t row_group_rows;
 	uint64_t piece_bytes;   /* split tables into ctid ranges of about this size; 0 = automatic */
 	const char *lock_wait_timeout;
+	int force;              /* replace an earlier rcr dump's incomplete leftovers in dir */
 } rcr_dump_opts;
+
+/* The file that marks a directory as being written (claimed, rcr_fs_outdir_claim) by a dump or
+ * a conversion. It goes when the output is complete, so a dump directory holding it and no
+ * manifest is a failed or killed dump's leftovers, which dump --force may replace. */
+#define RCR_DUMP_MARKER ".rcr-dump-in-progress"
+#define RCR_CONVERT_MARKER ".rcr-convert-in-progress"
 
 #define RCR_DUMP_DEFAULT_LEVEL 1
 #define RCR_DUMP_DEFAULT_JOBS 4

@@ -29,8 +29,9 @@ static const char *usage_main =
 	"Run 'rcr help COMMAND' for a command's options, 'man rcr-COMMAND' for its manual.\n"
 	"'rcr --version' prints the version.\n"
 	"\n"
-	"Exit status: 0 success, 1 usage error or output directory not empty, 2 archive damaged,\n"
-	"incomplete or not an archive, 3 I/O error, 4 database error, 5 interrupted, 6 internal error.\n";
+	"Exit status: 0 success, 1 usage error or output directory refused (not empty, a link, in use),\n"
+	"2 archive damaged, incomplete or not an archive, 3 I/O error, 4 database error, 5 interrupted,\n"
+	"6 internal error.\n";
 
 static const char *usage_dump =
 	"Usage: rcr dump [OPTION]... [DBNAME] -f DIR\n"
@@ -40,6 +41,8 @@ static const char *usage_dump =
 	"\n"
 	"Output:\n"
 	"  -f, --file=DIR            archive directory to create (must not exist or be empty)\n"
+	"      --force               first remove what a failed or killed rcr dump left in DIR (never\n"
+	"                            a complete archive, never a file rcr dump does not write)\n"
 	"  -j, --jobs=N              parallel connections (default 4)\n"
 	"  -Z, --compress=LEVEL      zstd level 1-22, 0 = store uncompressed (default 1)\n"
 	"Selection (pg_dump's patterns and meanings):\n"
@@ -137,6 +140,7 @@ enum {
 	OPT_NO_COMMENTS = 1000,
 	OPT_PROGRESS,
 	OPT_LOCK_WAIT,
+	OPT_FORCE,
 	OPT_ROLE,
 	OPT_ROW_GROUP,
 	OPT_PIECE,
@@ -271,7 +275,7 @@ static int cmd_dump(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT},
 		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
-		{"piece-size", required_argument, NULL, OPT_PIECE},
+		{"piece-size", required_argument, NULL, OPT_PIECE}, {"force", no_argument, NULL, OPT_FORCE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, rc = 0;
 	uint64_t sz = 0;
@@ -295,6 +299,7 @@ static int cmd_dump(int argc, char **argv)
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_LOCK_WAIT: o.lock_wait_timeout = optarg; break;
+		case OPT_FORCE: o.force = 1; break;
 		case OPT_ROW_GROUP:
 			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 30, &sz, "--row-group-size"))) return rc;
 			o.row_group_bytes = (size_t)sz;
@@ -422,6 +427,9 @@ static int cmd_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return usage_error(cmd, "give exactly one archive");
 	o.archive = argv[optind];
+	/* Checked here too: with --json a refusal from rcr_verify_run is not printed. */
+	if (o.jobs < 1 || o.jobs > 64)
+		return fail(cmd, rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64"));
 	rcr_interrupt_install();
 	rc = rcr_verify_run(&o);
 	if (rc < 0 && o.json)

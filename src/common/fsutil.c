@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,20 @@
 static int io_error(int err, const char *what, const char *path)
 {
 	if (err == ENOSPC || err == EDQUOT)
-		return rcr_error_set_hint(RCR_E_NOSPACE, "free space on the output file system or choose another -f",
+		return rcr_error_set_hint(RCR_E_NOSPACE, "free space on the output file system, or write to another one",
 					  "could not %s '%s': %s", what, path, strerror(err));
 	return rcr_error_set(RCR_E_IO, "could not %s '%s': %s", what, path, strerror(err));
+}
+
+/* open() of an archive file failed with err: a missing file and a refused link (O_NOFOLLOW
+ * gives ELOOP, whose strerror, "Too many levels of symbolic links", hides why) say so. */
+static int open_error(int err, const char *path)
+{
+	if (err == ENOENT)
+		return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path);
+	if (err == ELOOP)
+		return rcr_error_set(RCR_E_FORMAT, "'%s' is a symbolic link; archives never contain links", path);
+	return io_error(err, "open", path);
 }
 
 int rcr_fs_write_all(int fd, const void *p, size_t n, const char *path)
@@ -75,68 +87,274 @@ int rcr_fs_fsync_dir(const char *path)
 	return rc;
 }
 
-int rcr_fs_prepare_empty_dir(const char *path, int *created)
+/* "text OPT" in buf, for a HINT that names the option the directory was given with. */
+static const char *hint_opt(char buf[128], const char *text, const char *opt)
 {
-	*created = 0;
-	if (mkdir(path, 0700) == 0) {
-		*created = 1;
-		return 0;
-	}
-	if (errno != EEXIST)
-		return io_error(errno, "create directory", path);
-	struct stat st;
-	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return rcr_error_set(RCR_E_EXISTS, "'%s' exists and is not a directory", path);
+	snprintf(buf, 128, "%s %s", text, opt);
+	return buf;
+}
+
+static int claimed_by_other(const char *path, const char *opt)
+{
+	char hint[128];
+	return rcr_error_set_hint(RCR_E_EXISTS, hint_opt(hint, "wait for it to finish, or choose another directory with", opt),
+				  "directory '%s' was claimed by another rcr process", path);
+}
+
+/* path without its trailing slashes into out: "link/" would make lstat() follow a link. */
+static int strip_slashes(char *out, size_t cap, const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= cap)
+		return rcr_error_set(RCR_E_USAGE, "output path '%s' is empty or too long", path);
+	memcpy(out, path, n);
+	out[n] = 0;
+	return 0;
+}
+
+/* 1 if directory fd holds nothing but . and .., 0 if it holds something; negative on error. */
+static int dir_is_empty(const char *path)
+{
 	DIR *d = opendir(path);
 	if (!d)
 		return io_error(errno, "open directory", path);
 	struct dirent *e;
 	int empty = 1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			empty = 0;
-			break;
-		}
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
 	closedir(d);
+	return empty;
+}
+
+int rcr_fs_outdir_check(const char *path, const char *opt)
+{
+	char p[4096], hint[128];
+	RCR_FORWARD(strip_slashes(p, sizeof p, path));
+	struct stat st;
+	if (lstat(p, &st) != 0)
+		return errno == ENOENT ? 0 : io_error(errno, "stat", p);
+	if (S_ISLNK(st.st_mode))
+		return rcr_error_set_hint(RCR_E_EXISTS, hint_opt(hint, "give the directory it points to, or a new one, with", opt),
+					  "output directory '%s' is a symbolic link; rcr does not write through one", p);
+	if (!S_ISDIR(st.st_mode))
+		return rcr_error_set_hint(RCR_E_EXISTS, hint_opt(hint, "choose a new directory with", opt),
+					  "'%s' exists and is not a directory", p);
+	int empty = dir_is_empty(p);
+	if (empty < 0)
+		return empty;
 	if (!empty)
-		return rcr_error_set_hint(RCR_E_EXISTS, "choose a new directory with -f, or empty this one",
-					  "directory '%s' exists and is not empty", path);
+		return rcr_error_set_hint(RCR_E_EXISTS, hint_opt(hint, "choose a new or empty directory with", opt),
+					  "directory '%s' exists and is not empty", p);
 	return 0;
 }
 
-int rcr_fs_remove_tree(const char *path)
+/* The absolute path path resolves to, or would once created (its parent resolved); 0 if the
+ * parent does not exist either (nothing can be created there, and mkdir says so). */
+static int resolve(char *out, const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : io_error(errno, "stat", path);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) != 0)
-			return io_error(errno, "remove", path);
+	char p[4096];
+	RCR_FORWARD(strip_slashes(p, sizeof p, path));
+	if (realpath(p, out))
+		return 1;
+	char *slash = strrchr(p, '/');
+	const char *base = slash ? slash + 1 : p;
+	char parent[PATH_MAX];
+	if (!realpath(slash ? (slash == p ? "/" : (*slash = 0, p)) : ".", parent))
 		return 0;
-	}
-	int rc = 0;
-	DIR *d = opendir(path);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			size_t n = strlen(path) + strlen(e->d_name) + 2;
-			char *child = malloc(n);
-			if (!child) {
-				rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-				break;
-			}
-			snprintf(child, n, "%s/%s", path, e->d_name);
-			int r = rcr_fs_remove_tree(child);
-			if (r < 0 && rc == 0)
-				rc = r;
-			free(child);
+	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(parent, "/") ? parent : "", base) >= PATH_MAX)
+		return 0;
+	return 1;
+}
+
+/* 1 if resolved path a is b or below it. */
+static int within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	if (n == 1 && b[0] == '/')
+		return 1;
+	return strncmp(a, b, n) == 0 && (a[n] == 0 || a[n] == '/');
+}
+
+int rcr_fs_check_apart(const char *input, const char *output, const char *opt)
+{
+	char in[PATH_MAX], out[PATH_MAX];
+	int rin = resolve(in, input), rout = resolve(out, output);
+	if (rin < 0 || rout < 0)
+		return rin < 0 ? rin : rout;
+	if (!rin || !rout)
+		return 0;
+	char hint[128];
+	if (strcmp(in, out) == 0)
+		return rcr_error_set_hint(RCR_E_USAGE, hint_opt(hint, "give a new directory with", opt),
+					  "%s '%s' is the archive '%s' itself", opt, output, input);
+	if (within(out, in))
+		return rcr_error_set_hint(RCR_E_USAGE, hint_opt(hint, "give a new directory outside the archive with", opt),
+					  "%s '%s' is inside the archive '%s'", opt, output, input);
+	if (within(in, out))
+		return rcr_error_set_hint(RCR_E_USAGE, hint_opt(hint, "give a new directory (not one the archive is in) with", opt),
+					  "%s '%s' contains the archive '%s'", opt, output, input);
+	return 0;
+}
+
+int rcr_fs_outdir_claim(rcr_fs_outdir *d, const char *path, const char *marker, const char *opt)
+{
+	*d = (rcr_fs_outdir)RCR_FS_OUTDIR_INIT;
+	RCR_FORWARD(strip_slashes(d->path, sizeof d->path, path));
+	if (mkdir(d->path, 0700) == 0)
+		d->made_dir = 1;
+	else if (errno != EEXIST)
+		return io_error(errno, "create directory", d->path);
+	else
+		RCR_FORWARD(rcr_fs_outdir_check(d->path, opt));
+	if (!marker)
+		return 0;
+	/* Two runs may both have found the directory absent or empty: the one whose O_EXCL create
+	 * succeeds owns it, the other leaves everything alone (even a directory it made itself,
+	 * which the winner is now filling). The lock tells a running claimant from a dead one's
+	 * leftover marker (rcr_fs_marker_held). */
+	char mp[4608];
+	snprintf(mp, sizeof mp, "%s/%s", d->path, marker);
+	int fd = open(mp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int err = errno;
+		if (err == EEXIST) {
+			d->made_dir = 0;
+			return claimed_by_other(d->path, opt);
 		}
-		closedir(d);
+		if (d->made_dir)
+			rmdir(d->path);
+		d->made_dir = 0;
+		return io_error(err, "create", mp);
 	}
-	if (rmdir(path) != 0 && rc == 0)
-		rc = io_error(errno, "remove directory", path);
+	if (rcr_fs_marker_lock(fd) != 0) {
+		/* Between our create and our lock, a forced cleanup found the marker unlocked and took
+		 * it as a dead run's: it owns the directory now. */
+		close(fd);
+		d->made_dir = 0;
+		return claimed_by_other(d->path, opt);
+	}
+	d->marker = marker;
+	d->marker_fd = fd;
+	return 0;
+}
+
+/* Open file description locks: tied to the open marker, not to the process (a POSIX lock
+ * would go when any descriptor of the file closes), and testable without taking them. */
+static int marker_lock_op(int fd, int cmd, struct flock *l)
+{
+	*l = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	return fcntl(fd, cmd, l);
+}
+
+int rcr_fs_marker_lock(int fd)
+{
+	struct flock l;
+	return marker_lock_op(fd, F_OFD_SETLK, &l) == 0 ? 0 : 1;
+}
+
+int rcr_fs_marker_held(int fd)
+{
+	struct flock l;
+	return marker_lock_op(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK;
+}
+
+int rcr_fs_outdir_add(rcr_fs_outdir *d, const char *rel, rcr_fs_name_pred known)
+{
+	if (!d->path[0])
+		return 0; /* not claimed (or already ended): nothing of ours to record */
+	if (d->nmade == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		rcr_fs_made *m = realloc(d->made, cap * sizeof *m);
+		if (m) {
+			d->made = m;
+			d->cap = cap;
+		}
+	}
+	char *copy = d->nmade < d->cap ? strdup(rel) : NULL;
+	if (!copy) {
+		/* Unrecorded, it would outlive a failure: it goes now, while we know it is ours. */
+		char p[8192];
+		snprintf(p, sizeof p, "%s/%s", d->path, rel);
+		if (known)
+			rcr_fs_remove_known(p, known);
+		else if (unlink(p) != 0 && errno == EISDIR)
+			rmdir(p);
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	d->made[d->nmade++] = (rcr_fs_made){copy, known};
+	return 0;
+}
+
+int rcr_fs_remove_known(const char *dir, rcr_fs_name_pred known)
+{
+	DIR *dd = opendir(dir);
+	if (!dd)
+		return errno == ENOENT ? 0 : io_error(errno, "open directory", dir);
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(dd))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !known(e->d_name))
+			continue;
+		/* Only regular files: a link or a directory by a known name is not one we wrote. */
+		struct stat st;
+		if (fstatat(dirfd(dd), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(dd), e->d_name, 0) != 0 && rc == 0)
+			rc = io_error(errno, "remove", e->d_name);
+	}
+	closedir(dd);
+	/* Whatever is left was not ours, and keeps the directory. */
+	if (rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT && rc == 0)
+		rc = io_error(errno, "remove directory", dir);
+	return rc;
+}
+
+static void outdir_free(rcr_fs_outdir *d)
+{
+	for (size_t i = 0; i < d->nmade; i++)
+		free(d->made[i].rel);
+	free(d->made);
+	if (d->marker_fd >= 0)
+		close(d->marker_fd);
+	*d = (rcr_fs_outdir)RCR_FS_OUTDIR_INIT;
+}
+
+void rcr_fs_outdir_abandon(rcr_fs_outdir *d)
+{
+	char p[8192];
+	if (!d->path[0])
+		return;
+	/* Newest first, so that files go before the directories they are in. */
+	for (size_t i = d->nmade; i-- > 0;) {
+		snprintf(p, sizeof p, "%s/%s", d->path, d->made[i].rel);
+		if (d->made[i].known)
+			rcr_fs_remove_known(p, d->made[i].known);
+		else if (unlink(p) != 0 && errno == EISDIR)
+			rmdir(p); /* fails, and keeps it, if someone else put something in it */
+	}
+	if (d->marker) {
+		snprintf(p, sizeof p, "%s/%s", d->path, d->marker);
+		unlink(p);
+	}
+	if (d->made_dir)
+		rmdir(d->path);
+	outdir_free(d);
+}
+
+int rcr_fs_outdir_end(rcr_fs_outdir *d)
+{
+	int rc = 0;
+	if (d->marker) {
+		char p[8192];
+		snprintf(p, sizeof p, "%s/%s", d->path, d->marker);
+		if (unlink(p) != 0)
+			rc = io_error(errno, "remove", p);
+		if (rc == 0)
+			rc = rcr_fs_fsync_dir(d->path);
+	}
+	outdir_free(d);
 	return rc;
 }
 
@@ -144,11 +362,8 @@ int rcr_fs_read_file(rcr_buf *out, const char *path, uint64_t max)
 {
 	/* O_NONBLOCK: a FIFO in place of the file must not hang the reader (see open_regular). */
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path);
-		return io_error(errno, "open", path);
-	}
+	if (fd < 0)
+		return open_error(errno, path);
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -204,8 +419,7 @@ int rcr_fs_hash_file(uint64_t *size, uint64_t *hash, const char *path)
 	/* O_NONBLOCK: a FIFO in place of the file must not hang the reader (see open_regular). */
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? rcr_error_set(RCR_E_MISSING, "'%s' is missing", path)
-				       : io_error(errno, "open", path);
+		return open_error(errno, path);
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -244,13 +458,8 @@ int rcr_fs_write_atomic(const char *dir, const char *name, const void *data, siz
 static int open_regular(int dirfd, const char *name, const char *path)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return rcr_error_set(RCR_E_MISSING, "'%s' is missing", path);
-		if (errno == ELOOP)
-			return rcr_error_set(RCR_E_FORMAT, "'%s' is a symbolic link; archives never contain links", path);
-		return io_error(errno, "open", path);
-	}
+	if (fd < 0)
+		return open_error(errno, path);
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);

@@ -137,7 +137,7 @@ static int out_close(out_file *f, int rc)
  * resolved in cat (typeres.h). */
 static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, uint32_t ti, uint32_t rg_lo,
 			    uint32_t rg_hi, const char *const *names, const rcr_textout_catalog *cat, const char *path,
-			    uint64_t *rows_out, rcr_progress *prog)
+			    int *created, uint64_t *rows_out, rcr_progress *prog)
 {
 	const rcr_table *t = &m->tables[ti];
 	uint32_t ncols = t->ncols;
@@ -145,6 +145,7 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 	int rc = out_open(&f, o, path);
 	if (rc < 0)
 		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
+	*created = 1;
 
 	int *fds = calloc(t->nfiles + 1, sizeof *fds);
 	uint64_t *sizes = calloc(t->nfiles + 1, sizeof *sizes);
@@ -259,6 +260,7 @@ typedef struct convert_job {
 	uint32_t table, rg_lo, rg_hi;
 	int id;
 	uint64_t weight;
+	int created; /* its file exists, made by this run: set by the one worker that runs the job */
 } convert_job;
 
 typedef struct convert_ctx {
@@ -280,6 +282,16 @@ static int cmp_convert_job(const void *a, const void *b)
 	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : x->id - y->id;
 }
 
+/* The data file of TABLE DATA entry id: pg_restore 16+ picks the codec by its suffix; 15 knows
+ * only .gz. */
+static void data_file_name(char name[64], const rcr_convert_opts *o, int id)
+{
+	snprintf(name, 64, "%d.dat%s", id,
+		 o->algorithm == RCR_CONVERT_GZIP   ? ".gz"
+		 : o->algorithm == RCR_CONVERT_ZSTD ? ".zst"
+						    : "");
+}
+
 static void *convert_worker(void *arg)
 {
 	convert_ctx *cx = arg;
@@ -291,18 +303,15 @@ static void *convert_worker(void *arg)
 			break;
 		const convert_job *j = &cx->jobs[i];
 		const rcr_table *t = &cx->m->tables[j->table];
-		char path[8192];
-		/* pg_restore 16+ picks the codec by this suffix; 15 knows only .gz */
-		snprintf(path, sizeof path, "%s/%d.dat%s", cx->o->out_dir, j->id,
-			 cx->o->algorithm == RCR_CONVERT_GZIP   ? ".gz"
-			 : cx->o->algorithm == RCR_CONVERT_ZSTD ? ".zst"
-								: "");
+		char name[64], path[8192];
+		data_file_name(name, cx->o, j->id);
+		snprintf(path, sizeof path, "%s/%s", cx->o->out_dir, name);
 		if (cx->o->common.verbose)
 			fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, j->rg_lo,
 				j->rg_hi ? j->rg_hi - 1 : 0);
 		uint64_t rows = 0;
-		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, cx->names[j->table], cx->cat, path, &rows,
-					  &cx->prog);
+		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, cx->names[j->table], cx->cat, path,
+					  &cx->jobs[i].created, &rows, &cx->prog);
 		if (rc < 0) {
 			pthread_mutex_lock(&cx->mu);
 			if (!cx->failed) {
@@ -394,13 +403,18 @@ static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_tabl
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
+/* Copies from to od's entry rel, which it records as this run's. */
+static int copy_file(const char *from, rcr_fs_outdir *od, const char *rel)
 {
+	char to[8192];
+	snprintf(to, sizeof to, "%s/%s", od->path, rel);
 	rcr_buf b = RCR_BUF_INIT;
 	int rc = rcr_fs_read_file(&b, from, (uint64_t)1 << 40);
 	int fd = rc == 0 ? open(to, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
 	if (rc == 0 && fd < 0)
 		rc = rcr_error_set(RCR_E_IO, "could not create '%s': %s", to, strerror(errno));
+	if (fd >= 0)
+		rc = rcr_fs_outdir_add(od, rel, NULL);
 	if (rc == 0)
 		rc = rcr_fs_write_all(fd, b.data, b.len, to);
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
@@ -523,6 +537,8 @@ int rcr_convert_run(const rcr_convert_opts *o)
 {
 	if (!o->archive || !o->out_dir)
 		return rcr_error_set_hint(RCR_E_USAGE, "rcr convert ARCHIVE -o DIR", "an archive and -o DIR are required");
+	if (o->jobs < 1 || o->jobs > 64)
+		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
 	if (o->archive_minor < 14 || o->archive_minor > 16)
 		return rcr_error_set(RCR_E_USAGE, "--archive-version must be 1.14, 1.15 or 1.16");
 	if (o->algorithm == RCR_CONVERT_GZIP ? o->level < -1 || o->level == 0 || o->level > 9
@@ -536,11 +552,17 @@ int rcr_convert_run(const rcr_convert_opts *o)
 					  "use --archive-version 1.15 (pg_restore 16 or later) or 1.16 (pg_restore 17 "
 					  "or later), or -Z gzip for pg_restore 12-15",
 					  "zstd data files need archive version 1.15 or later, not 1.%d", o->archive_minor);
+	/* Everything that can refuse the conversion runs before the output directory is claimed:
+	 * a failure before then has nothing to clean up, and one after removes only what this run
+	 * created (od). The output is checked first, so that a wrong -o is named as such. */
+	RCR_FORWARD(rcr_fs_check_apart(o->archive, o->out_dir, "-o"));
+	RCR_FORWARD(rcr_fs_outdir_check(o->out_dir, "-o"));
 	double t0 = rcr_now();
 	rcr_manifest *m = NULL;
 	rcr_toc *toc = NULL;
 	rcr_buf b = RCR_BUF_INIT;
-	int created = 0, rc = rcr_archive_open(&m, o->archive);
+	rcr_fs_outdir od = RCR_FS_OUTDIR_INIT;
+	int claimed = 0, rc = rcr_archive_open(&m, o->archive);
 	if (rc == 0 && !m->schema_dir[0])
 		rc = rcr_error_set(RCR_E_USAGE, "archive '%s' holds no schema; pg_restore needs one", o->archive);
 	for (uint32_t i = 0; rc == 0 && i < m->nschema_files; i++)
@@ -583,16 +605,15 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	if (rc == 0)
 		rc = plan_large_objects(toc, m, o->archive_minor, &lo_src, &lo_dst);
 	if (rc == 0)
-		rc = rcr_fs_prepare_empty_dir(o->out_dir, &created);
+		claimed = (rc = rcr_fs_outdir_claim(&od, o->out_dir, RCR_CONVERT_MARKER, "-o")) == 0;
 	/* The schema archive's own files (large objects, data of tables rcr did not store). */
 	for (uint32_t i = 0; rc == 0 && i < m->nschema_files; i++) {
 		const char *name = m->schema_files[i].name;
 		if (strcmp(name, "toc.dat") == 0)
 			continue;
-		char from[8192], to[8192];
+		char from[8192];
 		snprintf(from, sizeof from, "%s/%s/%s", o->archive, m->schema_dir, name);
-		snprintf(to, sizeof to, "%s/%s", o->out_dir, lo_src && strcmp(name, lo_src) == 0 ? lo_dst : name);
-		rc = copy_file(from, to);
+		rc = copy_file(from, &od, lo_src && strcmp(name, lo_src) == 0 ? lo_dst : name);
 	}
 	int max_id = 0, first_post = toc ? toc->nentries : 0;
 	for (int i = 0; toc && i < toc->nentries; i++) {
@@ -629,7 +650,7 @@ int rcr_convert_run(const rcr_convert_opts *o)
 				raw = t->raw_bytes;
 			int id = max_id + 1 + (int)nadded;
 			rc = table_data_entry(&added[nadded], toc, t, id, split);
-			jobs[nadded] = (convert_job){ti, lo, g, id, raw};
+			jobs[nadded] = (convert_job){ti, lo, g, id, raw, 0};
 			nadded++;
 		} while (rc == 0 && g < t->nrgs);
 	}
@@ -666,6 +687,14 @@ int rcr_convert_run(const rcr_convert_opts *o)
 		}
 	}
 	uint64_t total_rows = atomic_load(&cx.prog.rows);
+	for (uint32_t i = 0; jobs && i < nadded; i++)
+		if (jobs[i].created) {
+			char name[64];
+			data_file_name(name, o, jobs[i].id);
+			int arc = rcr_fs_outdir_add(&od, name, NULL);
+			if (rc == 0)
+				rc = arc;
+		}
 	free(jobs);
 	if (rc == 0) {
 		/* The new entries go where pg_dump puts data: after pre-data and the schema's own data
@@ -699,32 +728,19 @@ int rcr_convert_run(const rcr_convert_opts *o)
 			rc = rcr_toc_encode(&b, toc);
 		}
 	}
+	if (rc == 0 && (rc = rcr_fs_write_atomic(o->out_dir, "toc.dat", b.data, b.len)) < 0)
+		(void)rcr_fs_outdir_add(&od, "toc.dat", NULL); /* renamed into place before a failed fsync */
 	if (rc == 0)
-		rc = rcr_fs_write_atomic(o->out_dir, "toc.dat", b.data, b.len);
+		rc = rcr_fs_outdir_end(&od);
 	if (added) {
 		for (uint32_t i = 0; i < nadded; i++)
 			rcr_toc_entry_clear(&added[i]);
 		free(added);
 	}
-	if (rc < 0 && o->out_dir) {
+	if (rc < 0 && claimed) {
 		rcr_error_snapshot keep;
 		rcr_error_save(&keep);
-		/* Only what we created: a directory that was empty before is emptied again. */
-		if (created)
-			rcr_fs_remove_tree(o->out_dir);
-		else if (access(o->out_dir, F_OK) == 0) {
-			DIR *d = opendir(o->out_dir);
-			struct dirent *e;
-			while (d && (e = readdir(d))) {
-				if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-					continue;
-				char p2[8192];
-				snprintf(p2, sizeof p2, "%s/%s", o->out_dir, e->d_name);
-				rcr_fs_remove_tree(p2);
-			}
-			if (d)
-				closedir(d);
-		}
+		rcr_fs_outdir_abandon(&od);
 		rcr_error_restore(&keep);
 	} else if (rc == 0 && !o->common.quiet)
 		fprintf(stderr, "rcr: converted %u tables, %llu rows, to pg_dump archive version 1.%d in %.2f s\n",

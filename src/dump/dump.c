@@ -12,6 +12,7 @@
  * frames, whatever the table size. The manifest is written last and atomically: until it
  * exists the directory is not an archive, and any failure removes what was written.
  */
+#include "dump_dir.h"
 #include "rcr/cmd.h"
 #include "rcr/codec.h"
 #include "rcr/copybin.h"
@@ -134,8 +135,10 @@ static int encode_row_group(table_writer *w)
 			t->files = files;
 			files[t->nfiles] = strdup(w->rel);
 		}
-		if (!files || !files[t->nfiles])
+		if (!files || !files[t->nfiles]) {
 			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+			unlink(w->path); /* unrecorded, a failure's cleanup would not know it */
+		}
 		else
 			w->file = t->nfiles++;
 		pthread_mutex_unlock(w->mu);
@@ -1051,19 +1054,6 @@ static int explain_lock_failure(const dump_ctx *d, PGconn *conn, int rc)
 	return rc;
 }
 
-static void cleanup_partial(const rcr_dump_opts *o, int created)
-{
-	char p[4096];
-	snprintf(p, sizeof p, "%s/%s.tmp", o->dir, RCR_MANIFEST_NAME);
-	unlink(p);
-	snprintf(p, sizeof p, "%s/data", o->dir);
-	rcr_fs_remove_tree(p);
-	snprintf(p, sizeof p, "%s/schema", o->dir);
-	rcr_fs_remove_tree(p);
-	if (created)
-		rmdir(o->dir);
-}
-
 int rcr_dump_run(const rcr_dump_opts *o)
 {
 	if (o->data_only && o->schema_only)
@@ -1077,8 +1067,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 
 	double t0 = rcr_now();
 	dump_ctx d = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
-	int created = 0;
-	int rc = rcr_fs_prepare_empty_dir(o->dir, &created);
+	rcr_fs_outdir od;
+	int rc = rcr_dump_dir_claim(&od, o);
 	if (rc < 0)
 		return rc;
 	PGconn *conn = NULL;
@@ -1155,12 +1145,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	}
 	if (rc < 0 && conn)
 		rc = explain_lock_failure(&d, conn, rc);
-	if (rc == 0) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/data", o->dir);
-		if (mkdir(p, 0700) != 0)
-			rc = rcr_error_set(RCR_E_IO, "could not create '%s': %s", p, strerror(errno));
-	}
+	if (rc == 0)
+		rc = rcr_dump_dir_make(&od);
 	if (rc == 0)
 		rc = rcr_pg_child_conninfo(&conninfo, &d.password, conn);
 	if (rc == 0)
@@ -1219,13 +1205,15 @@ int rcr_dump_run(const rcr_dump_opts *o)
 			rc = rcr_fs_write_atomic(o->dir, RCR_MANIFEST_NAME, mb.data, mb.len);
 		rcr_buf_free(&mb);
 	}
+	if (rc == 0)
+		rc = rcr_fs_outdir_end(&od);
 	if (rc < 0) {
 		if (rcr_interrupted() && rc != RCR_E_INTERRUPTED)
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; no archive was written");
 		/* Keep the message of the failure, not of the cleanup. */
 		rcr_error_snapshot keep;
 		rcr_error_save(&keep);
-		cleanup_partial(o, created);
+		rcr_dump_dir_abandon(&od, d.m);
 		rcr_error_restore(&keep);
 	} else if (!o->common.quiet) {
 		uint64_t rows = 0, raw = 0, stored = 0;

@@ -28,7 +28,8 @@ int rcr_archive_open(rcr_manifest **out, const char *dir)
 	int rc = rcr_fs_read_file(&b, path, RCR_MANIFEST_MAX_SIZE);
 	if (rc == RCR_E_MISSING)
 		rc = rcr_error_set_hint(RCR_E_NOT_ARCHIVE,
-					"a dump that was interrupted or failed leaves no manifest; run rcr dump again",
+					"a dump that did not finish leaves no manifest: run rcr dump again (with --force to replace"
+					" what it left in this directory)",
 					"'%s' is not a complete rcr archive: '%s' is missing", dir, RCR_MANIFEST_NAME);
 	if (rc == 0) {
 		rc = rcr_manifest_decode(out, b.data, b.len);

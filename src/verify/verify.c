@@ -196,6 +196,8 @@ int rcr_verify_run(const rcr_verify_opts *o)
 {
 	if (!o->archive)
 		return rcr_error_set(RCR_E_USAGE, "no archive given");
+	if (o->jobs < 1 || o->jobs > 64)
+		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
 	verify_ctx v = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
 	rcr_manifest *m = NULL;
 	int rc = rcr_archive_open(&m, o->archive);

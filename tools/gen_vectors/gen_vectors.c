@@ -1451,12 +1451,6 @@ static void mkdirs_for(const char *root, const char *rel)
 
 static void write_all(const char *root)
 {
-	static const char *const subdirs[] = {"valid", "invalid", "permissive"};
-	for (int i = 0; i < 3; i++) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/%s", root, subdirs[i]);
-		must(rcr_fs_remove_tree(p), "remove old vectors");
-	}
 	for (size_t i = 0; i < nouts; i++) {
 		mkdirs_for(root, outs[i].path);
 		char path[4096];
@@ -1506,6 +1500,11 @@ static int check_extra(const char *root, const char *rel)
 	return bad;
 }
 
+static int check_stale(const char *root)
+{
+	return check_extra(root, "valid") | check_extra(root, "invalid") | check_extra(root, "permissive");
+}
+
 static int check_all(const char *root)
 {
 	int bad = 0;
@@ -1523,10 +1522,7 @@ static int check_all(const char *root)
 		}
 	}
 	rcr_buf_free(&b);
-	bad |= check_extra(root, "valid");
-	bad |= check_extra(root, "invalid");
-	bad |= check_extra(root, "permissive");
-	return bad;
+	return bad | check_stale(root);
 }
 
 int main(int argc, char **argv)
@@ -1549,6 +1545,11 @@ int main(int argc, char **argv)
 	} else {
 		write_all(root);
 		printf("gen_vectors: wrote %zu files (%d vectors) to '%s'\n", nouts, ninfos, root);
+		/* Files of vectors that are gone are named, not deleted: the generator removes nothing
+		 * it did not write in this run (a mistyped VECTORS_DIR must not lose anything). */
+		rc = check_stale(root);
+		if (rc)
+			fprintf(stderr, "gen_vectors: remove the files above (git rm) if they are old vectors\n");
 	}
 	for (size_t i = 0; i < nouts; i++)
 		rcr_buf_free(&outs[i].data);
