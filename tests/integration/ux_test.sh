@@ -171,7 +171,7 @@ grep -q "wrong-pw" "$T/err" && fail "the password appears in the error"
 mistake "unknown option" 1 "unknown option '--bogus'" "rcr help dump" "$RCR" dump --bogus -d src -f "$T/x"
 mistake "option without value" 1 "option '-j' needs a value" "rcr help verify" "$RCR" verify "$A" -j
 mistake "unknown command" 1 "unknown command 'dumpp'" "rcr --help" "$RCR" dumpp
-mistake "non-empty -f directory" 1 "directory '$A' exists and is not empty" "choose a new directory" "$RCR" dump -d src -f "$A"
+mistake "-f an existing archive" 1 "directory '$A' already holds an rcr archive" "choose a new directory with -f" "$RCR" dump -d src -f "$A"
 mistake "database does not exist (restore)" 4 "database \"nosuchdb\" does not exist" "createdb" "$RCR" restore -d nosuchdb "$A"
 mistake "database does not exist (dump)" 4 "database \"nosuchdb\" does not exist" "psql -l" "$RCR" dump -d nosuchdb -f "$T/y"
 [ ! -e "$T/y" ] || [ -z "$(ls -A "$T/y")" ] || fail "failed dump left files"
