@@ -83,8 +83,13 @@ rm -f "$build.cmake.log" "$build.build.log"
 if [ -z "$work" ]; then
 	work=$(mktemp -d /tmp/rcr-fuzz.XXXXXX)
 	[ "$keep_work" = 1 ] || trap 'rm -rf "$work"' EXIT
+elif [ -e "$work" ] && [ ! -e "$work/.rcr-fuzz-work" ] && [ -n "$(ls -A -- "$work")" ]; then
+	# Each harness's subdirectory is emptied below: only in a scratch directory of our own.
+	echo "fuzz-campaign.sh: -w '$work' is not empty and not a fuzz-campaign scratch directory" >&2
+	exit 2
 fi
 mkdir -p "$work"
+: >"$work/.rcr-fuzz-work"
 
 found=0
 summary=()

@@ -533,6 +533,20 @@ static int plan_large_objects(rcr_toc *toc, const rcr_manifest *m, int target_mi
 	return 0;
 }
 
+/* rc from checking the output dir: a convert that could not clean up (SIGKILL) left its marker,
+ * which says whose the files are; the user removes them, as convert has no --force. */
+static int explain_taken(int rc, const char *dir)
+{
+	char p[4608];
+	snprintf(p, sizeof p, "%s/%s", dir, RCR_CONVERT_MARKER);
+	struct stat st;
+	if (rc != RCR_E_EXISTS || lstat(p, &st) != 0)
+		return rc;
+	return rcr_error_set_hint(rc, "remove that directory if you do not need it, or choose another one with -o",
+				  "directory '%s' holds what an rcr convert left when it was stopped before it could clean up"
+				  " (its marker '" RCR_CONVERT_MARKER "'), or one that is still running", dir);
+}
+
 int rcr_convert_run(const rcr_convert_opts *o)
 {
 	if (!o->archive || !o->out_dir)
@@ -556,7 +570,7 @@ int rcr_convert_run(const rcr_convert_opts *o)
 	 * a failure before then has nothing to clean up, and one after removes only what this run
 	 * created (od). The output is checked first, so that a wrong -o is named as such. */
 	RCR_FORWARD(rcr_fs_check_apart(o->archive, o->out_dir, "-o"));
-	RCR_FORWARD(rcr_fs_outdir_check(o->out_dir, "-o"));
+	RCR_FORWARD(explain_taken(rcr_fs_outdir_check(o->out_dir, "-o"), o->out_dir));
 	double t0 = rcr_now();
 	rcr_manifest *m = NULL;
 	rcr_toc *toc = NULL;

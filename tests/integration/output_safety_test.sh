@@ -132,6 +132,11 @@ expect_exit 2 "$RCR" convert -q "$T/bad" -o "$T/conv-new"
 [ ! -e "$T/conv-new" ] || fail "failed convert left the directory it made"
 "$RCR" convert -q "$P" -o "$T/conv-out"
 [ -f "$T/conv-out/toc.dat" ] && [ ! -e "$T/conv-out/.rcr-convert-in-progress" ] || fail "convert output incomplete"
+# What a killed convert leaves (its marker) is named as such.
+mkdir "$T/conv-killed"
+: >"$T/conv-killed/.rcr-convert-in-progress"
+expect_exit 1 "$RCR" convert -q "$P" -o "$T/conv-killed"
+err_has "holds what an rcr convert left" "a killed convert's output"
 pass "a convert failing after it started removes exactly what it wrote"
 
 # --- verify / convert -j ----------------------------------------------------------------------
