@@ -26,6 +26,9 @@ typedef struct rcr_conn_opts {
 /* Connects; on failure sets a one-line message (with a HINT for authentication failures).
  * *out is owned by the caller (PQfinish). */
 int rcr_pg_connect(PGconn **out, const rcr_conn_opts *opts, const char *application_name);
+/* Sets client_encoding to an encoding recorded in an archive (nothing for NULL or ""); refuses
+ * with RCR_E_FORMAT a name that is not one of PostgreSQL's (rcr_text_encoding_known). */
+int rcr_pg_set_client_encoding(PGconn *conn, const char *encoding);
 /* Runs a statement expecting COMMAND_OK or TUPLES_OK; the result is discarded. */
 int rcr_pg_exec(PGconn *conn, const char *sql);
 /* Runs a query expecting TUPLES_OK; *out owned by the caller (PQclear). */

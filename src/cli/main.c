@@ -4,6 +4,7 @@
  */
 #include "rcr/cmd.h"
 #include "rcr/err.h"
+#include "rcr/text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -155,9 +156,16 @@ enum {
 
 static int fail(const char *cmd, int rc)
 {
-	fprintf(stderr, "rcr%s%s: error: %s\n", cmd ? " " : "", cmd ? cmd : "", rcr_error_message());
-	if (rcr_error_hint()[0])
-		fprintf(stderr, "HINT: %s\n", rcr_error_hint());
+	/* The message may quote an archive, a database or a server: whatever the call site, no
+	 * control character reaches the terminal raw. */
+	fprintf(stderr, "rcr%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
+	rcr_text_fputs(rcr_error_message(), stderr);
+	fputc('\n', stderr);
+	if (rcr_error_hint()[0]) {
+		fputs("HINT: ", stderr);
+		rcr_text_fputs(rcr_error_hint(), stderr);
+		fputc('\n', stderr);
+	}
 	return rcr_err_exit_status(rc);
 }
 

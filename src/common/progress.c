@@ -1,6 +1,7 @@
 /* progress.c: interruption handling and the progress display (see cmd.h). */
 #include "rcr/cmd.h"
 #include "rcr/buf.h"
+#include "rcr/text.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -195,7 +196,7 @@ static void put_line(rcr_buf *o, const char *s, int width)
 static void draw_live(rcr_progress *p)
 {
 	rcr_buf o = RCR_BUF_INIT;
-	char line[1024], am[96], rate[48], eta[48];
+	char line[RCR_SHOWN_SIZE + 256], am[96], rate[48], eta[48];
 	int width = term_width(), lines = 0, shown = 0, more = 0;
 	if (p->lines > 0) {
 		snprintf(line, sizeof line, "\033[%dA", p->lines);
@@ -214,7 +215,7 @@ static void draw_live(rcr_progress *p)
 		uint64_t b = atomic_load(&t->bytes);
 		amount(am, sizeof am, b, t->bytes_total);
 		rate_eta(rate, sizeof rate, eta, sizeof eta, b, t->bytes_total, now - (double)st / 1e6);
-		snprintf(line, sizeof line, "  %s.%s  %s  %llu rows%s%s", t->schema, t->name, am,
+		snprintf(line, sizeof line, "  %s  %s  %llu rows%s%s", rcr_name_qualify(t->schema, t->name).s, am,
 			 (unsigned long long)atomic_load(&t->rows), rate, eta);
 		put_line(&o, line, width);
 		lines++;
@@ -321,7 +322,7 @@ void rcr_progress_part_done(rcr_progress *p, uint32_t table)
 	uint64_t st = atomic_load(&t->start_us), bytes = atomic_load(&t->bytes);
 	double secs = st ? rcr_now() - (double)st / 1e6 : 0;
 	/* One fprintf: stdio locks the stream, so lines of concurrent workers never interleave. */
-	fprintf(stderr, "rcr %s: table '%s.%s' done: %llu rows, %s in %.2f s%s\n", p->verb, t->schema, t->name,
+	fprintf(stderr, "rcr %s: table '%s' done: %llu rows, %s in %.2f s%s\n", p->verb, rcr_name_qualify(t->schema, t->name).s,
 		(unsigned long long)atomic_load(&t->rows), rcr_fmt_bytes(b, sizeof b, bytes), secs,
 		rate_text(rate, sizeof rate, bytes, secs));
 }

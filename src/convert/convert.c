@@ -16,6 +16,7 @@
 #include "rcr/pgtoc.h"
 #include "rcr/textout.h"
 #include "rcr/typeres.h"
+#include "rcr/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -144,7 +145,7 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 	out_file f;
 	int rc = out_open(&f, o, path);
 	if (rc < 0)
-		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
+		return rcr_error_wrap(rc, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
 	*created = 1;
 
 	int *fds = calloc(t->nfiles + 1, sizeof *fds);
@@ -253,7 +254,7 @@ static int write_table_data(const rcr_convert_opts *o, const rcr_manifest *m, ui
 	if (rc == 0 && rows != want)
 		rc = rcr_error_set(RCR_E_ROWCOUNT, "wrote %llu rows, the archive holds %llu", (unsigned long long)rows,
 				   (unsigned long long)want);
-	return rc < 0 ? rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name) : 0;
+	return rc < 0 ? rcr_error_wrap(rc, "table '%s'", rcr_name_qualify(t->schema, t->name).s) : 0;
 }
 
 typedef struct convert_job {
@@ -307,7 +308,7 @@ static void *convert_worker(void *arg)
 		data_file_name(name, cx->o, j->id);
 		snprintf(path, sizeof path, "%s/%s", cx->o->out_dir, name);
 		if (cx->o->common.verbose)
-			fprintf(stderr, "rcr: converting table '%s.%s' row groups %u-%u\n", t->schema, t->name, j->rg_lo,
+			fprintf(stderr, "rcr: converting table '%s' row groups %u-%u\n", rcr_name_qualify(t->schema, t->name).s, j->rg_lo,
 				j->rg_hi ? j->rg_hi - 1 : 0);
 		uint64_t rows = 0;
 		int rc = write_table_data(cx->o, cx->m, j->table, j->rg_lo, j->rg_hi, cx->names[j->table], cx->cat, path,
@@ -609,10 +610,11 @@ int rcr_convert_run(const rcr_convert_opts *o)
 				char msg[1024];
 				snprintf(msg, sizeof msg, "%s", rcr_error_message());
 				rc = rcr_error_set_hint(rc, "restore this archive with rcr restore instead",
-							"cannot convert column '%s' of table '%s.%s': %s", t->cols[c].name,
-							t->schema, t->name, msg);
+							"cannot convert column %s of table '%s': %s",
+							rcr_name_quote(t->cols[c].name).s, rcr_name_qualify(t->schema, t->name).s, msg);
 			} else if (rc < 0)
-				rc = rcr_error_wrap(rc, "column '%s' of table '%s.%s'", t->cols[c].name, t->schema, t->name);
+				rc = rcr_error_wrap(rc, "column %s of table '%s'", rcr_name_quote(t->cols[c].name).s,
+						    rcr_name_qualify(t->schema, t->name).s);
 		}
 	}
 	const char *lo_src = NULL, *lo_dst = NULL;

@@ -2,6 +2,7 @@
 #include "rcr/typeres.h"
 
 #include "rcr/err.h"
+#include "rcr/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,8 +248,8 @@ static int add_composite(rcr_typeres *r, const rcr_toc_entry *e, const char *qua
 static int resolve_qualified(rcr_typeres *r, const char *schema, const char *tname, char *name, const char *what,
 			     int depth)
 {
-	char qual[600];
-	snprintf(qual, sizeof qual, "%.290s.%.290s", schema, tname);
+	char qual[RCR_SHOWN_SIZE];
+	snprintf(qual, sizeof qual, "%s", rcr_name_qualify(schema, tname).s);
 	if (depth > MAX_DEPTH)
 		return rcr_error_set(RCR_E_USAGE, "%s: type '%s' is nested more than %d levels deep", what, qual, MAX_DEPTH);
 	if (strcmp(schema, "pg_catalog") == 0) {
@@ -340,9 +341,9 @@ static int resolve_text(rcr_typeres *r, const char *s, const char *end, char *na
 
 int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
 {
-	char buf[NAME_CAP], qual[600];
+	char buf[NAME_CAP], qual[RCR_SHOWN_SIZE + 8];
 	const char *tn = c->type_name;
-	snprintf(qual, sizeof qual, "type '%.280s.%.280s'", c->type_schema, tn);
+	snprintf(qual, sizeof qual, "type '%s'", rcr_name_qualify(c->type_schema, tn).s);
 	*name = NULL;
 	if ((c->type_kind == 'c' && !find_entry(r, "TYPE", c->type_schema, tn)) ||
 	    (tn[0] == '_' && c->elem_kind == 'c' && !find_entry(r, "TYPE", c->type_schema, tn + 1))) {
@@ -361,7 +362,7 @@ int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
 		RCR_FORWARD(resolve_qualified(r, c->type_schema, tn, buf, qual, 0));
 	} else {
 		if (!rcr_textout_supported(tn))
-			return rcr_error_set(RCR_E_USAGE, "no text output for type '%s.%s'", c->type_schema, tn);
+			return rcr_error_set(RCR_E_USAGE, "no text output for %s", qual);
 		snprintf(buf, sizeof buf, "%s", tn);
 	}
 	*name = intern(r, buf);

@@ -2,6 +2,7 @@
 #include "rcr/archive.h"
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
+#include "rcr/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -96,8 +97,9 @@ static int read_frame(rcr_buf *scratch, int fd, uint64_t file_size, const char *
 static int frame_error(int rc, const rcr_table *t, uint32_t rgi, uint32_t col, const char *path,
 		       const rcr_frame_ref *ref)
 {
-	return rcr_error_wrap(rc, "table '%s.%s' row group %u column '%s' (frame at '%s' offset %llu)", t->schema,
-			      t->name, rgi, t->cols[col].name, path, (unsigned long long)ref->offset);
+	return rcr_error_wrap(rc, "table '%s' row group %u column %s (frame at '%s' offset %llu)",
+			      rcr_name_qualify(t->schema, t->name).s, rgi, rcr_name_quote(t->cols[col].name).s, path,
+			      (unsigned long long)ref->offset);
 }
 
 int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size, const char *path,

@@ -4,6 +4,7 @@
 #include "rcr/codec.h"
 #include "rcr/err.h"
 #include "rcr/frame.h"
+#include "rcr/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,27 +233,41 @@ static int check_count(rcr_reader *r, uint32_t n, size_t min_size, const char *w
 	return 0;
 }
 
+/* A schema, table, column or type name: PostgreSQL has no empty identifiers. Any other byte
+ * but NUL can be part of a quoted identifier, control characters included, so names are
+ * shown escaped (text.h) and reach SQL only quoted or as parameters. `what` and the
+ * positions name the field in the message (column is 1-based, 0 for a table's own name). */
+static int read_name(char **out, rcr_reader *r, const char *what, uint32_t table, uint32_t column)
+{
+	RCR_FORWARD(rcr_reader_str(out, r, RCR_MAX_NAME));
+	if ((*out)[0])
+		return 0;
+	if (column)
+		return rcr_error_set(RCR_E_FORMAT, "the %s %u of table %u is empty", what, column - 1, table);
+	return rcr_error_set(RCR_E_FORMAT, "the %s %u is empty", what, table);
+}
+
 static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 {
 	t->oid = rcr_reader_u32le(r);
-	RCR_FORWARD(rcr_reader_str(&t->schema, r, RCR_MAX_NAME));
-	RCR_FORWARD(rcr_reader_str(&t->name, r, RCR_MAX_NAME));
+	RCR_FORWARD(read_name(&t->schema, r, "schema name of table", index, 0));
+	RCR_FORWARD(read_name(&t->name, r, "name of table", index, 0));
 	t->relkind = rcr_reader_u8(r);
 	if (rcr_reader_u8(r) != 0)
 		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
 	uint32_t ncols = rcr_reader_u32le(r);
 	RCR_FORWARD(check_count(r, ncols, 22, "columns"));
 	if (ncols > 1600)
-		return rcr_error_set(RCR_E_LIMIT, "table '%s.%s' declares %u columns (PostgreSQL allows 1600)",
-				     t->schema, t->name, ncols);
+		return rcr_error_set(RCR_E_LIMIT, "table '%s' declares %u columns (PostgreSQL allows 1600)",
+				     rcr_name_qualify(t->schema, t->name).s, ncols);
 	t->cols = calloc(ncols ? ncols : 1, sizeof *t->cols);
 	if (!t->cols)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	t->ncols = ncols;
 	for (uint32_t c = 0; c < ncols; c++) {
-		RCR_FORWARD(rcr_reader_str(&t->cols[c].name, r, RCR_MAX_NAME));
-		RCR_FORWARD(rcr_reader_str(&t->cols[c].type_schema, r, RCR_MAX_NAME));
-		RCR_FORWARD(rcr_reader_str(&t->cols[c].type_name, r, RCR_MAX_NAME));
+		RCR_FORWARD(read_name(&t->cols[c].name, r, "name of column", index, c + 1));
+		RCR_FORWARD(read_name(&t->cols[c].type_schema, r, "type schema of column", index, c + 1));
+		RCR_FORWARD(read_name(&t->cols[c].type_name, r, "type name of column", index, c + 1));
 		t->cols[c].type_oid = rcr_reader_u32le(r);
 		t->cols[c].typmod = (int32_t)rcr_reader_u32le(r);
 		t->cols[c].type_kind = rcr_reader_u8(r);
@@ -286,8 +301,8 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 		if (!r->bad && rg->file >= nfiles)
 			return rcr_error_set(RCR_E_FORMAT, "row group %u refers to file %u of %u", g, rg->file, nfiles);
 		if (!r->bad && rg->row_count > RCR_MAX_ROW_GROUP_ROWS)
-			return rcr_error_set(RCR_E_LIMIT, "table '%s.%s' row group %u declares %u rows, above the limit of %u",
-					     t->schema, t->name, g, rg->row_count, RCR_MAX_ROW_GROUP_ROWS);
+			return rcr_error_set(RCR_E_LIMIT, "table '%s' row group %u declares %u rows, above the limit of %u",
+					     rcr_name_qualify(t->schema, t->name).s, g, rg->row_count, RCR_MAX_ROW_GROUP_ROWS);
 		rows += rg->row_count;
 		if (ncols) {
 			rg->frames = calloc(ncols, sizeof *rg->frames);
@@ -312,8 +327,8 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 						     g, c, f->codec, f->compression);
 			if (!r->bad && (f->raw_size > RCR_MAX_ROW_GROUP_RAW || rg_raw > RCR_MAX_ROW_GROUP_RAW - f->raw_size))
 				return rcr_error_set(RCR_E_LIMIT,
-						     "table '%s.%s' row group %u declares more than %llu raw bytes (at column %u)",
-						     t->schema, t->name, g, (unsigned long long)RCR_MAX_ROW_GROUP_RAW, c);
+						     "table '%s' row group %u declares more than %llu raw bytes (at column %u)",
+						     rcr_name_qualify(t->schema, t->name).s, g, (unsigned long long)RCR_MAX_ROW_GROUP_RAW, c);
 			rg_raw += f->raw_size;
 			raw += f->raw_size;
 			stored += RCR_FRAME_HEADER_SIZE + (uint64_t)f->stored_size;
@@ -322,8 +337,8 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 	if (r->bad)
 		return rcr_error_set(RCR_E_FORMAT, "manifest truncated inside table %u", index);
 	if (rows != t->row_count || raw != t->raw_bytes || stored != t->stored_bytes)
-		return rcr_error_set(RCR_E_FORMAT, "table '%s.%s' totals disagree with its row groups",
-				     t->schema, t->name);
+		return rcr_error_set(RCR_E_FORMAT, "table '%s' totals disagree with its row groups",
+				     rcr_name_qualify(t->schema, t->name).s);
 	return 0;
 }
 
@@ -370,6 +385,52 @@ static int decode_body(rcr_manifest *m, rcr_reader *r)
 	if (r->left)
 		return rcr_error_set(RCR_E_FORMAT, "manifest body has %zu unexpected trailing bytes", r->left);
 	return 0;
+}
+
+static int one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_control(const char *v)
+{
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * The values of the metadata keys rcr defines (spec "Metadata keys"). Keys that restore acts
+ * on must hold exactly one of their values: `encoding` becomes a SET client_encoding, which
+ * libpq builds without quoting, so a forged value would be SQL run by the restoring user.
+ * The shown-only keys rcr writes from fixed formats hold no control character; `dbname` (a
+ * database name may hold any byte but NUL) and unknown keys are free text, shown escaped.
+ * Every entry with a key is checked, not only the first one lookups return.
+ */
+static int check_meta(const rcr_kv *kv)
+{
+	static const char *const contents[] = {"full", "schema-only", "data-only", NULL};
+	static const char *const flags[] = {"0", "1", NULL};
+	static const char *const printable[] = {"created_at", "rcr_version", "server_version", "snapshot",
+						"compression", "jobs", NULL};
+	const char *k = kv->key, *v = kv->value, *expected = NULL;
+	if (strcmp(k, "encoding") == 0 && v[0] && !rcr_text_encoding_known(v))
+		expected = "a PostgreSQL encoding name such as UTF8 or LATIN1";
+	else if (strcmp(k, "content") == 0 && !one_of(v, contents))
+		expected = "full, schema-only or data-only";
+	else if ((strcmp(k, "no_owner") == 0 || strcmp(k, "no_privileges") == 0 || strcmp(k, "no_comments") == 0) &&
+		 !one_of(v, flags))
+		expected = "0 or 1";
+	else if (one_of(k, printable) && has_control(v))
+		expected = "text without control characters";
+	if (!expected)
+		return 0;
+	return rcr_error_set(RCR_E_FORMAT, "metadata entry '%s' holds '%s', expected %s", k, rcr_text_escape(v).s,
+			     expected);
 }
 
 /* Parses a decimal number that is all of [s, end): digits only, no sign, no overflow. */
@@ -466,6 +527,8 @@ int rcr_manifest_decode(rcr_manifest **out, const uint8_t *p, size_t len)
 	rcr_reader r;
 	rcr_reader_init(&r, p + RCR_MANIFEST_HEADER_SIZE, (size_t)body);
 	int rc = decode_body(m, &r);
+	for (uint32_t i = 0; rc == 0 && i < m->nmeta; i++)
+		rc = check_meta(&m->meta[i]);
 	if (rc < 0) {
 		rcr_manifest_free(m);
 		return rc;

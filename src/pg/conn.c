@@ -1,6 +1,7 @@
 /* conn.c: connections, statements and quoting on libpq (see pg.h). */
 #include "rcr/pg.h"
 #include "rcr/err.h"
+#include "rcr/text.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -25,7 +26,16 @@ static void notice_processor(void *arg, const char *message)
 	else if (strncmp(message, "FATAL:  ", 8) == 0 || strncmp(message, "PANIC:  ", 8) == 0)
 		why = message + 8;
 	if (!why) {
-		fputs(message, stderr);
+		/* A notice can quote names from the database or the archive: each of its lines
+		 * escaped. */
+		char line[1024];
+		for (const char *p = message; *p;) {
+			size_t n = strcspn(p, "\n");
+			snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+			rcr_text_fputs(line, stderr);
+			fputc('\n', stderr);
+			p += n + (p[n] == '\n');
+		}
 		return;
 	}
 	snprintf(tl_notice, sizeof tl_notice, "%s", why);
@@ -164,6 +174,20 @@ int rcr_pg_connect(PGconn **out, const rcr_conn_opts *o, const char *application
 		}
 	}
 	*out = conn;
+	return 0;
+}
+
+int rcr_pg_set_client_encoding(PGconn *conn, const char *encoding)
+{
+	if (!encoding || !encoding[0])
+		return 0;
+	/* PQsetClientEncoding splices the name into "set client_encoding to '%s'" unquoted: only
+	 * a name from PostgreSQL's own list may reach it (the manifest decoder checks this too). */
+	if (!rcr_text_encoding_known(encoding))
+		return rcr_error_set(RCR_E_FORMAT, "'%s' is not a PostgreSQL encoding name", rcr_text_escape(encoding).s);
+	if (PQsetClientEncoding(conn, encoding) != 0)
+		return rcr_error_set(RCR_E_QUERY, "could not set client_encoding to '%s': %s", encoding,
+				     rcr_pg_error_line(conn));
 	return 0;
 }
 

@@ -437,9 +437,8 @@ static void *worker_main(void *arg)
 	 * incomplete either way, so durability per commit buys nothing here. */
 	/* Load text in the encoding it was dumped in (the server converts to its own), with
 	 * pg_restore's session settings: no timeouts, no row security, an empty search_path. */
-	const char *enc = rcr_manifest_get_meta(r->m, "encoding");
-	if (rc == 0 && enc && enc[0] && PQsetClientEncoding(conn, enc) != 0)
-		rc = rcr_error_set(RCR_E_QUERY, "could not set client_encoding to '%s': %s", enc, rcr_pg_error_line(conn));
+	if (rc == 0)
+		rc = rcr_pg_set_client_encoding(conn, rcr_manifest_get_meta(r->m, "encoding"));
 	if (rc == 0)
 		rc = rcr_pg_exec(conn, "SET synchronous_commit = off; SET statement_timeout = 0; SET lock_timeout = 0;"
 				       " SET idle_in_transaction_session_timeout = 0; SET row_security = off;"
@@ -601,6 +600,66 @@ static int precheck_split_tables(restore_ctx *r)
 	return rc;
 }
 
+/* Appends s to an array literal as a double-quoted element (backslash before " and \). */
+static int append_array_elem(rcr_buf *b, const char *s)
+{
+	int rc = rcr_buf_append(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
+	for (const char *c = s; *c && rc == 0; c++) {
+		if (*c == '"' || *c == '\\')
+			rc = rcr_buf_append(b, "\\", 1);
+		if (rc == 0)
+			rc = rcr_buf_append(b, c, 1);
+	}
+	return rc == 0 ? rcr_buf_append(b, "\"", 1) : rc;
+}
+
+/* The embedded schema's toc.dat, decoded; *out owned by the caller (rcr_toc_free). */
+static int read_schema_toc(rcr_toc **out, const rcr_manifest *m, const char *archive)
+{
+	*out = NULL;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s/toc.dat", archive, m->schema_dir);
+	rcr_buf b = RCR_BUF_INIT;
+	int rc = rcr_fs_read_file(&b, path, (uint64_t)1 << 30);
+	if (rc == 0)
+		rc = rcr_toc_decode(out, b.data, b.len);
+	rcr_buf_free(&b);
+	return rc;
+}
+
+/* The target's schemas that the embedded schema also creates. Only those are asked for, by
+ * name as a parameter: the session speaks the archive's encoding, in which another schema's
+ * name may have no equivalent. */
+static int existing_schemas(PGresult **out, PGconn *conn, const rcr_manifest *m, const char *archive)
+{
+	rcr_toc *toc = NULL;
+	rcr_buf names = RCR_BUF_INIT;
+	int rc = read_schema_toc(&toc, m, archive);
+	if (rc == 0)
+		rc = rcr_buf_append(&names, "{", 1);
+	for (int i = 0; rc == 0 && i < toc->nentries; i++)
+		if (toc->entries[i].desc && strcmp(toc->entries[i].desc, "SCHEMA") == 0 && toc->entries[i].tag)
+			rc = append_array_elem(&names, toc->entries[i].tag);
+	if (rc == 0)
+		rc = rcr_buf_append(&names, "}", 2);
+	rcr_toc_free(toc);
+	if (rc < 0) {
+		rcr_buf_free(&names);
+		return rc;
+	}
+	const char *params[1] = {(const char *)names.data};
+	PGresult *res = PQexecParams(conn, "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY ($1::text[])",
+				     1, NULL, params, NULL, NULL, 0);
+	rcr_buf_free(&names);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = rcr_error_set(RCR_E_QUERY, "listing the target's schemas: %s", rcr_pg_error_line(conn));
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
 /*
  * pg_restore's -L list for the embedded schema: every entry, except that a SCHEMA entry for a
  * schema the target database already has is commented out. `pg_dump -n public` records
@@ -622,7 +681,7 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 		return rcr_error_wrap(rc, "listing the schema archive");
 	}
 	PGresult *ns = NULL;
-	rc = rcr_pg_query(&ns, conn, "SELECT nspname FROM pg_catalog.pg_namespace");
+	rc = existing_schemas(&ns, conn, m, archive);
 	/* TMPDIR as every Unix tool honours it. The file has no name, so a killed rcr cannot leave
 	 * it behind; pg_restore reads it as /dev/fd/N, its fd inherited across the exec. */
 	const char *tmpdir = getenv("TMPDIR");
@@ -676,19 +735,6 @@ static void drop_restore_list(char *path)
 	if (path && sscanf(path, "/dev/fd/%d", &fd) == 1)
 		close(fd);
 	free(path);
-}
-
-/* Appends s to an array literal as a double-quoted element (backslash before " and \). */
-static int append_array_elem(rcr_buf *b, const char *s)
-{
-	int rc = rcr_buf_append(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
-	for (const char *c = s; *c && rc == 0; c++) {
-		if (*c == '"' || *c == '\\')
-			rc = rcr_buf_append(b, "\\", 1);
-		if (rc == 0)
-			rc = rcr_buf_append(b, c, 1);
-	}
-	return rc == 0 ? rcr_buf_append(b, "\"", 1) : rc;
 }
 
 /*
@@ -771,13 +817,9 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 {
 	if (o->tables.n)
 		return 0;
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s/toc.dat", o->archive, m->schema_dir);
-	rcr_buf b = RCR_BUF_INIT, sql = RCR_BUF_INIT;
+	rcr_buf sql = RCR_BUF_INIT;
 	rcr_toc *toc = NULL;
-	int rc = rcr_fs_read_file(&b, path, (uint64_t)1 << 30);
-	if (rc == 0)
-		rc = rcr_toc_decode(&toc, b.data, b.len);
+	int rc = read_schema_toc(&toc, m, o->archive);
 	/* As in pg_restore's session: no "does not exist, skipping" notice per IF EXISTS. */
 	if (rc == 0)
 		rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
@@ -813,7 +855,6 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 		rc = rcr_pg_exec(conn, "RESET client_min_messages");
 	rcr_toc_free(toc);
 	rcr_buf_free(&sql);
-	rcr_buf_free(&b);
 	return rc;
 }
 
@@ -946,6 +987,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		rc = precheck_split_tables(&r);
 	if (rc == 0)
 		rc = rcr_pg_connect(&conn, &o->conn, "rcr restore");
+	/* Names from the archive are in its encoding: the target check, the -L list's schema
+	 * names and the --clean drops send them on this connection. */
+	if (rc == 0)
+		rc = rcr_pg_set_client_encoding(conn, rcr_manifest_get_meta(r.m, "encoding"));
 	if (rc == 0)
 		rc = rcr_pg_child_conninfo(&conninfo, &password, conn);
 	if (rc == 0)

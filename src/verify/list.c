@@ -4,6 +4,7 @@
 #include "rcr/codec.h"
 #include "rcr/err.h"
 #include "rcr/json.h"
+#include "rcr/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +28,8 @@ static int codec_columns(char *buf, size_t cap, const rcr_table *t)
 		if (rcr_codec_for_type(t->cols[c].type_name) == RCR_CODEC_RAW)
 			continue;
 		if (n < cap)
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", count ? ", " : "", t->cols[c].name);
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", count ? ", " : "",
+					      rcr_name_quote(t->cols[c].name).s);
 		count++;
 	}
 	return count;
@@ -53,8 +55,9 @@ static void print_savings(const rcr_manifest *m)
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
 		const rcr_codec_trials *tr = &t->trials;
-		char name[512], cols[256], b1[32], b2[32];
-		snprintf(name, sizeof name, "%s.%s", t->schema, t->name);
+		char cols[256], b1[32], b2[32];
+		const rcr_shown shown = rcr_name_qualify(t->schema, t->name);
+		const char *name = shown.s;
 		int ncodec = codec_columns(cols, sizeof cols, t);
 		if (!ncodec)
 			printf("  %-38s none: no column with an embedding codec\n", name);
@@ -141,18 +144,18 @@ int rcr_list_run(const rcr_list_opts *o)
 		rcr_manifest_free(m);
 		return 0;
 	}
-	printf("archive: %s (rcr format %u)\n", o->archive, m->write_version);
+	printf("archive: %s (rcr format %u)\n", rcr_text_escape(o->archive).s, m->write_version);
 	for (uint32_t i = 0; i < m->nmeta; i++)
 		if (!rcr_manifest_is_trial_key(m->meta[i].key))
-			printf("  %-15s %s\n", m->meta[i].key, m->meta[i].value);
+			printf("  %-15s %s\n", rcr_text_escape(m->meta[i].key).s, rcr_text_escape(m->meta[i].value).s);
 	if (m->schema_dir[0])
 		printf("  %-15s pg_dump directory archive in %s/ (%u files)\n", "schema", m->schema_dir, m->nschema_files);
 	printf("\n%-40s %12s %12s %12s %7s  %s\n", "table", "rows", "raw", "stored", "ratio", "codecs (frames)");
 	uint64_t tr = 0, traw = 0, tst = 0;
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
-		char name[512], b1[32], b2[32], cod[256] = "";
-		snprintf(name, sizeof name, "%s.%s", t->schema, t->name);
+		char b1[32], b2[32], cod[256] = "";
+		rcr_shown name = rcr_name_qualify(t->schema, t->name);
 		codec_counts(t, counts);
 		size_t n = 0;
 		for (unsigned k = 0; k < RCR_CODEC_COUNT; k++)
@@ -160,7 +163,7 @@ int rcr_list_run(const rcr_list_opts *o)
 				n += (size_t)snprintf(cod + n, sizeof cod - n, "%s%s %llu", n ? ", " : "", rcr_codec_get(k)->name,
 						      (unsigned long long)counts[k]);
 		double ratio = t->stored_bytes ? (double)t->raw_bytes / (double)t->stored_bytes : 0;
-		printf("%-40s %12llu %12s %12s %6.2fx  %s\n", name, (unsigned long long)t->row_count,
+		printf("%-40s %12llu %12s %12s %6.2fx  %s\n", name.s, (unsigned long long)t->row_count,
 		       rcr_fmt_bytes(b1, sizeof b1, t->raw_bytes), rcr_fmt_bytes(b2, sizeof b2, t->stored_bytes), ratio,
 		       cod[0] ? cod : "-");
 		tr += t->row_count;

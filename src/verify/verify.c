@@ -11,6 +11,7 @@
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
 #include "rcr/json.h"
+#include "rcr/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +62,7 @@ static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr
 		char path[4096];
 		int fd = rcr_fs_open_in(v->o->archive, t->files[f], path, sizeof path);
 		if (fd < 0) {
-			rcr_error_wrap(fd, "table '%s.%s'", t->schema, t->name);
+			rcr_error_wrap(fd, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
 			problem(v, fd);
 			continue;
 		}
@@ -138,18 +139,7 @@ static void *worker_main(void *arg)
  * otherwise split a problem or forge one. They are shown as \n, \r, \t or \xHH. */
 static void print_one_line(const char *msg)
 {
-	for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
-		if (*c == '\n')
-			fputs("\\n", stdout);
-		else if (*c == '\r')
-			fputs("\\r", stdout);
-		else if (*c == '\t')
-			fputs("\\t", stdout);
-		else if (*c < 0x20 || *c == 0x7f)
-			printf("\\x%02x", *c);
-		else
-			putchar(*c);
-	}
+	rcr_text_fputs(msg, stdout);
 	putchar('\n');
 }
 
@@ -183,11 +173,11 @@ static void report(const verify_ctx *v, const char *archive, int manifest_ok)
 		print_one_line(v->problems[i]);
 	}
 	if (v->nproblems)
-		printf("archive '%s' FAILED verification: %d problem%s\n", archive, v->nproblems, v->nproblems == 1 ? "" : "s");
+		printf("archive '%s' FAILED verification: %d problem%s\n", rcr_text_escape(archive).s, v->nproblems, v->nproblems == 1 ? "" : "s");
 	else {
 		char b1[32];
 		printf("archive '%s' OK: %u tables, %u schema files, %llu frames, %llu rows, %s of column data verified\n",
-		       archive, m->ntables, m->nschema_files, (unsigned long long)v->frames, (unsigned long long)v->rows,
+		       rcr_text_escape(archive).s, m->ntables, m->nschema_files, (unsigned long long)v->frames, (unsigned long long)v->rows,
 		       rcr_fmt_bytes(b1, sizeof b1, v->raw));
 	}
 }

@@ -661,6 +661,69 @@ static void test_manifest__inconsistencies_rejected(void)
 	rcr_buf_free(&b);
 }
 
+/* Metadata that restore acts on holds one of its values, and names are not empty (spec
+ * "Metadata keys" and "Reader checks"): a forged encoding was run as SQL by restore. */
+static void test_manifest__meta_values_and_names_checked(void)
+{
+	static const char *const bad[][2] = {
+		{"encoding", "UTF8'; CREATE TABLE pwned(); --"}, {"encoding", "utf-8"}, {"content", "all"},
+		{"no_owner", "yes"}, {"no_privileges", ""}, {"no_comments", "1 "}, {"created_at", "2026\x1b[2J"},
+		{"compression", "zstd:1\n"}, {"server_version", "17\a"},
+	};
+	static const char *const good[][2] = {
+		{"encoding", ""}, {"encoding", "LATIN1"}, {"content", "data-only"}, {"no_owner", "1"},
+		{"dbname", "any\x1b name"}, {"x-unknown", "\x07"},
+	};
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = pass ? sizeof good / sizeof good[0] : sizeof bad / sizeof bad[0];
+		for (size_t i = 0; i < n; i++) {
+			const char *const *kv = pass ? good[i] : bad[i];
+			char value[128];
+			/* "\\x1b", "\\n", "\\a" in the tables stand for the control characters */
+			size_t o = 0;
+			for (const char *c = kv[1]; *c && o + 1 < sizeof value; c++) {
+				if (c[0] == '\\' && c[1] == 'x') {
+					value[o++] = (char)strtol((char[3]){c[2], c[3], 0}, NULL, 16);
+					c += 3;
+				} else if (c[0] == '\\' && (c[1] == 'n' || c[1] == 'a')) {
+					value[o++] = c[1] == 'n' ? '\n' : '\a';
+					c++;
+				} else
+					value[o++] = *c;
+			}
+			value[o] = 0;
+			rcr_manifest *m, *d = NULL;
+			REQUIRE_OK(rcr_manifest_new(&m));
+			REQUIRE_OK(rcr_manifest_set_meta(m, kv[0], value));
+			rcr_buf b = RCR_BUF_INIT;
+			REQUIRE_OK(rcr_manifest_encode(&b, m));
+			int rc = rcr_manifest_decode(&d, b.data, b.len);
+			if (rc != (pass ? 0 : RCR_E_FORMAT))
+				fprintf(stderr, "%s = '%s'\n", kv[0], kv[1]);
+			CHECK_RC(rc, pass ? 0 : RCR_E_FORMAT);
+			if (!pass)
+				CHECK(strchr(rcr_error_message(), '\x1b') == NULL && strchr(rcr_error_message(), '\n') == NULL);
+			rcr_manifest_free(d);
+			rcr_manifest_free(m);
+			rcr_buf_free(&b);
+		}
+	}
+	/* an empty table name */
+	rcr_manifest *m, *d = NULL;
+	REQUIRE_OK(rcr_manifest_new(&m));
+	m->tables = calloc(1, sizeof *m->tables);
+	REQUIRE(m->tables != NULL);
+	m->ntables = 1;
+	m->tables[0].schema = strdup("public");
+	m->tables[0].name = strdup("");
+	rcr_buf b = RCR_BUF_INIT;
+	REQUIRE_OK(rcr_manifest_encode(&b, m));
+	CHECK_RC(rcr_manifest_decode(&d, b.data, b.len), RCR_E_FORMAT);
+	rcr_manifest_free(d);
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+}
+
 static const test_case cases[] = {
 	TEST(test_manifest__roundtrip),
 	TEST(test_manifest__codec_trials),
@@ -675,6 +738,7 @@ static const test_case cases[] = {
 	TEST(test_manifest__versions_and_features),
 	TEST(test_manifest__bad_paths_rejected),
 	TEST(test_manifest__inconsistencies_rejected),
+	TEST(test_manifest__meta_values_and_names_checked),
 };
 
 TEST_MAIN(cases)
