@@ -610,10 +610,10 @@ int rcr_convert_run(const rcr_convert_opts *o)
 				char msg[1024];
 				snprintf(msg, sizeof msg, "%s", rcr_error_message());
 				rc = rcr_error_set_hint(rc, "restore this archive with rcr restore instead",
-							"cannot convert column %s of table '%s': %s",
+							"cannot convert column '%s' of table '%s': %s",
 							rcr_name_quote(t->cols[c].name).s, rcr_name_qualify(t->schema, t->name).s, msg);
 			} else if (rc < 0)
-				rc = rcr_error_wrap(rc, "column %s of table '%s'", rcr_name_quote(t->cols[c].name).s,
+				rc = rcr_error_wrap(rc, "column '%s' of table '%s'", rcr_name_quote(t->cols[c].name).s,
 						    rcr_name_qualify(t->schema, t->name).s);
 		}
 	}

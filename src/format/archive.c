@@ -97,7 +97,7 @@ static int read_frame(rcr_buf *scratch, int fd, uint64_t file_size, const char *
 static int frame_error(int rc, const rcr_table *t, uint32_t rgi, uint32_t col, const char *path,
 		       const rcr_frame_ref *ref)
 {
-	return rcr_error_wrap(rc, "table '%s' row group %u column %s (frame at '%s' offset %llu)",
+	return rcr_error_wrap(rc, "table '%s' row group %u column '%s' (frame at '%s' offset %llu)",
 			      rcr_name_qualify(t->schema, t->name).s, rgi, rcr_name_quote(t->cols[col].name).s, path,
 			      (unsigned long long)ref->offset);
 }

@@ -16,6 +16,7 @@
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
 #include "rcr/pgtoc.h"
+#include "rcr/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -804,20 +805,66 @@ static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr
 }
 
 /*
+ * Drops one FK CONSTRAINT entry's foreign key. The statement pg_dump recorded in toc.dat is
+ * not run: toc.dat is archive content, and a forged drop statement could be any SQL. pg_dump's
+ * tag for a constraint is "table constraint" (ambiguous when a name holds a space), so the
+ * entry's namespace and tag are matched, as parameters, against the target's foreign keys, and
+ * the statement is built from the target's own names, quoted: ALTER TABLE [IF EXISTS] [ONLY]
+ * schema.table DROP CONSTRAINT [IF EXISTS] name, ONLY except on a partitioned table (as
+ * pg_dump writes it). Without --if-exists a foreign key the target lacks is an error, as the
+ * recorded statement would have been.
+ */
+static int drop_foreign_key(PGconn *conn, const rcr_toc_entry *e, int if_exists)
+{
+	const char *params[2] = {e->namespace_, e->tag};
+	PGresult *res = PQexecParams(conn,
+		"SELECT n.nspname, c.relname, c.relkind, k.conname FROM pg_catalog.pg_constraint k"
+		" JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE k.contype = 'f' AND n.nspname = $1 AND c.relname::text || ' ' || k.conname::text = $2",
+		2, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = rcr_error_set(RCR_E_QUERY, "query failed: %s", rcr_pg_error_line(conn));
+	else if (PQntuples(res) == 0 && !if_exists)
+		rc = rcr_error_set(RCR_E_QUERY, "the target database has no such foreign key in schema %s",
+				   rcr_name_quote(e->namespace_).s);
+	for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+		char *qn = NULL, *qc = NULL;
+		rc = rcr_pg_qualified_name(&qn, conn, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		if (rc == 0)
+			rc = rcr_pg_quote_ident(&qc, conn, PQgetvalue(res, i, 3));
+		if (rc == 0) {
+			size_t len = strlen(qn) + strlen(qc) + 80;
+			char *sql = malloc(len);
+			if (!sql)
+				rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+			else {
+				snprintf(sql, len, "ALTER TABLE %s%s%s DROP CONSTRAINT %s%s", if_exists ? "IF EXISTS " : "",
+					 PQgetvalue(res, i, 2)[0] == 'p' ? "" : "ONLY ", qn, if_exists ? "IF EXISTS " : "", qc);
+				rc = rcr_pg_exec(conn, sql);
+				free(sql);
+			}
+		}
+		free(qn);
+		free(qc);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
  * pg_restore --clean drops an archive's objects in reverse dump order, so foreign keys
  * (post-data) go before the tables they point at. rcr replays the pre-data section on its own
  * (table data is loaded before post-data), and there --clean drops the tables but not the
  * foreign keys: DROP TABLE then fails ("other objects depend on it") over any database where
  * one table of the archive references another. So with --clean, the archive's FK CONSTRAINT
- * entries are dropped first, newest first, with the drop statements pg_dump recorded, made
- * IF EXISTS with --if-exists as pg_restore does. Selection follows pg_restore: -n keeps
- * entries of those schemas; -t cleans only the named tables, never constraints.
+ * entries are dropped first, newest first (drop_foreign_key). Selection follows pg_restore:
+ * -n keeps entries of those schemas; -t cleans only the named tables, never constraints.
  */
 static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_restore_opts *o)
 {
 	if (o->tables.n)
 		return 0;
-	rcr_buf sql = RCR_BUF_INIT;
 	rcr_toc *toc = NULL;
 	int rc = read_schema_toc(&toc, m, o->archive);
 	/* As in pg_restore's session: no "does not exist, skipping" notice per IF EXISTS. */
@@ -825,36 +872,20 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 		rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
 	for (int i = toc ? toc->nentries - 1 : -1; rc == 0 && i >= 0; i--) {
 		const rcr_toc_entry *e = &toc->entries[i];
-		if (!e->desc || strcmp(e->desc, "FK CONSTRAINT") != 0 || !e->drop_stmt || !e->drop_stmt[0])
+		if (!e->desc || strcmp(e->desc, "FK CONSTRAINT") != 0 || !e->tag || !e->namespace_)
 			continue;
 		int selected = o->schemas.n == 0;
 		for (int k = 0; k < o->schemas.n && !selected; k++)
-			selected = e->namespace_ && strcmp(e->namespace_, o->schemas.items[k]) == 0;
+			selected = strcmp(e->namespace_, o->schemas.items[k]) == 0;
 		if (!selected)
 			continue;
-		sql.len = 0;
-		const char *stmt = e->drop_stmt, *mark = strstr(stmt, "DROP CONSTRAINT ");
-		if (o->if_exists && strncmp(stmt, "ALTER TABLE ", 12) == 0 && mark) {
-			/* "ALTER TABLE ONLY t DROP CONSTRAINT c;" -> "... IF EXISTS ONLY t DROP CONSTRAINT IF EXISTS c;" */
-			const size_t drop_len = strlen("DROP CONSTRAINT");
-			rc = rcr_buf_append(&sql, "ALTER TABLE IF EXISTS", 21);
-			if (rc == 0)
-				rc = rcr_buf_append(&sql, stmt + 11, (size_t)(mark - stmt) - 11 + drop_len);
-			if (rc == 0)
-				rc = rcr_buf_append(&sql, " IF EXISTS", 10);
-			if (rc == 0)
-				rc = rcr_buf_append(&sql, mark + drop_len, strlen(mark + drop_len) + 1);
-		} else
-			rc = rcr_buf_append(&sql, stmt, strlen(stmt) + 1);
-		if (rc == 0)
-			rc = rcr_pg_exec(conn, (const char *)sql.data);
+		rc = drop_foreign_key(conn, e, o->if_exists);
 		if (rc < 0)
-			rc = rcr_error_wrap(rc, "dropping foreign key '%s' for --clean", e->tag ? e->tag : "?");
+			rc = rcr_error_wrap(rc, "dropping foreign key '%s' for --clean", rcr_text_escape(e->tag).s);
 	}
 	if (rc == 0)
 		rc = rcr_pg_exec(conn, "RESET client_min_messages");
 	rcr_toc_free(toc);
-	rcr_buf_free(&sql);
 	return rc;
 }
 

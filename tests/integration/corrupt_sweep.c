@@ -47,6 +47,7 @@
 #include "rcr/frame.h"
 #include "rcr/fsutil.h"
 #include "rcr/manifest.h"
+#include "rcr/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +88,7 @@ typedef struct sweep_case {
 	enum kind kind;
 	enum op op;
 	char rel[512];      /* the file, relative to the archive */
-	char table[300];    /* for data files: schema.name, which messages must name */
+	char table[RCR_SHOWN_SIZE]; /* for data files: schema.name as messages show it (rcr_name_qualify) */
 	char tschema[128], tname[160];
 	uint64_t off, base;
 	uint8_t mask;
@@ -234,8 +235,8 @@ static void build_cases(const char *pristine)
 	for (uint32_t ti = 0; ti < m->ntables; ti++) {
 		const rcr_table *t = &m->tables[ti];
 		int focus = ti == focus_big || ti == focus_wide;
-		char table[300];
-		snprintf(table, sizeof table, "%s.%s", t->schema, t->name);
+		char table[RCR_SHOWN_SIZE];
+		snprintf(table, sizeof table, "%s", rcr_name_qualify(t->schema, t->name).s);
 		for (uint32_t f = 0; f < t->nfiles; f++) {
 			const char *rel = t->files[f];
 			uint64_t sz = file_size(pristine, rel);
@@ -313,7 +314,7 @@ static void build_cases(const char *pristine)
 			for (uint64_t o = 0; hi && o < RCR_FRAME_HEADER_SIZE; o += 4) {
 				sweep_case *c = add(K_DATA, OP_FLIP, biggest, hi->offset + o, "%s last frame header byte %llu flipped",
 						    biggest, (unsigned long long)o);
-				snprintf(c->table, sizeof c->table, "%s.%s", t->schema, t->name);
+				snprintf(c->table, sizeof c->table, "%s", rcr_name_qualify(t->schema, t->name).s);
 				snprintf(c->tschema, sizeof c->tschema, "%s", t->schema);
 				snprintf(c->tname, sizeof c->tname, "%s", t->name);
 			}
@@ -347,7 +348,7 @@ static void build_cases(const char *pristine)
 							    (unsigned long long)o);
 					k->base = r->offset;
 					k->may_pass = 1;
-					snprintf(k->table, sizeof k->table, "%s.%s", t->schema, t->name);
+					snprintf(k->table, sizeof k->table, "%s", rcr_name_qualify(t->schema, t->name).s);
 					snprintf(k->tschema, sizeof k->tschema, "%s", t->schema);
 					snprintf(k->tname, sizeof k->tname, "%s", t->name);
 				}

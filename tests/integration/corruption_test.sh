@@ -129,5 +129,5 @@ printf '\x01' | dd of="$T/nl/$f" bs=1 seek=100 conv=notrunc status=none
 expect_exit 2 "$RCR" verify "$T/nl"
 bad=$(grep -v -c -E "^(problem: |archive ')" "$T/out" || true)
 [ "$bad" = 0 ] || { cat "$T/out" >&2; fail "a name with a newline split verify's problem lines"; }
-grep -qF 'line\nbreak' "$T/out" || { cat "$T/out" >&2; fail 'the newline in the table name is not shown as \n'; }
+grep -qF 'public.U&"line\000abreak"' "$T/out" || { cat "$T/out" >&2; fail 'the newline in the table name is not shown escaped'; }
 pass "a table name with a newline stays on its problem line: $(head -1 "$T/out" | cut -c1-80)"

@@ -2,7 +2,8 @@
 # Untrusted archives and names (doc/threat-model.md): every string field of a manifest, forged
 # with SQL and with terminal control characters (checksum valid), runs no statement in
 # verify, list, restore (full and -a) or convert + pg_restore, and nothing reaches stdout or
-# stderr raw; a forged encoding is damage to verify (exit 2). A LATIN1 archive with non-ASCII
+# stderr raw; a forged encoding is damage to verify (exit 2); a forged drop statement in the
+# embedded toc.dat is not run by restore --clean. A LATIN1 archive with non-ASCII
 # names restores into a UTF8 database. Names are shown quoted as PostgreSQL would.
 . "$(dirname "$0")/lib.sh"
 : "${RCR_FORGE:?RCR_FORGE must point at the forge_manifest tool}"
@@ -113,6 +114,19 @@ grep -q "metadata entry 'encoding' holds 'UTF8'; CREATE TABLE pwned(); --', expe
 expect_exit 2 "$RCR" restore -a -d tgt "$T/e"
 no_pwned "forged encoding"
 check "a forged encoding: verify and restore -a exit 2 naming it, nothing runs"
+
+# --clean drops the archive's foreign keys first. toc.dat records a drop statement for each,
+# but rcr builds its own from the target's names: a forged one is not run.
+cp -a "$T/a" "$T/d"
+"$RCR_FORGE" "$T/d" "toc_drop:FK CONSTRAINT" "CREATE TABLE public.pwned_drop(); ALTER TABLE ONLY public.child DROP CONSTRAINT child_parent_fkey;"
+"$RCR" verify -q "$T/d" >/dev/null
+createdb cl
+"$RCR" restore -q -d cl "$T/a"
+"$RCR" restore -q -d cl --clean "$T/d"
+"$RCR" restore -q -d cl --clean --if-exists "$T/d"
+no_pwned "forged FK drop statement"
+assert_same_db src cl "--clean over a forged FK drop statement"
+check "--clean drops foreign keys by statements built from the target's names, not the archive's"
 
 # --- names shown quoted ----------------------------------------------------------------------
 createdb names

@@ -1188,6 +1188,18 @@ static void gen_invalid(void)
 
 	arch_init(&a, 0);
 	build_people(&a);
+	must(rcr_manifest_set_meta(a.m, "encoding", "UTF8'; CREATE TABLE pwned(); --"), "metadata");
+	finish_invalid_model(&a, "manifest_forged_encoding", "format",
+			     "the 'encoding' metadata value is SQL, not a PostgreSQL encoding name (restore would have run it)");
+
+	arch_init(&a, 0);
+	build_people(&a);
+	free(a.m->tables[0].cols[1].name);
+	a.m->tables[0].cols[1].name = xstrdup("");
+	finish_invalid_model(&a, "manifest_empty_name", "format", "column 1's name is empty (PostgreSQL has no empty identifiers)");
+
+	arch_init(&a, 0);
+	build_people(&a);
 	a.m->tables[0].row_count += 1;
 	finish_invalid_model(&a, "manifest_totals_disagree", "format",
 			     "the table's Row_Count is one more than its row groups hold");
