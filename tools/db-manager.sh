@@ -380,25 +380,24 @@ check_archive() { # path expected-kind(full|data|any)
 	return 0
 }
 
-# Tables whose data a legacy pg_dump -Fc file holds, as "schema<TAB>name" lines (pg_restore -l:
-# "ID; 0 OID TABLE DATA schema name owner"). rcr archives need no such list: rcr restore
-# --truncate empties their tables itself.
-dump_tables() { # .dump path
-	"$(pg_tool pg_restore)" -l "$1" | awk '$4 == "TABLE" && $5 == "DATA" { print $6 "\t" $7 }'
-}
-
-quote_ident() { # name
-	printf '"%s"' "${1//\"/\"\"}"
-}
-
 # The statement that empties the tables a legacy data-only .dump holds, in one statement (so
-# foreign keys among them do not get in the way); empty when it holds none.
+# foreign keys among them do not get in the way); empty when it holds none. The names are taken
+# from the COPY statements of pg_restore's script, where pg_dump quoted them: pg_restore -l
+# shows them unquoted, space-separated, and a name with a space there ("a b" next to "a") would
+# truncate another table. A name the script breaks over lines (a newline in it) is not found:
+# then the counts differ and the restore stops before anything is changed.
 truncate_sql() { # .dump path
-	local sql='' s n
-	while IFS=$'\t' read -r s n; do
-		[ -n "$s" ] || continue
-		sql+="${sql:+, }$(quote_ident "$s").$(quote_ident "$n")"
-	done < <(dump_tables "$1")
+	local entries ident re sql='' n=0 line
+	entries=$("$(pg_tool pg_restore)" -l "$1" | grep -c '^[0-9]*; [0-9]* [0-9]* TABLE DATA ') || entries=0
+	ident='("([^"]|"")*"|[a-z0-9_]+)'
+	re="^COPY ($ident\.$ident) .*FROM stdin;\$"
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		sql+="${sql:+, }${BASH_REMATCH[1]}"
+		n=$((n + 1))
+	done < <("$(pg_tool pg_restore)" --data-only -f - "$1" | grep -a '^COPY ')
+	[ "$n" = "$entries" ] ||
+		die "cannot tell which tables '$1' holds ($entries table data entries, $n COPY statements read): nothing was restored" 4
 	[ -z "$sql" ] || printf 'TRUNCATE TABLE %s;\n' "$sql"
 }
 
@@ -501,9 +500,11 @@ do_restore() { # [archive]
 			# writes the data as a script, and psql runs the TRUNCATE and it with -1 (pg_restore
 			# -1 could not hold the TRUNCATE), so a failure part-way leaves the old rows.
 			say "Restoring $dump_path into the local database (data only, one transaction: all tables or none)..."
+			local tsql
+			tsql=$(truncate_sql "$dump_path") || exit $?
 			run bash -o pipefail -c '{ printf "%s" "$1"; "$2" --data-only --disable-triggers --no-owner --no-privileges -f - "$3"; } |
 				"$4" -X -q -1 -v ON_ERROR_STOP=1 -d "$5" -f - >/dev/null' _ \
-				"$(truncate_sql "$dump_path")" "$(pg_tool pg_restore)" "$dump_path" "$(pg_tool psql)" "$CONN" || rc=$?
+				"$tsql" "$(pg_tool pg_restore)" "$dump_path" "$(pg_tool psql)" "$CONN" || rc=$?
 			[ $rc -eq 0 ] || die "restore of '$dump_path' failed (pg_restore | psql exit status $rc); the local tables keep their rows" 4
 			say "Restore complete."
 			return

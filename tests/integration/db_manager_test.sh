@@ -318,6 +318,23 @@ grep -q "app-data-2025-01-15-10-00-01.dump is a legacy pg_dump archive" "$T/r8.o
 assert_local_is_remote "legacy data-only .dump restore"
 pass "legacy data-only .dump: one transaction (a failing one changes nothing), then local equals remote"
 
+# Table names with a space: pg_restore -l lists "TABLE DATA public sp ace owner", which read
+# as fields named public.sp twice, so "sp ace" kept its old rows next to the dump's. The names
+# now come quoted from the COPY statements of pg_restore's script.
+for db in remote_db local_db; do
+	psql_q -d "$db" -c 'CREATE TABLE public.sp (id int)' -c 'CREATE TABLE public."sp ace" (id int)'
+done
+psql_q -d remote_db -c 'INSERT INTO public.sp VALUES (1)' -c 'INSERT INTO public."sp ace" VALUES (2)'
+pg_dump -Fc -a -n public -f "$T/legacy/app-data-2025-01-15-10-00-02.dump" remote_db
+psql_q -d local_db -c 'INSERT INTO public.sp VALUES (10)' -c 'INSERT INTO public."sp ace" VALUES (20)'
+BACKUP_DIR="$T/legacy" dbm --data-only restore >"$T/r9.out" 2>&1 || { cat "$T/r9.out" >&2; fail "legacy data-only restore, names with a space"; }
+[ "$(psql_q -d local_db -c 'SELECT (SELECT string_agg(id::text, $$,$$) FROM public.sp) || $$/$$ || (SELECT string_agg(id::text, $$,$$) FROM public."sp ace")')" = "1/2" ] ||
+	fail "legacy data-only restore with a table named 'sp ace' next to 'sp': $(psql_q -d local_db -c 'TABLE public."sp ace"')"
+assert_local_is_remote "legacy data-only .dump, names with a space"
+for db in remote_db local_db; do psql_q -d "$db" -c 'DROP TABLE public.sp, public."sp ace"'; done
+rm "$T/legacy/app-data-2025-01-15-10-00-02.dump"
+pass "legacy data-only .dump: a table named 'sp ace' next to 'sp' is emptied and loaded, not appended to"
+
 # --- a backup that fails or is interrupted leaves nothing that looks complete -------------------
 before=$(ls -A "$BK")
 # Interrupted: a session holds a lock, so rcr dump waits; then the script gets SIGTERM.
