@@ -5,10 +5,12 @@
  * pg_dump archive), then the table data rcr stored, in parallel (frames decoded, checked and
  * reassembled into binary COPY for `COPY ... FROM STDIN (FORMAT binary)`), then the rest of the
  * data section through pg_restore (sequence values, large objects), then post-data (indexes,
- * constraints, triggers) with pg_restore -j. Every frame is verified before any row of its row
- * group is sent; a table's COPY runs in its own transaction and must report exactly the
+ * constraints, triggers) with pg_restore -j. Before any row is sent, the target's columns are
+ * checked against the archive's (check_target_columns). Every frame is verified before any row
+ * of its row group is sent; each COPY runs in its own transaction and must report exactly the
  * manifest's row count, or the transaction is rolled back and the restore fails naming the
- * table.
+ * table. No failure leaves a table holding part of its rows: see plan_jobs and
+ * report_incomplete.
  */
 #include "rcr/archive.h"
 #include "rcr/cmd.h"
@@ -25,8 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A unit of work: a contiguous run of one table's row groups. Several jobs of one table load
- * it over several connections at once. */
+/* A unit of work: a contiguous run of one table's row groups, loaded and committed in one
+ * transaction. Only a table this restore created is split into several jobs (see plan_jobs). */
 typedef struct restore_job {
 	uint32_t table;
 	uint32_t rg_lo, rg_hi;  /* row groups [rg_lo, rg_hi) */
@@ -34,7 +36,19 @@ typedef struct restore_job {
 	uint64_t weight;
 	int last;               /* the table's last job, for progress */
 	int whole;              /* the job loads the whole table */
+	int taken;              /* a worker has started it */
 } restore_job;
+
+/* What became of a job's COPY. */
+enum { JOB_NOT_COMMITTED = 0, JOB_COMMITTED = 1, JOB_COMMIT_UNKNOWN = 2 };
+
+/* Per manifest table, under restore_ctx.mu. */
+typedef struct table_state {
+	uint32_t pieces;        /* its jobs */
+	uint32_t done;          /* jobs committed (with -1: loaded into the open transaction) */
+	int unknown;            /* a COMMIT of one of its jobs went out and its outcome is unknown */
+	uint32_t parent_lo, parent_hi;  /* its referenced tables: restore_ctx.parents[lo, hi) */
+} table_state;
 
 typedef struct restore_ctx {
 	const rcr_restore_opts *o;
@@ -43,9 +57,14 @@ typedef struct restore_ctx {
 	uint32_t njobs;
 	uint32_t ntables;       /* selected tables with rows */
 	int fresh_tables;       /* pre-data just created the tables: empty, no foreign keys yet */
+	table_state *ts;        /* m->ntables entries */
+	uint32_t *parents;      /* manifest indexes of referenced tables, grouped by referencing table */
 	pthread_mutex_t mu;
-	uint32_t next;
+	pthread_cond_t cv;      /* a job ended, or the restore failed */
+	uint32_t next;          /* no job before this one is left to take */
+	uint32_t running;       /* jobs in progress */
 	int failed;
+	int single_committed;   /* -1: the one transaction's COMMIT succeeded; -1 when its outcome is unknown */
 	rcr_error_snapshot first_err;
 	rcr_progress prog;
 } restore_ctx;
@@ -58,6 +77,7 @@ static void record_failure(restore_ctx *r, int rc)
 		r->failed = rc;
 		rcr_error_save(&r->first_err);
 	}
+	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	/* Fail fast, as pg_restore --exit-on-error: stop the other tables' COPYs. */
 	if (first)
@@ -296,8 +316,32 @@ static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 	return rc;
 }
 
-static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
+/*
+ * Sends COMMIT and finds out what became of it: committed; not committed (an error result: the
+ * server aborted the transaction, as when an interrupt's cancel meets a deferred trigger
+ * running at commit; or the transaction had already failed and COMMIT answered ROLLBACK); or
+ * unknown (the connection broke before the answer came).
+ */
+static int run_commit(PGconn *conn, int *state)
 {
+	PGresult *res = PQexec(conn, "COMMIT");
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	int rc = 0;
+	if (ok && strcmp(PQcmdStatus(res), "COMMIT") == 0)
+		*state = JOB_COMMITTED;
+	else {
+		*state = PQstatus(conn) == CONNECTION_BAD ? JOB_COMMIT_UNKNOWN : JOB_NOT_COMMITTED;
+		rc = rcr_error_set(RCR_E_QUERY, "COMMIT failed: %s", ok ? "the transaction had been rolled back" : rcr_pg_error_line(conn));
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Loads one job; *commit says whether its rows were committed (with -1: loaded into the open
+ * transaction), whatever the result. */
+static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int *commit)
+{
+	*commit = JOB_NOT_COMMITTED;
 	const rcr_table *t = &r->m->tables[job->table];
 	char *qn = NULL;
 	rcr_buf sql = RCR_BUF_INIT;
@@ -377,9 +421,16 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
 		snprintf(s, sizeof s, "ALTER TABLE %s ENABLE TRIGGER ALL", qn);
 		rc = rcr_pg_exec(conn, s);
 	}
-	if (rc == 0 && own_tx)
-		rc = rcr_pg_exec(conn, "COMMIT");
-	if (rc < 0) {
+	/* An interrupt that came during the COPY is honoured before the rows are committed, so
+	 * it leaves this table as it was; one that comes while COMMIT runs is read from COMMIT's
+	 * result. */
+	if (rc == 0 && own_tx && rcr_interrupted())
+		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+	else if (rc == 0 && own_tx)
+		rc = run_commit(conn, commit);
+	else if (rc == 0)
+		*commit = JOB_COMMITTED;
+	if (rc < 0 && PQtransactionStatus(conn) != PQTRANS_IDLE) {
 		rcr_error_snapshot keep;
 		rcr_error_save(&keep);
 		PGresult *res = PQexec(conn, "ROLLBACK");
@@ -403,13 +454,14 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job)
  * rows. Tables the archive holds without rows are emptied too: the target then matches it. */
 static int selected(const rcr_restore_opts *o, const rcr_table *t);
 
-static int truncate_selected(restore_ctx *r, PGconn *conn)
+/* One TRUNCATE ONLY of the manifest tables pick() chooses (none: no statement). */
+static int truncate_tables(const restore_ctx *r, PGconn *conn, int (*pick)(const restore_ctx *, uint32_t))
 {
 	rcr_buf sql = RCR_BUF_INIT;
 	int rc = rcr_buf_append(&sql, "TRUNCATE ONLY ", 14), n = 0;
 	for (uint32_t i = 0; i < r->m->ntables && rc == 0; i++) {
 		const rcr_table *t = &r->m->tables[i];
-		if (!selected(r->o, t))
+		if (!pick(r, i))
 			continue;
 		char *qn = NULL;
 		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
@@ -423,17 +475,110 @@ static int truncate_selected(restore_ctx *r, PGconn *conn)
 		rc = rcr_buf_append(&sql, "", 1);
 	if (rc == 0 && n)
 		rc = rcr_pg_exec(conn, (const char *)sql.data);
-	if (rc < 0)
-		rc = rcr_error_wrap(rc, "emptying the tables for --truncate");
 	rcr_buf_free(&sql);
 	return rc;
 }
 
-static void *worker_main(void *arg)
+static int pick_selected(const restore_ctx *r, uint32_t i) { return selected(r->o, &r->m->tables[i]); }
+
+static int truncate_selected(restore_ctx *r, PGconn *conn)
 {
-	restore_ctx *r = arg;
-	PGconn *conn = NULL;
-	int rc = rcr_pg_connect(&conn, &r->o->conn, "rcr restore");
+	int rc = truncate_tables(r, conn, pick_selected);
+	return rc < 0 ? rcr_error_wrap(rc, "emptying the tables for --truncate") : 0;
+}
+
+/* Whether every table that t references (foreign keys in the target, among the selected
+ * tables) has all its jobs done. Called under r->mu. */
+static int parents_done(const restore_ctx *r, uint32_t t)
+{
+	for (uint32_t k = r->ts[t].parent_lo; k < r->ts[t].parent_hi; k++) {
+		const table_state *p = &r->ts[r->parents[k]];
+		if (p->done < p->pieces)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Hands out the next job: the biggest not yet taken whose referenced tables are complete (a
+ * table's rows may need its parents' rows, so with foreign keys the parents load first, as
+ * pg_restore orders by dependencies; unrelated tables still load in parallel). Waits while
+ * only blocked jobs remain and others run; returns 0 when there is nothing more to do or the
+ * restore failed.
+ */
+static int next_job(restore_ctx *r, uint32_t *out)
+{
+	int found = 0;
+	pthread_mutex_lock(&r->mu);
+	while (!r->failed && !rcr_interrupted()) {
+		while (r->next < r->njobs && r->jobs[r->next].taken)
+			r->next++;
+		uint32_t k = r->next;
+		while (k < r->njobs && (r->jobs[k].taken || !parents_done(r, r->jobs[k].table)))
+			k++;
+		if (k < r->njobs) {
+			r->jobs[k].taken = 1;
+			r->running++;
+			*out = k;
+			found = 1;
+			break;
+		}
+		/* Nothing left, or nothing running that could unblock the rest (plan_order rules
+		 * out cycles, so this is only the end). */
+		if (r->next >= r->njobs || r->running == 0)
+			break;
+		pthread_cond_wait(&r->cv, &r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return found;
+}
+
+static void job_ended(restore_ctx *r, const restore_job *job, int commit)
+{
+	pthread_mutex_lock(&r->mu);
+	r->running--;
+	if (commit == JOB_COMMITTED)
+		r->ts[job->table].done++;
+	else if (commit == JOB_COMMIT_UNKNOWN)
+		r->ts[job->table].unknown = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * -1: commits the one transaction only when every table loaded and no interrupt came. The
+ * interrupt is checked immediately before COMMIT; one that comes later sends its cancel while
+ * COMMIT runs or after, and COMMIT's own result says whether the rows were committed
+ * (r->single_committed), which is what the restore then reports. Otherwise rolls back
+ * (restore_one already did after its own failure).
+ */
+static void finish_single(restore_ctx *r, PGconn *conn)
+{
+	pthread_mutex_lock(&r->mu);
+	int ok = !r->failed;
+	pthread_mutex_unlock(&r->mu);
+	if (ok && rcr_interrupted()) {
+		rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+		record_failure(r, RCR_E_INTERRUPTED);
+		ok = 0;
+	}
+	if (!ok) {
+		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+		return;
+	}
+	int state, crc = run_commit(conn, &state);
+	r->single_committed = state == JOB_COMMITTED ? 1 : state == JOB_COMMIT_UNKNOWN ? -1 : 0;
+	if (crc < 0)
+		record_failure(r, rcr_error_wrap(crc, "committing the restore's transaction"));
+}
+
+/* A loading session (the workers', and the one that empties partly loaded tables). *out is
+ * set even on failure, for PQfinish. */
+static int connect_session(PGconn **out, const restore_ctx *r)
+{
+	int rc = rcr_pg_connect(out, &r->o->conn, "rcr restore");
+	PGconn *conn = *out;
 	/* Each table commits on its own; a crash before the final report leaves the restore
 	 * incomplete either way, so durability per commit buys nothing here. */
 	/* Load text in the encoding it was dumped in (the server converts to its own), with
@@ -444,6 +589,14 @@ static void *worker_main(void *arg)
 		rc = rcr_pg_exec(conn, "SET synchronous_commit = off; SET statement_timeout = 0; SET lock_timeout = 0;"
 				       " SET idle_in_transaction_session_timeout = 0; SET row_security = off;"
 				       " SELECT pg_catalog.set_config('search_path', '', false)");
+	return rc;
+}
+
+static void *worker_main(void *arg)
+{
+	restore_ctx *r = arg;
+	PGconn *conn = NULL;
+	int rc = connect_session(&conn, r);
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
 	int single = r->o->single_transaction;
 	if (rc == 0 && single)
@@ -452,50 +605,154 @@ static void *worker_main(void *arg)
 		rc = truncate_selected(r, conn);
 	if (rc < 0)
 		record_failure(r, rc);
-	while (rc == 0) {
-		pthread_mutex_lock(&r->mu);
-		uint32_t i = r->failed || rcr_interrupted() ? r->njobs : r->next++;
-		pthread_mutex_unlock(&r->mu);
-		if (i >= r->njobs)
-			break;
-		int trc = restore_one(r, conn, &r->jobs[i]);
+	uint32_t i;
+	while (rc == 0 && next_job(r, &i)) {
+		int commit;
+		int trc = restore_one(r, conn, &r->jobs[i], &commit);
+		job_ended(r, &r->jobs[i], commit);
 		if (trc < 0) {
 			record_failure(r, trc);
 			break;
 		}
 	}
-	/* One transaction: committed only when every table loaded; otherwise rolled back, so the
-	 * target keeps what it had (restore_one already rolled back after its own failure). */
-	if (single && conn && rc == 0) {
-		pthread_mutex_lock(&r->mu);
-		int ok = !r->failed && !rcr_interrupted();
-		pthread_mutex_unlock(&r->mu);
-		int crc = 0;
-		if (ok)
-			crc = rcr_pg_exec(conn, "COMMIT");
-		else if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-			PQclear(PQexec(conn, "ROLLBACK"));
-		if (ok && crc < 0)
-			record_failure(r, rcr_error_wrap(crc, "committing the restore's transaction"));
-	}
+	if (single && conn && rc == 0)
+		finish_single(r, conn);
 	rcr_interrupt_forget(slot);
 	PQfinish(conn);
 	return NULL;
 }
 
-static int selected(const rcr_restore_opts *o, const rcr_table *t)
+/* A table with rows to load whose jobs did not all commit. */
+static int incomplete(const table_state *t) { return t->done < t->pieces; }
+/* ...and which may hold some of its rows: a job committed, or its COMMIT's outcome is unknown. */
+static int partial(const table_state *t) { return incomplete(t) && (t->done > 0 || t->unknown); }
+static int not_loaded(const table_state *t) { return incomplete(t) && !t->unknown; }
+
+/* Appends "'s.t', 's.u' (and N more)" for the tables pred selects; returns how many. */
+static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(const table_state *))
 {
-	int ok = o->schemas.n == 0;
-	for (int i = 0; i < o->schemas.n && !ok; i++)
-		ok = strcmp(o->schemas.items[i], t->schema) == 0;
-	if (!ok)
-		return 0;
-	if (o->tables.n == 0)
-		return 1;
-	for (int i = 0; i < o->tables.n; i++)
-		if (strcmp(o->tables.items[i], t->name) == 0)
+	enum { SHOWN = 10 };
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->m->ntables; i++) {
+		if (!pred(&r->ts[i]))
+			continue;
+		if (n < SHOWN) {
+			char item[2 * RCR_MAX_NAME + 8];
+			int len = snprintf(item, sizeof item, "%s'%s.%s'", n ? ", " : "", r->m->tables[i].schema,
+					   r->m->tables[i].name);
+			rcr_buf_append(b, item, len < (int)sizeof item ? (size_t)len : sizeof item - 1);
+		}
+		n++;
+	}
+	if (n > SHOWN) {
+		char more[48];
+		int len = snprintf(more, sizeof more, " and %u more", n - SHOWN);
+		rcr_buf_append(b, more, (size_t)len);
+	}
+	return n;
+}
+
+/*
+ * After a failed or interrupted data phase of tables this restore created: empties every table
+ * that holds part of its rows (some of its runs committed before the failure), over a session
+ * of its own (the workers' are gone or cancelled; this one is not watched, so the interrupt
+ * that caused the failure does not cancel the cleanup). No foreign keys exist yet (post-data
+ * has not run), so one TRUNCATE ONLY of those tables cannot be refused by one.
+ */
+static int pick_partial(const restore_ctx *r, uint32_t i) { return partial(&r->ts[i]); }
+
+static int empty_partial_tables(const restore_ctx *r)
+{
+	PGconn *conn = NULL;
+	int rc = connect_session(&conn, r);
+	if (rc == 0)
+		rc = truncate_tables(r, conn, pick_partial);
+	PQfinish(conn);
+	return rc;
+}
+
+/*
+ * The final line of a failed data phase: the first error, then what it left behind, so that no
+ * table keeps part of its rows unsaid.
+ *  - -1: nothing was committed (or, the connection lost during COMMIT, nobody knows);
+ *  - tables this restore created: the complete ones keep their rows, the others are empty
+ *    (the runs that had committed are removed here), or are named as possibly partial when
+ *    that fails (the server is gone);
+ *  - -a: a table is one transaction, so an incomplete one keeps the rows it had.
+ */
+static int report_incomplete(restore_ctx *r, int rc)
+{
+	char msg[sizeof r->first_err.message], hint[sizeof r->first_err.hint];
+	snprintf(msg, sizeof msg, "%s", rcr_error_message());
+	snprintf(hint, sizeof hint, "%s", rcr_error_hint());
+	rcr_buf tail = RCR_BUF_INIT;
+	uint32_t n = 0;
+	if (r->o->single_transaction) {
+		const char *s = r->single_committed < 0
+			? "; the connection was lost during COMMIT: whether the tables hold the archive's rows is unknown"
+			: "; nothing was committed: every table keeps the rows it had";
+		rcr_buf_append(&tail, s, strlen(s));
+	} else if (r->fresh_tables) {
+		int any_partial = 0;
+		for (uint32_t i = 0; i < r->m->ntables && !any_partial; i++)
+			any_partial = partial(&r->ts[i]);
+		int erc = any_partial ? empty_partial_tables(r) : 0;
+		char ebuf[600] = "";
+		if (erc < 0)
+			snprintf(ebuf, sizeof ebuf, "%s", rcr_error_message());
+		rcr_buf_append(&tail, "; tables not restored: ", 23);
+		n = append_tables(&tail, r, incomplete);
+		if (erc == 0)
+			rcr_buf_append(&tail, " (they hold no rows)", 20);
+		else {
+			rcr_buf_append(&tail, "; of these, ", 12);
+			append_tables(&tail, r, partial);
+			char e[700];
+			int len = snprintf(e, sizeof e, " may hold part of their rows (emptying them failed: %s)", ebuf);
+			rcr_buf_append(&tail, e, len < (int)sizeof e ? (size_t)len : sizeof e - 1);
+		}
+	} else {
+		rcr_buf_append(&tail, "; tables not loaded (they keep the rows they had): ", 51);
+		n = append_tables(&tail, r, not_loaded);
+		uint32_t unknown = 0;
+		for (uint32_t i = 0; i < r->m->ntables; i++)
+			unknown += r->ts[i].unknown;
+		if (unknown) {
+			n += unknown;
+			rcr_buf_append(&tail, "; the connection was lost during the COMMIT of ", 47);
+			append_tables(&tail, r, partial);
+			rcr_buf_append(&tail, ", which may hold the archive's rows", 35);
+		}
+	}
+	if (!r->o->single_transaction && n == 0)
+		tail.len = 0;
+	rcr_buf_append(&tail, "", 1);
+	const char *t = tail.data ? (const char *)tail.data : "";
+	if (hint[0])
+		rc = rcr_error_set_hint(rc, hint, "%s%s", msg, t);
+	else
+		rc = rcr_error_set(rc, "%s%s", msg, t);
+	rcr_buf_free(&tail);
+	return rc;
+}
+
+/* -n and -t take exact names, as pg_restore's do (not pg_dump's patterns). */
+static int in_list(const rcr_strlist *l, const char *s)
+{
+	for (int i = 0; i < l->n; i++)
+		if (s && strcmp(l->items[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+static int schema_selected(const rcr_restore_opts *o, const char *schema)
+{
+	return o->schemas.n == 0 || in_list(&o->schemas, schema);
+}
+
+static int selected(const rcr_restore_opts *o, const rcr_table *t)
+{
+	return schema_selected(o, t->schema) && (o->tables.n == 0 || in_list(&o->tables, t->name));
 }
 
 static int cmp_job_weight(const void *a, const void *b)
@@ -508,8 +765,14 @@ static int cmp_job_weight(const void *a, const void *b)
 	return x->rg_lo < y->rg_lo ? -1 : x->rg_lo > y->rg_lo;
 }
 
-/* Splits each selected table's row groups into runs of about `piece` raw bytes (a few per
- * connection, so the big tables keep every connection busy) and orders them largest first. */
+/*
+ * Orders the work largest first. A table this restore creates (r->fresh_tables) is split into
+ * runs of row groups of about `piece` raw bytes (a few per connection, so the big tables keep
+ * every connection busy), each committed on its own: should the restore fail, the runs that
+ * committed are removed again (empty_partial_tables), the table being this restore's own. A
+ * table that existed before (-a) is loaded in one job, one transaction, so that a failure
+ * rolls back its rows and leaves it as it was; the parallelism is then across tables.
+ */
 static int plan_jobs(restore_ctx *r)
 {
 	const rcr_manifest *m = r->m;
@@ -523,11 +786,14 @@ static int plan_jobs(restore_ctx *r)
 		if (piece < ((uint64_t)32 << 20))
 			piece = (uint64_t)32 << 20;
 	}
+	if (!r->fresh_tables)
+		piece = UINT64_MAX;
 	uint32_t cap = 0;
 	for (uint32_t i = 0; i < m->ntables; i++)
 		cap += m->tables[i].nrgs;
 	r->jobs = calloc(cap + 1, sizeof *r->jobs);
-	if (!r->jobs)
+	r->ts = calloc(m->ntables + 1, sizeof *r->ts);
+	if (!r->jobs || !r->ts)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
@@ -552,6 +818,7 @@ static int plan_jobs(restore_ctx *r)
 			j->weight = raw;
 			j->last = g == t->nrgs;
 			j->whole = j->rg_lo == 0 && j->last;
+			r->ts[i].pieces++;
 		}
 	}
 	qsort(r->jobs, r->njobs, sizeof *r->jobs, cmp_job_weight);
@@ -561,9 +828,12 @@ static int plan_jobs(restore_ctx *r)
 /*
  * A table loaded by one job is all or nothing: its COPY runs in one transaction that any bad
  * frame rolls back. A table split over several jobs is not: a job that finished first has
- * committed by the time a later one meets a damaged frame. So before the database is touched,
- * every frame of a split table has its header checked against the manifest and its stored
- * bytes against their checksum (hashing only, no decompression: a fraction of the load time).
+ * committed by the time a later one meets a damaged frame, and those rows are then removed
+ * again (report_incomplete). To spare that load and removal in the common case of damage,
+ * before the database is touched every frame of a split table has its header checked against
+ * the manifest and its stored bytes against their checksum (hashing only, no decompression: a
+ * fraction of the load time); a forged frame whose decoded bytes fail Raw_Hash is found only
+ * while loading.
  */
 static int precheck_split_tables(restore_ctx *r)
 {
@@ -738,15 +1008,76 @@ static void drop_restore_list(char *path)
 	free(path);
 }
 
-/*
- * Refuses a target that already has a table the restore would create: pre-data would fail on
- * its CREATE TABLE half-way through the schema, and loading next to existing rows would mix
- * two databases. Runs before anything is changed, so a refusal leaves the target as it was.
- * One query for all the tables (names passed as array parameters, never spliced into SQL),
- * then one probe of the first clash for rows, to say which case the user is in.
- */
-static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m)
+
+/* A relation pg_restore -t selects (tables, views, materialized views, sequences, foreign
+ * tables: what pg_restore 17 matches), named `name` in a schema -n selects. */
+static int toc_has_relation(const rcr_toc *toc, const rcr_restore_opts *o, const char *name)
 {
+	static const char *const kinds[] = {"TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "FOREIGN TABLE"};
+	for (int i = 0; toc && i < toc->nentries; i++) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		if (!e->desc || !e->tag || strcmp(e->tag, name) != 0 || !schema_selected(o, e->namespace_))
+			continue;
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+			if (strcmp(e->desc, kinds[k]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static int toc_has_schema(const rcr_toc *toc, const char *schema)
+{
+	for (int i = 0; toc && i < toc->nentries; i++)
+		if (toc->entries[i].namespace_ && strcmp(toc->entries[i].namespace_, schema) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every -n and -t must name something in the archive, as with pg_restore --strict-names
+ * (always on: a misspelt name would otherwise restore nothing and exit 0). A schema matches
+ * when one of its tables or any schema entry is in it; a table, when the manifest has a
+ * table of that name in a selected schema, or the schema archive a relation pg_restore -t
+ * would pick. Runs before the database is touched.
+ */
+static int check_names_match(const rcr_restore_opts *o, const rcr_manifest *m)
+{
+	if (o->schemas.n == 0 && o->tables.n == 0)
+		return 0;
+	rcr_toc *toc = NULL;
+	int rc = m->schema_dir[0] ? read_schema_toc(&toc, m, o->archive) : 0;
+	for (int i = 0; i < o->schemas.n && rc == 0; i++) {
+		int found = toc_has_schema(toc, o->schemas.items[i]);
+		for (uint32_t k = 0; k < m->ntables && !found; k++)
+			found = strcmp(m->tables[k].schema, o->schemas.items[i]) == 0;
+		if (!found)
+			rc = rcr_error_set_hint(RCR_E_USAGE, "-n takes an exact schema name, as pg_restore's; `rcr list` shows the archive's tables",
+						"schema '%s' (-n) matches nothing in the archive; nothing was restored",
+						o->schemas.items[i]);
+	}
+	for (int i = 0; i < o->tables.n && rc == 0; i++) {
+		int found = toc_has_relation(toc, o, o->tables.items[i]);
+		for (uint32_t k = 0; k < m->ntables && !found; k++)
+			found = strcmp(m->tables[k].name, o->tables.items[i]) == 0 && schema_selected(o, m->tables[k].schema);
+		if (!found)
+			rc = rcr_error_set_hint(RCR_E_USAGE, "-t takes an exact table name, as pg_restore's; `rcr list` shows the archive's tables",
+						"table '%s' (-t) matches nothing in the archive%s; nothing was restored",
+						o->tables.items[i], o->schemas.n ? " in the schemas -n selects" : "");
+	}
+	rcr_toc_free(toc);
+	return rc;
+}
+
+/*
+ * Runs sql with the selected tables' schema names as $1 and table names as $2 (text arrays in
+ * manifest order, so WITH ORDINALITY numbers them from 1 in the order selected() walks the
+ * manifest): one query whatever the number of tables, names never spliced into SQL.
+ * *out is NULL when no table is selected.
+ */
+static int query_selected_tables(PGresult **out, PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m,
+				 const char *sql)
+{
+	*out = NULL;
 	rcr_buf schemas = RCR_BUF_INIT, names = RCR_BUF_INIT;
 	int rc = rcr_buf_append(&schemas, "{", 1);
 	rc |= rcr_buf_append(&names, "{", 1);
@@ -766,12 +1097,7 @@ static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr
 		return rc < 0 ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
 	}
 	const char *params[2] = {(const char *)schemas.data, (const char *)names.data};
-	PGresult *res = PQexecParams(conn,
-		"SELECT u.s, u.n, pg_catalog.quote_ident(u.s) || '.' || pg_catalog.quote_ident(u.n)"
-		" FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, n, o)"
-		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns"
-		" ON ns.oid = c.relnamespace WHERE ns.nspname = u.s AND c.relname = u.n) ORDER BY u.o",
-		2, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecParams(conn, sql, 2, NULL, params, NULL, NULL, 0);
 	rcr_buf_free(&schemas);
 	rcr_buf_free(&names);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -779,6 +1105,207 @@ static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr
 		PQclear(res);
 		return rc;
 	}
+	*out = res;
+	return 0;
+}
+
+/* A type as the server spells it (format_type: "real", "vector(768)"), from its schema, name
+ * and typmod; "schema.name" when the target has no such type. *out owned by the caller. */
+static char *archive_type_text(PGconn *conn, const rcr_column *c)
+{
+	char typmod[16];
+	snprintf(typmod, sizeof typmod, "%d", (int)c->typmod);
+	const char *params[3] = {c->type_schema, c->type_name, typmod};
+	PGresult *res = PQexecParams(conn,
+		"SELECT pg_catalog.format_type(t.oid, $3::int) FROM pg_catalog.pg_type t"
+		" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace"
+		" WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND t.typname OPERATOR(pg_catalog.=) $2",
+		3, NULL, params, NULL, NULL, 0);
+	char buf[2 * RCR_MAX_NAME + 32];
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		snprintf(buf, sizeof buf, "%s", PQgetvalue(res, 0, 0));
+	else if (c->typmod >= 0)
+		snprintf(buf, sizeof buf, "%s.%s (typmod %d)", c->type_schema, c->type_name, (int)c->typmod);
+	else
+		snprintf(buf, sizeof buf, "%s.%s", c->type_schema, c->type_name);
+	PQclear(res);
+	return strdup(buf);
+}
+
+/* The target's stored columns of every selected table, by the selected tables' order (1-based
+ * u.o; a table the target lacks gives one row with "missing" true), each with its type resolved
+ * through domains to the base type as the dump records it (binary COPY sends the base type's
+ * bytes), atttypmod, the type as the server prints it, and whether it is generated. */
+static const char target_columns_sql[] =
+	"WITH RECURSIVE base(oid, root) AS ("
+	"  SELECT t.oid, t.oid FROM pg_catalog.pg_type t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'"
+	"  UNION ALL SELECT d.oid, b.root FROM pg_catalog.pg_type d JOIN base b ON d.typbasetype OPERATOR(pg_catalog.=) b.oid"
+	"   WHERE d.typtype OPERATOR(pg_catalog.=) 'd')"
+	" SELECT u.o, c.oid IS NULL, a.attname, tn.nspname, bt.typname, a.atttypmod,"
+	"  pg_catalog.format_type(a.atttypid, a.atttypmod), a.attgenerated OPERATOR(pg_catalog.<>) ''"
+	" FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, n, o)"
+	" LEFT JOIN (pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace)"
+	"  ON ns.nspname OPERATOR(pg_catalog.=) u.s AND c.relname OPERATOR(pg_catalog.=) u.n"
+	" LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid"
+	"  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+	" LEFT JOIN base ON base.oid OPERATOR(pg_catalog.=) a.atttypid"
+	" LEFT JOIN pg_catalog.pg_type bt ON bt.oid OPERATOR(pg_catalog.=) base.root"
+	" LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) bt.typnamespace"
+	" ORDER BY u.o, a.attnum";
+
+/* Checks one archive column against the target's rows [lo, hi) of its table. */
+static int check_column(PGconn *conn, PGresult *res, int lo, int hi, const rcr_table *t, const rcr_column *c)
+{
+	int j = lo;
+	while (j < hi && strcmp(PQgetvalue(res, j, 2), c->name) != 0)
+		j++;
+	if (j == hi)
+		return rcr_error_set(RCR_E_TARGET, "table '%s.%s' in the target database has no column '%s', which the archive holds;"
+				     " nothing was loaded", t->schema, t->name, c->name);
+	if (strcmp(PQgetvalue(res, j, 7), "t") == 0)
+		return rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s.%s' is a generated column in the target database"
+				     " and cannot be loaded; nothing was loaded", c->name, t->schema, t->name);
+	if (strcmp(PQgetvalue(res, j, 3), c->type_schema) == 0 && strcmp(PQgetvalue(res, j, 4), c->type_name) == 0 &&
+	    strtol(PQgetvalue(res, j, 5), NULL, 10) == c->typmod)
+		return 0;
+	char *archive_type = archive_type_text(conn, c);
+	int rc = rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s.%s' is '%s' in the archive but '%s' in the target"
+			       " database; nothing was loaded", c->name, t->schema, t->name,
+			       archive_type ? archive_type : c->type_name, PQgetvalue(res, j, 6));
+	free(archive_type);
+	return rc;
+}
+
+/*
+ * Binary COPY checks only that each value's length fits its type, so bytes of another type of
+ * the same width load as garbage (a real into an int, a timestamptz into a bigint, text into
+ * bytea). Before any row is sent, every archive column must exist in the target table, not be
+ * generated there, and have the same base type and typmod. Column order may differ and the
+ * target may have more columns: COPY names the columns it loads, and the others get their
+ * defaults, as with pg_restore. One query for all the tables.
+ */
+static int check_target_columns(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m)
+{
+	PGresult *res = NULL;
+	int rc = query_selected_tables(&res, conn, o, m, target_columns_sql);
+	int nrows = res ? PQntuples(res) : 0, j = 0;
+	long ord = 0;
+	for (uint32_t i = 0; i < m->ntables && rc == 0 && res; i++) {
+		const rcr_table *t = &m->tables[i];
+		if (!selected(o, t))
+			continue;
+		ord++;
+		int lo = j;
+		while (j < nrows && strtol(PQgetvalue(res, j, 0), NULL, 10) == ord)
+			j++;
+		if (lo == j || strcmp(PQgetvalue(res, lo, 1), "t") == 0) {
+			rc = rcr_error_set_hint(RCR_E_TARGET, "restore without -a/--data-only to create the tables, or select"
+							      " the tables to load with -t/-n",
+						"table '%s.%s' does not exist in the target database; nothing was loaded",
+						t->schema, t->name);
+			break;
+		}
+		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+			rc = check_column(conn, res, lo, j, t, &t->cols[c]);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The foreign keys among the selected tables in the target, as (referencing, referenced)
+ * pairs of selected-table ordinals (query_selected_tables' u.o), self-references left out. */
+static const char foreign_keys_sql[] =
+	"WITH sel AS (SELECT u.o, c.oid FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, n, o)"
+	"  JOIN pg_catalog.pg_namespace ns ON ns.nspname OPERATOR(pg_catalog.=) u.s"
+	"  JOIN pg_catalog.pg_class c ON c.relnamespace OPERATOR(pg_catalog.=) ns.oid AND c.relname OPERATOR(pg_catalog.=) u.n)"
+	" SELECT DISTINCT ch.o, pa.o FROM pg_catalog.pg_constraint k"
+	" JOIN sel ch ON ch.oid OPERATOR(pg_catalog.=) k.conrelid JOIN sel pa ON pa.oid OPERATOR(pg_catalog.=) k.confrelid"
+	" WHERE k.contype OPERATOR(pg_catalog.=) 'f' AND ch.o OPERATOR(pg_catalog.<>) pa.o ORDER BY 1, 2";
+
+/* Depth-first walk up the referenced tables; finds a cycle among tables that have rows to
+ * load (a table without rows is complete from the start and blocks nobody). */
+static int find_cycle(const restore_ctx *r, uint8_t *state, uint32_t t, uint32_t *a, uint32_t *b)
+{
+	state[t] = 1;
+	for (uint32_t k = r->ts[t].parent_lo; k < r->ts[t].parent_hi; k++) {
+		uint32_t p = r->parents[k];
+		if (r->ts[p].pieces == 0 || state[p] == 2)
+			continue;
+		if (state[p] == 1 || find_cycle(r, state, p, a, b)) {
+			if (state[p] == 1) {
+				*a = t;
+				*b = p;
+			}
+			return 1;
+		}
+	}
+	state[t] = 2;
+	return 0;
+}
+
+/*
+ * -a without --disable-triggers: the target's foreign keys are checked as rows arrive, so a
+ * table may load only after the tables it references have committed (next_job). A table that
+ * references itself loads in one COPY, whose foreign key checks run at its end: no ordering
+ * needed. Tables that reference each other in a cycle cannot be ordered: refused before
+ * anything is loaded (--disable-triggers loads them, as with pg_restore).
+ */
+static int plan_order(restore_ctx *r, PGconn *conn)
+{
+	const rcr_manifest *m = r->m;
+	PGresult *res = NULL;
+	int rc = query_selected_tables(&res, conn, r->o, m, foreign_keys_sql);
+	int n = res ? PQntuples(res) : 0;
+	uint32_t *sel = calloc(m->ntables + 1, sizeof *sel), nsel = 0;
+	r->parents = calloc((size_t)n + 1, sizeof *r->parents);
+	uint8_t *state = calloc(m->ntables + 1, 1);
+	if (rc == 0 && (!sel || !r->parents || !state))
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->ntables && rc == 0; i++)
+		if (selected(r->o, &m->tables[i]))
+			sel[nsel++] = i;
+	for (int j = 0; j < n && rc == 0; j++) {
+		unsigned long ch = strtoul(PQgetvalue(res, j, 0), NULL, 10), pa = strtoul(PQgetvalue(res, j, 1), NULL, 10);
+		if (ch < 1 || ch > nsel || pa < 1 || pa > nsel)
+			continue;
+		table_state *t = &r->ts[sel[ch - 1]];
+		if (t->parent_hi == 0)
+			t->parent_lo = t->parent_hi = (uint32_t)j;
+		r->parents[t->parent_hi++] = sel[pa - 1];
+	}
+	uint32_t a = 0, b = 0;
+	int cycle = 0;
+	for (uint32_t i = 0; i < m->ntables && rc == 0 && !cycle; i++)
+		if (r->ts[i].pieces && !state[i])
+			cycle = find_cycle(r, state, i, &a, &b);
+	if (cycle)
+		rc = rcr_error_set_hint(RCR_E_TARGET, "load them with --disable-triggers, which leaves foreign keys unchecked while loading",
+					"tables '%s.%s' and '%s.%s' are in a cycle of foreign keys, so neither can be loaded"
+					" before the other; nothing was loaded", m->tables[a].schema, m->tables[a].name,
+					m->tables[b].schema, m->tables[b].name);
+	PQclear(res);
+	free(sel);
+	free(state);
+	return rc;
+}
+
+/*
+ * Refuses a target that already has a table the restore would create: pre-data would fail on
+ * its CREATE TABLE half-way through the schema, and loading next to existing rows would mix
+ * two databases. Runs before anything is changed, so a refusal leaves the target as it was.
+ * One query for all the tables (names passed as array parameters, never spliced into SQL),
+ * then one probe of the first clash for rows, to say which case the user is in.
+ */
+static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m)
+{
+	PGresult *res = NULL;
+	int rc = query_selected_tables(&res, conn, o, m,
+		"SELECT u.s, u.n, pg_catalog.quote_ident(u.s) || '.' || pg_catalog.quote_ident(u.n)"
+		" FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, n, o)"
+		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns"
+		" ON ns.oid = c.relnamespace WHERE ns.nspname = u.s AND c.relname = u.n) ORDER BY u.o");
+	if (rc < 0 || !res)
+		return rc;
 	int clashes = PQntuples(res);
 	if (clashes == 0) {
 		PQclear(res);
@@ -1008,10 +1535,20 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	PGconn *conn = NULL;
 	char *conninfo = NULL, *password = NULL, *tool = NULL, *list_file = NULL;
 	pthread_t *workers = NULL;
+	pthread_cond_init(&r.cv, NULL);
 	int rc = rcr_archive_open(&r.m, o->archive);
 	/* Refuse a damaged schema before touching the database. */
 	for (uint32_t i = 0; rc == 0 && i < r.m->nschema_files; i++)
 		rc = rcr_archive_check_schema_file(r.m, o->archive, i);
+	if (rc == 0)
+		rc = check_names_match(o, r.m);
+	int have_schema = rc == 0 && r.m->schema_dir[0] != 0;
+	const char *content = rc == 0 ? rcr_manifest_get_meta(r.m, "content") : NULL;
+	int archive_data_only = content && strcmp(content, "data-only") == 0;
+	int schema_phases = have_schema && !o->data_only && !archive_data_only;
+	/* pre-data, when it runs, creates every table the data phase loads (check_target_empty
+	 * refuses a target that has one, --clean drops it first). */
+	r.fresh_tables = schema_phases;
 	if (rc == 0)
 		rc = plan_jobs(&r);
 	if (rc == 0)
@@ -1026,11 +1563,6 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		rc = rcr_pg_child_conninfo(&conninfo, &password, conn);
 	if (rc == 0)
 		rc = rcr_pg_find_tool(&tool, "pg_restore", PQserverVersion(conn) / 10000);
-	int have_schema = rc == 0 && r.m->schema_dir[0] != 0;
-	const char *content = rc == 0 ? rcr_manifest_get_meta(r.m, "content") : NULL;
-	int archive_data_only = content && strcmp(content, "data-only") == 0;
-	int schema_phases = have_schema && !o->data_only && !archive_data_only;
-
 	if (rc == 0 && schema_phases && !o->clean)
 		rc = check_target_empty(conn, o, r.m);
 	if (rc == 0 && have_schema)
@@ -1061,7 +1593,12 @@ int rcr_restore_run(const rcr_restore_opts *o)
 						"%s", msg);
 		}
 	}
-	r.fresh_tables = schema_phases;
+	/* Before any row is sent: the target's columns must take the archive's bytes, and
+	 * existing tables load after the tables they reference. */
+	if (rc == 0)
+		rc = check_target_columns(conn, o, r.m);
+	if (rc == 0 && !r.fresh_tables && !o->disable_triggers)
+		rc = plan_order(&r, conn);
 	if (rc == 0 && (r.njobs || o->truncate)) {
 		rcr_progress_init(&r.prog, "restore", r.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 		for (uint32_t i = 0; i < r.njobs; i++)
@@ -1079,12 +1616,23 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		for (int i = 0; i < started; i++)
 			pthread_join(workers[i], NULL);
 		rcr_progress_end(&r.prog);
-		if (rc == 0 && r.failed) {
-			rc = r.failed;
-			rcr_error_restore(&r.first_err);
+		/* An interrupt after -1's COMMIT succeeded can no longer undo anything: the restore
+		 * goes on to its end (what remains is the sequence values and large objects, which
+		 * belong with the committed rows) and succeeds; a second signal still ends rcr at
+		 * once. Any other failure or interrupt names the tables it left incomplete. */
+		if (rc == 0 && (r.failed || (rcr_interrupted() && r.single_committed != 1))) {
+			rc = r.failed ? r.failed : RCR_E_INTERRUPTED;
+			if (r.failed)
+				rcr_error_restore(&r.first_err);
+			if (rcr_interrupted())
+				rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
+			rc = report_incomplete(&r, rc);
 		}
 	}
-	if (rc == 0 && have_schema && !rcr_interrupted())
+	int committed = r.single_committed == 1;
+	if (rc == 0 && committed && rcr_interrupted() && !o->common.quiet)
+		fprintf(stderr, "rcr restore: interrupted after the data was committed; completing the restore\n");
+	if (rc == 0 && have_schema && (!rcr_interrupted() || committed))
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, 0, list_file, NULL);
 	char pgoptions[512] = "";
 	if (rc == 0 && schema_phases && !rcr_interrupted())
@@ -1092,10 +1640,12 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0 && schema_phases && !rcr_interrupted())
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=post-data", o->jobs, 0, list_file,
 				    pgoptions);
-	if (rc == 0 && rcr_interrupted())
+	if (rc == 0 && rcr_interrupted() && !committed)
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
-	if (rc < 0 && rcr_interrupted() && rc != RCR_E_INTERRUPTED)
+	if (rc < 0 && rcr_interrupted() && rc != RCR_E_INTERRUPTED && !committed)
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
+	if (rc < 0 && committed)
+		rc = rcr_error_wrap(rc, "the tables' rows were committed, then");
 	if (rc == 0 && !o->common.quiet) {
 		uint64_t rows = 0;
 		for (uint32_t i = 0; i < r.njobs; i++)
@@ -1106,6 +1656,9 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	drop_restore_list(list_file);
 	free(workers);
 	free(r.jobs);
+	free(r.ts);
+	free(r.parents);
+	pthread_cond_destroy(&r.cv);
 	free(tool);
 	free(conninfo);
 	free(password);

@@ -4,6 +4,10 @@
  *   corrupt_sweep list  PRISTINE                 every case: id, kind, file, description
  *   corrupt_sweep sweep PRISTINE WORK RCR [K/N]  run `RCR verify` on every case (or shard K of N)
  *   corrupt_sweep apply PRISTINE WORK ID         apply case ID to WORK (a fresh copy), for restore
+ *   corrupt_sweep forge-last PRISTINE WORK TABLE forge a flip in the middle of the stored bytes of
+ *                                                the first column's frame of TABLE's (a name)
+ *                                                last row group, checksums recomputed, so that a
+ *                                                restore meets it after the table's first runs
  *
  * PRISTINE is an archive that verifies; WORK is a copy of it that the sweep damages one case at
  * a time and repairs after each (so a sweep costs one copy, not one per case). The cases come
@@ -787,6 +791,26 @@ int main(int argc, char **argv)
 		printf("%s\t%s\t%s\n", cases[id].tschema[0] ? cases[id].tschema : "-",
 		       cases[id].tname[0] ? cases[id].tname : "-", cases[id].what);
 		return 0;
+	}
+	if (strcmp(mode, "forge-last") == 0 && argc == 5) {
+		rcr_manifest *m = open_pristine(pristine);
+		for (uint32_t ti = 0; ti < m->ntables; ti++) {
+			const rcr_table *t = &m->tables[ti];
+			if (strcmp(t->name, argv[4]) != 0 || t->nrgs == 0 || t->ncols == 0)
+				continue;
+			const rcr_row_group *rg = &t->rgs[t->nrgs - 1];
+			const rcr_frame_ref *f = &rg->frames[0];
+			sweep_case *c = add(K_DATA, OP_FORGE_STORED, t->files[rg->file],
+					    f->offset + RCR_FRAME_HEADER_SIZE + f->stored_size / 2, "forged last frame");
+			c->base = f->offset;
+			c->mask = 0xFF;
+			rcr_manifest_free(m);
+			apply(pristine, argv[3], c);
+			return 0;
+		}
+		rcr_manifest_free(m);
+		fprintf(stderr, "corrupt_sweep: no table '%s' with rows\n", argv[4]);
+		return 2;
 	}
 	if (strcmp(mode, "sweep") != 0 || argc < 5) {
 		fprintf(stderr, "corrupt_sweep: bad arguments\n");

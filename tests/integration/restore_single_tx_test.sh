@@ -4,7 +4,8 @@
 # tools/db-manager.sh's data-only restore relies on). Covers: the replacement (foreign keys
 # among the tables, triggers disabled), a failure in the last table loaded (the tables loaded
 # before it keep their old rows), a TRUNCATE refused by a foreign key from outside the selection,
-# -1 without --truncate (appends, all or nothing), an interrupt mid-COPY, and the usage rules
+# -1 without --truncate (appends, all or nothing), an interrupt mid-COPY, an interrupt during
+# COMMIT (exit 5 only when nothing was committed), and the usage rules
 # (-1 needs -a, one job; --truncate needs -1).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fault_lib.sh"
@@ -79,10 +80,13 @@ psql_q -d dst -c "ALTER TABLE small DROP CONSTRAINT small_neg"
 pass "-a -1 appends: nothing on failure, every row on success"
 
 # 6. Interrupted mid-COPY (SIGINT while rcr is frozen inside a COPY, after the TRUNCATE): exit 5,
-#    one error line, every table keeps its old rows, no session left. A CHECK that sleeps a
-#    little every 100 rows makes parent's COPY last long enough to be seen.
-create_pace dst 100
-psql_q -d dst -c "ALTER TABLE parent ADD CONSTRAINT paced CHECK (pace(id))"
+#    one error line, every table keeps its old rows, no session left. A CHECK that waits at row
+#    1500 until cancelled holds parent's COPY in the server, so the interrupt always meets it
+#    (with a COPY that merely lasted a while, a loaded machine could finish it, and commit,
+#    before the signal was handled: a committed restore, which case 8 covers).
+psql_q -d dst -c "CREATE FUNCTION hold(int) RETURNS bool LANGUAGE plpgsql AS
+	'BEGIN IF \$1 = 1500 THEN LOOP PERFORM pg_catalog.pg_sleep(0.01); END LOOP; END IF; RETURN true; END'"
+psql_q -d dst -c "ALTER TABLE parent ADD CONSTRAINT held CHECK (public.hold(id)) NOT VALID"
 set_old
 "$RCR" restore -q -d dst -a -1 --truncate --disable-triggers "$T/a" 2>"$T/err_int" &
 pid=$!
@@ -93,8 +97,56 @@ wait_rc $pid
 assert_clean_failure "$T/err_int" 5 "interrupted -1 --truncate restore"
 unchanged "interrupted"
 assert_no_sessions "interrupted"
-psql_q -d dst -c "ALTER TABLE parent DROP CONSTRAINT paced"
+psql_q -d dst -c "ALTER TABLE parent DROP CONSTRAINT held"
 pass "interrupted mid-COPY: exit 5, one error line, every table keeps its old rows"
+
+# 7-8. An interrupt while COMMIT runs. A deferred constraint trigger on small waits at COMMIT
+#    until commit_gate has a row, so the test knows COMMIT is in the server.
+psql_q -d dst -c "CREATE TABLE commit_gate (k int)" -c "CREATE FUNCTION wait_commit() RETURNS trigger LANGUAGE plpgsql AS
+	'BEGIN WHILE NOT EXISTS (SELECT 1 FROM public.commit_gate) LOOP PERFORM pg_catalog.pg_sleep(0.01); END LOOP; RETURN NULL; END'"
+gated_restore() { # stderr-file: starts the restore of small, returns when its COMMIT waits
+	set_old
+	psql_q -d dst -c "TRUNCATE commit_gate" -c "CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON small
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.wait_commit()"
+	"$RCR" restore --progress=never -d dst -a -1 --truncate -t small "$T/a" 2>"$1" &
+	pid=$!
+	local i
+	for ((i = 0; ; i++)); do
+		[ $i -lt 1500 ] || fail "no COMMIT of 'rcr restore' seen in 30 s"
+		kill -0 $pid 2>/dev/null || { cat "$1" >&2; fail "the restore ended before its COMMIT"; }
+		[ "$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rcr restore'
+			AND state = 'active' AND query = 'COMMIT'")" = 1 ] && break
+		sleep 0.02
+	done
+}
+# 7. The interrupt's cancel meets the waiting COMMIT, which therefore fails: exit 5, nothing
+#    committed.
+gated_restore "$T/err_commit"
+kill -INT $pid
+wait_rc $pid
+assert_clean_failure "$T/err_commit" 5 "interrupted during COMMIT"
+grep -q "nothing was committed" "$T/err_commit" || { cat "$T/err_commit" >&2; fail "interrupted during COMMIT: not said"; }
+psql_q -d dst -c "DROP TRIGGER at_commit ON small"
+unchanged "interrupted during COMMIT"
+pass "interrupted while COMMIT runs: COMMIT fails, exit 5, every table keeps its old rows"
+# 8. COMMIT completes while rcr is frozen, then the interrupt comes: the rows are committed, so
+#    rcr must not say "interrupted" with exit 5; it completes the restore and exits 0.
+gated_restore "$T/err_late"
+kill -STOP $pid
+psql_q -d dst -c "INSERT INTO commit_gate VALUES (1)"
+for ((i = 0; ; i++)); do
+	[ $i -lt 1500 ] || fail "COMMIT did not complete in 30 s"
+	[ "$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rcr restore' AND query = 'COMMIT' AND state = 'active'")" = 0 ] && break
+	sleep 0.02
+done
+kill -INT $pid
+kill -CONT $pid
+wait_rc $pid
+[ "$RC" = 0 ] || { cat "$T/err_late" >&2; fail "interrupted after COMMIT: exit $RC, but the rows were committed"; }
+grep -q "interrupted after the data was committed" "$T/err_late" || { cat "$T/err_late" >&2; fail "interrupted after COMMIT: not said"; }
+[ "$(psql_q -d dst -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM small")" = 1,2,3 ] || fail "interrupted after COMMIT: small does not hold the archive's rows"
+psql_q -d dst -c "DROP TRIGGER at_commit ON small"
+pass "interrupted after COMMIT succeeded: the restore completes, exit 0, says so"
 
 # 5. Usage.
 expect_exit 1 "$RCR" restore -d dst -1 "$T/a"
