@@ -1630,8 +1630,6 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		}
 	}
 	int committed = r.single_committed == 1;
-	if (rc == 0 && committed && rcr_interrupted() && !o->common.quiet)
-		fprintf(stderr, "rcr restore: interrupted after the data was committed; completing the restore\n");
 	if (rc == 0 && have_schema && (!rcr_interrupted() || committed))
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, 0, list_file, NULL);
 	char pgoptions[512] = "";
@@ -1646,6 +1644,8 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
 	if (rc < 0 && committed)
 		rc = rcr_error_wrap(rc, "the tables' rows were committed, then");
+	if (rc == 0 && committed && rcr_interrupted() && !o->common.quiet)
+		fprintf(stderr, "rcr restore: interrupted after the data was committed; the restore was completed\n");
 	if (rc == 0 && !o->common.quiet) {
 		uint64_t rows = 0;
 		for (uint32_t i = 0; i < r.njobs; i++)

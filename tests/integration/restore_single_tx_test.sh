@@ -130,7 +130,7 @@ psql_q -d dst -c "DROP TRIGGER at_commit ON small"
 unchanged "interrupted during COMMIT"
 pass "interrupted while COMMIT runs: COMMIT fails, exit 5, every table keeps its old rows"
 # 8. COMMIT completes while rcr is frozen, then the interrupt comes: the rows are committed, so
-#    rcr must not say "interrupted" with exit 5; it completes the restore and exits 0.
+#    rcr must not report an interrupted restore with exit 5: it completes the restore, exit 0.
 gated_restore "$T/err_late"
 kill -STOP $pid
 psql_q -d dst -c "INSERT INTO commit_gate VALUES (1)"
@@ -143,10 +143,12 @@ kill -INT $pid
 kill -CONT $pid
 wait_rc $pid
 [ "$RC" = 0 ] || { cat "$T/err_late" >&2; fail "interrupted after COMMIT: exit $RC, but the rows were committed"; }
-grep -q "interrupted after the data was committed" "$T/err_late" || { cat "$T/err_late" >&2; fail "interrupted after COMMIT: not said"; }
+# (Whether rcr also says "interrupted after the data was committed" depends on whether its
+# signal thread handled the signal before the restore ended, which nothing orders.)
+! grep -q "error" "$T/err_late" || { cat "$T/err_late" >&2; fail "interrupted after COMMIT: an error was reported"; }
 [ "$(psql_q -d dst -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM small")" = 1,2,3 ] || fail "interrupted after COMMIT: small does not hold the archive's rows"
 psql_q -d dst -c "DROP TRIGGER at_commit ON small"
-pass "interrupted after COMMIT succeeded: the restore completes, exit 0, says so"
+pass "interrupted after COMMIT succeeded: the restore completes, exit 0"
 
 # 5. Usage.
 expect_exit 1 "$RCR" restore -d dst -1 "$T/a"
