@@ -109,6 +109,10 @@ int rcr_list_run(const rcr_list_opts *o);
  * terminates the running child process. Call once, before starting threads. */
 void rcr_interrupt_install(void);
 int rcr_interrupted(void);
+/* From now on the first signal only marks the process interrupted (rcr_interrupted): nothing
+ * is cancelled or killed; a second signal still ends it at once. For work past its point of no
+ * return, where finishing leaves a truer state than stopping (restore -a -1 after its COMMIT). */
+void rcr_interrupt_hold(void);
 /* Registers conn for cancellation; returns a slot for rcr_interrupt_forget (or -1). */
 int rcr_interrupt_watch(PGconn *conn);
 void rcr_interrupt_forget(int slot);

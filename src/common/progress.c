@@ -17,6 +17,7 @@
 static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
 static PGcancel *watch[MAX_WATCH];
 static atomic_int interrupted;
+static atomic_int holding;      /* rcr_interrupt_hold was called */
 static volatile pid_t child_pid;
 
 static void *signal_thread(void *arg)
@@ -34,7 +35,8 @@ static void *signal_thread(void *arg)
 			_exit(128 + sig);
 		}
 		atomic_store(&interrupted, sig);
-		rcr_interrupt_cancel_watched();
+		if (!atomic_load(&holding))
+			rcr_interrupt_cancel_watched();
 	}
 	return NULL;
 }
@@ -54,6 +56,8 @@ void rcr_interrupt_install(void)
 }
 
 int rcr_interrupted(void) { return atomic_load(&interrupted) != 0; }
+
+void rcr_interrupt_hold(void) { atomic_store(&holding, 1); }
 
 void rcr_interrupt_cancel_watched(void)
 {

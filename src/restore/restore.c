@@ -1630,6 +1630,10 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		}
 	}
 	int committed = r.single_committed == 1;
+	/* Past -1's COMMIT, an interrupt must not stop the pg_restore that sets the sequence values
+	 * of the committed rows (a signal before this line found no child to stop). */
+	if (committed)
+		rcr_interrupt_hold();
 	if (rc == 0 && have_schema && (!rcr_interrupted() || committed))
 		rc = run_pg_restore(o, r.m, tool, conninfo, password, "--section=data", 1, 0, list_file, NULL);
 	char pgoptions[512] = "";
