@@ -87,6 +87,20 @@ int rcr_fs_fsync_dir(const char *path)
 	return rc;
 }
 
+int rcr_fs_syncfs(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return io_error(errno, "open directory", path);
+	int rc = 0;
+	if (syncfs(fd) != 0)
+		rc = io_error(errno, "sync the file system of", path);
+	if (rc == 0)
+		rc = rcr_fs_fsync(fd, path);
+	close(fd);
+	return rc;
+}
+
 /* "text OPT" in buf, for a HINT that names the option the directory was given with. */
 static const char *hint_opt(char buf[128], const char *text, const char *opt)
 {

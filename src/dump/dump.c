@@ -48,7 +48,8 @@ typedef struct dump_ctx {
 	rcr_catalog *cat;
 	char snapshot[128];
 	int server_major;
-	char *lock_sql;         /* LOCK TABLE of every stored table, NOWAIT, for the workers */
+	/* The server's lock table, read before locking, to explain running out of it. */
+	long max_locks, max_conns, max_prepared;
 	dump_job *jobs;
 	uint32_t njobs;
 	pthread_mutex_t *table_mu;  /* guards a table's files, row groups and totals */
@@ -65,6 +66,13 @@ typedef struct dump_ctx {
 	rcr_error_snapshot tool_err;
 	char tool_appname[64];  /* pg_dump's application_name, to find its backend */
 } dump_ctx;
+
+/* Lock slots a worker holds at most: its current table and the indexes its COPY's planning
+ * opens (a worker's transaction ends after every job, see copy_table). */
+#define WORKER_LOCKS 8
+
+static int explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r);
+static int explain_tool_failure(const dump_ctx *d, int rc);
 
 static void record_failure(dump_ctx *d, int rc)
 {
@@ -293,14 +301,37 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 	return 0;
 }
 
-static int copy_table(table_writer *w, PGconn *conn)
+static int copy_table(table_writer *w, PGconn *conn, int new_txn)
 {
 	rcr_table *t = w->t;
 	/* COPY (SELECT ...) rather than COPY table: an explicit column list leaves out generated
 	 * columns, ONLY keeps a partition parent from repeating its children's rows, and the same
 	 * form takes a ctid range when a table is split. */
+	char *qn = NULL;
+	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
+	if (rc < 0)
+		return rc;
+	/* The worker locks only what it copies, as pg_dump -j's workers do (the leader holds every
+	 * table), in the same round trip as the COPY: a failed LOCK ends the query string before
+	 * the COPY runs. NOWAIT: an ALTER/DROP TABLE that arrived since the leader's lock waits for
+	 * the leader; a worker that queued behind it would wait for the leader too, which waits for
+	 * the worker, a deadlock the server cannot see (the leader is idle, not waiting on a lock).
+	 * Once held, later DDL waits for us. */
 	rcr_buf sql = RCR_BUF_INIT;
-	int rc = rcr_buf_append(&sql, "COPY (SELECT ", 13);
+	/* A transaction keeps every lock it took, and the leader holds them all for the length of
+	 * the dump anyway: a worker starts a new transaction on the same snapshot for every job
+	 * after its first, in the same round trip, so it holds only the locks of what it copies
+	 * now, whatever the number of tables. */
+	if (new_txn) {
+		char txn[256];
+		snprintf(txn, sizeof txn,
+			 "COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '%s'; ",
+			 w->d->snapshot);
+		rc = rcr_buf_append(&sql, txn, strlen(txn));
+	}
+	rc |= rcr_buf_append(&sql, "LOCK TABLE ONLY ", 16);
+	rc |= rcr_buf_append(&sql, qn, strlen(qn));
+	rc |= rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT; COPY (SELECT ", 43);
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
 		char *q;
 		rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
@@ -311,9 +342,6 @@ static int copy_table(table_writer *w, PGconn *conn)
 			free(q);
 		}
 	}
-	char *qn = NULL;
-	if (rc == 0)
-		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
 	if (rc == 0) {
 		char tail[160];
 		rc = rcr_buf_append(&sql, " FROM ONLY ", 11);
@@ -344,7 +372,7 @@ static int copy_table(table_writer *w, PGconn *conn)
 	PGresult *r = PQexec(conn, (const char *)sql.data);
 	rcr_buf_free(&sql);
 	if (PQresultStatus(r) != PGRES_COPY_OUT) {
-		rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+		rc = explain_worker_failure(w->d, conn, r);
 		PQclear(r);
 		return rc;
 	}
@@ -411,7 +439,7 @@ static int copy_table(table_writer *w, PGconn *conn)
 	return rc;
 }
 
-static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
+static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job, int new_txn)
 {
 	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
@@ -446,13 +474,12 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 			fprintf(stderr, "rcr: dumping table '%s.%s'\n", t->schema, t->name);
 	}
 	if (rc == 0)
-		rc = copy_table(&w, conn);
+		rc = copy_table(&w, conn, new_txn);
 	rc = encoder_stop(&w, rc);
 	pthread_cond_destroy(&w.qcv);
 	pthread_mutex_destroy(&w.qmu);
+	/* Not fsynced here: one syncfs at the end makes every file durable (rcr_fs_syncfs). */
 	if (w.fd >= 0) {
-		if (rc == 0)
-			rc = rcr_fs_fsync(w.fd, w.path);
 		if (close(w.fd) != 0 && rc == 0)
 			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w.path, strerror(errno));
 	}
@@ -494,6 +521,10 @@ static int begin_snapshot_txn(PGconn *conn, const char *snapshot)
 	RCR_FORWARD(rcr_pg_exec(conn, "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;"
 				      " SET lock_timeout = 0; SET row_security = off;"
 				      " SELECT pg_catalog.set_config('search_path', '', false)"));
+	/* The catalog queries over tens of thousands of tables are estimated expensive enough to
+	 * be JIT-compiled, which then takes most of their time (0.8 of 1.1 s for 10,000 tables). */
+	if (PQserverVersion(conn) >= 110000)
+		RCR_FORWARD(rcr_pg_exec(conn, "SET jit = off"));
 	/* Separately: in one multi-statement query the SELECT would already have started the
 	 * implicit transaction that BEGIN's isolation level must precede. */
 	RCR_FORWARD(rcr_pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
@@ -511,24 +542,14 @@ static void *worker_main(void *arg)
 	int rc = rcr_pg_connect(&conn, &d->o->conn, "rcr dump");
 	if (rc == 0)
 		rc = begin_snapshot_txn(conn, d->snapshot);
-	/* Every table, at once and without waiting. The leader holds ACCESS SHARE on them all, so
-	 * an ALTER/DROP TABLE that arrived since then waits for the leader; a worker that queued
-	 * behind it would wait for the leader too, which waits for the worker: a deadlock the
-	 * server cannot see (the leader is idle, not waiting on a lock). pg_dump -j's workers
-	 * take their locks NOWAIT for the same reason. Once held, later DDL waits for us. */
-	if (rc == 0 && d->lock_sql && rcr_pg_exec(conn, d->lock_sql) < 0)
-		rc = rcr_error_set_hint(RCR_E_QUERY,
-					"another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
-					" after the dump locked its tables; run the dump again when it is done",
-					"a worker could not lock the tables: %s", rcr_pg_error_line(conn));
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
-	while (rc == 0) {
+	for (int done = 0; rc == 0; done = 1) {
 		pthread_mutex_lock(&d->mu);
 		uint32_t idx = d->failed || rcr_interrupted() ? d->njobs : d->next++;
 		pthread_mutex_unlock(&d->mu);
 		if (idx >= d->njobs)
 			break;
-		rc = dump_one(d, conn, &d->jobs[idx]);
+		rc = dump_one(d, conn, &d->jobs[idx], done);
 	}
 	if (rc < 0)
 		record_failure(d, rc);
@@ -540,7 +561,7 @@ static void *worker_main(void *arg)
 static void *tool_main(void *arg)
 {
 	dump_ctx *d = arg;
-	d->tool_rc = rcr_pg_run_tool(d->tool_argv, d->password, rcr_interrupt_child_slot());
+	d->tool_rc = explain_tool_failure(d, rcr_pg_run_tool(d->tool_argv, d->password, rcr_interrupt_child_slot()));
 	if (d->tool_rc < 0) {
 		rcr_error_save(&d->tool_err);
 		record_failure(d, d->tool_rc);
@@ -687,28 +708,120 @@ static void argv_free(argv_b *a)
 	free(a->v);
 }
 
-/* A pg_dump pattern that matches exactly one name: each part double-quoted, inner quotes
- * doubled (inside quotes pg_dump's pattern rules take every character literally). */
-static char *exact_pattern(const char *schema, const char *name)
+/* Appends bytes double-quoted, inner quotes doubled: inside quotes pg_dump's pattern rules
+ * take every character literally (regex characters included, which pg_dump escapes). */
+static int append_quoted(rcr_buf *b, const char *s)
 {
-	size_t n = 2 * (strlen(schema) + strlen(name)) + 8;
-	char *s = malloc(n), *p = s;
-	if (!s)
-		return NULL;
-	const char *parts[2] = {schema, name};
-	for (int i = 0; i < 2; i++) {
-		if (i)
-			*p++ = '.';
-		*p++ = '"';
-		for (const char *c = parts[i]; *c; c++) {
-			if (*c == '"')
-				*p++ = '"';
-			*p++ = *c;
-		}
-		*p++ = '"';
+	RCR_FORWARD(rcr_buf_append(b, "\"", 1));
+	for (const char *c = s; *c; c++) {
+		if (*c == '"')
+			RCR_FORWARD(rcr_buf_append(b, "\"", 1));
+		RCR_FORWARD(rcr_buf_append(b, c, 1));
 	}
-	*p = 0;
-	return s;
+	return rcr_buf_append(b, "\"", 1);
+}
+
+/* Bytes that mean themselves outside double quotes in a pg_dump pattern (no case folding, no
+ * regex or pattern meaning). Every server encoding keeps bytes below 0x80 ASCII, so a name is
+ * never split inside a multibyte character at one of these. */
+static int pattern_plain(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int cmp_name_ptr(const void *a, const void *b)
+{
+	const rcr_table *x = *(const rcr_table *const *)a, *y = *(const rcr_table *const *)b;
+	int c = strcmp(x->schema, y->schema);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/*
+ * Appends a regular expression matching exactly the names t[lo..hi) (sorted, distinct) from
+ * byte `depth` on, as a trie: common prefixes written once, "(|...)" where they part. The
+ * server compiles and runs a trie in a fraction of the time of a flat "a|b|c" list (1,000
+ * names: 0.03 s against 0.4 s over a catalog of 20,000 relations). A name's rest from its
+ * first byte that is not plain ASCII is one quoted, literal alternative.
+ */
+static int append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint32_t hi, size_t depth)
+{
+	for (;;) {
+		char c = t[lo]->name[depth];
+		if (hi - lo == 1)
+			return c == 0 ? 0 : append_quoted(b, t[lo]->name + depth);
+		/* one shared plain byte: no branch yet */
+		if (!pattern_plain(c) || t[hi - 1]->name[depth] != c)
+			break;
+		RCR_FORWARD(rcr_buf_append(b, &c, 1));
+		depth++;
+	}
+	RCR_FORWARD(rcr_buf_append(b, "(", 1));
+	for (uint32_t i = lo; i < hi;) {
+		char c = t[i]->name[depth];
+		uint32_t j = i + 1;
+		if (pattern_plain(c))
+			while (j < hi && t[j]->name[depth] == c)
+				j++;
+		if (i > lo)
+			RCR_FORWARD(rcr_buf_append(b, "|", 1));
+		if (c == 0)
+			; /* the name ends here: the empty alternative */
+		else if (pattern_plain(c)) {
+			RCR_FORWARD(rcr_buf_append(b, &c, 1));
+			RCR_FORWARD(append_trie(b, t, i, j, depth + 1));
+		} else
+			RCR_FORWARD(append_quoted(b, t[i]->name + depth));
+		i = j;
+	}
+	return rcr_buf_append(b, ")", 1);
+}
+
+/* Names per --exclude-table-data pattern: at most 500 x (63 bytes, doubled by quoting) stays
+ * under Linux's 128 KiB per argument, and the server compiles a regular expression of a few
+ * hundred names quickly. */
+#define EXCLUDE_PATTERN_NAMES 500
+
+/*
+ * pg_dump keeps every table's definition but none of the data rcr stores itself. One
+ * --exclude-table-data per table costs pg_dump one catalog query per pattern (10,000 queries
+ * for 10,000 tables); instead the names of one schema go into patterns of the form
+ * "schema".(trie): outside double quotes a pattern is a regular expression (the alternation),
+ * inside them every character is literal, so each pattern matches exactly the listed tables
+ * and nothing else (not a sequence's data, which pg_dump must keep).
+ */
+static int add_exclude_table_data(argv_b *a, const rcr_manifest *m)
+{
+	if (m->ntables == 0)
+		return 0;
+	const rcr_table **by = malloc(m->ntables * sizeof *by);
+	if (!by)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->ntables; i++)
+		by[i] = &m->tables[i];
+	qsort(by, m->ntables, sizeof *by, cmp_name_ptr);
+	rcr_buf pat = RCR_BUF_INIT;
+	int rc = 0;
+	for (uint32_t i = 0; i < m->ntables && rc == 0;) {
+		uint32_t end = i + 1;
+		while (end < m->ntables && end - i < EXCLUDE_PATTERN_NAMES && strcmp(by[end]->schema, by[i]->schema) == 0)
+			end++;
+		rcr_buf_reset(&pat);
+		rc = rcr_buf_append(&pat, "--exclude-table-data=", 21);
+		if (rc == 0)
+			rc = append_quoted(&pat, by[i]->schema);
+		if (rc == 0)
+			rc = rcr_buf_append(&pat, ".(", 2);
+		if (rc == 0)
+			rc = append_trie(&pat, by, i, end, 0);
+		if (rc == 0)
+			rc = rcr_buf_append(&pat, ")", 2);
+		if (rc == 0)
+			rc = argv_add(a, (const char *)pat.data);
+		i = end;
+	}
+	rcr_buf_free(&pat);
+	free(by);
+	return rc;
 }
 
 static int build_pg_dump_argv(argv_b *a, dump_ctx *d, const char *tool, const char *conninfo)
@@ -721,6 +834,8 @@ static int build_pg_dump_argv(argv_b *a, dump_ctx *d, const char *tool, const ch
 	RCR_FORWARD(argv_addf(a, "--file=", path));
 	RCR_FORWARD(argv_addf(a, "--snapshot=", d->snapshot));
 	RCR_FORWARD(argv_addf(a, "--dbname=", conninfo));
+	/* rcr_fs_syncfs makes pg_dump's files durable with the data files, once. */
+	RCR_FORWARD(argv_add(a, "--no-sync"));
 	if (o->schema_only)
 		RCR_FORWARD(argv_add(a, "--schema-only"));
 	if (o->data_only)
@@ -745,14 +860,7 @@ static int build_pg_dump_argv(argv_b *a, dump_ctx *d, const char *tool, const ch
 		RCR_FORWARD(argv_addf(a, "--exclude-table=", o->filter.exclude_tables.items[i]));
 	for (int i = 0; i < o->extensions.n; i++)
 		RCR_FORWARD(argv_addf(a, "--extension=", o->extensions.items[i]));
-	for (uint32_t i = 0; i < d->m->ntables; i++) {
-		char *pat = exact_pattern(d->m->tables[i].schema, d->m->tables[i].name);
-		if (!pat)
-			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-		int rc = argv_addf(a, "--exclude-table-data=", pat);
-		free(pat);
-		RCR_FORWARD(rc);
-	}
+	RCR_FORWARD(add_exclude_table_data(a, d->m));
 	if (o->common.verbose > 1)
 		RCR_FORWARD(argv_add(a, "--verbose"));
 	return 0;
@@ -933,6 +1041,109 @@ static int set_meta(dump_ctx *d, PGconn *conn)
 	rc |= rcr_manifest_set_meta(m, "no_privileges", o->no_privileges ? "1" : "0");
 	rc |= rcr_manifest_set_meta(m, "no_comments", o->no_comments ? "1" : "0");
 	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
+}
+
+/* --- locks ------------------------------------------------------------------------------- */
+
+static int read_lock_settings(dump_ctx *d, PGconn *conn)
+{
+	PGresult *r;
+	RCR_FORWARD(rcr_pg_query(&r, conn,
+				 "SELECT pg_catalog.current_setting('max_locks_per_transaction'),"
+				 " pg_catalog.current_setting('max_connections'),"
+				 " pg_catalog.current_setting('max_prepared_transactions')"));
+	d->max_locks = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	d->max_conns = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	d->max_prepared = strtol(PQgetvalue(r, 0, 2), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+/* Lock slots the dump holds at once: the leader's and pg_dump's (one per table each, for the
+ * length of the dump) and each worker's current transaction. */
+static long locks_needed(const dump_ctx *d)
+{
+	return 2L * d->m->ntables + (long)d->o->jobs * WORKER_LOCKS;
+}
+
+/* The lock table's size in slots: max_locks_per_transaction x (max_connections +
+ * max_prepared_transactions), shared by every session; only a restart changes it. */
+static long lock_slots(const dump_ctx *d)
+{
+	return d->max_locks * (d->max_conns + d->max_prepared);
+}
+
+/* "max_locks_per_transaction = 10 gives room for about 100 (...); the dump holds about 264 at
+ * once (...)", and the value to set in hint. */
+static void describe_locks(const dump_ctx *d, char *what, size_t what_cap, char *hint, size_t hint_cap)
+{
+	long need = locks_needed(d);
+	long per = d->max_conns + d->max_prepared > 0 ? d->max_conns + d->max_prepared : 1;
+	snprintf(what, what_cap,
+		 "the dump of %u tables holds about %ld locks at once (one per table for itself and for pg_dump) and"
+		 " max_locks_per_transaction = %ld gives room for about %ld (x (max_connections %ld +"
+		 " max_prepared_transactions %ld))",
+		 d->m->ntables, need, d->max_locks, lock_slots(d), d->max_conns, d->max_prepared);
+	snprintf(hint, hint_cap, "set max_locks_per_transaction to at least %ld in postgresql.conf and restart the server",
+		 (need + per - 1) / per);
+}
+
+/* The server's shared lock table is full (SQLSTATE 53200 on a LOCK): name the setting, its
+ * value and what this dump needs. */
+static int out_of_locks(const dump_ctx *d, int code, const char *who)
+{
+	char what[512], hint[160];
+	describe_locks(d, what, sizeof what, hint, sizeof hint);
+	return rcr_error_set_hint(code, hint, "%s: the server's lock table is full: %s", who, what);
+}
+
+/* pg_dump failed and the dump needs more lock slots than the server's lock table is sized
+ * for: pg_dump's message does not carry its SQLSTATE, so the numbers decide whether to add
+ * what to change (pg_dump's own HINT is not passed on). */
+static int explain_tool_failure(const dump_ctx *d, int rc)
+{
+	if (rc >= 0 || rcr_interrupted() || locks_needed(d) <= lock_slots(d) || rcr_error_hint()[0])
+		return rc;
+	char msg[1024], what[512], set[160], hint[256];
+	snprintf(msg, sizeof msg, "%s", rcr_error_message());
+	describe_locks(d, what, sizeof what, set, sizeof set);
+	snprintf(hint, sizeof hint, "if the server ran out of shared memory, %s", set);
+	return rcr_error_set_hint(rc, hint, "%s (%s)", msg, what);
+}
+
+static int is_sqlstate(const PGresult *r, const char *state)
+{
+	const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return s && strcmp(s, state) == 0;
+}
+
+/* The leader's LOCK TABLE of every table it dumps. */
+static int lock_all(dump_ctx *d, PGconn *conn, const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		/* 53200 (out_of_memory): a LOCK that finds the shared lock table full. */
+		if (is_sqlstate(r, "53200"))
+			rc = out_of_locks(d, RCR_E_QUERY, "could not lock the tables");
+		else
+			rc = rcr_error_set(RCR_E_QUERY, "query failed: %s", rcr_pg_error_line(conn));
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* A worker's LOCK + COPY did not start copying: say why, by SQLSTATE. */
+static int explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r)
+{
+	if (is_sqlstate(r, "55P03")) /* lock_not_available, from NOWAIT */
+		return rcr_error_set_hint(RCR_E_QUERY,
+					  "another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
+					  " after the dump locked its tables; run the dump again when it is done",
+					  "a worker could not lock the table: %s", rcr_pg_error_line(conn));
+	if (is_sqlstate(r, "53200"))
+		return out_of_locks(d, RCR_E_QUERY, "a worker could not lock the table");
+	return rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
 }
 
 /* --- concurrent DDL ---------------------------------------------------------------------- */
@@ -1127,20 +1338,15 @@ int rcr_dump_run(const rcr_dump_opts *o)
 				free(qn);
 			}
 		}
+		/* The leader waits (up to --lock-wait-timeout); the workers later must not. */
 		if (rc == 0)
-			rc = rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT", 29);
-		if (rc == 0) {
-			/* The leader waits (up to --lock-wait-timeout); the workers later must not. */
-			sql.data[sql.len - 8] = 0;
-			rc = rcr_pg_exec(conn, (const char *)sql.data);
-			sql.data[sql.len - 8] = ' ';
-		}
+			rc = rcr_buf_append(&sql, " IN ACCESS SHARE MODE", 22);
+		if (rc == 0)
+			rc = read_lock_settings(&d, conn);
+		if (rc == 0)
+			rc = lock_all(&d, conn, (const char *)sql.data);
 		if (rc == 0)
 			rc = check_unchanged(&d, conn);
-		if (rc == 0) {
-			d.lock_sql = (char *)sql.data;
-			sql.data = NULL;
-		}
 		rcr_buf_free(&sql);
 	}
 	if (rc < 0 && conn)
@@ -1196,7 +1402,7 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	if (rc == 0) {
 		char p[4096];
 		snprintf(p, sizeof p, "%s/data", o->dir);
-		rc = rcr_fs_fsync_dir(p);
+		rc = rcr_fs_syncfs(p);
 	}
 	if (rc == 0) {
 		rcr_buf mb = RCR_BUF_INIT;
@@ -1238,6 +1444,5 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	rcr_manifest_free(d.m);
 	free(d.jobs);
 	free(d.table_mu);
-	free(d.lock_sql);
 	return rc;
 }

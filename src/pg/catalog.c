@@ -51,6 +51,20 @@ static int append_pattern_match(rcr_buf *b, PGconn *conn, const rcr_strlist *pat
 	return append_sql(b, ")");
 }
 
+/* The first index in sorted v[0..n) whose value is >= key (n if none). */
+static int lower_bound(const uint32_t *v, int n, uint32_t key)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (v[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static char *dup_value(PGresult *r, int row, int col)
 {
 	return strdup(PQgetvalue(r, row, col));
@@ -62,9 +76,13 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 	rcr_buf q = RCR_BUF_INIT;
 	int rc = append_sql(&q,
 		"SELECT c.oid, n.nspname, c.relname, c.relkind,"
-		" (pg_catalog.pg_relation_size(c.oid) + COALESCE(pg_catalog.pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0))::bigint,"
+		" (pg_catalog.pg_relation_size(c.oid) + GREATEST(COALESCE(tc.relpages, 0), 0)::bigint * pg_catalog.current_setting('block_size')::int)::bigint,"
 		" (pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int)::bigint"
 		" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+		/* The TOAST table's size as VACUUM last counted it: measuring it would lock it and its
+		 * index, two more lock slots per table for the length of the dump. It only weighs the
+		 * table for scheduling and progress. */
+		" LEFT JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) c.reltoastrelid"
 		" WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND c.relpersistence OPERATOR(pg_catalog.<>) 't'"
 		" AND n.nspname OPERATOR(pg_catalog.!~) '^pg_' AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'"
 		" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
@@ -156,19 +174,20 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 			" WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND a.attnum OPERATOR(pg_catalog.>) 0"
 			" AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) ''"
 			" ORDER BY a.attrelid, a.attnum");
+	/* The rows come ordered by attrelid: each table's columns are found by binary search, so
+	 * tens of thousands of tables cost no more than reading the rows once. */
+	uint32_t *relids = NULL;
+	int nc = cr ? PQntuples(cr) : 0;
+	if (rc == 0 && cr && !(relids = malloc(((size_t)nc + 1) * sizeof *relids)))
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int j = 0; j < nc && rc == 0; j++)
+		relids[j] = (uint32_t)strtoul(PQgetvalue(cr, j, 0), NULL, 10);
 	if (rc == 0 && cr) {
-		int nc = PQntuples(cr);
 		for (int i = 0; i < n && rc == 0; i++) {
 			rcr_cat_table *t = &cat->tables[i];
-			/* Rows are few thousand at most; a linear scan per table keeps this simple. */
-			int first = -1, count = 0;
-			for (int j = 0; j < nc; j++) {
-				if ((uint32_t)strtoul(PQgetvalue(cr, j, 0), NULL, 10) == t->oid) {
-					if (first < 0)
-						first = j;
-					count++;
-				}
-			}
+			int first = lower_bound(relids, nc, t->oid), count = 0;
+			while (first + count < nc && relids[first + count] == t->oid)
+				count++;
 			t->cols = calloc((size_t)count + 1, sizeof *t->cols);
 			if (!t->cols) {
 				rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
@@ -191,6 +210,7 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 		}
 	}
 	PQclear(cr);
+	free(relids);
 	if (rc < 0) {
 		rcr_catalog_free(cat);
 		return rc;

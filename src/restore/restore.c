@@ -316,6 +316,16 @@ static int stream_table(restore_ctx *r, PGconn *conn, const restore_job *job)
 	return rc;
 }
 
+/* TRUNCATE + COPY FREEZE pays for big tables (no later rewrite of every page); for a small
+ * one its cost is the TRUNCATE's new files for the table and its TOAST table and index, which
+ * over thousands of small tables costs more than the whole load. */
+#define FREEZE_MIN_BYTES ((uint64_t)1 << 20)
+
+static int worth_freezing(const rcr_table *t)
+{
+	return t->raw_bytes >= FREEZE_MIN_BYTES;
+}
+
 /*
  * Sends COMMIT and finds out what became of it: committed; not committed (an error result: the
  * server aborted the transaction, as when an interrupt's cancel meets a deferred trigger
@@ -361,7 +371,7 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int
 	/* A table this restore just created, loaded by one job: truncating it in the loading
 	 * transaction lets COPY FREEZE write the rows already frozen, sparing the first VACUUM a
 	 * full rewrite of hint bits. Foreign keys come in post-data, so none block the TRUNCATE. */
-	int freeze = r->fresh_tables && job->whole;
+	int freeze = r->fresh_tables && job->whole && worth_freezing(t);
 	if (rc == 0 && freeze) {
 		char s[8300];
 		snprintf(s, sizeof s, "TRUNCATE ONLY %s", qn);

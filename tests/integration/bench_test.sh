@@ -4,12 +4,13 @@
 # runs every comparison the report promises, checks every restore it times, and writes a JSON
 # whose runs, scales and ratios are all there and numeric. Also --hold-guest-memory against a
 # stand-in for the kernel's page_reporting_order parameter: 11 while anything is measured, the
-# old value back afterwards, after a failed run too.
+# old value back afterwards, after a failed run too. And the many-tables case (--many-tables)
+# at 50 tables: both ratios printed and in its JSON, every restore checked.
 . "$(dirname "$0")/lib.sh"
 
 BENCH=$RCR_SRC/tools/bench/bench.sh
 if command -v shellcheck >/dev/null 2>&1; then
-	shellcheck -S warning "$BENCH" || fail "shellcheck warns about bench.sh"
+	shellcheck -S warning "$BENCH" "$RCR_SRC/tools/bench/many_tables.sh" || fail "shellcheck warns about bench.sh"
 	pass "shellcheck: no warnings"
 fi
 
@@ -99,3 +100,23 @@ if "$BENCH" --vector-index btree --rcr "$RCR" --workdir "$T/w3" >"$T/out3" 2>&1;
 grep -q 'btree cannot work: a vector(768) value exceeds the btree index row size limit' "$T/out3" || fail "btree: $(cat "$T/out3")"
 [ ! -e "$T/w3" ] || fail "--vector-index btree created the work directory"
 pass "--vector-index btree refused at once, saying why"
+
+# The many-tables case: rcr and pg_dump/pg_restore side by side on 50 tables.
+"$BENCH" --many-tables 50 --quiet-wait 0 --rcr "$RCR" --workdir "$T/w4" --results "$T/results4" >"$T/out4" 2>&1 ||
+	{ tail -n 30 "$T/out4" >&2; fail "bench.sh --many-tables 50 failed"; }
+for what in "rcr dump / pg_dump -Fd -j2, wall" "rcr restore / pg_restore -j2, wall"; do
+	grep -q "^$what  *[0-9.]*  *<=0.7 " "$T/out4" || { cat "$T/out4" >&2; fail "many tables: no ratio '$what'"; }
+done
+python3 - "$T"/results4/*-many-tables.json <<'PY' || fail "the many-tables JSON is incomplete"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["tables"] == 50, d["tables"]
+runs = {r["key"]: r for r in d["runs"]}
+for k in ["mt_rcr_dump", "mt_pgd", "mt_rcr_restore", "mt_pgr"]:
+    assert runs[k]["wall_s"] > 0 and runs[k]["peak_rss_kib"] > 0, runs.get(k)
+for k in ["mt_rcr_dump", "mt_pgd"]:
+    assert runs[k]["size_bytes"] > 0, runs[k]
+assert all(isinstance(r["value"], (int, float)) and r["value"] > 0 for r in d["ratios"]), d["ratios"]
+assert all(isinstance(v, (int, float)) for v in d["rcr_restore_phases_s"].values()), d["rcr_restore_phases_s"]
+PY
+pass "--many-tables 50: dump and restore against pg_dump/pg_restore, ratios printed and in the JSON"

@@ -36,13 +36,17 @@ create_pace() { # db every
 	psql_q -d "$1" -c "CREATE FUNCTION pace(int) RETURNS bool LANGUAGE sql AS 'SELECT CASE WHEN \$1 % $2 = 0 THEN pg_sleep(0.005) IS NOT NULL ELSE true END'"
 }
 
+# A pg_stat_activity condition: the session is running a COPY. A dump's worker sends its LOCK
+# TABLE (and, after its first table, the new transaction) in the same query string as the COPY.
+COPY_QUERY="query ~ '(^|; )COPY '"
+
 # Waits until application $1 runs a COPY in the server, then freezes process $2 (SIGSTOP).
 # Fails the test if the process ends first or nothing shows within 30 s.
 freeze_at_copy() { # application_name pid
 	local i n
 	for ((i = 0; i < 1500; i++)); do
 		kill -0 "$2" 2>/dev/null || fail "process $2 ended before its COPY was seen"
-		n=$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND state = 'active' AND query LIKE 'COPY%'")
+		n=$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND state = 'active' AND $COPY_QUERY")
 		if [ "$n" != 0 ]; then
 			kill -STOP "$2"
 			return 0

@@ -62,7 +62,7 @@ pass "missing manifest is not an archive"
 psql_q -d src -c "INSERT INTO big SELECT * FROM big; INSERT INTO big SELECT * FROM big; INSERT INTO big SELECT * FROM big"
 (
 	for _ in $(seq 1 200); do
-		n=$(psql_q -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'rcr dump' AND query LIKE 'COPY%'")
+		n=$(psql_q -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'rcr dump' AND query ~ '(^|; )COPY '")
 		[ "$n" != 0 ] && exit 0
 		sleep 0.05
 	done

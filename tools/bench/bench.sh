@@ -6,7 +6,7 @@
 #                        [--linearity] [--vector-index hash|hnsw|none] [--rcr PATH]
 #                        [--workdir DIR] [--keep] [--results DIR] [--quiet-wait SECONDS]
 #                        [--nice N] [--repeat R] [--server-conf NAME=VALUE]...
-#                        [--hold-guest-memory]
+#                        [--hold-guest-memory] [--many-tables N]
 #
 # Prints a table (wall time, client CPU, client peak RSS, archive size) and every ratio against
 # rcr with the targets, and writes the same as JSON under tools/bench/results/.
@@ -34,6 +34,7 @@ REPEAT=1
 RESULTS=$BENCH/results
 SERVER_CONF=()
 HOLD_MEM=0
+MANY=0
 BASE_ROWS=60000
 DIM=768
 FEEDS=50
@@ -70,6 +71,8 @@ while [ $# -gt 0 ]; do
 	--results) RESULTS=$2; shift 2 ;;
 	--server-conf) SERVER_CONF+=("$2"); shift 2 ;;
 	--hold-guest-memory) HOLD_MEM=1; shift ;;
+	--many-tables) MANY=$2; shift 2 ;;
+	--many-tables=*) MANY=${1#*=}; shift ;;
 	-h | --help) usage ;;
 	*) echo "bench.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -79,6 +82,7 @@ done
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer"
 [[ "$QUIET_WAIT" =~ ^[0-9]+$ ]] || die "--quiet-wait takes seconds"
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a positive integer"
+[[ "$MANY" =~ ^[0-9]+$ ]] || die "--many-tables takes a number of tables"
 if [ "$LINEARITY" = 1 ] && [ -z "$RSS_SCALES" ]; then RSS_SCALES=1,4; fi
 case $VEC_INDEX in
 "" | hnsw | hash | none) ;;
@@ -339,7 +343,15 @@ quiesce() {
 Q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 
 # --- the cluster and the data -------------------------------------------------------------------
-"$SRC/tests/harness/pg_cluster.sh" start "$W/pg" >/dev/null
+# --many-tables: pg_dump -j and rcr each hold about two lock slots per table (and a restore's
+# one pre-data transaction three: the table, its TOAST table and index), beyond the default
+# lock table (64 x 100 connections).
+if [ "$MANY" -gt 0 ]; then
+	RCR_TEST_PG_CONF="max_locks_per_transaction = $(((3 * MANY + 6399) / 100 > 64 ? (3 * MANY + 6399) / 100 : 64))" \
+		"$SRC/tests/harness/pg_cluster.sh" start "$W/pg" >/dev/null
+else
+	"$SRC/tests/harness/pg_cluster.sh" start "$W/pg" >/dev/null
+fi
 . "$W/pg/env"
 export PGHOST PGPORT PGUSER PGDATABASE
 # Autovacuum would wake up on freshly restored tables and compete for the 2 cores with the next
@@ -499,6 +511,11 @@ VARIANT=float32
 
 echo "== machine: $NPROC cores ($machine_cpu), $machine_mem; PostgreSQL $PG_VERSION; $EXT $EXT_VERSION; rcr $RCR_COMMIT; nice $(nice), autogroup nice $(autogroup_nice)"
 echo "== free page reporting to the VM host: $PAGE_REPORTING"
+if [ "$MANY" -gt 0 ]; then
+	# shellcheck source=tools/bench/many_tables.sh
+	. "$BENCH/many_tables.sh"
+	exit 0
+fi
 echo "== dataset: scale $SCALE ($ROWS records + $ROWS feed_entries, vector($DIM), $VARIANT embeddings, seed $SEED; vector index: $VEC_INDEX)"
 make_db bench "$SCALE"
 DB_BYTES=$(Q -d bench -c "SELECT pg_database_size('bench')")
