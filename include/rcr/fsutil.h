@@ -43,6 +43,9 @@ typedef struct rcr_fs_outdir {
 	size_t nmade, cap;
 } rcr_fs_outdir;
 #define RCR_FS_OUTDIR_INIT {.marker_fd = -1}
+/* path without its trailing slashes into out (RCR_E_USAGE if empty or too long): "link/"
+ * would make lstat() and open() follow a link that the output rules refuse. */
+int rcr_fs_strip_slashes(char *out, size_t cap, const char *path);
 /* Checks, changing nothing, that path is absent or an empty real directory; opt ("-f", "-o")
  * names the option in the HINT. RCR_E_EXISTS for a link, a non-directory or a non-empty one. */
 int rcr_fs_outdir_check(const char *path, const char *opt);

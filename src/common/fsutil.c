@@ -115,8 +115,7 @@ static int claimed_by_other(const char *path, const char *opt)
 				  "directory '%s' was claimed by another rcr process", path);
 }
 
-/* path without its trailing slashes into out: "link/" would make lstat() follow a link. */
-static int strip_slashes(char *out, size_t cap, const char *path)
+int rcr_fs_strip_slashes(char *out, size_t cap, const char *path)
 {
 	size_t n = strlen(path);
 	while (n > 1 && path[n - 1] == '/')
@@ -145,7 +144,7 @@ static int dir_is_empty(const char *path)
 int rcr_fs_outdir_check(const char *path, const char *opt)
 {
 	char p[4096], hint[128];
-	RCR_FORWARD(strip_slashes(p, sizeof p, path));
+	RCR_FORWARD(rcr_fs_strip_slashes(p, sizeof p, path));
 	struct stat st;
 	if (lstat(p, &st) != 0)
 		return errno == ENOENT ? 0 : io_error(errno, "stat", p);
@@ -169,7 +168,7 @@ int rcr_fs_outdir_check(const char *path, const char *opt)
 static int resolve(char *out, const char *path)
 {
 	char p[4096];
-	RCR_FORWARD(strip_slashes(p, sizeof p, path));
+	RCR_FORWARD(rcr_fs_strip_slashes(p, sizeof p, path));
 	if (realpath(p, out))
 		return 1;
 	char *slash = strrchr(p, '/');
@@ -215,7 +214,7 @@ int rcr_fs_check_apart(const char *input, const char *output, const char *opt)
 int rcr_fs_outdir_claim(rcr_fs_outdir *d, const char *path, const char *marker, const char *opt)
 {
 	*d = (rcr_fs_outdir)RCR_FS_OUTDIR_INIT;
-	RCR_FORWARD(strip_slashes(d->path, sizeof d->path, path));
+	RCR_FORWARD(rcr_fs_strip_slashes(d->path, sizeof d->path, path));
 	if (mkdir(d->path, 0700) == 0)
 		d->made_dir = 1;
 	else if (errno != EEXIST)

@@ -220,10 +220,15 @@ static int explain_taken(const char *dir, int rc, int force)
 
 int rcr_dump_dir_claim(rcr_fs_outdir *od, const rcr_dump_opts *o)
 {
+	/* Every look at the directory goes by its name without trailing slashes, as the claim's
+	 * does: lstat("link/") follows the link, so --force would remove leftovers through a link
+	 * the claim then refuses. */
+	char dir[4096];
+	RCR_FORWARD(rcr_fs_strip_slashes(dir, sizeof dir, o->dir));
 	if (o->force)
-		RCR_FORWARD(remove_leftovers(o->dir, o->common.quiet));
-	int rc = rcr_fs_outdir_claim(od, o->dir, RCR_DUMP_MARKER, "-f");
-	return rc == RCR_E_EXISTS ? explain_taken(o->dir, rc, o->force) : rc;
+		RCR_FORWARD(remove_leftovers(dir, o->common.quiet));
+	int rc = rcr_fs_outdir_claim(od, dir, RCR_DUMP_MARKER, "-f");
+	return rc == RCR_E_EXISTS ? explain_taken(dir, rc, o->force) : rc;
 }
 
 int rcr_dump_dir_make(rcr_fs_outdir *od)

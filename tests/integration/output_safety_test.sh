@@ -8,7 +8,8 @@
 # for a table lock held from psql while the second starts): the second exits 1 having touched
 # nothing, the first's archive verifies; dump -f a link; a manifest that is a link; a rerun into a
 # killed dump's leftovers refused without --force and accepted with it, and --force refusing a
-# complete archive, unknown files and a dump still running; -j 0 refused by verify and convert.
+# complete archive, unknown files, a dump still running and leftovers behind a link (also
+# written with a trailing slash); -j 0 refused by verify and convert.
 . "$(dirname "$0")/lib.sh"
 start_cluster
 
@@ -252,6 +253,22 @@ done
 err_has "removed the incomplete dump left in" "--force"
 "$RCR" verify -q >/dev/null "$L" || fail "the forced rerun's archive does not verify"
 pass "a killed dump's leftovers: refused without --force, replaced with it; an unknown file stops --force"
+
+# --force through a symbolic link to leftovers (with a trailing slash, which makes lstat follow
+# it): the link is refused before anything is removed, and named as a link.
+K="$T/left2"
+mkdir -p "$K/data" "$K/schema"
+: >"$K/.rcr-dump-in-progress"
+echo x >"$K/data/16384.rcd"
+echo x >"$K/schema/toc.dat"
+ln -s "$K" "$T/left2link"
+snap "$K" >"$T/k.snap"
+for f in "$T/left2link" "$T/left2link/" "$T/left2link//"; do
+	expect_exit 1 "$RCR" dump -q --force -d src -f "$f"
+	err_has "is a symbolic link" "--force -f '$f'"
+	assert_same "$K" "$T/k.snap" "--force -f '$f'"
+done
+pass "--force through a link to a dump's leftovers (also written with a trailing slash): refused, nothing removed"
 
 # --force never touches a complete archive, nor a directory without a dump's marker.
 B="$T/backups3"
