@@ -448,7 +448,10 @@ int rcr_fs_write_atomic(const char *dir, const char *name, const void *data, siz
 	char tmp[4096], final[4096];
 	snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
 	snprintf(final, sizeof final, "%s/%s", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* O_EXCL (which also refuses a link): the directory may be an existing empty one that
+	 * others can write to, and a link planted as the temporary name would make the write
+	 * truncate its target. Nothing of ours has that name before this call. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return io_error(errno, "create", tmp);
 	int rc = rcr_fs_write_all(fd, data, n, tmp);

@@ -231,16 +231,24 @@ int rcr_dump_dir_claim(rcr_fs_outdir *od, const rcr_dump_opts *o)
 	return rc == RCR_E_EXISTS ? explain_taken(dir, rc, o->force) : rc;
 }
 
-int rcr_dump_dir_make(rcr_fs_outdir *od)
+static int make_subdir(rcr_fs_outdir *od, const char *name, rcr_fs_name_pred known)
 {
 	char p[4608];
-	snprintf(p, sizeof p, "%s/data", od->path);
+	snprintf(p, sizeof p, "%s/%s", od->path, name);
 	if (mkdir(p, 0700) != 0)
 		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", p, strerror(errno));
-	RCR_FORWARD(rcr_fs_outdir_add(od, "data", NULL));
-	/* pg_dump creates schema/ and names its files itself; in the directory this run claimed
-	 * empty, every such name in it is this run's. */
-	return rcr_fs_outdir_add(od, "schema", is_schema_name);
+	return rcr_fs_outdir_add(od, name, known);
+}
+
+int rcr_dump_dir_make(rcr_fs_outdir *od)
+{
+	/* Both made here, 0700, by mkdir, which refuses anything already by that name: the claimed
+	 * directory may be an existing empty one that others can write to, and a link planted as
+	 * schema/ would have sent pg_dump's output (the whole schema) where they chose.
+	 * pg_dump --format=directory fills an existing empty directory, naming its files itself:
+	 * every such name in schema/ is this run's. */
+	RCR_FORWARD(make_subdir(od, "data", NULL));
+	return make_subdir(od, "schema", is_schema_name);
 }
 
 void rcr_dump_dir_abandon(rcr_fs_outdir *od, const rcr_manifest *m)

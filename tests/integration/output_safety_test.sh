@@ -9,7 +9,8 @@
 # nothing, the first's archive verifies; dump -f a link; a manifest that is a link; a rerun into a
 # killed dump's leftovers refused without --force and accepted with it, and --force refusing a
 # complete archive, unknown files, a dump still running and leftovers behind a link (also
-# written with a trailing slash); -j 0 refused by verify and convert.
+# written with a trailing slash); links planted in a shared -f while the dump runs are not
+# written through; -j 0 refused by verify and convert.
 . "$(dirname "$0")/lib.sh"
 start_cluster
 
@@ -215,6 +216,36 @@ wait "$first" || { cat "$T/first.err" >&2; fail "the first dump failed"; }
 "$RCR" verify -q >/dev/null "$D" || fail "the first dump's archive does not verify"
 [ ! -e "$D/.rcr-dump-in-progress" ] || fail "the complete archive kept its marker"
 pass "two dumps to one -f: the second (and a --force one) exit 1 touching nothing, the first's archive verifies"
+
+# An existing empty -f that others can write to: what they plant in it while the dump waits
+# (a link as schema/, where pg_dump would write the whole schema; a link as the manifest's
+# temporary name, which the write would truncate) is refused, never written through.
+for plant in schema manifest.rcr.tmp; do
+	S="$T/shared-$plant"
+	mkdir -m 0777 "$S" "$T/spy-$plant"
+	echo "precious" >"$T/spy-$plant/victim"
+	hold_lock
+	"$RCR" dump -q -d src -f "$S" 2>"$T/err" &
+	planted=$!
+	wait_for "$(waiting_dumps)"
+	if [ "$plant" = schema ]; then
+		ln -s "$T/spy-$plant/empty" "$S/schema"
+		mkdir "$T/spy-$plant/empty"
+	else
+		ln -s "$T/spy-$plant/victim" "$S/$plant"
+	fi
+	release_lock
+	set +e
+	wait "$planted"
+	rc=$?
+	set -e
+	[ "$rc" = 3 ] || { cat "$T/err" >&2; fail "a link planted as $plant: exit $rc, expected 3"; }
+	err_has "$S/$plant" "a link planted as $plant"
+	[ "$(cat "$T/spy-$plant/victim")" = precious ] || fail "the dump wrote through a link planted as $plant"
+	[ -z "$(ls -A "$T/spy-$plant/empty" 2>/dev/null)" ] || fail "pg_dump wrote through a link planted as $plant"
+	[ "$(ls -A "$S")" = "$plant" ] || fail "a link planted as $plant: the dump left $(ls -A "$S")"
+done
+pass "links planted in a shared empty -f while the dump waits (schema/, the manifest's temporary): refused, nothing written through them"
 
 # --- leftovers and --force --------------------------------------------------------------------------
 # A dump killed while it waits: its claimed directory, marker and all, stays behind. Files of the

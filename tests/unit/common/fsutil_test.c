@@ -1,7 +1,7 @@
 /* fsutil_test.c: tests the output-directory claim of src/common/fsutil.c: a claim refuses
  * what is not absent or an empty real directory, the second of two claims changes nothing, and
  * a failure removes exactly what was recorded (a file someone else put in the directory stays,
- * and so does the directory). */
+ * and so does the directory); the atomic write never writes through a planted temporary. */
 #include "../test.h"
 
 #include "rcr/fsutil.h"
@@ -156,12 +156,43 @@ static void test_fsutil__check_apart(void)
 	cleanup();
 }
 
+static int file_is(const char *rel, const char *text)
+{
+	char buf[64] = "";
+	int fd = open(at(rel), O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	return n >= 0 && strcmp(buf, text) == 0;
+}
+
+/* A link (or any file) someone put in the output directory under the temporary name is refused,
+ * not written through: the write would truncate its target. */
+static void test_fsutil__write_atomic_refuses_a_planted_temporary(void)
+{
+	fresh();
+	mkdir(at("out"), 0700);
+	int fd = open(at("victim"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "precious", 8) == 8);
+	if (fd >= 0)
+		close(fd);
+	CHECK(symlink("../victim", at("out/m.tmp")) == 0);
+	CHECK_RC(rcr_fs_write_atomic(at("out"), "m", "new", 3), RCR_E_IO);
+	CHECK(file_is("victim", "precious"));
+	CHECK(!exists("out/m"));
+	CHECK(exists("out/m.tmp")); /* not ours: it stays */
+	REQUIRE_OK(rcr_fs_write_atomic(at("out"), "n", "new", 3));
+	CHECK(file_is("out/n", "new") && !exists("out/n.tmp"));
+	cleanup();
+}
+
 static const test_case cases[] = {
 	TEST(test_fsutil__claim_refuses_taken_directories),
 	TEST(test_fsutil__second_claim_changes_nothing),
 	TEST(test_fsutil__abandon_removes_only_what_was_recorded),
 	TEST(test_fsutil__remove_known_keeps_unknown_entries),
 	TEST(test_fsutil__check_apart),
+	TEST(test_fsutil__write_atomic_refuses_a_planted_temporary),
 };
 
 TEST_MAIN(cases)
