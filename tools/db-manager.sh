@@ -444,7 +444,13 @@ do_backup() { # local|remote
 	local rc=0
 	run "$RCR" dump --dbname="$CONN" "${dump_args[@]}" --file="$PARTIAL_DIR" || rc=$?
 	[ $rc -eq 0 ] || die "backup failed (rcr dump exit status $rc); nothing was kept" $rc
-	mv -T -- "$PARTIAL_DIR" "$backup_path"
+	# The name was free when the backup started; another run started in the same second takes
+	# it too, and the one that finishes second is told so (not mv's raw message), keeping the
+	# other's archive.
+	if ! mv -T -- "$PARTIAL_DIR" "$backup_path" 2>/dev/null; then
+		[ ! -e "$backup_path" ] || die "'$backup_path' was created by another backup while this one ran (both started in the same second); this one was not kept"
+		die "could not rename '$PARTIAL_DIR' to '$backup_path'; this backup was not kept" 3
+	fi
 	PARTIAL_DIR=
 	say "Backup created at: $backup_path"
 }

@@ -4,8 +4,9 @@
 # scram passwords (one URI with a percent-encoded password, one key=value string with a quoted
 # one). Covers: backup remote + restore (data compared), data-only backup + restore, the
 # newest-archive choice past an incomplete, a truncated and a corrupt newer archive, a legacy
-# pg_dump -Fc .dump, an interrupted and a failed backup (nothing that looks complete is left),
-# env files, bad arguments, and that the passwords never reach a command line or the output.
+# pg_dump -Fc .dump, an interrupted and a failed backup (nothing that looks complete is left), a
+# backup whose name another run took meanwhile, env files, bad arguments, and that the passwords
+# never reach a command line or the output.
 . "$(dirname "$0")/lib.sh"
 start_cluster
 
@@ -384,6 +385,39 @@ grep -q "password authentication failed" "$T/b5.out" || fail "wrong password not
 assert_no_token "$T/b5.out" "failed backup"
 [ "$(ls -A "$BK")" = "$before" ] || fail "failed backup left: $(ls -A "$BK")"
 pass "failed backup: exit 4, the password not shown, nothing left in BACKUP_DIR"
+
+# Two backups started in the same second get the same name: the one that finishes second says
+# so in one line, exit 1, and leaves the other's archive alone and nothing of its own. A wrapper
+# takes the name while the dump runs, as the other run would.
+cat >"$T/bin/rcr-racer" <<'EOF'
+#!/usr/bin/env bash
+for a in "$@"; do
+	case $a in
+	--file=*)
+		p=${a#--file=} n=$(basename "${a#--file=}")
+		n=${n#.}
+		mkdir "$(dirname "$p")/${n%.*.partial}"
+		echo other >"$(dirname "$p")/${n%.*.partial}/theirs"
+		;;
+	esac
+done
+exec "$REAL_RCR" "$@"
+EOF
+chmod +x "$T/bin/rcr-racer"
+set +e
+REAL_RCR=$RCR RCR_RACER="$T/bin/rcr-racer"
+export REAL_RCR
+RCR=$RCR_RACER dbm backup remote >"$T/b7.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a backup whose name was taken meanwhile: exit $rc: $(cat "$T/b7.out")"
+grep -q "^db-manager.sh: error: '.*' was created by another backup while this one ran" "$T/b7.out" ||
+	fail "a backup whose name was taken meanwhile: $(cat "$T/b7.out")"
+! grep -q "^mv:" "$T/b7.out" || fail "a backup whose name was taken meanwhile: mv's own message: $(cat "$T/b7.out")"
+taken=$(comm -13 <(echo "$before") <(ls -A "$BK"))
+[ "$(ls -A "$BK/$taken")" = theirs ] || fail "a backup whose name was taken meanwhile left: $(ls -A "$BK")"
+rm -rf "${BK:?}/$taken"
+pass "a backup whose name another run took meanwhile: one clear error, the other's archive kept, nothing left"
 
 # backup local, with the password as a URI query parameter (libpq's other URI spelling).
 {
