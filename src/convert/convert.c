@@ -534,18 +534,27 @@ static int plan_large_objects(rcr_toc *toc, const rcr_manifest *m, int target_mi
 	return 0;
 }
 
-/* rc from checking the output dir: a convert that could not clean up (SIGKILL) left its marker,
- * which says whose the files are; the user removes them, as convert has no --force. */
+/* rc from checking the output dir: the marker in a real directory (a link stays refused as a
+ * link) says whose the files are, and its lock whether that convert still runs; one that could
+ * not clean up (SIGKILL) leaves them to the user, as convert has no --force. */
 static int explain_taken(int rc, const char *dir)
 {
-	char p[4608];
-	snprintf(p, sizeof p, "%s/%s", dir, RCR_CONVERT_MARKER);
+	char d[4096], p[4608];
 	struct stat st;
-	if (rc != RCR_E_EXISTS || lstat(p, &st) != 0)
+	if (rc != RCR_E_EXISTS || rcr_fs_strip_slashes(d, sizeof d, dir) != 0 || lstat(d, &st) != 0 || !S_ISDIR(st.st_mode))
 		return rc;
+	snprintf(p, sizeof p, "%s/%s", d, RCR_CONVERT_MARKER);
+	int fd = open(p, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return rc;
+	int held = rcr_fs_marker_held(fd);
+	close(fd);
+	if (held)
+		return rcr_error_set_hint(rc, "wait for it to finish, or choose another directory with -o",
+					  "directory '%s' is being written by another rcr convert", d);
 	return rcr_error_set_hint(rc, "remove that directory if you do not need it, or choose another one with -o",
 				  "directory '%s' holds what an rcr convert left when it was stopped before it could clean up"
-				  " (its marker '" RCR_CONVERT_MARKER "'), or one that is still running", dir);
+				  " (its marker '" RCR_CONVERT_MARKER "')", d);
 }
 
 int rcr_convert_run(const rcr_convert_opts *o)

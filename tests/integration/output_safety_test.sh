@@ -139,7 +139,26 @@ mkdir "$T/conv-killed"
 : >"$T/conv-killed/.rcr-convert-in-progress"
 expect_exit 1 "$RCR" convert -q "$P" -o "$T/conv-killed"
 err_has "holds what an rcr convert left" "a killed convert's output"
-pass "a convert failing after it started removes exactly what it wrote"
+# A link to that directory is refused as a link, not explained as leftovers; a convert that
+# still runs (its marker locked, as a running convert keeps it) is named as running.
+ln -s "$T/conv-killed" "$T/conv-killed-link"
+for o in "$T/conv-killed-link" "$T/conv-killed-link/"; do
+	expect_exit 1 "$RCR" convert -q "$P" -o "$o"
+	err_has "is a symbolic link" "convert -o '$o', a link to a killed convert's output"
+done
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+")
+fcntl.lockf(f, fcntl.LOCK_EX)
+print(flush=True)
+time.sleep(600)' "$T/conv-killed/.rcr-convert-in-progress" >"$T/locker.out" &
+locker=$!
+for _ in $(seq 1 600); do [ -s "$T/locker.out" ] && break; sleep 0.1; done
+[ -s "$T/locker.out" ] || fail "the marker was not locked"
+expect_exit 1 "$RCR" convert -q "$P" -o "$T/conv-killed"
+err_has "is being written by another rcr convert" "a running convert's output"
+kill "$locker"
+wait "$locker" || true
+pass "a convert failing after it started removes exactly what it wrote; a killed one's output is named as such, a running one's as running, a link as a link"
 
 # --- verify / convert -j ----------------------------------------------------------------------
 expect_exit 1 "$RCR" verify -j 0 "$B/app"
