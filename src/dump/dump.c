@@ -20,6 +20,7 @@
 #include "rcr/frame.h"
 #include "rcr/fsutil.h"
 #include "rcr/manifest.h"
+#include "rcr/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -468,10 +469,10 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job, int new_txn)
 	}
 	if (d->o->common.verbose) {
 		if (job->npieces > 1)
-			fprintf(stderr, "rcr: dumping table '%s.%s' piece %u of %u\n", t->schema, t->name, job->piece + 1,
-				job->npieces);
+			fprintf(stderr, "rcr: dumping table '%s' piece %u of %u\n", rcr_name_qualify(t->schema, t->name).s,
+				job->piece + 1, job->npieces);
 		else
-			fprintf(stderr, "rcr: dumping table '%s.%s'\n", t->schema, t->name);
+			fprintf(stderr, "rcr: dumping table '%s'\n", rcr_name_qualify(t->schema, t->name).s);
 	}
 	if (rc == 0)
 		rc = copy_table(&w, conn, new_txn);
@@ -498,8 +499,9 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job, int new_txn)
 	rcr_frame_encoder_free(w.enc);
 	if (rc < 0) {
 		if (rcr_interrupted())
-			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s.%s'", t->schema, t->name);
-		return rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
+			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s'",
+					     rcr_name_qualify(t->schema, t->name).s);
+		return rcr_error_wrap(rc, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
 	}
 	rcr_progress_part_done(&d->prog, index);
 	return 0;
@@ -530,8 +532,13 @@ static int begin_snapshot_txn(PGconn *conn, const char *snapshot)
 	RCR_FORWARD(rcr_pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
 	if (!snapshot)
 		return 0;
+	/* The name comes from pg_export_snapshot(); quoted all the same, as every literal is. */
+	char *lit = PQescapeLiteral(conn, snapshot, strlen(snapshot));
+	if (!lit)
+		return rcr_error_set(RCR_E_QUERY, "could not quote the snapshot name: %s", rcr_pg_error_line(conn));
 	char sql[256];
-	snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", snapshot);
+	snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT %s", lit);
+	PQfreemem(lit);
 	return rcr_pg_exec(conn, sql);
 }
 
@@ -600,8 +607,8 @@ static int check_tool_deadlock(dump_ctx *d, PGconn *watch, int leader_pid)
 		rc = rcr_error_set_hint(RCR_E_QUERY,
 					"another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
 					" after the dump locked its tables; run the dump again when it is done",
-					"pg_dump cannot lock table '%s.%s': it waits behind another session that waits for this dump",
-					PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+					"pg_dump cannot lock table '%s': it waits behind another session that waits for this dump",
+					rcr_name_qualify(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)).s);
 	PQclear(r);
 	return rc;
 }
@@ -1200,10 +1207,10 @@ static int check_unchanged(const dump_ctx *d, PGconn *conn)
 		const rcr_table *t = table_by_oid(d, PQgetvalue(r, 0, 0));
 		int dropped = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
 		rc = rcr_error_set_hint(RCR_E_QUERY, "run the dump again",
-					dropped ? "table '%s.%s' was dropped by another session after the dump's snapshot was taken"
-						: "table '%s.%s' was rewritten by another session after the dump's snapshot was taken"
+					dropped ? "table '%s' was dropped by another session after the dump's snapshot was taken"
+						: "table '%s' was rewritten by another session after the dump's snapshot was taken"
 						  " (ALTER TABLE, TRUNCATE, CLUSTER or VACUUM FULL): the snapshot cannot see its rows",
-					t ? t->schema : "?", t ? t->name : "?");
+					t ? rcr_name_qualify(t->schema, t->name).s : "?");
 	}
 	PQclear(r);
 	return rc;
@@ -1250,14 +1257,15 @@ static int explain_lock_failure(const dump_ctx *d, PGconn *conn, int rc)
 		const rcr_table *t = gone ? table_by_oid(d, PQgetvalue(r, 0, 0)) : NULL;
 		if (gone)
 			rc = rcr_error_set_hint(RCR_E_QUERY, "run the dump again",
-						"table '%s.%s' was dropped by another session while the dump waited for its lock",
-						t ? t->schema : "?", t ? t->name : "?");
+						"table '%s' was dropped by another session while the dump waited for its lock",
+						t ? rcr_name_qualify(t->schema, t->name).s : "?");
 		else
 			rc = rcr_error_set_hint(RCR_E_QUERY,
 						"retry when that session's transaction has ended, or wait longer with --lock-wait-timeout",
-						"could not lock table '%s.%s' within --lock-wait-timeout=%s: another session %s an"
+						"could not lock table '%s' within --lock-wait-timeout=%s: another session %s an"
 						" ACCESS EXCLUSIVE lock on it",
-						PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), d->o->lock_wait_timeout ? d->o->lock_wait_timeout : "",
+						rcr_name_qualify(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)).s,
+							d->o->lock_wait_timeout ? d->o->lock_wait_timeout : "",
 						strcmp(PQgetvalue(r, 0, 2), "t") == 0 ? "holds" : "is waiting for");
 	} else
 		rcr_error_restore(&keep);

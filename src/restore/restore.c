@@ -235,8 +235,9 @@ static int feed_produce(feed *f)
 						   rg->row_count);
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 			if (cursors[c] != ends[c])
-				rc = rcr_error_set(RCR_E_FORMAT, "table '%s.%s' row group %u column '%s' has values beyond its %u rows",
-						   t->schema, t->name, g, t->cols[c].name, rg->row_count);
+				rc = rcr_error_set(RCR_E_FORMAT, "table '%s' row group %u column '%s' has values beyond its %u rows",
+						   rcr_name_qualify(t->schema, t->name).s, g, rcr_name_quote(t->cols[c].name).s,
+						   rg->row_count);
 		if (rc == 0) {
 			uint64_t raw = 0;  /* progress counts column data, as the other commands do */
 			for (uint32_t c = 0; c < t->ncols; c++)
@@ -357,7 +358,8 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int
 	rcr_buf sql = RCR_BUF_INIT;
 	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
 	if (rc == 0 && r->o->common.verbose)
-		fprintf(stderr, "rcr: restoring table '%s.%s' row groups %u-%u (%llu rows)\n", t->schema, t->name,
+		fprintf(stderr, "rcr: restoring table '%s' row groups %u-%u (%llu rows)\n",
+			rcr_name_qualify(t->schema, t->name).s,
 			job->rg_lo, job->rg_hi - 1, (unsigned long long)job->rows);
 	/* With --single-transaction the worker holds one transaction around every table. */
 	int own_tx = !r->o->single_transaction;
@@ -451,8 +453,9 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int
 	rcr_buf_free(&sql);
 	if (rc < 0) {
 		if (rcr_interrupted())
-			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s.%s'", t->schema, t->name);
-		return rcr_error_wrap(rc, "restoring table '%s.%s'", t->schema, t->name);
+			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s'",
+					     rcr_name_qualify(t->schema, t->name).s);
+		return rcr_error_wrap(rc, "restoring table '%s'", rcr_name_qualify(t->schema, t->name).s);
 	}
 	rcr_progress_part_done(&r->prog, job->table);
 	return 0;
@@ -648,8 +651,8 @@ static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(cons
 			continue;
 		if (n < SHOWN) {
 			char item[2 * RCR_MAX_NAME + 8];
-			int len = snprintf(item, sizeof item, "%s'%s.%s'", n ? ", " : "", r->m->tables[i].schema,
-					   r->m->tables[i].name);
+			int len = snprintf(item, sizeof item, "%s'%s'", n ? ", " : "",
+					   rcr_name_qualify(r->m->tables[i].schema, r->m->tables[i].name).s);
 			rcr_buf_append(b, item, len < (int)sizeof item ? (size_t)len : sizeof item - 1);
 		}
 		n++;
@@ -863,7 +866,7 @@ static int precheck_split_tables(restore_ctx *r)
 		table_files tf;
 		rc = table_files_open(&tf, r->o->archive, t);
 		if (rc < 0) {
-			rc = rcr_error_wrap(rc, "table '%s.%s'", t->schema, t->name);
+			rc = rcr_error_wrap(rc, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
 			break;
 		}
 		for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
@@ -1135,9 +1138,10 @@ static char *archive_type_text(PGconn *conn, const rcr_column *c)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		snprintf(buf, sizeof buf, "%s", PQgetvalue(res, 0, 0));
 	else if (c->typmod >= 0)
-		snprintf(buf, sizeof buf, "%s.%s (typmod %d)", c->type_schema, c->type_name, (int)c->typmod);
+		snprintf(buf, sizeof buf, "%s (typmod %d)", rcr_name_qualify(c->type_schema, c->type_name).s,
+			 (int)c->typmod);
 	else
-		snprintf(buf, sizeof buf, "%s.%s", c->type_schema, c->type_name);
+		snprintf(buf, sizeof buf, "%s", rcr_name_qualify(c->type_schema, c->type_name).s);
 	PQclear(res);
 	return strdup(buf);
 }
@@ -1170,17 +1174,17 @@ static int check_column(PGconn *conn, PGresult *res, int lo, int hi, const rcr_t
 	while (j < hi && strcmp(PQgetvalue(res, j, 2), c->name) != 0)
 		j++;
 	if (j == hi)
-		return rcr_error_set(RCR_E_TARGET, "table '%s.%s' in the target database has no column '%s', which the archive holds;"
-				     " nothing was loaded", t->schema, t->name, c->name);
+		return rcr_error_set(RCR_E_TARGET, "table '%s' in the target database has no column '%s', which the archive holds;"
+				     " nothing was loaded", rcr_name_qualify(t->schema, t->name).s, c->name);
 	if (strcmp(PQgetvalue(res, j, 7), "t") == 0)
-		return rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s.%s' is a generated column in the target database"
-				     " and cannot be loaded; nothing was loaded", c->name, t->schema, t->name);
+		return rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s' is a generated column in the target database"
+				     " and cannot be loaded; nothing was loaded", c->name, rcr_name_qualify(t->schema, t->name).s);
 	if (strcmp(PQgetvalue(res, j, 3), c->type_schema) == 0 && strcmp(PQgetvalue(res, j, 4), c->type_name) == 0 &&
 	    strtol(PQgetvalue(res, j, 5), NULL, 10) == c->typmod)
 		return 0;
 	char *archive_type = archive_type_text(conn, c);
-	int rc = rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s.%s' is '%s' in the archive but '%s' in the target"
-			       " database; nothing was loaded", c->name, t->schema, t->name,
+	int rc = rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s' is '%s' in the archive but '%s' in the target"
+			       " database; nothing was loaded", c->name, rcr_name_qualify(t->schema, t->name).s,
 			       archive_type ? archive_type : c->type_name, PQgetvalue(res, j, 6));
 	free(archive_type);
 	return rc;
@@ -1211,8 +1215,8 @@ static int check_target_columns(PGconn *conn, const rcr_restore_opts *o, const r
 		if (lo == j || strcmp(PQgetvalue(res, lo, 1), "t") == 0) {
 			rc = rcr_error_set_hint(RCR_E_TARGET, "restore without -a/--data-only to create the tables, or select"
 							      " the tables to load with -t/-n",
-						"table '%s.%s' does not exist in the target database; nothing was loaded",
-						t->schema, t->name);
+						"table '%s' does not exist in the target database; nothing was loaded",
+						rcr_name_qualify(t->schema, t->name).s);
 			break;
 		}
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
@@ -1290,9 +1294,10 @@ static int plan_order(restore_ctx *r, PGconn *conn)
 			cycle = find_cycle(r, state, i, &a, &b);
 	if (cycle)
 		rc = rcr_error_set_hint(RCR_E_TARGET, "load them with --disable-triggers, which leaves foreign keys unchecked while loading",
-					"tables '%s.%s' and '%s.%s' are in a cycle of foreign keys, so neither can be loaded"
-					" before the other; nothing was loaded", m->tables[a].schema, m->tables[a].name,
-					m->tables[b].schema, m->tables[b].name);
+					"tables '%s' and '%s' are in a cycle of foreign keys, so neither can be loaded"
+					" before the other; nothing was loaded",
+					rcr_name_qualify(m->tables[a].schema, m->tables[a].name).s,
+					rcr_name_qualify(m->tables[b].schema, m->tables[b].name).s);
 	PQclear(res);
 	free(sel);
 	free(state);
@@ -1335,8 +1340,9 @@ static int check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr
 	rc = rcr_error_set_hint(RCR_E_TARGET,
 				"use --clean (with --if-exists) to drop and recreate the archive's objects, or"
 				" --data-only to append rows to the existing tables",
-				"table '%s.%s' already exists in the target database%s%s; nothing was restored",
-				PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), has_rows ? " and has rows" : "", more);
+				"table '%s' already exists in the target database%s%s; nothing was restored",
+				rcr_name_qualify(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)).s, has_rows ? " and has rows" : "",
+				more);
 	PQclear(res);
 	return rc;
 }

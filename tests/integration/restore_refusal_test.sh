@@ -42,7 +42,7 @@ createdb r1
 "$RCR" restore -q -d r1 "$T/a"
 assert_same_db src r1 "first restore"
 refused r1 "over a full restore"
-grep -q "table 'public\.[a-zA-Z ]*' already exists in the target database and has rows (and 3 more" "$T/err" ||
+grep -q "table 'public\.[a-zA-Z \"]*' already exists in the target database and has rows (and 3 more" "$T/err" ||
 	fail "over a full restore: $(head -1 "$T/err")"
 pass "over a full restore: $(head -1 "$T/err")"
 
