@@ -88,7 +88,7 @@ pass "--data-only appends to tables that have rows"
 createdb r3
 psql_q -d r3 -c 'CREATE TABLE "We ird" (k int)'
 refused r3 "quoted name"
-grep -q "table 'public.We ird' already exists" "$T/err" || fail "quoted name: $(head -1 "$T/err")"
+grep -qF "table 'public.\"We ird\"' already exists" "$T/err" || fail "quoted name: $(head -1 "$T/err")"
 pass "refusal names a table with a space"
 
 # 6. No clashing table, but another object the schema creates (a type of the same name): the
