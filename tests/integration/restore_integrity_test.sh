@@ -5,7 +5,8 @@
 #     column and both types; column order and extra target columns are fine (COPY names them);
 #  2. a table split into runs of row groups (--piece-size) is never left partly loaded: a CHECK
 #     failure (fresh and -a), a forged frame failing Raw_Hash, SIGTERM mid-load; the final line
-#     names the incomplete tables;
+#     names the incomplete tables, and those that may hold part of their rows when the server
+#     is gone and cannot empty them;
 #  3. -a without --disable-triggers loads parents before the tables that reference them; a
 #     cycle of foreign keys is refused before anything is loaded;
 #  4. -t/-n that match nothing fail (exit 1) before the database is touched.
@@ -75,20 +76,28 @@ assert_named "$T/err" "tables not restored: .*'public.big'" "forged frame"
 assert_whole forged other 30000 "forged frame"
 pass "forged last frame (checksums recomputed, Raw_Hash fails): exit 2, big holds no rows"
 
+# Starts a restore into database $1 (stderr to $2) whose worker meets gate() in big's run with
+# id 29000 and waits there; returns, with the restore's pid in $pid, once the other worker has
+# committed everything else (some of big's runs among it).
+blocked_restore() { # db stderr-file
+	createdb "$1"
+	psql_q -d "$1" -c "ALTER DATABASE $1 SET rcr_test.gate = 'block'"
+	"$RCR" restore -q -d "$1" "${SPLIT[@]}" "$T/split" 2>"$2" &
+	pid=$!
+	local i n
+	for ((i = 0; ; i++)); do
+		[ $i -lt 3000 ] || fail "$1: the restore never reached gate()"
+		kill -0 $pid 2>/dev/null || { cat "$2" >&2; fail "$1: the restore ended before the fault"; }
+		n=$(psql_q -d postgres -c "SELECT count(*) FILTER (WHERE wait_event = 'PgSleep') || ' ' || count(*)
+			FROM pg_stat_activity WHERE application_name = 'rcr restore'")
+		[ "$n" = "1 2" ] && break # the blocked worker and the leader: the other worker is done
+		sleep 0.02
+	done
+	[ "$(count "$1" big)" -gt 0 ] || fail "$1: no run of big committed before the fault; the test proves nothing"
+}
+
 # SIGTERM while one worker's COPY waits in gate() and the other has committed the rest.
-createdb term
-psql_q -d term -c "ALTER DATABASE term SET rcr_test.gate = 'block'"
-"$RCR" restore -q -d term "${SPLIT[@]}" "$T/split" 2>"$T/err_term" &
-pid=$!
-for ((i = 0; ; i++)); do
-	[ $i -lt 3000 ] || fail "SIGTERM: the restore never reached gate()"
-	kill -0 $pid 2>/dev/null || { cat "$T/err_term" >&2; fail "SIGTERM: the restore ended before the signal"; }
-	n=$(psql_q -d postgres -c "SELECT count(*) FILTER (WHERE wait_event = 'PgSleep') || ' ' || count(*)
-		FROM pg_stat_activity WHERE application_name = 'rcr restore'")
-	[ "$n" = "1 2" ] && break # the blocked worker and the leader: the other worker is done
-	sleep 0.02
-done
-[ "$(count term big)" -gt 0 ] || fail "SIGTERM: no run of big committed before the signal; the test proves nothing"
+blocked_restore term "$T/err_term"
 kill -TERM $pid
 wait_rc $pid
 assert_clean_failure "$T/err_term" 5 "SIGTERM"
@@ -97,6 +106,21 @@ assert_named "$T/err_term" "interrupted.*tables not restored: .*'public.big'" "S
 assert_whole term other 30000 "SIGTERM"
 assert_no_sessions "SIGTERM"
 pass "SIGTERM mid-load: exit 5, the partly loaded table emptied and named"
+
+# The server stops at the same point: nothing can empty big, so the final line says it may
+# hold part of its rows, and it does (rerun with --clean --if-exists, as the docs say).
+blocked_restore gone "$T/err_gone"
+server_stop fast
+wait_rc $pid
+server_start
+assert_clean_failure "$T/err_gone" 4 "server stopped"
+assert_named "$T/err_gone" "tables not restored: 'public.big'; of these, 'public.big' may hold part of their rows (emptying them failed: " "server stopped"
+n=$(count gone big)
+[ "$n" -gt 0 ] && [ "$n" -lt 30000 ] || fail "server stopped: big holds $n rows, the test expected the committed runs"
+psql_q -d gone -c "ALTER DATABASE gone RESET rcr_test.gate"
+"$RCR" restore -q -d gone --clean --if-exists -j 2 "$T/split"
+[ "$(count gone big)" = 30000 ] || fail "rerun with --clean --if-exists: big holds $(count gone big) rows"
+pass "server stopped mid-load: exit 4, the line names the table that may hold part of its rows; --clean --if-exists recovers"
 
 # --- 1. column types ------------------------------------------------------------------------
 psql_q -d src <<'SQL'
