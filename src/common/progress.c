@@ -17,7 +17,9 @@
 static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
 static PGcancel *watch[MAX_WATCH];
 static atomic_int interrupted;
-static atomic_int holding;      /* rcr_interrupt_hold was called */
+static atomic_int holding;      /* rcr_interrupt_hold was called; set under watch_mu */
+
+static void cancel_all(int from_signal);
 static volatile pid_t child_pid;
 
 static void *signal_thread(void *arg)
@@ -35,8 +37,7 @@ static void *signal_thread(void *arg)
 			_exit(128 + sig);
 		}
 		atomic_store(&interrupted, sig);
-		if (!atomic_load(&holding))
-			rcr_interrupt_cancel_watched();
+		cancel_all(1);
 	}
 	return NULL;
 }
@@ -57,22 +58,37 @@ void rcr_interrupt_install(void)
 
 int rcr_interrupted(void) { return atomic_load(&interrupted) != 0; }
 
-void rcr_interrupt_hold(void) { atomic_store(&holding, 1); }
-
-void rcr_interrupt_cancel_watched(void)
+/* Taking watch_mu orders the hold against a signal's cancel_all: either that runs entirely
+ * before (and finds no child the caller starts afterwards) or it sees the hold. Without the
+ * lock a signal handled just before the hold could, after its cancel requests' round trips,
+ * kill the child started just after. */
+void rcr_interrupt_hold(void)
 {
 	pthread_mutex_lock(&watch_mu);
-	for (int i = 0; i < MAX_WATCH; i++) {
-		if (watch[i]) {
-			char err[256];
-			PQcancel(watch[i], err, sizeof err);
+	atomic_store(&holding, 1);
+	pthread_mutex_unlock(&watch_mu);
+}
+
+/* Cancels every watched connection's work and stops the child; for a signal, not once the
+ * process holds its interrupts. */
+static void cancel_all(int from_signal)
+{
+	pthread_mutex_lock(&watch_mu);
+	if (!from_signal || !atomic_load(&holding)) {
+		for (int i = 0; i < MAX_WATCH; i++) {
+			if (watch[i]) {
+				char err[256];
+				PQcancel(watch[i], err, sizeof err);
+			}
 		}
+		pid_t c = child_pid;
+		if (c > 0)
+			kill(c, SIGTERM);
 	}
 	pthread_mutex_unlock(&watch_mu);
-	pid_t c = child_pid;
-	if (c > 0)
-		kill(c, SIGTERM);
 }
+
+void rcr_interrupt_cancel_watched(void) { cancel_all(0); }
 
 int rcr_interrupt_watch(PGconn *conn)
 {
