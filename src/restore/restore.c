@@ -911,36 +911,73 @@ static int read_schema_toc(rcr_toc **out, const rcr_manifest *m, const char *arc
 	return rc;
 }
 
-/* The target's schemas that the embedded schema also creates. Only those are asked for, by
- * name as a parameter: the session speaks the archive's encoding, in which another schema's
- * name may have no equivalent. */
-static int existing_schemas(PGresult **out, PGconn *conn, const rcr_manifest *m, const char *archive)
+/* The dump IDs of the embedded schema's SCHEMA entries whose schema the target already has,
+ * ascending. Only those names are asked for, as a parameter: the session speaks the archive's
+ * encoding, in which another schema's name may have no equivalent. The entries are picked by
+ * dump ID, never by their text in pg_restore's list, whose fields are unquoted names that may
+ * hold spaces or look like another entry's. */
+static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_manifest *m, const char *archive)
 {
 	rcr_toc *toc = NULL;
-	rcr_buf names = RCR_BUF_INIT;
+	rcr_buf names = RCR_BUF_INIT, ids = RCR_BUF_INIT;
 	int rc = read_schema_toc(&toc, m, archive);
 	if (rc == 0)
 		rc = rcr_buf_append(&names, "{", 1);
-	for (int i = 0; rc == 0 && i < toc->nentries; i++)
-		if (toc->entries[i].desc && strcmp(toc->entries[i].desc, "SCHEMA") == 0 && toc->entries[i].tag)
-			rc = append_array_elem(&names, toc->entries[i].tag);
+	if (rc == 0)
+		rc = rcr_buf_append(&ids, "{", 1);
+	for (int i = 0; rc == 0 && i < toc->nentries; i++) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		if (!e->desc || strcmp(e->desc, "SCHEMA") != 0 || !e->tag)
+			continue;
+		char id[16];
+		snprintf(id, sizeof id, "%d", e->dump_id);
+		rc = append_array_elem(&names, e->tag);
+		if (rc == 0)
+			rc = append_array_elem(&ids, id);
+	}
 	if (rc == 0)
 		rc = rcr_buf_append(&names, "}", 2);
+	if (rc == 0)
+		rc = rcr_buf_append(&ids, "}", 2);
 	rcr_toc_free(toc);
 	if (rc < 0) {
 		rcr_buf_free(&names);
+		rcr_buf_free(&ids);
 		return rc;
 	}
-	const char *params[1] = {(const char *)names.data};
-	PGresult *res = PQexecParams(conn, "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY ($1::text[])",
-				     1, NULL, params, NULL, NULL, 0);
+	const char *params[2] = {(const char *)names.data, (const char *)ids.data};
+	PGresult *res = PQexecParams(conn,
+		"SELECT u.id FROM unnest($1::text[], $2::int[]) AS u(name, id)"
+		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = u.name) ORDER BY u.id",
+		2, NULL, params, NULL, NULL, 0);
 	rcr_buf_free(&names);
+	rcr_buf_free(&ids);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = rcr_error_set(RCR_E_QUERY, "listing the target's schemas: %s", rcr_pg_error_line(conn));
 		PQclear(res);
 		return rc;
 	}
 	*out = res;
+	return 0;
+}
+
+/* Whether a line of pg_restore's list ("N; tableoid oid DESC namespace tag owner") is the
+ * entry of one of the dump IDs in ids (one column, ascending). Comment lines start with ';'. */
+static int list_line_in(const char *line, size_t len, const PGresult *ids)
+{
+	char num[16];
+	size_t n = 0;
+	while (n < len && n < sizeof num - 1 && line[n] >= '0' && line[n] <= '9') {
+		num[n] = line[n];
+		n++;
+	}
+	if (n == 0 || n >= len || line[n] != ';')
+		return 0;
+	num[n] = 0;
+	long id = strtol(num, NULL, 10);
+	for (int i = 0; i < PQntuples(ids); i++)
+		if (strtol(PQgetvalue(ids, i, 0), NULL, 10) == id)
+			return 1;
 	return 0;
 }
 
@@ -965,7 +1002,7 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 		return rcr_error_wrap(rc, "listing the schema archive");
 	}
 	PGresult *ns = NULL;
-	rc = existing_schemas(&ns, conn, m, archive);
+	rc = existing_schema_ids(&ns, conn, m, archive);
 	/* TMPDIR as every Unix tool honours it. The file has no name, so a killed rcr cannot leave
 	 * it behind; pg_restore reads it as /dev/fd/N, its fd inherited across the exec. */
 	const char *tmpdir = getenv("TMPDIR");
@@ -985,14 +1022,7 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 	while (rc == 0 && p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		int skip = 0;
-		for (int i = 0; i < PQntuples(ns) && !skip && p[0] != ';'; i++) {
-			char needle[1024];
-			snprintf(needle, sizeof needle, " SCHEMA - %s ", PQgetvalue(ns, i, 0));
-			char *hit = memmem(p, len, needle, strlen(needle));
-			/* "N; tableoid oid SCHEMA - name owner": the desc is the third field. */
-			skip = hit != NULL && (char *)memchr(p, ';', len) < hit;
-		}
+		int skip = list_line_in(p, len, ns);
 		if (skip)
 			fputc(';', f);
 		fwrite(p, 1, len, f);
