@@ -1,6 +1,7 @@
 /* pgtools.c: running pg_dump and pg_restore, and pg_dump's name patterns (see pg.h). */
 #include "rcr/pg.h"
 #include "rcr/err.h"
+#include "rcr/text.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -145,8 +146,10 @@ static void stderr_line(tool_stderr *t)
 	 * reports in its own words. */
 	size_t blen = plen - strlen("error: ");
 	int our_term = strncmp(t->line, t->prog, blen) == 0 && strcmp(t->line + blen, "terminated by user") == 0;
+	/* The tool quotes names and statements from the archive (a forged toc.dat's drop statement
+	 * in pg_restore's warning): escaped, as everything rcr shows. */
 	if (!t->in_error && !our_term) {
-		fputs(t->line, stderr);
+		rcr_text_fputs(t->line, stderr);
 		fputc('\n', stderr);
 	}
 	t->len = 0;
