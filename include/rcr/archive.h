@@ -13,10 +13,19 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* The file that marks a directory as being written (claimed, rcr_fs_outdir_claim) by a dump or
+ * a conversion. It goes when the output is complete, so a dump directory holding it and no
+ * manifest is a failed or killed dump's leftovers, which dump --force may replace. */
+#define RCR_DUMP_MARKER ".rcr-dump-in-progress"
+#define RCR_CONVERT_MARKER ".rcr-convert-in-progress"
 
 /* Reads and decodes dir/manifest.rcr. A missing manifest is RCR_E_NOT_ARCHIVE with a hint
  * (an interrupted dump leaves none). *out owned by the caller. */
 int rcr_archive_open(rcr_manifest **out, const char *dir);
+
+/* The first checks of rcr_archive_open, with its messages: dir exists and is a directory.
+ * For commands that check their other arguments against the archive before opening it. */
+int rcr_archive_check_path(const char *dir);
 
 /* Checks schema file i: present, regular, size and XXH3-64 as recorded. */
 int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32_t i);

@@ -6,6 +6,7 @@
 #ifndef RCR_CMD_H
 #define RCR_CMD_H
 
+#include "rcr/archive.h"
 #include "rcr/manifest.h"
 #include "rcr/pg.h"
 
@@ -37,12 +38,6 @@ typedef struct rcr_dump_opts {
 	const char *lock_wait_timeout;
 	int force;              /* replace an earlier rcr dump's incomplete leftovers in dir */
 } rcr_dump_opts;
-
-/* The file that marks a directory as being written (claimed, rcr_fs_outdir_claim) by a dump or
- * a conversion. It goes when the output is complete, so a dump directory holding it and no
- * manifest is a failed or killed dump's leftovers, which dump --force may replace. */
-#define RCR_DUMP_MARKER ".rcr-dump-in-progress"
-#define RCR_CONVERT_MARKER ".rcr-convert-in-progress"
 
 #define RCR_DUMP_DEFAULT_LEVEL 1
 #define RCR_DUMP_DEFAULT_JOBS 4

@@ -578,7 +578,9 @@ int rcr_convert_run(const rcr_convert_opts *o)
 					  "zstd data files need archive version 1.15 or later, not 1.%d", o->archive_minor);
 	/* Everything that can refuse the conversion runs before the output directory is claimed:
 	 * a failure before then has nothing to clean up, and one after removes only what this run
-	 * created (od). The output is checked first, so that a wrong -o is named as such. */
+	 * created (od). An archive path that names nothing is said first (a typo there would
+	 * otherwise read as a wrong -o), then the output, so that a wrong -o is named as such. */
+	RCR_FORWARD(rcr_archive_check_path(o->archive));
 	RCR_FORWARD(rcr_fs_check_apart(o->archive, o->out_dir, "-o"));
 	RCR_FORWARD(explain_taken(rcr_fs_outdir_check(o->out_dir, "-o"), o->out_dir));
 	double t0 = rcr_now();

@@ -10,12 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int rcr_archive_open(rcr_manifest **out, const char *dir)
+int rcr_archive_check_path(const char *dir)
 {
-	*out = NULL;
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, RCR_MANIFEST_NAME);
-	rcr_buf b = RCR_BUF_INIT;
 	/* The commonest mistakes get their own message: a wrong path, and a pg_dump file (or any
 	 * file) given where an archive directory belongs. */
 	struct stat st;
@@ -26,12 +22,35 @@ int rcr_archive_open(rcr_manifest **out, const char *dir)
 		return rcr_error_set_hint(RCR_E_NOT_ARCHIVE,
 					  "an rcr archive is a directory; a pg_dump archive file is restored with pg_restore",
 					  "'%s' is a file, not an rcr archive directory", dir);
+	return 0;
+}
+
+/* No manifest: a dump's leftovers if its marker is there (a failed or killed dump), otherwise
+ * some other directory, which is not told to run a dump again. */
+static int no_manifest(const char *dir)
+{
+	char marker[4096];
+	snprintf(marker, sizeof marker, "%s/%s", dir, RCR_DUMP_MARKER);
+	struct stat st;
+	if (lstat(marker, &st) == 0)
+		return rcr_error_set_hint(RCR_E_NOT_ARCHIVE,
+					  "a dump that did not finish leaves no manifest: run rcr dump again (with --force to"
+					  " replace what it left in this directory)",
+					  "'%s' is not a complete rcr archive: '%s' is missing", dir, RCR_MANIFEST_NAME);
+	return rcr_error_set_hint(RCR_E_NOT_ARCHIVE, "an rcr archive is the directory that rcr dump -f wrote",
+				  "'%s' is not an rcr archive: '%s' is missing", dir, RCR_MANIFEST_NAME);
+}
+
+int rcr_archive_open(rcr_manifest **out, const char *dir)
+{
+	*out = NULL;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, RCR_MANIFEST_NAME);
+	rcr_buf b = RCR_BUF_INIT;
+	RCR_FORWARD(rcr_archive_check_path(dir));
 	int rc = rcr_fs_read_file(&b, path, RCR_MANIFEST_MAX_SIZE);
 	if (rc == RCR_E_MISSING)
-		rc = rcr_error_set_hint(RCR_E_NOT_ARCHIVE,
-					"a dump that did not finish leaves no manifest: run rcr dump again (with --force to replace"
-					" what it left in this directory)",
-					"'%s' is not a complete rcr archive: '%s' is missing", dir, RCR_MANIFEST_NAME);
+		rc = no_manifest(dir);
 	if (rc == 0) {
 		rc = rcr_manifest_decode(out, b.data, b.len);
 		if (rc < 0)

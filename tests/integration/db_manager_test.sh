@@ -254,6 +254,7 @@ size=$(stat -c %s "$F2/$bigfile")
 # which a full restore must not consider at all.
 cp -a "$F2" "$BK/app-2099-01-01-00-00-01"
 rm "$BK/app-2099-01-01-00-00-01/manifest.rcr"
+touch "$BK/app-2099-01-01-00-00-01/.rcr-dump-in-progress"
 cp -a "$F2" "$BK/app-2099-01-01-00-00-02"
 truncate -s $((size / 2)) "$BK/app-2099-01-01-00-00-02/$bigfile"
 cp -a "$F2" "$BK/app-2099-01-01-00-00-03"

@@ -61,7 +61,9 @@ f=$(cd "$T/damaged" && ls -S data/*.rcd | head -1)
 # Invert one byte (writing a fixed value could leave it unchanged).
 python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(5000); b = f.read(1)[0]; f.seek(5000); f.write(bytes([b ^ 0xff]))' "$T/damaged/$f"
 rm -r "$T/nomanifest" 2>/dev/null || true
-cp -a "$A" "$T/nomanifest" && rm "$T/nomanifest/manifest.rcr"
+cp -a "$A" "$T/nomanifest" && rm "$T/nomanifest/manifest.rcr" && touch "$T/nomanifest/.rcr-dump-in-progress"
+# Any other directory without a manifest is not told to run a dump again.
+rm -rf "$T/notarchive" && mkdir "$T/notarchive" && echo x >"$T/notarchive/notes.txt"
 "$RCR" verify --json "$A" >"$T/v_ok.json"
 expect_exit 2 "$RCR" verify --json "$T/damaged"
 cp "$T/out" "$T/v_damaged.json"
@@ -165,6 +167,7 @@ mistake "file as archive" 2 "'$T/restore.log' is a file" "pg_restore" "$RCR" res
 mistake "file as archive (verify)" 2 "archive '$T/restore.log' failed verification" "pg_restore" "$RCR" verify "$T/restore.log"
 grep -q "^problem: '$T/restore.log' is a file" "$T/out" || fail "verify: no problem line naming the file"
 mistake "no manifest" 2 "'$T/nomanifest' is not a complete rcr archive" "run rcr dump again" "$RCR" list "$T/nomanifest"
+mistake "not an archive" 2 "'$T/notarchive' is not an rcr archive" "the directory that rcr dump -f wrote" "$RCR" restore -d postgres "$T/notarchive"
 mistake "wrong password" 4 "password authentication failed for user \"$RCR_TEST_PW_USER\"" "check the password" \
 	env PGPASSWORD=wrong-pw "$RCR" dump -d "host=$RCR_TEST_TCP_HOST port=$PGPORT user=$RCR_TEST_PW_USER dbname=src" -f "$T/pw"
 grep -q "wrong-pw" "$T/err" && fail "the password appears in the error"
