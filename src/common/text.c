@@ -23,18 +23,27 @@ int rcr_text_encoding_known(const char *name)
 }
 
 /* Length of the control character at p: 1 for C0 and DEL, 2 for a C1 control in UTF-8
- * (C2 80..C2 9F: terminals act on them as on ESC sequences), 0 for anything else. */
+ * (C2 80..C2 9F: terminals act on them as on ESC sequences), 3 for a Unicode bidirectional
+ * control in UTF-8 (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder what follows
+ * on the screen, so a name could show as another), 0 for anything else. */
 static size_t control_len(const unsigned char *p)
 {
 	if (*p < 0x20 || *p == 0x7f)
 		return 1;
 	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
 		return 2;
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 3;
 	return 0;
 }
 
+/* The code point of the control character at p (len from control_len). */
 static unsigned control_code(const unsigned char *p, size_t len)
 {
+	if (len == 3)
+		return ((unsigned)(p[0] & 0x0f) << 12) | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
 	return len == 2 ? p[1] : p[0];
 }
 
@@ -78,7 +87,7 @@ static void quote_into(out *o, const char *name)
 		size_t len = control_len(c);
 		if (len) {
 			unsigned code = control_code(c, len);
-			char e[5] = {'\\', '0', '0', hex[code >> 4], hex[code & 15]};
+			char e[5] = {'\\', hex[code >> 12], hex[(code >> 8) & 15], hex[(code >> 4) & 15], hex[code & 15]};
 			put(o, e, 5);
 			c += len;
 			continue;
@@ -113,7 +122,8 @@ rcr_shown rcr_name_qualify(const char *schema, const char *name)
 	return sh;
 }
 
-/* The escape for the control character at p (len from control_len) into e (at least 5). */
+/* The escape for the control character at p (len from control_len) into e (at least 6):
+ * \n, \r, \t, \xNN up to 0xff, \uNNNN above. */
 static size_t escape_control(char *e, const unsigned char *p, size_t len)
 {
 	unsigned code = control_code(p, len);
@@ -121,6 +131,13 @@ static size_t escape_control(char *e, const unsigned char *p, size_t len)
 	if (named) {
 		memcpy(e, named, 2);
 		return 2;
+	}
+	if (code > 0xff) {
+		e[0] = '\\';
+		e[1] = 'u';
+		for (int i = 0; i < 4; i++)
+			e[2 + i] = hex[(code >> (12 - 4 * i)) & 15];
+		return 6;
 	}
 	e[0] = '\\';
 	e[1] = 'x';
@@ -140,7 +157,7 @@ rcr_shown rcr_text_escape(const char *text)
 			put(&o, (const char *)c++, 1);
 			continue;
 		}
-		char e[5];
+		char e[6];
 		put(&o, e, escape_control(e, c, len));
 		c += len;
 	}
@@ -155,7 +172,7 @@ void rcr_text_fputs(const char *text, FILE *f)
 			fputc(*c++, f);
 			continue;
 		}
-		char e[5];
+		char e[6];
 		fwrite(e, 1, escape_control(e, c, len), f);
 		c += len;
 	}

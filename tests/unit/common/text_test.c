@@ -24,6 +24,12 @@ static void test_text__names_quoted_as_quote_ident(void)
 		{"a\nb\\c\"d", "U&\"a\\000ab\\\\c\"\"d\""},
 		{"del\x7f", "U&\"del\\007f\""},
 		{"c1\xc2\x9b", "U&\"c1\\009b\""},
+		/* bidirectional controls reorder what follows on screen: escaped too */
+		{"txt\xe2\x80\xaegpj.exe", "U&\"txt\\202egpj.exe\""},
+		{"i\xe2\x81\xa6x\xe2\x81\xa9", "U&\"i\\2066x\\2069\""},
+		{"lrm\xe2\x80\x8e", "U&\"lrm\\200e\""},
+		/* other characters of that block are left alone: U+2020 dagger */
+		{"d\xe2\x80\xa0", "\"d\xe2\x80\xa0\""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		CHECK_STR(rcr_name_quote(cases[i][0]).s, cases[i][1]);
@@ -38,6 +44,7 @@ static void test_text__free_text_escaped(void)
 	CHECK_STR(rcr_text_escape("a\nb\rc\td").s, "a\\nb\\rc\\td");
 	CHECK_STR(rcr_text_escape("\x1b]0;t\x07\x7f\x01").s, "\\x1b]0;t\\x07\\x7f\\x01");
 	CHECK_STR(rcr_text_escape("csi\xc2\x9b").s, "csi\\x9b");
+	CHECK_STR(rcr_text_escape("rlo\xe2\x80\xae!").s, "rlo\\u202e!");
 }
 
 static void test_text__long_text_cut_whole(void)
