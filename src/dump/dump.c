@@ -325,6 +325,7 @@ static int copy_table(table_writer *w, PGconn *conn, int new_txn)
 	 * now, whatever the number of tables. */
 	if (new_txn) {
 		char txn[256];
+		/* The snapshot name holds only hex digits and dashes (checked when it was exported). */
 		snprintf(txn, sizeof txn,
 			 "COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '%s'; ",
 			 w->d->snapshot);
@@ -1320,7 +1321,14 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		PGresult *r;
 		rc = rcr_pg_query(&r, conn, "SELECT pg_catalog.pg_export_snapshot()");
 		if (rc == 0) {
-			snprintf(d.snapshot, sizeof d.snapshot, "%s", PQgetvalue(r, 0, 0));
+			/* The name is spliced into each worker's per-job SET TRANSACTION SNAPSHOT (copy_table,
+			 * in the COPY's round trip): only the hex digits and dashes the server makes may pass. */
+			const char *v = PQgetvalue(r, 0, 0);
+			if (v[0] == 0 || strspn(v, "0123456789ABCDEFabcdef-") != strlen(v) || strlen(v) >= sizeof d.snapshot)
+				rc = rcr_error_set(RCR_E_QUERY, "the server exported a snapshot named '%s', not a snapshot name",
+						   rcr_text_escape(v).s);
+			else
+				snprintf(d.snapshot, sizeof d.snapshot, "%s", v);
 			PQclear(r);
 		}
 	}

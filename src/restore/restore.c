@@ -1566,6 +1566,15 @@ static int index_build_options(char *out, size_t cap, PGconn *conn, const rcr_re
 	return 0;
 }
 
+/* A memory setting as PostgreSQL reads one: a number, then optionally a unit of letters. It goes
+ * into PGOPTIONS, where a space would start another setting. */
+static int size_setting_ok(const char *v)
+{
+	size_t digits = strspn(v, "0123456789.");
+	size_t unit = strspn(v + digits, "kKmMgGtTbB");
+	return digits > 0 && digits < 19 && unit <= 2 && v[digits + unit] == 0;
+}
+
 int rcr_restore_run(const rcr_restore_opts *o)
 {
 	if (!o->archive)
@@ -1576,6 +1585,9 @@ int rcr_restore_run(const rcr_restore_opts *o)
 		return rcr_error_set(RCR_E_USAGE, "options -c/--clean and -a/--data-only cannot be used together");
 	if (o->if_exists && !o->clean)
 		return rcr_error_set(RCR_E_USAGE, "option --if-exists requires option -c/--clean");
+	if (o->maintenance_work_mem && !size_setting_ok(o->maintenance_work_mem))
+		return rcr_error_set_hint(RCR_E_USAGE, "give a number with an optional unit, as in 1GB or 512MB",
+					  "invalid --maintenance-work-mem value '%s'", rcr_text_escape(o->maintenance_work_mem).s);
 	double t0 = rcr_now();
 	restore_ctx r = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
 	PGconn *conn = NULL;

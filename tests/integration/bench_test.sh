@@ -101,12 +101,23 @@ grep -q 'btree cannot work: a vector(768) value exceeds the btree index row size
 [ ! -e "$T/w3" ] || fail "--vector-index btree created the work directory"
 pass "--vector-index btree refused at once, saying why"
 
-# The many-tables case: rcr and pg_dump/pg_restore side by side on 50 tables.
+# A --workdir that is a symbolic link is refused before anything starts (the clean-up would
+# have emptied its target); one that exists, empty, is emptied at the end but kept.
+mkdir "$T/wtarget" && echo keep >"$T/wtarget/mine" && ln -s "$T/wtarget" "$T/wlink"
+if "$BENCH" --many-tables 50 --rcr "$RCR" --workdir "$T/wlink" >"$T/out5" 2>&1; then fail "a --workdir link was accepted"; fi
+grep -q "is a symbolic link" "$T/out5" || fail "--workdir link: $(cat "$T/out5")"
+[ "$(cat "$T/wtarget/mine")" = keep ] || fail "--workdir link: its target was changed"
+pass "--workdir link refused, its target untouched"
+
+# The many-tables case: rcr and pg_dump/pg_restore side by side on 50 tables, in a --workdir
+# that exists.
+mkdir "$T/w4"
 "$BENCH" --many-tables 50 --quiet-wait 0 --rcr "$RCR" --workdir "$T/w4" --results "$T/results4" >"$T/out4" 2>&1 ||
 	{ tail -n 30 "$T/out4" >&2; fail "bench.sh --many-tables 50 failed"; }
 for what in "rcr dump / pg_dump -Fd -j2, wall" "rcr restore / pg_restore -j2, wall"; do
 	grep -q "^$what  *[0-9.]*  *<=0.7 " "$T/out4" || { cat "$T/out4" >&2; fail "many tables: no ratio '$what'"; }
 done
+[ -d "$T/w4" ] && [ -z "$(ls -A "$T/w4")" ] || fail "an existing --workdir was not kept, empty"
 python3 - "$T"/results4/*-many-tables.json <<'PY' || fail "the many-tables JSON is incomplete"
 import json, sys
 d = json.load(open(sys.argv[1]))

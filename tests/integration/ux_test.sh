@@ -167,6 +167,7 @@ mistake "file as archive" 2 "'$T/restore.log' is a file" "pg_restore" "$RCR" res
 mistake "file as archive (verify)" 2 "archive '$T/restore.log' failed verification" "pg_restore" "$RCR" verify "$T/restore.log"
 grep -q "^problem: '$T/restore.log' is a file" "$T/out" || fail "verify: no problem line naming the file"
 mistake "no manifest" 2 "'$T/nomanifest' is not a complete rcr archive" "run rcr dump again" "$RCR" list "$T/nomanifest"
+mistake "--maintenance-work-mem with a space" 1 "invalid --maintenance-work-mem value '64MB -c log_statement=all'" "1GB" "$RCR" restore -d dst --maintenance-work-mem '64MB -c log_statement=all' "$A"
 mistake "not an archive" 2 "'$T/notarchive' is not an rcr archive" "the directory that rcr dump -f wrote" "$RCR" restore -d postgres "$T/notarchive"
 mistake "wrong password" 4 "password authentication failed for user \"$RCR_TEST_PW_USER\"" "check the password" \
 	env PGPASSWORD=wrong-pw "$RCR" dump -d "host=$RCR_TEST_TCP_HOST port=$PGPORT user=$RCR_TEST_PW_USER dbname=src" -f "$T/pw"

@@ -132,9 +132,17 @@ fi
 [ -x "$RCR" ] || die "no rcr binary at '$RCR'"
 RCR=$(cd "$(dirname "$RCR")" && pwd -P)/$(basename "$RCR")
 
+# The bench removes at exit only what it made: a --workdir it created goes whole, one that
+# existed (empty, and not a symbolic link, whose target is not ours) keeps the directory.
+W_MADE=1
 if [ -z "$WORKDIR" ]; then
 	W=$(mktemp -d /tmp/rcr-bench.XXXXXX)
 else
+	[ ! -L "${WORKDIR%/}" ] || die "--workdir '$WORKDIR' is a symbolic link; give the directory itself"
+	if [ -e "$WORKDIR" ]; then
+		W_MADE=0
+		[ -d "$WORKDIR" ] || die "--workdir '$WORKDIR' is not a directory"
+	fi
 	mkdir -p "$WORKDIR"
 	[ -z "$(ls -A "$WORKDIR")" ] || die "--workdir '$WORKDIR' is not empty"
 	W=$(cd "$WORKDIR" && pwd -P)
@@ -145,8 +153,10 @@ cleanup() {
 	"$SRC/tests/harness/pg_cluster.sh" stop "$W/pg" >/dev/null 2>&1 || true
 	if [ "$KEEP" = 1 ]; then
 		echo "bench.sh: kept $W" >&2
-	else
+	elif [ "$W_MADE" = 1 ]; then
 		rm -rf "$W"
+	else
+		find "$W" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 	fi
 }
 trap cleanup EXIT
