@@ -916,13 +916,10 @@ static int read_schema_toc(rcr_toc **out, const rcr_manifest *m, const char *arc
  * encoding, in which another schema's name may have no equivalent. The entries are picked by
  * dump ID, never by their text in pg_restore's list, whose fields are unquoted names that may
  * hold spaces or look like another entry's. */
-static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_manifest *m, const char *archive)
+static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_toc *toc)
 {
-	rcr_toc *toc = NULL;
 	rcr_buf names = RCR_BUF_INIT, ids = RCR_BUF_INIT;
-	int rc = read_schema_toc(&toc, m, archive);
-	if (rc == 0)
-		rc = rcr_buf_append(&names, "{", 1);
+	int rc = rcr_buf_append(&names, "{", 1);
 	if (rc == 0)
 		rc = rcr_buf_append(&ids, "{", 1);
 	for (int i = 0; rc == 0 && i < toc->nentries; i++) {
@@ -939,7 +936,6 @@ static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_manifest 
 		rc = rcr_buf_append(&names, "}", 2);
 	if (rc == 0)
 		rc = rcr_buf_append(&ids, "}", 2);
-	rcr_toc_free(toc);
 	if (rc < 0) {
 		rcr_buf_free(&names);
 		rcr_buf_free(&ids);
@@ -988,8 +984,8 @@ static int list_line_in(const char *line, size_t len, const PGresult *ids)
  * the restore (and --clean would try to drop a schema the target's extensions live in).
  * *path (caller owns, caller unlinks) names the list file.
  */
-static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, const char *archive,
-			     const char *tool, const char *password)
+static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, const rcr_toc *toc,
+			     const char *archive, const char *tool, const char *password)
 {
 	*path = NULL;
 	char schema[4096];
@@ -1002,7 +998,7 @@ static int make_restore_list(char **path, PGconn *conn, const rcr_manifest *m, c
 		return rcr_error_wrap(rc, "listing the schema archive");
 	}
 	PGresult *ns = NULL;
-	rc = existing_schema_ids(&ns, conn, m, archive);
+	rc = existing_schema_ids(&ns, conn, toc);
 	/* TMPDIR as every Unix tool honours it. The file has no name, so a killed rcr cannot leave
 	 * it behind; pg_restore reads it as /dev/fd/N, its fd inherited across the exec. */
 	const char *tmpdir = getenv("TMPDIR");
@@ -1083,12 +1079,9 @@ static int toc_has_schema(const rcr_toc *toc, const char *schema)
  * table of that name in a selected schema, or the schema archive a relation pg_restore -t
  * would pick. Runs before the database is touched.
  */
-static int check_names_match(const rcr_restore_opts *o, const rcr_manifest *m)
+static int check_names_match(const rcr_restore_opts *o, const rcr_manifest *m, const rcr_toc *toc)
 {
-	if (o->schemas.n == 0 && o->tables.n == 0)
-		return 0;
-	rcr_toc *toc = NULL;
-	int rc = m->schema_dir[0] ? read_schema_toc(&toc, m, o->archive) : 0;
+	int rc = 0;
 	for (int i = 0; i < o->schemas.n && rc == 0; i++) {
 		int found = toc_has_schema(toc, o->schemas.items[i]);
 		for (uint32_t k = 0; k < m->ntables && !found; k++)
@@ -1107,7 +1100,6 @@ static int check_names_match(const rcr_restore_opts *o, const rcr_manifest *m)
 						"table '%s' (-t) matches nothing in the archive%s; nothing was restored",
 						o->tables.items[i], o->schemas.n ? " in the schemas -n selects" : "");
 	}
-	rcr_toc_free(toc);
 	return rc;
 }
 
@@ -1434,23 +1426,17 @@ static int drop_foreign_key(PGconn *conn, const rcr_toc_entry *e, int if_exists)
  * entries are dropped first, newest first (drop_foreign_key). Selection follows pg_restore:
  * -n keeps entries of those schemas; -t cleans only the named tables, never constraints.
  */
-static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_restore_opts *o)
+static int drop_foreign_keys(PGconn *conn, const rcr_toc *toc, const rcr_restore_opts *o)
 {
 	if (o->tables.n)
 		return 0;
-	rcr_toc *toc = NULL;
-	int rc = read_schema_toc(&toc, m, o->archive);
 	/* As in pg_restore's session: no "does not exist, skipping" notice per IF EXISTS. */
-	if (rc == 0)
-		rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
+	int rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
 	for (int i = toc ? toc->nentries - 1 : -1; rc == 0 && i >= 0; i--) {
 		const rcr_toc_entry *e = &toc->entries[i];
 		if (!e->desc || strcmp(e->desc, "FK CONSTRAINT") != 0 || !e->tag || !e->namespace_)
 			continue;
-		int selected = o->schemas.n == 0;
-		for (int k = 0; k < o->schemas.n && !selected; k++)
-			selected = strcmp(e->namespace_, o->schemas.items[k]) == 0;
-		if (!selected)
+		if (!schema_selected(o, e->namespace_))
 			continue;
 		rc = drop_foreign_key(conn, e, o->if_exists);
 		if (rc < 0)
@@ -1458,7 +1444,6 @@ static int drop_foreign_keys(PGconn *conn, const rcr_manifest *m, const rcr_rest
 	}
 	if (rc == 0)
 		rc = rcr_pg_exec(conn, "RESET client_min_messages");
-	rcr_toc_free(toc);
 	return rc;
 }
 
@@ -1593,13 +1578,16 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	PGconn *conn = NULL;
 	char *conninfo = NULL, *password = NULL, *tool = NULL, *list_file = NULL;
 	pthread_t *workers = NULL;
+	rcr_toc *toc = NULL;    /* the embedded schema's, read once: the -t/-n check, the -L list, --clean */
 	pthread_cond_init(&r.cv, NULL);
 	int rc = rcr_archive_open(&r.m, o->archive);
 	/* Refuse a damaged schema before touching the database. */
 	for (uint32_t i = 0; rc == 0 && i < r.m->nschema_files; i++)
 		rc = rcr_archive_check_schema_file(r.m, o->archive, i);
+	if (rc == 0 && r.m->schema_dir[0])
+		rc = read_schema_toc(&toc, r.m, o->archive);
 	if (rc == 0)
-		rc = check_names_match(o, r.m);
+		rc = check_names_match(o, r.m, toc);
 	int have_schema = rc == 0 && r.m->schema_dir[0] != 0;
 	const char *content = rc == 0 ? rcr_manifest_get_meta(r.m, "content") : NULL;
 	int archive_data_only = content && strcmp(content, "data-only") == 0;
@@ -1624,9 +1612,9 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0 && schema_phases && !o->clean)
 		rc = check_target_empty(conn, o, r.m);
 	if (rc == 0 && have_schema)
-		rc = make_restore_list(&list_file, conn, r.m, o->archive, tool, password);
+		rc = make_restore_list(&list_file, conn, r.m, toc, o->archive, tool, password);
 	if (rc == 0 && schema_phases && o->clean)
-		rc = drop_foreign_keys(conn, r.m, o);
+		rc = drop_foreign_keys(conn, toc, o);
 	/* pre-data in one transaction: the table check above cannot see every object the schema
 	 * creates (a type or function of the same name), and a clash half-way would otherwise leave
 	 * whatever came before it (the extensions, the first types) in the target. But that
@@ -1716,6 +1704,7 @@ int rcr_restore_run(const rcr_restore_opts *o)
 			rcr_now() - t0);
 	}
 	drop_restore_list(list_file);
+	rcr_toc_free(toc);
 	free(workers);
 	free(r.jobs);
 	free(r.ts);
