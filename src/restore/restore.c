@@ -729,7 +729,7 @@ static int report_incomplete(restore_ctx *r, int rc)
 		n = append_tables(&tail, r, not_loaded);
 		uint32_t unknown = 0;
 		for (uint32_t i = 0; i < r->m->ntables; i++)
-			unknown += r->ts[i].unknown;
+			unknown += r->ts[i].unknown != 0;
 		if (unknown) {
 			n += unknown;
 			rcr_buf_append(&tail, "; the connection was lost during the COMMIT of ", 47);

@@ -230,7 +230,7 @@ static void ref_encode(rcr_buf *b, const rcr_toc *t, int isz)
 /* Byte offset of the entry count in an intSize-4 file of this toc. */
 static size_t count_offset(const rcr_toc *t)
 {
-	return 11 + (t->vmin >= 15 ? 1 : 5) + 7 * 5 + 5 + strlen(t->dbname) + 5 + strlen(t->server_version) + 5 +
+	return 11u + (t->vmin >= 15 ? 1u : 5u) + 7u * 5u + 5 + strlen(t->dbname) + 5 + strlen(t->server_version) + 5 +
 	       strlen(t->pgdump_version);
 }
 
