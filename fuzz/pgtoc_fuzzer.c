@@ -20,7 +20,7 @@
  * Seeds (corpora/pgtoc): toc.dat files of pg_dump 15 (full, -s, --exclude-table-data), the
  * full one rewritten as 1.15 and 1.16, with intSize 8, a toc with no entries, the schema
  * of tests/integration/sql/type_matrix.sql + type_nesting.sql as rcr dump keeps it, and
- * pg15-kinds (tests/unit/convert/data/pg15_kinds.toc.dat: every relation kind, partitions, a
+ * pg15-kinds (tests/unit/pgarchive/data/pg15_kinds.toc.dat: every relation kind, partitions, a
  * large object, a quoted "PARTITION BY" column).
  */
 #include "fuzz_helpers.h"

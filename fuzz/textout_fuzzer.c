@@ -10,12 +10,12 @@
  *
  * Differential: the value's first 8 and first 4 bytes, read as a float8 and a float4, print
  * the same with the fast Ryu formatter as with the slow independent reference the unit tests
- * use (tests/unit/convert/float_reference.h).
+ * use (tests/unit/pgarchive/float_reference.h).
  */
 #include "fuzz_helpers.h"
 
 #include "rcr/textout.h"
-#include "../tests/unit/convert/float_reference.h"
+#include "../tests/unit/pgarchive/float_reference.h"
 
 #include <string.h>
 

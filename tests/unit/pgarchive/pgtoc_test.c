@@ -1,6 +1,6 @@
-/* pgtoc_test.c: tests src/convert/pgtoc.c (pg_dump's directory-format toc.dat).
+/* pgtoc_test.c: tests src/pgarchive/pgtoc.c (pg_dump's directory-format toc.dat).
  *
- * The data are real toc.dat files from pg_dump 15.20 (tests/unit/convert/data), each with the
+ * The data are real toc.dat files from pg_dump 15.20 (tests/unit/pgarchive/data), each with the
  * `pg_restore -l -C` listing of the same archive, so the expected header fields and entries are
  * pg_restore's, not ours. They were made from one small database (three tables with rows, a
  * sequence used as a default, an index, a primary and a foreign key, a view, a comment, a SQL
@@ -946,7 +946,7 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		data_dir = argv[1];
 	} else {
-		/* tests/unit/convert/data next to this file (CMake compiles it by absolute path) */
+		/* tests/unit/pgarchive/data next to this file (CMake compiles it by absolute path) */
 		const char *slash = strrchr(__FILE__, '/');
 		snprintf(dflt, sizeof dflt, "%.*sdata", slash ? (int)(slash - __FILE__ + 1) : 0, __FILE__);
 		data_dir = dflt;

@@ -1,4 +1,4 @@
-/* textout_float_test.c: tests src/convert/textout_float.c (Ryu shortest round-trip floats).
+/* textout_float_test.c: tests src/pgarchive/textout_float.c (Ryu shortest round-trip floats).
  *
  * Exactness is shown three ways:
  *   - every entry of Ryu's power-of-five tables is recomputed here with exact big integers
@@ -19,7 +19,7 @@
 #include "../fixtures.h"
 
 #include "rcr/textout.h"
-#include "../../../src/convert/textout_internal.h"
+#include "../../../src/pgarchive/textout_internal.h"
 #include "float_reference.h"
 
 #include <float.h>

@@ -1,4 +1,4 @@
-/* textout_gzip_test.c: tests src/convert/textout_gzip.c (convert's .dat.gz writer).
+/* textout_gzip_test.c: tests src/pgarchive/textout_gzip.c (convert's .dat.gz writer).
  *
  * Every file is read back with zlib's gzopen/gzread, the reader pg_restore uses for directory
  * archives, so the multi-member files are shown to read as one stream there; sizes cover the

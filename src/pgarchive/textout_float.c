@@ -30,7 +30,7 @@
  * floor ("trailing zeros" flags), which is a divisibility test by powers of 5 or 2.
  *
  * The tables are Ryu's, defined by formulas (generated once and checked by
- * tests/unit/convert/textout_float_test.c, which recomputes every entry with exact integers):
+ * tests/unit/pgarchive/textout_float_test.c, which recomputes every entry with exact integers):
  *   d_pow5_inv[q] = floor(2^(pow5_bits(q) - 1 + 122) / 5^q) + 1          (q < 292)
  *   d_pow5[i]     = 5^i scaled to exactly 121 significant bits (truncated) (i < 326)
  *   f_pow5_inv[q] = floor(2^(pow5_bits(q) - 1 + 59) / 5^q) + 1           (q < 31)

@@ -1,6 +1,6 @@
 /*
  * float_reference.h: the slow, independent shortest round-trip formatter that rcr used before
- * src/convert/textout_float.c, kept as test-only code to check the fast one against.
+ * src/pgarchive/textout_float.c, kept as test-only code to check the fast one against.
  *
  * It shares no arithmetic with Ryu: it asks printf for 1, 2, ... 17 significant digits
  * (correctly rounded by glibc), reads each candidate back with strtod/strtof, and rejects a

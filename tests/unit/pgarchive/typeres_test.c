@@ -1,4 +1,4 @@
-/* typeres_test.c: tests src/convert/typeres.c (column types through toc.dat) and the
+/* typeres_test.c: tests src/pgarchive/typeres.c (column types through toc.dat) and the
  * "record:OID" catalog of rcr_textout_value_in.
  *
  * The TYPE and DOMAIN definitions below are written as pg_dump 15 writes them (dumpCompositeType:

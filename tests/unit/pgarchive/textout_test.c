@@ -1,4 +1,4 @@
-/* textout_test.c: tests src/convert/textout*.c (binary COPY values to PostgreSQL text).
+/* textout_test.c: tests src/pgarchive/textout*.c (binary COPY values to PostgreSQL text).
  *
  * The table of server cases is the heart of it: each row is a binary value and the text the
  * server printed for the same value, both taken from PostgreSQL 15.20 with
