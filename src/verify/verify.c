@@ -11,6 +11,7 @@
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
 #include "rcr/json.h"
+#include "rcr/pool.h"
 #include "rcr/text.h"
 
 #include <errno.h>
@@ -23,8 +24,7 @@
 typedef struct verify_ctx {
 	const rcr_verify_opts *o;
 	const rcr_manifest *m;
-	pthread_mutex_t mu;
-	uint32_t next;
+	pthread_mutex_t mu;     /* guards the problems and the totals */
 	char **problems;
 	int *problem_codes;     /* rcr_err code of each problem, for --json's problem_kinds */
 	int nproblems;
@@ -111,7 +111,9 @@ static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr
 	pthread_mutex_unlock(&v->mu);
 }
 
-static void *worker_main(void *arg)
+/* One pool worker: tables in manifest order, each with this worker's decoder and scratch. A
+ * problem never stops verify, so the worker always returns 0 and problems go to the report. */
+static int verify_work(rcr_pool *pool, void *arg, int worker)
 {
 	verify_ctx *v = arg;
 	rcr_frame_decoder *dec = NULL;
@@ -119,19 +121,14 @@ static void *worker_main(void *arg)
 	int rc = rcr_frame_decoder_new(&dec, RCR_MAX_FRAME_RAW);
 	if (rc < 0) {
 		problem(v, rc);
-		return NULL;
+		return 0;
 	}
-	for (;;) {
-		pthread_mutex_lock(&v->mu);
-		uint32_t i = v->next++;
-		pthread_mutex_unlock(&v->mu);
-		if (i >= v->m->ntables || rcr_interrupted())
-			break;
+	uint32_t i;
+	while (rcr_pool_next(pool, &i))
 		verify_table(v, i, dec, &scratch);
-	}
 	rcr_frame_decoder_free(dec);
 	rcr_buf_free(&scratch);
-	return NULL;
+	return 0;
 }
 
 /* Prints a problem on one line whatever it quotes: table and column names may hold newlines
@@ -182,6 +179,61 @@ static void report(const verify_ctx *v, const char *archive, int manifest_ok)
 	}
 }
 
+/* The schema files: each listed one intact, and toc.dat among them when there is a schema. */
+static void verify_schema_files(verify_ctx *v, const char *archive)
+{
+	const rcr_manifest *m = v->m;
+	for (uint32_t i = 0; i < m->nschema_files; i++) {
+		int rc = rcr_archive_check_schema_file(m, archive, i);
+		if (rc < 0)
+			problem(v, rc);
+	}
+	if (!m->schema_dir[0])
+		return;
+	for (uint32_t i = 0; i < m->nschema_files; i++)
+		if (strcmp(m->schema_files[i].name, "toc.dat") == 0)
+			return;
+	rcr_error_set(RCR_E_MISSING, "the manifest lists no schema file 'toc.dat'");
+	problem(v, RCR_E_MISSING);
+}
+
+/* Every table's data files and frames, over o->jobs workers. */
+static void verify_tables(verify_ctx *v)
+{
+	const rcr_verify_opts *o = v->o;
+	const rcr_manifest *m = v->m;
+	rcr_progress_init(&v->prog, "verify", m, o->json || o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+	for (uint32_t i = 0; i < m->ntables; i++)
+		rcr_progress_expect(&v->prog, i, m->tables[i].raw_bytes);
+	rcr_progress_begin(&v->prog);
+	rcr_pool_opts po = {.workers = o->jobs, .njobs = m->ntables, .work = verify_work, .ctx = v};
+	rcr_pool *pool = NULL;
+	int rc = rcr_pool_new(&pool, &po);
+	if (rc == 0)
+		rc = rcr_pool_run(pool);
+	rcr_pool_free(pool);
+	rcr_progress_end(&v->prog);
+	if (rc < 0)
+		problem(v, rc);  /* a worker thread that did not start: not everything was checked */
+	if (rcr_interrupted()) {
+		rcr_error_set(RCR_E_INTERRUPTED, "interrupted before every frame was checked");
+		problem(v, RCR_E_INTERRUPTED);
+	}
+}
+
+/* The command's result: 0, or the first problem's code with a one-line summary. */
+static int verify_result(const verify_ctx *v, const char *archive, const char *hint)
+{
+	if (!v->nproblems)
+		return 0;
+	int rc = v->first_code ? v->first_code : RCR_E_FORMAT;
+	const char *s = v->nproblems == 1 ? "" : "s";
+	if (hint[0])
+		return rcr_error_set_hint(rc, hint, "archive '%s' failed verification (%d problem%s)", archive,
+					  v->nproblems, s);
+	return rcr_error_set(rc, "archive '%s' failed verification (%d problem%s)", archive, v->nproblems, s);
+}
+
 int rcr_verify_run(const rcr_verify_opts *o)
 {
 	if (!o->archive)
@@ -198,51 +250,11 @@ int rcr_verify_run(const rcr_verify_opts *o)
 		report(&v, o->archive, 0);
 	} else {
 		v.m = m;
-		for (uint32_t i = 0; i < m->nschema_files; i++) {
-			int src = rcr_archive_check_schema_file(m, o->archive, i);
-			if (src < 0)
-				problem(&v, src);
-		}
-		if (m->schema_dir[0]) {
-			int has_toc = 0;
-			for (uint32_t i = 0; i < m->nschema_files; i++)
-				has_toc |= strcmp(m->schema_files[i].name, "toc.dat") == 0;
-			if (!has_toc) {
-				rcr_error_set(RCR_E_MISSING, "the manifest lists no schema file 'toc.dat'");
-				problem(&v, RCR_E_MISSING);
-			}
-		}
-		rcr_progress_init(&v.prog, "verify", m, o->json || o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
-		for (uint32_t i = 0; i < m->ntables; i++)
-			rcr_progress_expect(&v.prog, i, m->tables[i].raw_bytes);
-		rcr_progress_begin(&v.prog);
-		int jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
-		pthread_t th[64];
-		int started = 0;
-		for (int i = 0; i < jobs; i++, started++)
-			if (pthread_create(&th[i], NULL, worker_main, &v) != 0)
-				break;
-		if (started == 0)
-			worker_main(&v);
-		for (int i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
-		rcr_progress_end(&v.prog);
-		if (rcr_interrupted()) {
-			rcr_error_set(RCR_E_INTERRUPTED, "interrupted before every frame was checked");
-			problem(&v, RCR_E_INTERRUPTED);
-		}
+		verify_schema_files(&v, o->archive);
+		verify_tables(&v);
 		report(&v, o->archive, 1);
 	}
-	rc = 0;
-	if (v.nproblems) {
-		rc = v.first_code ? v.first_code : RCR_E_FORMAT;
-		if (hint[0])
-			rcr_error_set_hint(rc, hint, "archive '%s' failed verification (%d problem%s)", o->archive,
-					   v.nproblems, v.nproblems == 1 ? "" : "s");
-		else
-			rcr_error_set(rc, "archive '%s' failed verification (%d problem%s)", o->archive, v.nproblems,
-				      v.nproblems == 1 ? "" : "s");
-	}
+	rc = verify_result(&v, o->archive, hint);
 	for (int i = 0; i < v.nproblems; i++)
 		free(v.problems[i]);
 	free(v.problems);
