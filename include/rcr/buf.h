@@ -12,23 +12,51 @@
 #include <stddef.h>
 #include <string.h>
 
+/*
+ * A growable byte buffer with a sticky failure, as PostgreSQL's PQExpBuffer and libgit2's
+ * git_str: the first append that cannot get memory marks the buffer broken, and every later
+ * append is a no-op that returns the same code. A builder appends freely and checks once, at
+ * the end, with rcr_buf_check, instead of OR-ing return codes (which mixes codes: -51 | -2 is
+ * -1). The functions still return 0 or the failure, for callers that check each call.
+ * rcr_buf_reset and rcr_buf_free clear the failure.
+ */
 typedef struct rcr_buf {
 	uint8_t *data;
 	size_t len;
 	size_t cap;
+	int err;                /* 0, or the first failure's code: later appends do nothing */
 } rcr_buf;
 
-#define RCR_BUF_INIT {NULL, 0, 0}
+#define RCR_BUF_INIT {NULL, 0, 0, 0}
 
-/* Ensures room for `extra` more bytes. @return 0 or RCR_E_NOMEM. */
+/* Ensures room for `extra` more bytes. @return 0 or RCR_E_NOMEM (and the buffer is broken). */
 int rcr_buf_reserve(rcr_buf *b, size_t extra);
 int rcr_buf_append(rcr_buf *b, const void *p, size_t n);
+/* The bytes of a NUL-terminated string, without the NUL. */
+int rcr_buf_append_cstr(rcr_buf *b, const char *s);
+/* printf into the buffer (no NUL counted in len). */
+int rcr_buf_appendf(rcr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rcr_buf_append_u8(rcr_buf *b, uint8_t v);
 int rcr_buf_append_u16le(rcr_buf *b, uint16_t v);
 int rcr_buf_append_u32le(rcr_buf *b, uint32_t v);
 int rcr_buf_append_u64le(rcr_buf *b, uint64_t v);
 /* u32 length then the bytes, no terminator. */
 int rcr_buf_append_str(rcr_buf *b, const char *s);
+
+/* Appends a string literal, its length counted by the compiler: RCR_BUF_LIT(&sql, "BEGIN").
+ * The "" on both sides makes anything but a literal a compile error. */
+#define RCR_BUF_LIT(b, lit) rcr_buf_append((b), "" lit "", sizeof("" lit "") - 1)
+
+/* Nonzero once an append failed. */
+static inline int rcr_buf_broken(const rcr_buf *b) { return b->err != 0; }
+/* The one check at the end of a builder: 0, or the first failure's code with the message set
+ * again here (the thread may have set others since). */
+int rcr_buf_check(const rcr_buf *b);
+/* The contents as a C string: a NUL is kept after the last byte (not counted in len). NULL if
+ * the buffer is broken (then rcr_buf_check says why). */
+const char *rcr_buf_cstr(rcr_buf *b);
+/* Drops the bytes from len on (len <= b->len). */
+void rcr_buf_truncate(rcr_buf *b, size_t len);
 void rcr_buf_reset(rcr_buf *b);
 void rcr_buf_free(rcr_buf *b);
 

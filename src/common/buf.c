@@ -2,21 +2,33 @@
 #include "rcr/buf.h"
 #include "rcr/err.h"
 
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/* Marks b broken with code and returns it. */
+static int broken(rcr_buf *b, int code)
+{
+	b->err = code;
+	return code;
+}
 
 int rcr_buf_reserve(rcr_buf *b, size_t extra)
 {
+	if (b->err)
+		return b->err;
 	if (extra <= b->cap - b->len)
 		return 0;
 	if (extra > SIZE_MAX / 2 - b->len)
-		return rcr_error_set(RCR_E_NOMEM, "buffer size overflow");
+		return broken(b, rcr_error_set(RCR_E_NOMEM, "buffer size overflow"));
 	size_t need = b->len + extra;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
 	uint8_t *p = realloc(b->data, cap);
 	if (!p)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory allocating %zu bytes", cap);
+		return broken(b, rcr_error_set(RCR_E_NOMEM, "out of memory allocating %zu bytes", cap));
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -24,12 +36,58 @@ int rcr_buf_reserve(rcr_buf *b, size_t extra)
 
 int rcr_buf_append(rcr_buf *b, const void *p, size_t n)
 {
+	RCR_FORWARD(rcr_buf_reserve(b, n));
 	if (n == 0)
 		return 0;
-	RCR_FORWARD(rcr_buf_reserve(b, n));
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;
+}
+
+int rcr_buf_append_cstr(rcr_buf *b, const char *s) { return rcr_buf_append(b, s, strlen(s)); }
+
+int rcr_buf_appendf(rcr_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	/* Twice at most: into the room there is, then into exactly the room it needs. */
+	for (int pass = 0; pass < 2; pass++) {
+		RCR_FORWARD(rcr_buf_reserve(b, pass ? 0 : 64));
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		int n = vsnprintf((char *)b->data + b->len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return broken(b, rcr_error_set(RCR_E_INTERNAL, "could not format '%s'", fmt));
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		RCR_FORWARD(rcr_buf_reserve(b, (size_t)n + 1));
+	}
+	return broken(b, rcr_error_set(RCR_E_INTERNAL, "could not format '%s'", fmt));
+}
+
+int rcr_buf_check(const rcr_buf *b)
+{
+	if (!b->err)
+		return 0;
+	if (b->err != RCR_E_NOMEM)
+		return rcr_error_set(b->err, "could not format text into a buffer");
+	return rcr_error_set(b->err, "out of memory: a buffer could not grow beyond %zu bytes", b->cap);
+}
+
+const char *rcr_buf_cstr(rcr_buf *b)
+{
+	if (rcr_buf_reserve(b, 1) < 0)
+		return NULL;
+	b->data[b->len] = 0;
+	return (const char *)b->data;
+}
+
+void rcr_buf_truncate(rcr_buf *b, size_t len)
+{
+	assert(len <= b->len);
+	b->len = len;
 }
 
 int rcr_buf_append_u8(rcr_buf *b, uint8_t v) { return rcr_buf_append(b, &v, 1); }
@@ -62,13 +120,18 @@ int rcr_buf_append_str(rcr_buf *b, const char *s)
 	return rcr_buf_append(b, s, n);
 }
 
-void rcr_buf_reset(rcr_buf *b) { b->len = 0; }
+void rcr_buf_reset(rcr_buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
 
 void rcr_buf_free(rcr_buf *b)
 {
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }
 
 const uint8_t *rcr_reader_take(rcr_reader *r, size_t n)

@@ -132,23 +132,19 @@ void rcr_frame_ref_set(rcr_frame_ref *f, const rcr_frame_header *h, uint64_t off
 	f->compression = h->compression;
 }
 
-int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
+/* The metadata entries, then the tables' trials as entries unless the metadata already holds
+ * them: a decoded manifest keeps its entries verbatim, so that it re-encodes to the same bytes.
+ * Appends only; the caller checks the buffer once. */
+static void encode_meta(rcr_buf *out, const rcr_manifest *m)
 {
-	size_t start = out->len;
-	uint8_t hdr[RCR_MANIFEST_HEADER_SIZE] = {0};
-	RCR_FORWARD(rcr_buf_append(out, hdr, sizeof hdr));
-
-	int rc = 0;
-	/* The tables' trials become metadata entries, unless the metadata already holds them: a
-	 * decoded manifest keeps its entries verbatim, so that it re-encodes to the same bytes. */
 	uint32_t ntrials = 0;
 	if (!rcr_manifest_has_trial_entries(m))
 		for (uint32_t i = 0; i < m->ntables; i++)
 			ntrials += m->tables[i].trials.row_groups > 0;
-	rc |= rcr_buf_append_u32le(out, m->nmeta + ntrials);
+	rcr_buf_append_u32le(out, m->nmeta + ntrials);
 	for (uint32_t i = 0; i < m->nmeta; i++) {
-		rc |= rcr_buf_append_str(out, m->meta[i].key);
-		rc |= rcr_buf_append_str(out, m->meta[i].value);
+		rcr_buf_append_str(out, m->meta[i].key);
+		rcr_buf_append_str(out, m->meta[i].value);
 	}
 	for (uint32_t i = 0; i < m->ntables && ntrials; i++) {
 		const rcr_codec_trials *tr = &m->tables[i].trials;
@@ -158,61 +154,80 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 		snprintf(key, sizeof key, RCR_CODEC_TRIALS_KEY "%u", i);
 		snprintf(value, sizeof value, "%u %llu %llu", tr->row_groups, (unsigned long long)tr->codec_bytes,
 			 (unsigned long long)tr->plain_bytes);
-		rc |= rcr_buf_append_str(out, key);
-		rc |= rcr_buf_append_str(out, value);
+		rcr_buf_append_str(out, key);
+		rcr_buf_append_str(out, value);
 	}
-	rc |= rcr_buf_append_str(out, m->schema_dir);
-	rc |= rcr_buf_append_u32le(out, m->nschema_files);
+}
+
+static void encode_schema_files(rcr_buf *out, const rcr_manifest *m)
+{
+	rcr_buf_append_str(out, m->schema_dir);
+	rcr_buf_append_u32le(out, m->nschema_files);
 	for (uint32_t i = 0; i < m->nschema_files; i++) {
-		rc |= rcr_buf_append_str(out, m->schema_files[i].name);
-		rc |= rcr_buf_append_u64le(out, m->schema_files[i].size);
-		rc |= rcr_buf_append_u64le(out, m->schema_files[i].hash);
+		rcr_buf_append_str(out, m->schema_files[i].name);
+		rcr_buf_append_u64le(out, m->schema_files[i].size);
+		rcr_buf_append_u64le(out, m->schema_files[i].hash);
 	}
-	rc |= rcr_buf_append_u32le(out, m->ntables);
-	for (uint32_t i = 0; i < m->ntables; i++) {
-		const rcr_table *t = &m->tables[i];
-		rc |= rcr_buf_append_u32le(out, t->oid);
-		rc |= rcr_buf_append_str(out, t->schema);
-		rc |= rcr_buf_append_str(out, t->name);
-		rc |= rcr_buf_append_u8(out, t->relkind);
-		rc |= rcr_buf_append_u8(out, 0);
-		rc |= rcr_buf_append_u32le(out, t->ncols);
-		for (uint32_t c = 0; c < t->ncols; c++) {
-			rc |= rcr_buf_append_str(out, t->cols[c].name);
-			rc |= rcr_buf_append_str(out, t->cols[c].type_schema);
-			rc |= rcr_buf_append_str(out, t->cols[c].type_name);
-			rc |= rcr_buf_append_u32le(out, t->cols[c].type_oid);
-			rc |= rcr_buf_append_u32le(out, (uint32_t)t->cols[c].typmod);
-			rc |= rcr_buf_append_u8(out, t->cols[c].type_kind);
-			rc |= rcr_buf_append_u8(out, t->cols[c].elem_kind);
-		}
-		rc |= rcr_buf_append_u64le(out, t->row_count);
-		rc |= rcr_buf_append_u64le(out, t->raw_bytes);
-		rc |= rcr_buf_append_u64le(out, t->stored_bytes);
-		rc |= rcr_buf_append_u32le(out, t->nfiles);
-		for (uint32_t f = 0; f < t->nfiles; f++)
-			rc |= rcr_buf_append_str(out, t->files[f]);
-		rc |= rcr_buf_append_u32le(out, t->nrgs);
-		for (uint32_t g = 0; g < t->nrgs; g++) {
-			const rcr_row_group *rg = &t->rgs[g];
-			rc |= rcr_buf_append_u32le(out, rg->file);
-			rc |= rcr_buf_append_u32le(out, rg->row_count);
-			for (uint32_t c = 0; c < t->ncols; c++) {
-				const rcr_frame_ref *f = &rg->frames[c];
-				rc |= rcr_buf_append_u64le(out, f->offset);
-				rc |= rcr_buf_append_u32le(out, f->stored_size);
-				rc |= rcr_buf_append_u32le(out, f->content_size);
-				rc |= rcr_buf_append_u64le(out, f->raw_size);
-				rc |= rcr_buf_append_u64le(out, f->stored_hash);
-				rc |= rcr_buf_append_u64le(out, f->raw_hash);
-				rc |= rcr_buf_append_u8(out, f->codec);
-				rc |= rcr_buf_append_u8(out, f->compression);
-				rc |= rcr_buf_append_u16le(out, 0);
-			}
-		}
+}
+
+static void encode_row_group(rcr_buf *out, const rcr_row_group *rg, uint32_t ncols)
+{
+	rcr_buf_append_u32le(out, rg->file);
+	rcr_buf_append_u32le(out, rg->row_count);
+	for (uint32_t c = 0; c < ncols; c++) {
+		const rcr_frame_ref *f = &rg->frames[c];
+		rcr_buf_append_u64le(out, f->offset);
+		rcr_buf_append_u32le(out, f->stored_size);
+		rcr_buf_append_u32le(out, f->content_size);
+		rcr_buf_append_u64le(out, f->raw_size);
+		rcr_buf_append_u64le(out, f->stored_hash);
+		rcr_buf_append_u64le(out, f->raw_hash);
+		rcr_buf_append_u8(out, f->codec);
+		rcr_buf_append_u8(out, f->compression);
+		rcr_buf_append_u16le(out, 0);
 	}
-	if (rc)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory encoding the manifest");
+}
+
+static void encode_table(rcr_buf *out, const rcr_table *t)
+{
+	rcr_buf_append_u32le(out, t->oid);
+	rcr_buf_append_str(out, t->schema);
+	rcr_buf_append_str(out, t->name);
+	rcr_buf_append_u8(out, t->relkind);
+	rcr_buf_append_u8(out, 0);
+	rcr_buf_append_u32le(out, t->ncols);
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		rcr_buf_append_str(out, t->cols[c].name);
+		rcr_buf_append_str(out, t->cols[c].type_schema);
+		rcr_buf_append_str(out, t->cols[c].type_name);
+		rcr_buf_append_u32le(out, t->cols[c].type_oid);
+		rcr_buf_append_u32le(out, (uint32_t)t->cols[c].typmod);
+		rcr_buf_append_u8(out, t->cols[c].type_kind);
+		rcr_buf_append_u8(out, t->cols[c].elem_kind);
+	}
+	rcr_buf_append_u64le(out, t->row_count);
+	rcr_buf_append_u64le(out, t->raw_bytes);
+	rcr_buf_append_u64le(out, t->stored_bytes);
+	rcr_buf_append_u32le(out, t->nfiles);
+	for (uint32_t f = 0; f < t->nfiles; f++)
+		rcr_buf_append_str(out, t->files[f]);
+	rcr_buf_append_u32le(out, t->nrgs);
+	for (uint32_t g = 0; g < t->nrgs; g++)
+		encode_row_group(out, &t->rgs[g], t->ncols);
+}
+
+int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
+{
+	size_t start = out->len;
+	uint8_t hdr[RCR_MANIFEST_HEADER_SIZE] = {0};
+	rcr_buf_append(out, hdr, sizeof hdr);
+	encode_meta(out, m);
+	encode_schema_files(out, m);
+	rcr_buf_append_u32le(out, m->ntables);
+	for (uint32_t i = 0; i < m->ntables; i++)
+		encode_table(out, &m->tables[i]);
+	if (rcr_buf_broken(out))
+		return rcr_error_wrap(rcr_buf_check(out), "encoding the manifest");
 
 	uint8_t *h = out->data + start;
 	memcpy(h, RCR_MANIFEST_MAGIC, 8);

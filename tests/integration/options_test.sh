@@ -73,6 +73,11 @@ pass "-e/--extension with -n: restores into an empty database and into one that 
 [ "$(tables_in "$T/t2")" = "public.Records2 public.records " ] || fail "-t public.* -T feed_*: $(tables_in "$T/t2")"
 "$RCR" dump -q -d src -f "$T/t3" -N other -N public
 [ "$(tables_in "$T/t3")" = "drizzle.__drizzle_migrations " ] || fail "-N other -N public: $(tables_in "$T/t3")"
+# A pattern libpq cannot quote (bytes not valid in the client encoding) fails as the database
+# layer's refusal, exit 4 with libpq's reason, not as a usage error: the catalog query builder
+# once OR-ed this failure (-51) with the buffer's (-2) into -1, exit 1.
+expect_exit 4 "$RCR" dump -q -d src -f "$T/t4" -t $'\xff'
+grep -q 'could not quote a literal' "$T/err" || fail "unquotable -t pattern: $(cat "$T/err")"
 pass "-t/-T/-N patterns"
 
 # Schema-only: the schema and no rows; restore creates empty tables with their indexes.
