@@ -262,14 +262,8 @@ static int read_name(char **out, rcr_reader *r, const char *what, uint32_t table
 	return rcr_error_set(RCR_E_FORMAT, "the %s %u is empty", what, table);
 }
 
-static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
+static int decode_columns(rcr_table *t, rcr_reader *r, uint32_t index)
 {
-	t->oid = rcr_reader_u32le(r);
-	RCR_FORWARD(read_name(&t->schema, r, "schema name of table", index, 0));
-	RCR_FORWARD(read_name(&t->name, r, "name of table", index, 0));
-	t->relkind = rcr_reader_u8(r);
-	if (rcr_reader_u8(r) != 0)
-		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
 	uint32_t ncols = rcr_reader_u32le(r);
 	RCR_FORWARD(check_count(r, ncols, 22, "columns"));
 	if (ncols > 1600)
@@ -288,9 +282,11 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 		t->cols[c].type_kind = rcr_reader_u8(r);
 		t->cols[c].elem_kind = rcr_reader_u8(r);
 	}
-	t->row_count = rcr_reader_u64le(r);
-	t->raw_bytes = rcr_reader_u64le(r);
-	t->stored_bytes = rcr_reader_u64le(r);
+	return 0;
+}
+
+static int decode_files(rcr_table *t, rcr_reader *r)
+{
 	uint32_t nfiles = rcr_reader_u32le(r);
 	RCR_FORWARD(check_count(r, nfiles, 4, "files"));
 	t->files = calloc(nfiles ? nfiles : 1, sizeof *t->files);
@@ -301,57 +297,91 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
 		RCR_FORWARD(rcr_reader_str(&t->files[f], r, RCR_MAX_NAME));
 		RCR_FORWARD(rcr_archive_path_check(t->files[f]));
 	}
+	return 0;
+}
+
+/* Frame c of row group g; *rg_raw is the row group's raw bytes so far, checked against the
+ * limit. A truncated manifest is reported once, by the caller. */
+static int decode_frame_ref(rcr_frame_ref *f, rcr_reader *r, const rcr_table *t, uint32_t g, uint32_t c,
+			    uint64_t *rg_raw)
+{
+	f->offset = rcr_reader_u64le(r);
+	f->stored_size = rcr_reader_u32le(r);
+	f->content_size = rcr_reader_u32le(r);
+	f->raw_size = rcr_reader_u64le(r);
+	f->stored_hash = rcr_reader_u64le(r);
+	f->raw_hash = rcr_reader_u64le(r);
+	f->codec = rcr_reader_u8(r);
+	f->compression = rcr_reader_u8(r);
+	if (rcr_reader_u16le(r) != 0 && !r->bad)
+		return rcr_error_set(RCR_E_FORMAT, "frame %u/%u has reserved bits set", g, c);
+	if (!r->bad && (!rcr_codec_get(f->codec) || f->compression >= RCR_COMPRESSION_COUNT))
+		return rcr_error_set(RCR_E_VERSION, "row group %u column %u uses unknown codec %u or compression %u",
+				     g, c, f->codec, f->compression);
+	if (!r->bad && (f->raw_size > RCR_MAX_ROW_GROUP_RAW || *rg_raw > RCR_MAX_ROW_GROUP_RAW - f->raw_size))
+		return rcr_error_set(RCR_E_LIMIT, "table '%s' row group %u declares more than %llu raw bytes (at column %u)",
+				     rcr_name_qualify(t->schema, t->name).s, g, (unsigned long long)RCR_MAX_ROW_GROUP_RAW, c);
+	*rg_raw += f->raw_size;
+	return 0;
+}
+
+/* The running totals the table's own must match. */
+typedef struct table_sums {
+	uint64_t rows, raw, stored;
+} table_sums;
+
+static int decode_row_group(rcr_table *t, rcr_reader *r, uint32_t g, table_sums *sum)
+{
+	rcr_row_group *rg = &t->rgs[g];
+	t->nrgs = g + 1;
+	rg->file = rcr_reader_u32le(r);
+	rg->row_count = rcr_reader_u32le(r);
+	if (!r->bad && rg->file >= t->nfiles)
+		return rcr_error_set(RCR_E_FORMAT, "row group %u refers to file %u of %u", g, rg->file, t->nfiles);
+	if (!r->bad && rg->row_count > RCR_MAX_ROW_GROUP_ROWS)
+		return rcr_error_set(RCR_E_LIMIT, "table '%s' row group %u declares %u rows, above the limit of %u",
+				     rcr_name_qualify(t->schema, t->name).s, g, rg->row_count, RCR_MAX_ROW_GROUP_ROWS);
+	sum->rows += rg->row_count;
+	if (t->ncols) {
+		rg->frames = calloc(t->ncols, sizeof *rg->frames);
+		if (!rg->frames)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	}
+	uint64_t rg_raw = 0;
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		const rcr_frame_ref *f = &rg->frames[c];
+		RCR_FORWARD(decode_frame_ref(&rg->frames[c], r, t, g, c, &rg_raw));
+		sum->raw += f->raw_size;
+		sum->stored += RCR_FRAME_HEADER_SIZE + (uint64_t)f->stored_size;
+	}
+	return 0;
+}
+
+static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
+{
+	t->oid = rcr_reader_u32le(r);
+	RCR_FORWARD(read_name(&t->schema, r, "schema name of table", index, 0));
+	RCR_FORWARD(read_name(&t->name, r, "name of table", index, 0));
+	t->relkind = rcr_reader_u8(r);
+	if (rcr_reader_u8(r) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
+	RCR_FORWARD(decode_columns(t, r, index));
+	t->row_count = rcr_reader_u64le(r);
+	t->raw_bytes = rcr_reader_u64le(r);
+	t->stored_bytes = rcr_reader_u64le(r);
+	RCR_FORWARD(decode_files(t, r));
 	uint32_t nrgs = rcr_reader_u32le(r);
-	RCR_FORWARD(check_count(r, nrgs, 8 + (size_t)ncols * FRAME_REF_SIZE, "row groups"));
+	RCR_FORWARD(check_count(r, nrgs, 8 + (size_t)t->ncols * FRAME_REF_SIZE, "row groups"));
 	t->rgs = calloc(nrgs ? nrgs : 1, sizeof *t->rgs);
 	if (!t->rgs)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	t->rgs_cap = nrgs;
-	uint64_t rows = 0, raw = 0, stored = 0;
-	for (uint32_t g = 0; g < nrgs; g++) {
-		rcr_row_group *rg = &t->rgs[g];
-		t->nrgs = g + 1;
-		rg->file = rcr_reader_u32le(r);
-		rg->row_count = rcr_reader_u32le(r);
-		if (!r->bad && rg->file >= nfiles)
-			return rcr_error_set(RCR_E_FORMAT, "row group %u refers to file %u of %u", g, rg->file, nfiles);
-		if (!r->bad && rg->row_count > RCR_MAX_ROW_GROUP_ROWS)
-			return rcr_error_set(RCR_E_LIMIT, "table '%s' row group %u declares %u rows, above the limit of %u",
-					     rcr_name_qualify(t->schema, t->name).s, g, rg->row_count, RCR_MAX_ROW_GROUP_ROWS);
-		rows += rg->row_count;
-		if (ncols) {
-			rg->frames = calloc(ncols, sizeof *rg->frames);
-			if (!rg->frames)
-				return rcr_error_set(RCR_E_NOMEM, "out of memory");
-		}
-		uint64_t rg_raw = 0;
-		for (uint32_t c = 0; c < ncols; c++) {
-			rcr_frame_ref *f = &rg->frames[c];
-			f->offset = rcr_reader_u64le(r);
-			f->stored_size = rcr_reader_u32le(r);
-			f->content_size = rcr_reader_u32le(r);
-			f->raw_size = rcr_reader_u64le(r);
-			f->stored_hash = rcr_reader_u64le(r);
-			f->raw_hash = rcr_reader_u64le(r);
-			f->codec = rcr_reader_u8(r);
-			f->compression = rcr_reader_u8(r);
-			if (rcr_reader_u16le(r) != 0 && !r->bad)
-				return rcr_error_set(RCR_E_FORMAT, "frame %u/%u has reserved bits set", g, c);
-			if (!r->bad && (!rcr_codec_get(f->codec) || f->compression >= RCR_COMPRESSION_COUNT))
-				return rcr_error_set(RCR_E_VERSION, "row group %u column %u uses unknown codec %u or compression %u",
-						     g, c, f->codec, f->compression);
-			if (!r->bad && (f->raw_size > RCR_MAX_ROW_GROUP_RAW || rg_raw > RCR_MAX_ROW_GROUP_RAW - f->raw_size))
-				return rcr_error_set(RCR_E_LIMIT,
-						     "table '%s' row group %u declares more than %llu raw bytes (at column %u)",
-						     rcr_name_qualify(t->schema, t->name).s, g, (unsigned long long)RCR_MAX_ROW_GROUP_RAW, c);
-			rg_raw += f->raw_size;
-			raw += f->raw_size;
-			stored += RCR_FRAME_HEADER_SIZE + (uint64_t)f->stored_size;
-		}
-	}
+	table_sums sum = {0, 0, 0};
+	for (uint32_t g = 0; g < nrgs; g++)
+		RCR_FORWARD(decode_row_group(t, r, g, &sum));
 	if (r->bad)
 		return rcr_error_set(RCR_E_FORMAT, "manifest truncated inside table %u", index);
-	if (rows != t->row_count || raw != t->raw_bytes || stored != t->stored_bytes)
+	if (sum.rows != t->row_count || sum.raw != t->raw_bytes || sum.stored != t->stored_bytes)
 		return rcr_error_set(RCR_E_FORMAT, "table '%s' totals disagree with its row groups",
 				     rcr_name_qualify(t->schema, t->name).s);
 	return 0;

@@ -73,78 +73,97 @@ static void print_savings(const rcr_manifest *m)
 	}
 }
 
-int rcr_list_run(const rcr_list_opts *o)
+static void json_table(const rcr_table *t)
 {
-	if (!o->archive)
-		return rcr_error_set(RCR_E_USAGE, "no archive given");
-	rcr_manifest *m;
-	RCR_FORWARD(rcr_archive_open(&m, o->archive));
 	uint64_t counts[RCR_CODEC_COUNT];
-	if (o->json) {
-		printf("{\"archive\":");
-		rcr_json_str(stdout, o->archive);
-		printf(",\"format_version\":%u,\"meta\":{", m->write_version);
-		for (uint32_t i = 0, n = 0; i < m->nmeta; i++) {
-			/* codec_trials entries are shown parsed, in their tables */
-			if (rcr_manifest_is_trial_key(m->meta[i].key))
-				continue;
-			if (n++)
-				putchar(',');
-			rcr_json_str(stdout, m->meta[i].key);
-			putchar(':');
-			rcr_json_str(stdout, m->meta[i].value);
-		}
-		printf("},\"schema_dir\":");
-		rcr_json_str(stdout, m->schema_dir);
-		printf(",\"schema_files\":%u,\"codec_trials_recorded\":%s,\"tables\":[", m->nschema_files,
-		       m->optional_features & RCR_FEATURE_CODEC_TRIALS ? "true" : "false");
-		for (uint32_t i = 0; i < m->ntables; i++) {
-			const rcr_table *t = &m->tables[i];
-			printf("%s{\"schema\":", i ? "," : "");
-			rcr_json_str(stdout, t->schema);
-			printf(",\"name\":");
-			rcr_json_str(stdout, t->name);
-			printf(",\"oid\":%u,\"rows\":%llu,\"raw_bytes\":%llu,\"stored_bytes\":%llu,\"row_groups\":%u,\"columns\":[",
-			       t->oid, (unsigned long long)t->row_count, (unsigned long long)t->raw_bytes,
-			       (unsigned long long)t->stored_bytes, t->nrgs);
-			for (uint32_t c = 0; c < t->ncols; c++) {
-				printf("%s{\"name\":", c ? "," : "");
-				rcr_json_str(stdout, t->cols[c].name);
-				printf(",\"type\":");
-				rcr_json_str(stdout, t->cols[c].type_name);
-				printf(",\"type_oid\":%u,\"typmod\":%d}", t->cols[c].type_oid, t->cols[c].typmod);
-			}
-			printf("],\"codecs\":{");
-			codec_counts(t, counts);
-			int first = 1;
-			for (unsigned k = 0; k < RCR_CODEC_COUNT; k++)
-				if (counts[k]) {
-					printf("%s\"%s\":%llu", first ? "" : ",", rcr_codec_get(k)->name, (unsigned long long)counts[k]);
-					first = 0;
-				}
-			printf("},\"codec_trials\":");
-			const rcr_codec_trials *tr = &t->trials;
-			if (!tr->row_groups)
-				printf("null");
-			else
-				printf("{\"row_groups_measured\":%u,\"codec_bytes\":%llu,\"plain_bytes\":%llu,"
-				       "\"saved_fraction\":%.4f}",
-				       tr->row_groups, (unsigned long long)tr->codec_bytes, (unsigned long long)tr->plain_bytes,
-				       saved_fraction(tr));
-			printf(",\"codec_columns\":[");
-			int nc = 0;
-			for (uint32_t c = 0; c < t->ncols; c++)
-				if (rcr_codec_for_type(t->cols[c].type_name) != RCR_CODEC_RAW) {
-					printf("%s", nc++ ? "," : "");
-					rcr_json_str(stdout, t->cols[c].name);
-				}
-			printf("]}");
-		}
-		printf("]}\n");
-		rcr_manifest_free(m);
-		return 0;
+	printf("{\"schema\":");
+	rcr_json_str(stdout, t->schema);
+	printf(",\"name\":");
+	rcr_json_str(stdout, t->name);
+	printf(",\"oid\":%u,\"rows\":%llu,\"raw_bytes\":%llu,\"stored_bytes\":%llu,\"row_groups\":%u,\"columns\":[",
+	       t->oid, (unsigned long long)t->row_count, (unsigned long long)t->raw_bytes,
+	       (unsigned long long)t->stored_bytes, t->nrgs);
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		printf("%s{\"name\":", c ? "," : "");
+		rcr_json_str(stdout, t->cols[c].name);
+		printf(",\"type\":");
+		rcr_json_str(stdout, t->cols[c].type_name);
+		printf(",\"type_oid\":%u,\"typmod\":%d}", t->cols[c].type_oid, t->cols[c].typmod);
 	}
-	printf("archive: %s (rcr format %u)\n", rcr_text_escape(o->archive).s, m->write_version);
+	printf("],\"codecs\":{");
+	codec_counts(t, counts);
+	int first = 1;
+	for (unsigned k = 0; k < RCR_CODEC_COUNT; k++)
+		if (counts[k]) {
+			printf("%s\"%s\":%llu", first ? "" : ",", rcr_codec_get(k)->name, (unsigned long long)counts[k]);
+			first = 0;
+		}
+	printf("},\"codec_trials\":");
+	const rcr_codec_trials *tr = &t->trials;
+	if (!tr->row_groups)
+		printf("null");
+	else
+		printf("{\"row_groups_measured\":%u,\"codec_bytes\":%llu,\"plain_bytes\":%llu,"
+		       "\"saved_fraction\":%.4f}",
+		       tr->row_groups, (unsigned long long)tr->codec_bytes, (unsigned long long)tr->plain_bytes,
+		       saved_fraction(tr));
+	printf(",\"codec_columns\":[");
+	int nc = 0;
+	for (uint32_t c = 0; c < t->ncols; c++)
+		if (rcr_codec_for_type(t->cols[c].type_name) != RCR_CODEC_RAW) {
+			printf("%s", nc++ ? "," : "");
+			rcr_json_str(stdout, t->cols[c].name);
+		}
+	printf("]}");
+}
+
+static void list_json(const char *archive, const rcr_manifest *m)
+{
+	printf("{\"archive\":");
+	rcr_json_str(stdout, archive);
+	printf(",\"format_version\":%u,\"meta\":{", m->write_version);
+	for (uint32_t i = 0, n = 0; i < m->nmeta; i++) {
+		/* codec_trials entries are shown parsed, in their tables */
+		if (rcr_manifest_is_trial_key(m->meta[i].key))
+			continue;
+		if (n++)
+			putchar(',');
+		rcr_json_str(stdout, m->meta[i].key);
+		putchar(':');
+		rcr_json_str(stdout, m->meta[i].value);
+	}
+	printf("},\"schema_dir\":");
+	rcr_json_str(stdout, m->schema_dir);
+	printf(",\"schema_files\":%u,\"codec_trials_recorded\":%s,\"tables\":[", m->nschema_files,
+	       m->optional_features & RCR_FEATURE_CODEC_TRIALS ? "true" : "false");
+	for (uint32_t i = 0; i < m->ntables; i++) {
+		if (i)
+			putchar(',');
+		json_table(&m->tables[i]);
+	}
+	printf("]}\n");
+}
+
+static void text_table(const rcr_table *t)
+{
+	uint64_t counts[RCR_CODEC_COUNT];
+	char b1[32], b2[32], cod[256] = "";
+	rcr_shown name = rcr_name_qualify(t->schema, t->name);
+	codec_counts(t, counts);
+	size_t n = 0;
+	for (unsigned k = 0; k < RCR_CODEC_COUNT; k++)
+		if (counts[k] && n < sizeof cod)
+			n += (size_t)snprintf(cod + n, sizeof cod - n, "%s%s %llu", n ? ", " : "", rcr_codec_get(k)->name,
+					      (unsigned long long)counts[k]);
+	double ratio = t->stored_bytes ? (double)t->raw_bytes / (double)t->stored_bytes : 0;
+	printf("%-40s %12llu %12s %12s %6.2fx  %s\n", name.s, (unsigned long long)t->row_count,
+	       rcr_fmt_bytes(b1, sizeof b1, t->raw_bytes), rcr_fmt_bytes(b2, sizeof b2, t->stored_bytes), ratio,
+	       cod[0] ? cod : "-");
+}
+
+static void list_text(const char *archive, const rcr_manifest *m)
+{
+	printf("archive: %s (rcr format %u)\n", rcr_text_escape(archive).s, m->write_version);
 	for (uint32_t i = 0; i < m->nmeta; i++)
 		if (!rcr_manifest_is_trial_key(m->meta[i].key))
 			printf("  %-15s %s\n", rcr_text_escape(m->meta[i].key).s, rcr_text_escape(m->meta[i].value).s);
@@ -154,18 +173,7 @@ int rcr_list_run(const rcr_list_opts *o)
 	uint64_t tr = 0, traw = 0, tst = 0;
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
-		char b1[32], b2[32], cod[256] = "";
-		rcr_shown name = rcr_name_qualify(t->schema, t->name);
-		codec_counts(t, counts);
-		size_t n = 0;
-		for (unsigned k = 0; k < RCR_CODEC_COUNT; k++)
-			if (counts[k] && n < sizeof cod)
-				n += (size_t)snprintf(cod + n, sizeof cod - n, "%s%s %llu", n ? ", " : "", rcr_codec_get(k)->name,
-						      (unsigned long long)counts[k]);
-		double ratio = t->stored_bytes ? (double)t->raw_bytes / (double)t->stored_bytes : 0;
-		printf("%-40s %12llu %12s %12s %6.2fx  %s\n", name.s, (unsigned long long)t->row_count,
-		       rcr_fmt_bytes(b1, sizeof b1, t->raw_bytes), rcr_fmt_bytes(b2, sizeof b2, t->stored_bytes), ratio,
-		       cod[0] ? cod : "-");
+		text_table(t);
 		tr += t->row_count;
 		traw += t->raw_bytes;
 		tst += t->stored_bytes;
@@ -174,6 +182,18 @@ int rcr_list_run(const rcr_list_opts *o)
 	printf("%-40s %12llu %12s %12s %6.2fx\n", "total", (unsigned long long)tr, rcr_fmt_bytes(b1, sizeof b1, traw),
 	       rcr_fmt_bytes(b2, sizeof b2, tst), tst ? (double)traw / (double)tst : 0.0);
 	print_savings(m);
+}
+
+int rcr_list_run(const rcr_list_opts *o)
+{
+	if (!o->archive)
+		return rcr_error_set(RCR_E_USAGE, "no archive given");
+	rcr_manifest *m;
+	RCR_FORWARD(rcr_archive_open(&m, o->archive));
+	if (o->json)
+		list_json(o->archive, m);
+	else
+		list_text(o->archive, m);
 	rcr_manifest_free(m);
 	return 0;
 }
