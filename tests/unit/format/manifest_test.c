@@ -724,6 +724,22 @@ static void test_manifest__meta_values_and_names_checked(void)
 	rcr_buf_free(&b);
 }
 
+/* The encoder appends without checking each call and checks the buffer once: a buffer that
+ * cannot grow gives RCR_E_NOMEM, never another code, and the header is not patched into it. */
+static void test_manifest__encode_into_broken_buffer(void)
+{
+	rcr_manifest *m = fx_sample_manifest();
+	rcr_buf b = RCR_BUF_INIT;
+	fx_put(&b, "prefix", 6);
+	CHECK_RC(rcr_buf_reserve(&b, SIZE_MAX - 8), RCR_E_NOMEM);
+	rcr_error_clear();
+	CHECK_RC(rcr_manifest_encode(&b, m), RCR_E_NOMEM);
+	CHECK(strstr(rcr_error_message(), "encoding the manifest") != NULL);
+	CHECK_MEM(b.data, b.len, "prefix", 6);
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+}
+
 static const test_case cases[] = {
 	TEST(test_manifest__roundtrip),
 	TEST(test_manifest__codec_trials),
@@ -739,6 +755,7 @@ static const test_case cases[] = {
 	TEST(test_manifest__bad_paths_rejected),
 	TEST(test_manifest__inconsistencies_rejected),
 	TEST(test_manifest__meta_values_and_names_checked),
+	TEST(test_manifest__encode_into_broken_buffer),
 };
 
 TEST_MAIN(cases)
