@@ -302,12 +302,73 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 	return 0;
 }
 
+/* ", "-separated quoted column names. */
+static int append_column_list(rcr_buf *sql, PGconn *conn, const rcr_table *t)
+{
+	int rc = 0;
+	for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
+		char *q;
+		rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
+		if (rc == 0) {
+			if (c)
+				rc = rcr_buf_append(sql, ", ", 2);
+			rc |= rcr_buf_append(sql, q, strlen(q));
+			free(q);
+		}
+	}
+	return rc;
+}
+
+/*
+ * The COPY of one job, NUL-terminated. A whole table is `COPY t (cols) TO`, as pg_dump does: the
+ * server runs it without parsing, planning and starting a query (half of a small table's server
+ * time, with the LOCK). It reads only the table's own rows (COPY TO never includes inheritance
+ * children) and the explicit column list leaves out generated columns and any column added since
+ * the snapshot; with row_security off a table whose policies apply fails either way (42501). A
+ * ctid range needs a query, `COPY (SELECT cols FROM ONLY t WHERE ctid ...)`, and so does a table
+ * with no stored column, since `COPY t ()` is not valid SQL and `COPY t` would add generated ones.
+ */
+static int append_copy(rcr_buf *sql, PGconn *conn, const rcr_table *t, const dump_job *j, const char *qn)
+{
+	int rc;
+	if (j->npieces == 1 && t->ncols > 0) {
+		rc = rcr_buf_append(sql, "COPY ", 5);
+		rc |= rcr_buf_append(sql, qn, strlen(qn));
+		rc |= rcr_buf_append(sql, " (", 2);
+		if (rc == 0)
+			rc = append_column_list(sql, conn, t);
+		if (rc == 0)
+			rc = rcr_buf_append(sql, ")", 1);
+	} else {
+		char tail[160];
+		rc = rcr_buf_append(sql, "COPY (SELECT ", 13);
+		if (rc == 0)
+			rc = append_column_list(sql, conn, t);
+		rc |= rcr_buf_append(sql, " FROM ONLY ", 11);
+		rc |= rcr_buf_append(sql, qn, strlen(qn));
+		/* A page range of the heap (a TID range scan from PostgreSQL 14 on). The first piece
+		 * has no lower bound and the last no upper bound, so rows on pages added after the
+		 * split was planned are still read. */
+		if (j->npieces > 1 && j->piece == 0)
+			snprintf(tail, sizeof tail, " WHERE ctid < '(%llu,0)'::pg_catalog.tid)", (unsigned long long)j->page_hi);
+		else if (j->npieces > 1 && j->piece + 1 == j->npieces)
+			snprintf(tail, sizeof tail, " WHERE ctid >= '(%llu,0)'::pg_catalog.tid)", (unsigned long long)j->page_lo);
+		else if (j->npieces > 1)
+			snprintf(tail, sizeof tail,
+				 " WHERE ctid >= '(%llu,0)'::pg_catalog.tid AND ctid < '(%llu,0)'::pg_catalog.tid)",
+				 (unsigned long long)j->page_lo, (unsigned long long)j->page_hi);
+		else
+			snprintf(tail, sizeof tail, ")");
+		rc |= rcr_buf_append(sql, tail, strlen(tail));
+	}
+	if (rc == 0)
+		rc = rcr_buf_append(sql, " TO STDOUT (FORMAT binary)", sizeof " TO STDOUT (FORMAT binary)"); /* with the NUL */
+	return rc;
+}
+
 static int copy_table(table_writer *w, PGconn *conn, int new_txn)
 {
 	rcr_table *t = w->t;
-	/* COPY (SELECT ...) rather than COPY table: an explicit column list leaves out generated
-	 * columns, ONLY keeps a partition parent from repeating its children's rows, and the same
-	 * form takes a ctid range when a table is split. */
 	char *qn = NULL;
 	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
 	if (rc < 0)
@@ -333,39 +394,9 @@ static int copy_table(table_writer *w, PGconn *conn, int new_txn)
 	}
 	rc |= rcr_buf_append(&sql, "LOCK TABLE ONLY ", 16);
 	rc |= rcr_buf_append(&sql, qn, strlen(qn));
-	rc |= rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT; COPY (SELECT ", 43);
-	for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
-		char *q;
-		rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
-		if (rc == 0) {
-			if (c)
-				rc = rcr_buf_append(&sql, ", ", 2);
-			rc |= rcr_buf_append(&sql, q, strlen(q));
-			free(q);
-		}
-	}
-	if (rc == 0) {
-		char tail[160];
-		rc = rcr_buf_append(&sql, " FROM ONLY ", 11);
-		rc |= rcr_buf_append(&sql, qn, strlen(qn));
-		const dump_job *j = w->job;
-		/* A page range of the heap (a TID range scan from PostgreSQL 14 on). The first piece
-		 * has no lower bound and the last no upper bound, so rows on pages added after the
-		 * split was planned are still read. */
-		if (j->npieces > 1 && j->piece == 0)
-			snprintf(tail, sizeof tail, " WHERE ctid < '(%llu,0)'::pg_catalog.tid", (unsigned long long)j->page_hi);
-		else if (j->npieces > 1 && j->piece + 1 == j->npieces)
-			snprintf(tail, sizeof tail, " WHERE ctid >= '(%llu,0)'::pg_catalog.tid", (unsigned long long)j->page_lo);
-		else if (j->npieces > 1)
-			snprintf(tail, sizeof tail,
-				 " WHERE ctid >= '(%llu,0)'::pg_catalog.tid AND ctid < '(%llu,0)'::pg_catalog.tid",
-				 (unsigned long long)j->page_lo, (unsigned long long)j->page_hi);
-		else
-			tail[0] = 0;
-		rc |= rcr_buf_append(&sql, tail, strlen(tail));
-		snprintf(tail, sizeof tail, ") TO STDOUT (FORMAT binary)");
-		rc |= rcr_buf_append(&sql, tail, strlen(tail) + 1);
-	}
+	rc |= rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT; ", strlen(" IN ACCESS SHARE MODE NOWAIT; "));
+	if (rc == 0)
+		rc = append_copy(&sql, conn, t, w->job, qn);
 	free(qn);
 	if (rc < 0) {
 		rcr_buf_free(&sql);
