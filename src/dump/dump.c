@@ -820,6 +820,63 @@ static int append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint3
  * hundred names quickly. */
 #define EXCLUDE_PATTERN_NAMES 500
 
+/* Appends one --exclude-table-data pattern for the names by[lo..hi) of one schema. */
+static int add_pattern(argv_b *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
+{
+	rcr_buf_reset(pat);
+	int rc = rcr_buf_append(pat, "--exclude-table-data=", 21);
+	if (rc == 0)
+		rc = append_quoted(pat, by[lo]->schema);
+	if (rc == 0)
+		rc = rcr_buf_append(pat, ".(", 2);
+	if (rc == 0)
+		rc = append_trie(pat, by, lo, hi, 0);
+	if (rc == 0)
+		rc = rcr_buf_append(pat, ")", 2);
+	if (rc == 0)
+		rc = argv_add(a, (const char *)pat->data);
+	return rc;
+}
+
+/*
+ * Patterns for the names by[lo..hi) of one schema, cut along the trie: up to
+ * EXCLUDE_PATTERN_NAMES names that share their longest possible prefix go into one pattern,
+ * and a branch with more names is cut further. pg_dump's server tries each pattern on every
+ * table name of the schema, and a name that leaves the pattern at its first bytes costs little,
+ * one that matches the first bytes much more: t1000-t1399 ("t1(0|1|2|3)...") took 3-30 ms over
+ * 10,000 names, t1800-t2299 ("t(1(8|9)|2(0|1))...") 80-155 ms, and 20-odd patterns of 500 names
+ * cut anywhere 0.5-0.8 s in all.
+ */
+static int add_patterns(argv_b *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
+{
+	if (hi - lo <= EXCLUDE_PATTERN_NAMES)
+		return add_pattern(a, pat, by, lo, hi);
+	/* The names are sorted and distinct: all share what the first and last share, and at least
+	 * two branches part after it. */
+	size_t depth = 0;
+	while (by[lo]->name[depth] && by[lo]->name[depth] == by[hi - 1]->name[depth])
+		depth++;
+	uint32_t start = lo;  /* the branches gathered for the next pattern: [start, i) */
+	for (uint32_t i = lo; i < hi;) {
+		uint32_t j = i + 1;
+		while (j < hi && by[j]->name[depth] == by[i]->name[depth])
+			j++;
+		int rc = 0;
+		if (j - i > EXCLUDE_PATTERN_NAMES || j - start > EXCLUDE_PATTERN_NAMES) {
+			if (start < i)
+				rc = add_pattern(a, pat, by, start, i);
+			start = i;
+		}
+		if (rc == 0 && j - i > EXCLUDE_PATTERN_NAMES) {
+			rc = add_patterns(a, pat, by, i, j);
+			start = j;
+		}
+		RCR_FORWARD(rc);
+		i = j;
+	}
+	return start < hi ? add_pattern(a, pat, by, start, hi) : 0;
+}
+
 /*
  * pg_dump keeps every table's definition but none of the data rcr stores itself. One
  * --exclude-table-data per table costs pg_dump one catalog query per pattern (10,000 queries
@@ -842,20 +899,9 @@ static int add_exclude_table_data(argv_b *a, const rcr_manifest *m)
 	int rc = 0;
 	for (uint32_t i = 0; i < m->ntables && rc == 0;) {
 		uint32_t end = i + 1;
-		while (end < m->ntables && end - i < EXCLUDE_PATTERN_NAMES && strcmp(by[end]->schema, by[i]->schema) == 0)
+		while (end < m->ntables && strcmp(by[end]->schema, by[i]->schema) == 0)
 			end++;
-		rcr_buf_reset(&pat);
-		rc = rcr_buf_append(&pat, "--exclude-table-data=", 21);
-		if (rc == 0)
-			rc = append_quoted(&pat, by[i]->schema);
-		if (rc == 0)
-			rc = rcr_buf_append(&pat, ".(", 2);
-		if (rc == 0)
-			rc = append_trie(&pat, by, i, end, 0);
-		if (rc == 0)
-			rc = rcr_buf_append(&pat, ")", 2);
-		if (rc == 0)
-			rc = argv_add(a, (const char *)pat.data);
+		rc = add_patterns(a, &pat, by, i, end);
 		i = end;
 	}
 	rcr_buf_free(&pat);
