@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Marks b broken with code and returns it. */
+/* Marks b broken with code and returns it. The bytes appended so far stay, NUL-terminated
+ * (reserve keeps a byte free for this), so a caller that reads data as a string after an
+ * unchecked failure reads what was appended before it, not past it. */
 static int broken(rcr_buf *b, int code)
 {
 	b->err = code;
+	if (b->data && b->len < b->cap)
+		b->data[b->len] = 0;
 	return code;
 }
 
@@ -18,11 +22,12 @@ int rcr_buf_reserve(rcr_buf *b, size_t extra)
 {
 	if (b->err)
 		return b->err;
-	if (extra <= b->cap - b->len)
+	/* One byte beyond what is asked stays free (see broken); nothing is allocated for 0. */
+	if (extra < b->cap - b->len || (extra == 0 && b->cap == 0))
 		return 0;
-	if (extra > SIZE_MAX / 2 - b->len)
+	if (extra >= SIZE_MAX / 2 - b->len)
 		return broken(b, rcr_error_set(RCR_E_NOMEM, "buffer size overflow"));
-	size_t need = b->len + extra;
+	size_t need = b->len + extra + 1;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
