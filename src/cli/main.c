@@ -267,11 +267,7 @@ static void conn_opt(rcr_conn_opts *conn, int c, const char *arg)
 static int cmd_dump(int argc, char **argv)
 {
 	const char *cmd = "dump";
-	rcr_dump_opts o = {0};
-	o.jobs = RCR_DUMP_DEFAULT_JOBS;
-	o.level = RCR_DUMP_DEFAULT_LEVEL;
-	o.row_group_bytes = RCR_DUMP_DEFAULT_ROW_GROUP_BYTES;
-	o.row_group_rows = RCR_DUMP_DEFAULT_ROW_GROUP_ROWS;
+	rcr_dump_opts o = RCR_DUMP_OPTS_INIT;
 	static const struct option lo[] = {
 		CONN_LONGOPTS,
 		{"file", required_argument, NULL, 'f'}, {"jobs", required_argument, NULL, 'j'},
@@ -341,8 +337,7 @@ static int cmd_dump(int argc, char **argv)
 static int cmd_restore(int argc, char **argv)
 {
 	const char *cmd = "restore";
-	rcr_restore_opts o = {0};
-	o.jobs = RCR_DUMP_DEFAULT_JOBS;
+	rcr_restore_opts o = RCR_RESTORE_OPTS_INIT;
 	static const struct option lo[] = {
 		CONN_LONGOPTS,
 		{"jobs", required_argument, NULL, 'j'}, {"data-only", no_argument, NULL, 'a'},
@@ -417,8 +412,7 @@ static int cmd_restore(int argc, char **argv)
 static int cmd_verify(int argc, char **argv)
 {
 	const char *cmd = "verify";
-	rcr_verify_opts o = {0};
-	o.jobs = 2;
+	rcr_verify_opts o = RCR_VERIFY_OPTS_INIT;
 	static const struct option lo[] = {
 		{"json", no_argument, NULL, OPT_JSON}, {"jobs", required_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
@@ -450,7 +444,7 @@ static int cmd_verify(int argc, char **argv)
 static int cmd_list(int argc, char **argv)
 {
 	const char *cmd = "list";
-	rcr_list_opts o = {0};
+	rcr_list_opts o = RCR_LIST_OPTS_INIT;
 	static const struct option lo[] = {
 		{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c;
@@ -471,12 +465,7 @@ static int cmd_list(int argc, char **argv)
 static int cmd_convert(int argc, char **argv)
 {
 	const char *cmd = "convert";
-	rcr_convert_opts o = {0};
-	o.archive_minor = 14;
-	o.algorithm = RCR_CONVERT_GZIP;
-	o.level = 6;
-	o.split_bytes = (uint64_t)1 << 30;
-	o.jobs = RCR_DUMP_DEFAULT_JOBS;
+	rcr_convert_opts o = RCR_CONVERT_OPTS_INIT;
 	static const struct option lo[] = {
 		{"output", required_argument, NULL, 'o'}, {"archive-version", required_argument, NULL, OPT_ARCHIVE_VERSION},
 		{"compress", required_argument, NULL, 'Z'}, {"verbose", no_argument, NULL, 'v'},
