@@ -24,7 +24,8 @@
 
 /* Format versions. A writer stamps Write_Version = the version it writes and Read_Version = the
  * oldest reader version able to read the archive; a reader refuses Read_Version > what it reads.
- *   1: first format (frames, row groups, codecs raw/vector/halfvec, schema via pg_dump -Fd). */
+ *   1: first format (frames, row groups, codecs raw, vector, halfvec, sparsevec and
+ *      float_array (rcr_codec_id in codec.h), schema via pg_dump -Fd). */
 #define RCR_FMT_V_1 1
 #define RCR_FMT_WRITE_VERSION RCR_FMT_V_1   /* stamped as Write_Version */
 #define RCR_FMT_READ_VERSION RCR_FMT_V_1    /* stamped as Read_Version: oldest reader that can read ours */
