@@ -27,7 +27,7 @@ SRC=$PWD
 ALL_HARNESSES=(manifest frame codec copy_parser frame_roundtrip textout pgtoc)
 secs=600
 jobs=$(nproc)
-build=build-fuzz
+build='build-fuzz'
 work=
 keep_work=0
 merge=1
@@ -99,7 +99,7 @@ for h in "${harnesses[@]}"; do
 	new="$work/$h/new"
 	art="$work/$h/artifacts/"
 	logs="$work/$h/logs"
-	rm -rf "$work/$h"
+	rm -rf "${work:?}/$h"
 	mkdir -p "$new" "$art" "$logs"
 	before=$(find "fuzz/corpora/$h" -maxdepth 1 -type f | wc -l)
 	# -jobs/-workers run independent fuzzing processes that share the scratch corpus; each

@@ -21,6 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$SRC/tests/harness/pg_cluster.sh" start "$W/pg" >/dev/null
+# shellcheck source=/dev/null # written by pg_cluster.sh start, at run time
 . "$W/pg/env"
 export PGHOST PGPORT PGUSER PGDATABASE
 

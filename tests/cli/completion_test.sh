@@ -27,6 +27,7 @@ expect() { # label, expected (newline-separated, sorted), words...
 	shift 2
 	local got
 	got=$(comp "$@")
+	# shellcheck disable=SC2086,SC2116 # unquoted on purpose: the message shows the words on one line
 	[ "$got" = "$want" ] || fail "$label: got [$(echo $got)], want [$(echo $want)]"
 }
 

@@ -17,6 +17,7 @@ DESTDIR="$T/root" cmake --install "$RCR_BUILD" --prefix /usr/local >"$T/log" 2>&
 P="$T/root/usr/local"
 [ -x "$P/bin/rcr" ] || fail "no bin/rcr"
 "$P/bin/rcr" --version | grep -q '^rcr [0-9]' || fail "installed rcr does not run"
+# shellcheck disable=SC2086 # $commands is a list of words
 for page in rcr $(printf 'rcr-%s ' $commands); do
 	f="$P/share/man/man1/$page.1"
 	[ -f "$f" ] || fail "no man page $f"

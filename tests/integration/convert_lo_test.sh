@@ -64,7 +64,7 @@ blobs_id() { describe "$1" | awk '$1 == "relkind" && $5 == "BLOBS" { print $2 }'
 describe "$T/c15" | head -1 | grep -qx "version 1.15.0" || fail "1.15: $(describe "$T/c15" | head -1)"
 describe "$T/c15" | grep -qx "file $(blobs_id "$T/c15") BLOBS blobs.toc" || fail "1.15: BLOBS entry does not name blobs.toc"
 cmp -s "$T/arch/schema/blobs.toc" "$T/c15/blobs.toc" || fail "1.15: blobs.toc differs from the schema's"
-[ -z "$(ls "$T/c15" | grep '^blobs_')" ] || fail "1.15 has a blobs_N.toc, which only 1.16 readers open"
+[ -z "$(find "$T/c15" -mindepth 1 -maxdepth 1 -name 'blobs_*')" ] || fail "1.15 has a blobs_N.toc, which only 1.16 readers open"
 pass "1.15 keeps the 1.14 large-object layout (blobs.toc, as pg_restore 16 opens it)"
 
 # 1.16: blobs_<dumpId>.toc named by the BLOBS entry, blob files as in 1.14, relkinds.
@@ -84,7 +84,7 @@ while read -r oid file rest; do
 	n=$((n + 1))
 done <"$T/c16/blobs_$id.toc"
 [ "$n" = 3 ] || fail "1.16: blobs_$id.toc lists $n large objects"
-[ "$(ls "$T/c16" | grep -c '^blob_')" = 3 ] || fail "1.16: expected 3 blob files"
+[ "$(find "$T/c16" -mindepth 1 -maxdepth 1 -name 'blob_*' | wc -l)" = 3 ] || fail "1.16: expected 3 blob files"
 pass "1.16: BLOBS entry $id names blobs_$id.toc, which lists the 3 large objects; blob files equal 1.14's"
 
 # relkind, as stored in the 1.16 toc.dat, for every entry.

@@ -61,7 +61,7 @@ psql_q -d src -c "INSERT INTO public.text_check (id, f8, f4) SELECT 100000 + row
 "$RCR" convert -q "$T/arch3" -o "$T/tc" -Z 0
 PGTZ=UTC PGOPTIONS="-c extra_float_digits=1 -c intervalstyle=postgres -c datestyle=ISO" \
 	psql_q -d src -c "COPY public.text_check TO STDOUT" >"$T/server.txt"
-head -n -3 "$(ls "$T"/tc/*.dat | grep -v toc.dat)" >"$T/rcr.txt"
+head -n -3 "$(find "$T/tc" -maxdepth 1 -name '*.dat' ! -name toc.dat)" >"$T/rcr.txt"
 if ! cmp -s "$T/server.txt" "$T/rcr.txt"; then
 	diff "$T/server.txt" "$T/rcr.txt" | head -5 >&2
 	fail "converted text differs from the server's COPY text"

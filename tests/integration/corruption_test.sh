@@ -23,7 +23,7 @@ psql_q -d src -c "CREATE TABLE public.vecs (id int, emb vector(32))" \
 A="$T/arch"
 "$RCR" dump -q -d src -f "$A" -j 3 --row-group-size 16384 --piece-size 65536
 "$RCR" verify -q "$A" >/dev/null || fail "fresh archive rejected"
-npieces=$(ls "$A/data" | grep -c '^[0-9]*\.[0-9]*\.rcd$' || true)
+npieces=$(find "$A/data" -mindepth 1 -maxdepth 1 -printf '%f\n' | grep -c '^[0-9]*\.[0-9]*\.rcd$' || true)
 [ "$npieces" -ge 4 ] || fail "expected tables split into pieces, got $npieces piece files"
 
 # The sweep, in two shards on two copies (each shard repairs its copy after every case).
@@ -31,11 +31,11 @@ start=$(date +%s)
 for s in 0 1; do
 	cp -a "$A" "$T/work$s"
 	"$RCR_SWEEP" sweep "$A" "$T/work$s" "$RCR" "$s/2" >"$T/sweep$s.out" 2>&1 &
-	eval "pid$s=$!"
+	pids[s]=$!
 done
 rc=0
-wait "$pid0" || rc=1
-wait "$pid1" || rc=1
+wait "${pids[0]}" || rc=1
+wait "${pids[1]}" || rc=1
 if [ $rc -ne 0 ]; then
 	grep -h -A 12 '^FAIL' "$T/sweep0.out" "$T/sweep1.out" | head -80 >&2
 	tail -n 3 "$T/sweep0.out" "$T/sweep1.out" >&2

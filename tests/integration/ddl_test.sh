@@ -88,7 +88,7 @@ wait_dump_blocked
 fault_injected
 hold_end COMMIT
 wait_rc $pid
-[ $RC = 0 ] || fail "dump after waiting for ALTER TABLE ADD COLUMN: exit $RC: $(cat "$T/wait1.err")"
+[ "$RC" = 0 ] || fail "dump after waiting for ALTER TABLE ADD COLUMN: exit $RC: $(cat "$T/wait1.err")"
 assert_archive_is_before "$T/wait1" "waited for ALTER TABLE ADD COLUMN"
 fault_survived "waited for an open ALTER TABLE ADD COLUMN + INSERT, then archived the snapshot's state"
 psql_q -d src -c "ALTER TABLE a DROP COLUMN added" -c "DELETE FROM a WHERE id > 30000" -c "DELETE FROM b WHERE id = -1"
@@ -123,6 +123,7 @@ schema_text src >"$T/src_before.schema"
 # (case 5's pg_dump wrapper, RCR_PG_BINDIR: holds the real pg_dump back until $T/go exists)
 mkdir -p "$T/bin"
 # (--version, which rcr asks before it locks anything, is answered at once.)
+# shellcheck disable=SC2016 # writes a script: its $1 and $@ are the script's own
 printf '#!/bin/sh\n[ "$1" = --version ] && exec "%s/pg_dump" --version\nwhile [ ! -e "%s/go" ]; do sleep 0.05; done\nexec "%s/pg_dump" "$@"\n' "$RCR_TEST_PGBIN" "$T" "$RCR_TEST_PGBIN" >"$T/bin/pg_dump"
 chmod 755 "$T/bin/pg_dump"
 # Starts a dump with pg_dump held back and returns once its workers are done.
@@ -159,7 +160,7 @@ queue_alter "ALTER TABLE a ALTER COLUMN v TYPE varchar(200)"
 fault_injected
 kill -CONT $pid
 wait_rc $pid
-[ $RC = 0 ] || fail "dump with DDL queued mid-dump: exit $RC: $(cat "$T/mid.err")"
+[ "$RC" = 0 ] || fail "dump with DDL queued mid-dump: exit $RC: $(cat "$T/mid.err")"
 wait $alter || fail "the ALTER TABLE failed: $(cat "$T/alter.out")"
 assert_archive_is_before "$T/mid" "DDL queued mid-dump"
 fault_survived "ALTER TABLE queued mid-dump waited for the dump, which archived the before-state"

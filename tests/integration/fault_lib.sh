@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # fault_lib.sh: helpers for the fault-injection tests (sourced after lib.sh and start_cluster).
 #
 # Faults are injected at a known point without races: the test waits until rcr is inside a

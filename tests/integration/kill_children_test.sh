@@ -64,7 +64,7 @@ wait_rc $pid
 expect_gone "restore" $kids
 assert_no_sessions "restore"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "restore: left temporary files: $(ls -A "$TMPDIR")"
-pass "restore SIGKILLed mid post-data: its $(echo $kids | wc -w) child processes ended, no session, no temporary file"
+pass "restore SIGKILLed mid post-data: its $(wc -w <<<"$kids") child processes ended, no session, no temporary file"
 
 mkdir "$T/bin"
 cat >"$T/bin/pg_dump" <<SH

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: shared helpers for integration tests (sourced). Each test starts its own throwaway
 # PostgreSQL 15 cluster through tests/harness/pg_cluster.sh, so tests can run in parallel.
 # Expects RCR (the rcr binary) and RCR_SRC (the source tree) in the environment (ctest sets

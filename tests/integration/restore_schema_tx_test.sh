@@ -24,6 +24,7 @@ pass "dumped $NTABLES tables"
 # The second cluster: its own env, used for the restores below only.
 RCR_TEST_PG_CONF=$'max_locks_per_transaction = 10\nmax_connections = 10' \
 	"$RCR_SRC/tests/harness/pg_cluster.sh" start "$T/small" >/dev/null
+# shellcheck source=/dev/null # written by pg_cluster.sh start, at run time
 small() { ( . "$T/small/env"; export PGHOST PGPORT PGUSER PGDATABASE; "$@" ); }
 # Stops the small cluster too, then hands itest_cleanup the test's own exit status.
 on_exit() {

@@ -15,6 +15,7 @@ f="$T/arch/data/$last"
 size=$(stat -c %s "$f")
 off=$((size - 10))
 byte=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+# shellcheck disable=SC2059 # the format is the octal escape of one byte, made on purpose
 printf "$(printf '\\%03o' $((byte ^ 0xff)))" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
 
 for jobs in 2 4; do

@@ -41,6 +41,6 @@ bad=$(find "$T/arch-default" \( -type d ! -perm 700 \) -o \( -type f ! -perm 600
 pass "archive permissions"
 
 # Big tables are split into ctid ranges: several data files for one table, all rows back once.
-n=$(ls "$T/arch-j3_pieces/data" | grep -c '^[0-9]*\.[0-9]*\.rcd$' || true)
+n=$(find "$T/arch-j3_pieces/data" -mindepth 1 -maxdepth 1 -printf '%f\n' | grep -c '^[0-9]*\.[0-9]*\.rcd$' || true)
 [ "$n" -ge 2 ] || fail "no table was split into pieces ($n piece files)"
 pass "tables split into $n ctid-range pieces"

@@ -162,6 +162,7 @@ check "sslmode=disable for an SSL-only role: dump and restore refused with one l
 # sslmode=require and verify-full with our certificate as the root: end to end.
 log_mark=$(wc -l <"$RCR_TEST_PGLOG")
 for mode in require "verify-full sslrootcert=$T/ssl/server.crt"; do
+	# shellcheck disable=SC2086 # split on purpose: the sslmode, then the optional root certificate
 	set -- $mode
 	u=$(ssl_uri "$RCR_TEST_SSL_USER" "$1" "${2:-}")
 	rm -rf "$T/ssl_a"

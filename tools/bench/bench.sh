@@ -362,6 +362,7 @@ if [ "$MANY" -gt 0 ]; then
 else
 	"$SRC/tests/harness/pg_cluster.sh" start "$W/pg" >/dev/null
 fi
+# shellcheck source=/dev/null # written by pg_cluster.sh start, at run time
 . "$W/pg/env"
 export PGHOST PGPORT PGUSER PGDATABASE
 # Autovacuum would wake up on freshly restored tables and compete for the 2 cores with the next
@@ -846,7 +847,7 @@ jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 		[ $n -gt 0 ] && echo ","
 		n=$((n + 1))
 		reps=null
-		[ -n "${REPS[$k]:-}" ] && reps="[$(echo "${REPS[$k]}" | sed 's/ /, /g')]"
+		[ -n "${REPS[$k]:-}" ] && reps="[${REPS[$k]// /, }]"
 		printf '    {"key": %s, "what": %s, "wall_s": %s, "cpu_s": %s, "user_s": %s, "sys_s": %s, "server_cpu_s": %s, "peak_rss_kib": %s, "size_bytes": %s, "machine_busy_cores": %s, "other_load_cores": %s, "wall_s_of_each_run": %s}' \
 			"$(jstr "$k")" "$(jstr "${LABEL[$k]}")" "${WALL[$k]}" "${CPU[$k]}" "${USR[$k]}" "${SYS[$k]}" "${SRV[$k]}" "${RSS[$k]}" "${SIZE[$k]:-null}" "${BUSY[$k]}" "${OTHER[$k]}" "$reps"
 	done

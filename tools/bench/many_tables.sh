@@ -80,7 +80,7 @@ json=$RESULTS/$(date -u +%Y%m%dT%H%M%SZ)-many-tables.json
 		[ $n -gt 0 ] && echo ","
 		n=$((n + 1))
 		printf '    {"key": "%s", "what": "%s", "wall_s": %s, "cpu_s": %s, "server_cpu_s": %s, "peak_rss_kib": %s, "size_bytes": %s, "other_load_cores": %s, "wall_s_of_each_run": [%s]}' \
-			"$k" "${LABEL[$k]}" "${WALL[$k]}" "${CPU[$k]}" "${SRV[$k]}" "${RSS[$k]}" "${SIZE[$k]:-null}" "${OTHER[$k]}" "$(echo "${REPS[$k]}" | sed 's/ /, /g')"
+			"$k" "${LABEL[$k]}" "${WALL[$k]}" "${CPU[$k]}" "${SRV[$k]}" "${RSS[$k]}" "${SIZE[$k]:-null}" "${OTHER[$k]}" "${REPS[$k]// /, }"
 	done
 	echo
 	echo '  ],'
