@@ -2,11 +2,11 @@
  * main.c: the thin CLI. Parses options with pg_dump's and pg_restore's names, calls the
  * command, and maps its error code to the documented exit status (err.h, README "Exit status").
  */
+#include "args.h"
 #include "rcr/cmd.h"
 #include "rcr/err.h"
 #include "rcr/text.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -208,30 +208,16 @@ static int parse_int(const char *cmd, const char *s, int *out, const char *what)
 	return 0;
 }
 
-/* A size in bytes, or with a kB, MB or GB suffix (1024-based, as PostgreSQL's units), from 1 to
- * max. parse_int's range (one million) would not even reach the default row group size. */
+/* A size for an option (args.h). parse_int's range (one million) would not even reach the
+ * default row group size. */
 static int parse_size(const char *cmd, const char *s, uint64_t max, uint64_t *out, const char *what)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	uint64_t mult = 1;
-	if (!strcmp(end, "kB") || !strcmp(end, "k") || !strcmp(end, "K"))
-		mult = 1024;
-	else if (!strcmp(end, "MB") || !strcmp(end, "M"))
-		mult = 1024 * 1024;
-	else if (!strcmp(end, "GB") || !strcmp(end, "G"))
-		mult = 1024 * 1024 * 1024;
-	else if (*end)
-		mult = 0;
-	if (s[0] < '0' || s[0] > '9' || errno || !mult || v == 0 || v > max / mult) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "invalid value '%s' for %s: a size from 1 byte to %llu MB (suffixes kB, MB, GB)",
-			 s, what, (unsigned long long)(max >> 20));
-		return usage_error(cmd, msg);
-	}
-	*out = (uint64_t)v * mult;
-	return 0;
+	if (rcr_cli_parse_size(out, s, max) == 0)
+		return 0;
+	char msg[256];
+	snprintf(msg, sizeof msg, "invalid value '%s' for %s: a size from 1 byte to %llu MB (suffixes kB, MB, GB)", s, what,
+		 (unsigned long long)(max >> 20));
+	return usage_error(cmd, msg);
 }
 
 static int parse_progress(const char *cmd, const char *s, int *out)
