@@ -3,6 +3,7 @@
  * command, and maps its error code to the documented exit status (err.h, README "Exit status").
  */
 #include "args.h"
+#include "usage.h"
 #include "rcr/cmd.h"
 #include "rcr/err.h"
 #include "rcr/text.h"
@@ -13,131 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char *usage_main =
-	"rcr: fast, verifiable backups of PostgreSQL databases with pgvector embeddings\n"
-	"\n"
-	"Usage: rcr COMMAND [OPTION]...\n"
-	"\n"
-	"Commands:\n"
-	"  dump      write a database to an rcr archive directory\n"
-	"  restore   load an rcr archive into a database\n"
-	"  verify    check every checksum, frame and row count of an archive\n"
-	"  list      show what an archive holds\n"
-	"  convert   write a standard pg_dump directory archive that pg_restore reads\n"
-	"  help      show help for a command\n"
-	"\n"
-	"Run 'rcr help COMMAND' for a command's options, 'man rcr-COMMAND' for its manual.\n"
-	"'rcr --version' prints the version.\n"
-	"\n"
-	"Exit status: 0 success, 1 usage error or output directory refused (not empty, a link, in use),\n"
-	"2 archive damaged, incomplete or not an archive, 3 I/O error, 4 database error, 5 interrupted,\n"
-	"6 internal error.\n";
-
-static const char *usage_dump =
-	"Usage: rcr dump [OPTION]... [DBNAME] -f DIR\n"
-	"\n"
-	"Writes an rcr archive directory: table data as checksummed, column-chunked zstd frames read\n"
-	"with binary COPY in parallel on one snapshot; the schema via pg_dump on the same snapshot.\n"
-	"\n"
-	"Output:\n"
-	"  -f, --file=DIR            archive directory to create (must not exist or be empty)\n"
-	"      --force               first remove what a failed or killed rcr dump left in DIR (never\n"
-	"                            a complete archive, never a file rcr dump does not write)\n"
-	"  -j, --jobs=N              parallel connections (default 4)\n"
-	"  -Z, --compress=LEVEL      zstd level 1-22, 0 = store uncompressed (default 1)\n"
-	"Selection (pg_dump's patterns and meanings):\n"
-	"  -n, --schema=PATTERN      dump only matching schemas\n"
-	"  -N, --exclude-schema=PATTERN\n"
-	"  -t, --table=PATTERN       dump only matching tables\n"
-	"  -T, --exclude-table=PATTERN\n"
-	"  -e, --extension=PATTERN   dump matching extensions (with -n, which leaves them out)\n"
-	"  -a, --data-only           no schema, only data (sequence values included)\n"
-	"  -s, --schema-only         no table data\n"
-	"  -O, --no-owner            restore without setting ownership\n"
-	"  -x, --no-privileges       leave out GRANT/REVOKE\n"
-	"      --no-comments         leave out comments\n"
-	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
-	"      --piece-size=SIZE     split tables bigger than this into ctid ranges (default: automatic)\n"
-	"      --row-group-size=SIZE  column data per row group (default 4MB; suffixes kB, MB, GB)\n"
-	"Connection (also PG* environment variables and ~/.pgpass):\n"
-	"  -d, --dbname=CONNINFO     database name, connection string or URI\n"
-	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
-	"General:\n"
-	"  -v, --verbose  -q, --quiet\n"
-	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
-	"                            otherwise; always: live display; never: none\n";
-
-static const char *usage_restore =
-	"Usage: rcr restore [OPTION]... ARCHIVE -d DBNAME\n"
-	"\n"
-	"Loads an rcr archive into an existing database: schema (pre-data) through pg_restore, table\n"
-	"data in parallel with binary COPY after every frame is verified, then indexes and constraints\n"
-	"with pg_restore -j.\n"
-	"\n"
-	"  -d, --dbname=CONNINFO     target database (name, connection string or URI)\n"
-	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"
-	"  -j, --jobs=N              parallel connections (default 4)\n"
-	"  -a, --data-only           load data into the existing schema\n"
-	"      --disable-triggers    disable triggers while loading data (without it, -a loads the\n"
-	"                            tables a foreign key references first)\n"
-	"  -1, --single-transaction  with -a: load every table in one transaction, all or nothing\n"
-	"                            (one connection)\n"
-	"      --truncate            with -a -1: empty the tables in that transaction first, so they\n"
-	"                            hold the archive's rows, or on failure their old ones\n"
-	"  -c, --clean               drop objects before recreating them\n"
-	"      --if-exists           with --clean, use DROP ... IF EXISTS\n"
-	"  -n, --schema=NAME         restore only this schema (exact name; must match)\n"
-	"  -t, --table=NAME          restore only this table (exact name; must match)\n"
-	"  -O, --no-owner  -x, --no-privileges\n"
-	"      --piece-size=SIZE     load big tables the restore creates over several connections,\n"
-	"                            in runs of this size\n"
-	"      --maintenance-work-mem=SIZE  per index build (default: min(shared_buffers, 2GB) / jobs,\n"
-	"                            at least the server's setting)\n"
-	"  -v, --verbose  -q, --quiet\n"
-	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
-	"                            otherwise; always: live display; never: none\n";
-
-static const char *usage_verify =
-	"Usage: rcr verify [OPTION]... ARCHIVE\n"
-	"\n"
-	"Checks the manifest, every schema file, every frame (checksums, decompression, decoding) and\n"
-	"every row count. Reports every problem found; exits 0 only for an intact archive.\n"
-	"\n"
-	"  -j, --jobs=N     tables checked in parallel (default 2)\n"
-	"      --json       machine-readable report on stdout (schema: rcr-verify(1))\n"
-	"  -q, --quiet\n"
-	"      --progress=WHEN  auto (default): live display on a terminal, a line per table\n"
-	"                       otherwise; always: live display; never: none\n";
-
-static const char *usage_convert =
-	"Usage: rcr convert [OPTION]... ARCHIVE -o DIR\n"
-	"\n"
-	"Writes a pg_dump directory archive (toc.dat and one text COPY data file per table) that stock\n"
-	"pg_restore reads: -l/-L lists, selective restore, -f scripts.\n"
-	"\n"
-	"  -o, --output=DIR          directory to create (must not exist or be empty)\n"
-	"      --archive-version=V   1.14 (default; pg_restore 12-18), 1.15 (16+) or 1.16 (17+)\n"
-	"  -Z, --compress=METHOD[:LEVEL]\n"
-	"                            data files: gzip[:1-9] (.dat.gz, the default, level 6),\n"
-	"                            zstd[:1-22] (.dat.zst, level 3; needs --archive-version 1.15\n"
-	"                            or 1.16, i.e. pg_restore 16+), none (.dat); a bare LEVEL is\n"
-	"                            gzip 1-9 or 0 = none, as with pg_dump 15\n"
-	"      --split-size=KB       tables with more column data become several TABLE DATA entries,\n"
-	"                            loaded in parallel by pg_restore -j (default 1048576 = 1 GiB,\n"
-	"                            0 = never)\n"
-	"  -j, --jobs=N              data files written in parallel (default 4)\n"
-	"  -v, --verbose  -q, --quiet\n"
-	"      --progress=WHEN       auto (default): live display on a terminal, a line per table\n"
-	"                            otherwise; always: live display; never: none\n";
-
-static const char *usage_list =
-	"Usage: rcr list [--json] ARCHIVE\n"
-	"\n"
-	"Shows the archive's metadata and, per table, rows, raw and stored bytes, ratio and codecs,\n"
-	"and what the embedding codecs saved against plain zstd in the row groups the dump measured.\n"
-	"\n"
-	"      --json       machine-readable output on stdout (schema: rcr-list(1))\n";
 
 enum {
 	OPT_NO_COMMENTS = 1000,
@@ -300,7 +176,7 @@ static int cmd_dump(int argc, char **argv)
 			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 50, &sz, "--piece-size"))) return rc;
 			o.piece_bytes = sz;
 			break;
-		case OPT_HELP: fputs(usage_dump, stdout); return 0;
+		case OPT_HELP: fputs(rcr_usage_dump, stdout); return 0;
 		default: return bad_option(cmd, c, argv);
 		}
 		if (rc < 0)
@@ -364,7 +240,7 @@ static int cmd_restore(int argc, char **argv)
 			o.piece_bytes = sz;
 			break;
 		case OPT_MWM: o.maintenance_work_mem = optarg; break;
-		case OPT_HELP: fputs(usage_restore, stdout); return 0;
+		case OPT_HELP: fputs(rcr_usage_restore, stdout); return 0;
 		default: return bad_option(cmd, c, argv);
 		}
 		if (rc < 0)
@@ -410,7 +286,7 @@ static int cmd_verify(int argc, char **argv)
 		case 'j': if ((rc = parse_int(cmd, optarg, &o.jobs, "-j/--jobs"))) return rc; break;
 		case 'q': o.common.quiet = 1; break;
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
-		case OPT_HELP: fputs(usage_verify, stdout); return 0;
+		case OPT_HELP: fputs(rcr_usage_verify, stdout); return 0;
 		default: return bad_option(cmd, c, argv);
 		}
 	}
@@ -437,7 +313,7 @@ static int cmd_list(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: o.json = 1; break;
-		case OPT_HELP: fputs(usage_list, stdout); return 0;
+		case OPT_HELP: fputs(rcr_usage_list, stdout); return 0;
 		default: return bad_option(cmd, c, argv);
 		}
 	}
@@ -481,7 +357,7 @@ static int cmd_convert(int argc, char **argv)
 			if (v < 0) return usage_error(cmd, "--split-size must not be negative");
 			o.split_bytes = (uint64_t)v * 1024;
 			break;
-		case OPT_HELP: fputs(usage_convert, stdout); return 0;
+		case OPT_HELP: fputs(rcr_usage_convert, stdout); return 0;
 		default: return bad_option(cmd, c, argv);
 		}
 	}
@@ -498,13 +374,13 @@ static int cmd_convert(int argc, char **argv)
 static const struct {
 	const char *name;
 	int (*run)(int, char **);
-	const char **usage;
+	const char *usage;
 } commands[] = {
-	{"dump", cmd_dump, &usage_dump},
-	{"restore", cmd_restore, &usage_restore},
-	{"verify", cmd_verify, &usage_verify},
-	{"list", cmd_list, &usage_list},
-	{"convert", cmd_convert, &usage_convert},
+	{"dump", cmd_dump, rcr_usage_dump},
+	{"restore", cmd_restore, rcr_usage_restore},
+	{"verify", cmd_verify, rcr_usage_verify},
+	{"list", cmd_list, rcr_usage_list},
+	{"convert", cmd_convert, rcr_usage_convert},
 };
 
 int main(int argc, char **argv)
@@ -520,7 +396,7 @@ int main(int argc, char **argv)
 	 * what is live (measured: 47-59 MiB for the same dump, 48.5 MiB steady with this). */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-?")) {
-		fputs(usage_main, argc < 2 ? stderr : stdout);
+		fputs(rcr_usage_main, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
@@ -530,7 +406,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help")) {
 		for (size_t i = 0; argc > 2 && i < sizeof commands / sizeof commands[0]; i++)
 			if (!strcmp(argv[2], commands[i].name)) {
-				fputs(*commands[i].usage, stdout);
+				fputs(commands[i].usage, stdout);
 				return 0;
 			}
 		if (argc > 2) {
@@ -538,7 +414,7 @@ int main(int argc, char **argv)
 					   argv[2]);
 			return fail(NULL, RCR_E_USAGE);
 		}
-		fputs(usage_main, stdout);
+		fputs(rcr_usage_main, stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
