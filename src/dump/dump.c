@@ -68,12 +68,13 @@ typedef struct dump_ctx {
 	char tool_appname[64];  /* pg_dump's application_name, to find its backend */
 } dump_ctx;
 
-/* Jobs a worker copies in one transaction on the snapshot. A transaction keeps every lock it
- * took until it ends, so a worker starts a new one now and then (see copy_table); not for every
- * job, since COMMIT, BEGIN and SET TRANSACTION SNAPSHOT (which reads the snapshot's file) cost
- * the server as much as a small table's LOCK and COPY (3,000 tables of 5 rows: 0.32-0.38 s of
- * server time with a new transaction per table, 0.17-0.26 s without). A piece of a split
- * table, whose query's planning locks every index, gets a transaction of its own. */
+/* Small tables a worker copies in one batch: one round trip and one transaction on the snapshot
+ * (see send_batch). A transaction keeps every lock it took until it ends, so not every table in
+ * one; but not one per table either: COMMIT, BEGIN and SET TRANSACTION SNAPSHOT (which reads the
+ * snapshot's file) cost the server as much as a small table's LOCK and COPY (3,000 tables of 5
+ * rows: 0.32-0.38 s of server time with a new transaction per table, 0.17-0.26 s without). A
+ * big table, or a piece of a split one (whose query's planning locks every index), is a batch of
+ * its own. */
 #define WORKER_TXN_JOBS 8
 
 /* Lock slots a worker holds at most: WORKER_TXN_JOBS tables with their TOAST table and its
@@ -81,6 +82,7 @@ typedef struct dump_ctx {
 #define WORKER_LOCKS (3 * WORKER_TXN_JOBS)
 
 static int explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r);
+static int has_failed(dump_ctx *d);
 static int explain_tool_failure(const dump_ctx *d, int rc);
 
 static void record_failure(dump_ctx *d, int rc)
@@ -370,50 +372,39 @@ static int append_copy(rcr_buf *sql, PGconn *conn, const rcr_table *t, const dum
 		rc |= rcr_buf_append(sql, tail, strlen(tail));
 	}
 	if (rc == 0)
-		rc = rcr_buf_append(sql, " TO STDOUT (FORMAT binary)", sizeof " TO STDOUT (FORMAT binary)"); /* with the NUL */
+		rc = rcr_buf_append(sql, " TO STDOUT (FORMAT binary)", strlen(" TO STDOUT (FORMAT binary)"));
 	return rc;
 }
 
-static int copy_table(table_writer *w, PGconn *conn, int new_txn)
+/* Stops a COPY OUT whose rows the worker will not read: asks the server to stop sending and
+ * discards the rest, or the connection would stay in COPY OUT forever. */
+static void discard_copy(PGconn *conn)
+{
+	PGcancel *cancel = PQgetCancel(conn);
+	if (cancel) {
+		char err[256];
+		PQcancel(cancel, err, sizeof err);
+		PQfreeCancel(cancel);
+	}
+	char *buf;
+	while (PQgetCopyData(conn, &buf, 0) > 0)
+		PQfreemem(buf);
+}
+
+/*
+ * Reads one job's COPY from the batch query the worker sent (send_batch): the results before
+ * it (a new transaction, the LOCK), its rows, and its own final result, leaving the connection
+ * at the next job's results. end_batch reads what a failure leaves.
+ */
+static int copy_table(table_writer *w, PGconn *conn)
 {
 	rcr_table *t = w->t;
-	char *qn = NULL;
-	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
-	if (rc < 0)
-		return rc;
-	/* The worker locks only what it copies, as pg_dump -j's workers do (the leader holds every
-	 * table), in the same round trip as the COPY: a failed LOCK ends the query string before
-	 * the COPY runs. NOWAIT: an ALTER/DROP TABLE that arrived since the leader's lock waits for
-	 * the leader; a worker that queued behind it would wait for the leader too, which waits for
-	 * the worker, a deadlock the server cannot see (the leader is idle, not waiting on a lock).
-	 * Once held, later DDL waits for us. */
-	rcr_buf sql = RCR_BUF_INIT;
-	/* A transaction keeps every lock it took, and the leader holds them all for the length of
-	 * the dump anyway: a worker starts a new transaction on the same snapshot every
-	 * WORKER_TXN_JOBS jobs (worker_main decides), in the same round trip, so it holds only the
-	 * locks of its last few jobs, whatever the number of tables. */
-	if (new_txn) {
-		char txn[256];
-		/* The snapshot name holds only hex digits and dashes (checked when it was exported). */
-		snprintf(txn, sizeof txn,
-			 "COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '%s'; ",
-			 w->d->snapshot);
-		rc = rcr_buf_append(&sql, txn, strlen(txn));
-	}
-	rc |= rcr_buf_append(&sql, "LOCK TABLE ONLY ", 16);
-	rc |= rcr_buf_append(&sql, qn, strlen(qn));
-	rc |= rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT; ", strlen(" IN ACCESS SHARE MODE NOWAIT; "));
-	if (rc == 0)
-		rc = append_copy(&sql, conn, t, w->job, qn);
-	free(qn);
-	if (rc < 0) {
-		rcr_buf_free(&sql);
-		return rc;
-	}
-	PGresult *r = PQexec(conn, (const char *)sql.data);
-	rcr_buf_free(&sql);
+	int rc = 0;
+	PGresult *r;
+	while ((r = PQgetResult(conn)) && PQresultStatus(r) == PGRES_COMMAND_OK)
+		PQclear(r);
 	if (PQresultStatus(r) != PGRES_COPY_OUT) {
-		rc = explain_worker_failure(w->d, conn, r);
+		rc = r ? explain_worker_failure(w->d, conn, r) : rcr_error_set(RCR_E_COPY, "COPY did not start");
 		PQclear(r);
 		return rc;
 	}
@@ -435,39 +426,21 @@ static int copy_table(table_writer *w, PGconn *conn, int new_txn)
 			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
 		break;
 	}
-	if (rc < 0 && PQstatus(conn) == CONNECTION_OK) {
-		/* We stopped reading mid-COPY (full disk, bad data): ask the server to stop sending and
-		 * discard the rest, or the connection would stay in COPY OUT forever. */
-		PGcancel *cancel = PQgetCancel(conn);
-		if (cancel) {
-			char err[256];
-			PQcancel(cancel, err, sizeof err);
-			PQfreeCancel(cancel);
-		}
-		char *buf;
-		int n;
-		while ((n = PQgetCopyData(conn, &buf, 0)) > 0)
-			PQfreemem(buf);
-	}
-	/* Drain the results whatever happened, so the connection is usable (or cleanly dead). The
-	 * server's verdict is read before the stream is judged: a COPY the server aborted (a type
-	 * without binary output, a cancel) also ends without a trailer, and its message is the
-	 * cause the user needs. */
+	/* We stopped reading mid-COPY (full disk, bad data). */
+	if (rc < 0 && PQstatus(conn) == CONNECTION_OK)
+		discard_copy(conn);
+	/* The COPY's own result, whatever happened. The server's verdict is read before the stream
+	 * is judged: a COPY the server aborted (a type without binary output, a cancel) also ends
+	 * without a trailer, and its message is the cause the user needs. */
 	char reported[32] = "";
-	while ((r = PQgetResult(conn))) {
-		if (PQresultStatus(r) == PGRES_COPY_OUT) {
-			/* Cannot happen after the loops above; never spin on it. */
-			PQclear(r);
-			if (rc == 0)
-				rc = rcr_error_set(RCR_E_COPY, "COPY did not end");
-			break;
-		}
-		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
-			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
-		else if (rc == 0)
-			snprintf(reported, sizeof reported, "%s", PQcmdTuples(r));
-		PQclear(r);
-	}
+	r = PQgetResult(conn);
+	if (rc == 0 && (!r || PQresultStatus(r) == PGRES_COPY_OUT))
+		rc = rcr_error_set(RCR_E_COPY, "COPY did not end"); /* cannot happen after the loops above */
+	else if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
+	else if (rc == 0)
+		snprintf(reported, sizeof reported, "%s", PQcmdTuples(r));
+	PQclear(r);
 	if (rc == 0)
 		rc = rcr_copy_parser_finish(p);
 	uint64_t tuples = rcr_copy_parser_tuples(p);
@@ -480,7 +453,7 @@ static int copy_table(table_writer *w, PGconn *conn, int new_txn)
 	return rc;
 }
 
-static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job, int new_txn)
+static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 {
 	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
@@ -515,7 +488,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job, int new_txn)
 			fprintf(stderr, "rcr: dumping table '%s'\n", rcr_name_qualify(t->schema, t->name).s);
 	}
 	if (rc == 0)
-		rc = copy_table(&w, conn, new_txn);
+		rc = copy_table(&w, conn);
 	rc = encoder_stop(&w, rc);
 	pthread_cond_destroy(&w.qcv);
 	pthread_mutex_destroy(&w.qmu);
@@ -582,6 +555,97 @@ static int begin_snapshot_txn(PGconn *conn, const char *snapshot)
 	return rcr_pg_exec(conn, sql);
 }
 
+/*
+ * Sends one query for a batch of jobs: each job's LOCK and COPY, after a new transaction on the
+ * snapshot unless the worker's first. libpq then returns the results one after the other, one
+ * COPY OUT per job (copy_table). The worker locks only what it copies, as pg_dump -j's workers
+ * do (the leader holds every table), in the same round trip as the COPY: a failed LOCK ends the
+ * query string before its COPY runs. NOWAIT: an ALTER/DROP TABLE that arrived since the
+ * leader's lock waits for the leader; a worker that queued behind it would wait for the leader
+ * too, which waits for the worker, a deadlock the server cannot see (the leader is idle, not
+ * waiting on a lock). Once held, later DDL waits for us. A transaction keeps every lock it
+ * took until it ends, and the leader holds them all for the length of the dump anyway: a
+ * batch is one transaction, so a worker holds only the locks of its current batch, whatever
+ * the number of tables.
+ */
+static int send_batch(dump_ctx *d, PGconn *conn, const uint32_t *batch, uint32_t n, int new_txn)
+{
+	rcr_buf sql = RCR_BUF_INIT;
+	int rc = 0;
+	if (new_txn) {
+		char txn[256];
+		/* The snapshot name holds only hex digits and dashes (checked when it was exported). */
+		snprintf(txn, sizeof txn,
+			 "COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '%s'; ",
+			 d->snapshot);
+		rc = rcr_buf_append(&sql, txn, strlen(txn));
+	}
+	for (uint32_t k = 0; k < n && rc == 0; k++) {
+		const dump_job *j = &d->jobs[batch[k]];
+		const rcr_table *t = &d->m->tables[j->table];
+		char *qn = NULL;
+		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
+		if (rc < 0)
+			break;
+		rc = rcr_buf_append(&sql, "LOCK TABLE ONLY ", 16);
+		rc |= rcr_buf_append(&sql, qn, strlen(qn));
+		rc |= rcr_buf_append(&sql, " IN ACCESS SHARE MODE NOWAIT; ", strlen(" IN ACCESS SHARE MODE NOWAIT; "));
+		if (rc == 0)
+			rc = append_copy(&sql, conn, t, j, qn);
+		if (rc == 0)
+			rc = rcr_buf_append(&sql, "; ", 2);
+		free(qn);
+	}
+	if (rc == 0)
+		rc = rcr_buf_append_u8(&sql, 0);
+	if (rc == 0 && !PQsendQuery(conn, (const char *)sql.data))
+		rc = rcr_error_set(RCR_E_QUERY, "could not send the COPY: %s", rcr_pg_error_line(conn));
+	rcr_buf_free(&sql);
+	return rc;
+}
+
+/* Reads the batch's remaining results, so the connection is usable (or cleanly dead): none
+ * when every job went well, the rest of the batch's after a failure. */
+static int end_batch(PGconn *conn, int rc)
+{
+	PGresult *r;
+	while ((r = PQgetResult(conn))) {
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_COPY_OUT)
+			discard_copy(conn);
+		if (rc == 0)
+			rc = rcr_error_set(RCR_E_INTERNAL, "the server sent more results than the batch's COPYs");
+	}
+	return rc;
+}
+
+/* Small tables whose jobs go into one batch (one round trip, one transaction), up to
+ * WORKER_TXN_JOBS of them: a table of a few rows costs the server less than the round trip
+ * and the new transaction. */
+#define BATCH_TABLE_BYTES ((uint64_t)1 << 20)
+
+static int batchable(const dump_job *j)
+{
+	return j->npieces == 1 && j->weight <= BATCH_TABLE_BYTES;
+}
+
+/* Claims the next jobs: one, or up to WORKER_TXN_JOBS small ones (the jobs are sorted largest
+ * first, so small ones follow each other). Returns how many, 0 when there is nothing left. */
+static uint32_t claim_batch(dump_ctx *d, uint32_t *batch)
+{
+	uint32_t n = 0;
+	pthread_mutex_lock(&d->mu);
+	if (!d->failed && !rcr_interrupted() && d->next < d->njobs) {
+		batch[n++] = d->next++;
+		while (n < WORKER_TXN_JOBS && d->next < d->njobs && batchable(&d->jobs[batch[0]]) &&
+		       batchable(&d->jobs[d->next]))
+			batch[n++] = d->next++;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	dump_ctx *d = arg;
@@ -590,17 +654,17 @@ static void *worker_main(void *arg)
 	if (rc == 0)
 		rc = begin_snapshot_txn(conn, d->snapshot);
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
-	/* held: jobs copied in the current transaction (begin_snapshot_txn started the first) */
-	for (uint32_t held = 0; rc == 0;) {
-		pthread_mutex_lock(&d->mu);
-		uint32_t idx = d->failed || rcr_interrupted() ? d->njobs : d->next++;
-		pthread_mutex_unlock(&d->mu);
-		if (idx >= d->njobs)
-			break;
-		const dump_job *job = &d->jobs[idx];
-		int new_txn = held > 0 && (held >= WORKER_TXN_JOBS || job->npieces > 1);
-		rc = dump_one(d, conn, job, new_txn);
-		held = job->npieces > 1 ? WORKER_TXN_JOBS : new_txn ? 1 : held + 1;
+	uint32_t batch[WORKER_TXN_JOBS], n;
+	/* The first batch runs in the transaction begin_snapshot_txn started. */
+	for (int first = 1; rc == 0 && (n = claim_batch(d, batch)) > 0; first = 0) {
+		rc = send_batch(d, conn, batch, n, !first);
+		for (uint32_t k = 0; k < n && rc == 0; k++) {
+			if (k > 0 && (has_failed(d) || rcr_interrupted()))
+				rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+			else
+				rc = dump_one(d, conn, &d->jobs[batch[k]]);
+		}
+		rc = end_batch(conn, rc);
 	}
 	if (rc < 0)
 		record_failure(d, rc);
