@@ -13,6 +13,7 @@
  * report_incomplete.
  */
 #include "rcr/archive.h"
+#include "rcr/argv.h"
 #include "rcr/cmd.h"
 #include "rcr/copybin.h"
 #include "rcr/err.h"
@@ -1447,68 +1448,54 @@ static int drop_foreign_keys(PGconn *conn, const rcr_toc *toc, const rcr_restore
 	return rc;
 }
 
+/* pg_restore's command line for one section of the embedded schema archive. Every -n and -t
+ * is passed on, however many: one dropped would widen pg_restore's selection. */
+static int pg_restore_argv(rcr_argv *a, const rcr_restore_opts *o, const rcr_manifest *m, const char *tool,
+			   const char *conninfo, const char *section, int jobs, int single_tx, const char *list_file)
+{
+	const char *no_owner = rcr_manifest_get_meta(m, "no_owner");
+	rcr_argv_add(a, tool);
+	rcr_argv_add(a, section);
+	rcr_argv_addf(a, "--dbname=%s", conninfo);
+	rcr_argv_add(a, "--exit-on-error");
+	if (list_file)
+		rcr_argv_addf(a, "--use-list=%s", list_file);
+	if (jobs > 1)
+		rcr_argv_addf(a, "--jobs=%d", jobs);
+	if (o->no_owner || (no_owner && strcmp(no_owner, "1") == 0))
+		rcr_argv_add(a, "--no-owner");
+	if (o->no_privileges)
+		rcr_argv_add(a, "--no-privileges");
+	if (single_tx)
+		rcr_argv_add(a, "--single-transaction");
+	if (o->clean && strcmp(section, "--section=pre-data") == 0) {
+		rcr_argv_add(a, "--clean");
+		if (o->if_exists)
+			rcr_argv_add(a, "--if-exists");
+	}
+	if (o->disable_triggers && strcmp(section, "--section=data") == 0)
+		rcr_argv_add(a, "--disable-triggers");
+	rcr_argv_add_each(a, "--schema=", o->schemas.items, o->schemas.n);
+	rcr_argv_add_each(a, "--table=", o->tables.items, o->tables.n);
+	if (o->common.verbose > 1)
+		rcr_argv_add(a, "--verbose");
+	rcr_argv_addf(a, "%s/%s", o->archive, m->schema_dir);
+	return rcr_argv_status(a);
+}
+
 /* Runs pg_restore on the embedded schema archive for one section. */
 static int run_pg_restore(const rcr_restore_opts *o, const rcr_manifest *m, const char *tool, const char *conninfo,
 			  const char *password, const char *section, int jobs, int single_tx, const char *list_file,
 			  const char *pgoptions)
 {
-	char schema[4096], dbarg[8192], jarg[32], larg[4200];
-	snprintf(schema, sizeof schema, "%s/%s", o->archive, m->schema_dir);
-	snprintf(larg, sizeof larg, "--use-list=%s", list_file ? list_file : "");
-	snprintf(dbarg, sizeof dbarg, "--dbname=%s", conninfo);
-	snprintf(jarg, sizeof jarg, "--jobs=%d", jobs);
-	const char *no_owner = rcr_manifest_get_meta(m, "no_owner");
-	const char *argv[64 + 2 * 64];
-	int n = 0;
-	argv[n++] = tool;
-	argv[n++] = section;
-	argv[n++] = dbarg;
-	argv[n++] = "--exit-on-error";
-	if (list_file)
-		argv[n++] = larg;
-	if (jobs > 1)
-		argv[n++] = jarg;
-	if (o->no_owner || (no_owner && strcmp(no_owner, "1") == 0))
-		argv[n++] = "--no-owner";
-	if (o->no_privileges)
-		argv[n++] = "--no-privileges";
-	if (single_tx)
-		argv[n++] = "--single-transaction";
-	if (o->clean && strcmp(section, "--section=pre-data") == 0) {
-		argv[n++] = "--clean";
-		if (o->if_exists)
-			argv[n++] = "--if-exists";
-	}
-	if (o->disable_triggers && strcmp(section, "--section=data") == 0)
-		argv[n++] = "--disable-triggers";
-	char *owned[128];
-	int nowned = 0;
-	for (int i = 0; i < o->schemas.n && i < 60; i++) {
-		size_t len = strlen(o->schemas.items[i]) + 12;
-		owned[nowned] = malloc(len);
-		if (!owned[nowned])
-			break;
-		snprintf(owned[nowned], len, "--schema=%s", o->schemas.items[i]);
-		argv[n++] = owned[nowned++];
-	}
-	for (int i = 0; i < o->tables.n && i < 60; i++) {
-		size_t len = strlen(o->tables.items[i]) + 12;
-		owned[nowned] = malloc(len);
-		if (!owned[nowned])
-			break;
-		snprintf(owned[nowned], len, "--table=%s", o->tables.items[i]);
-		argv[n++] = owned[nowned++];
-	}
-	if (o->common.verbose > 1)
-		argv[n++] = "--verbose";
-	argv[n++] = schema;
-	argv[n] = NULL;
-	if (o->common.verbose)
+	rcr_argv argv = RCR_ARGV_INIT;
+	int rc = pg_restore_argv(&argv, o, m, tool, conninfo, section, jobs, single_tx, list_file);
+	if (rc == 0 && o->common.verbose)
 		fprintf(stderr, "rcr: pg_restore %s\n", section);
 	const char *env[2] = {pgoptions, NULL};
-	int rc = rcr_pg_run_tool_capture((char *const *)argv, password, env, rcr_interrupt_child_slot(), NULL);
-	for (int i = 0; i < nowned; i++)
-		free(owned[i]);
+	if (rc == 0)
+		rc = rcr_pg_run_tool_capture(argv.v, password, env, rcr_interrupt_child_slot(), NULL);
+	rcr_argv_free(&argv);
 	if (rc < 0)
 		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
 	return 0;
