@@ -1,0 +1,134 @@
+/*
+ * report.c: the final line of a failed data phase: the first error, then what it left behind,
+ * so that no table keeps part of its rows unsaid.
+ *  - -1: nothing was committed (or, the connection lost during COMMIT, nobody knows);
+ *  - tables this restore created: the complete ones keep their rows, the others are empty
+ *    (the runs that had committed are removed here), or are named as possibly partial when
+ *    that fails (the server is gone);
+ *  - -a: a table is one transaction, so an incomplete one keeps the rows it had.
+ */
+#include "restore_internal.h"
+
+#include "rcr/err.h"
+#include "rcr/text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A table with rows to load whose jobs did not all commit. */
+static int incomplete(const table_state *t) { return t->done < t->pieces; }
+/* ...and which may hold some of its rows: a job committed, or its COMMIT's outcome is unknown. */
+static int partial(const table_state *t) { return incomplete(t) && (t->done > 0 || t->unknown); }
+static int not_loaded(const table_state *t) { return incomplete(t) && !t->unknown; }
+
+/* Appends "'s.t', 's.u' (and N more)" for the tables pred selects; returns how many. */
+static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(const table_state *))
+{
+	enum { SHOWN = 10 };
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->m->ntables; i++) {
+		if (!pred(&r->ts[i]))
+			continue;
+		if (n < SHOWN) {
+			char item[2 * RCR_MAX_NAME + 8];
+			int len = snprintf(item, sizeof item, "%s'%s'", n ? ", " : "",
+					   rcr_name_qualify(r->m->tables[i].schema, r->m->tables[i].name).s);
+			rcr_buf_append(b, item, len < (int)sizeof item ? (size_t)len : sizeof item - 1);
+		}
+		n++;
+	}
+	if (n > SHOWN) {
+		char more[48];
+		int len = snprintf(more, sizeof more, " and %u more", n - SHOWN);
+		rcr_buf_append(b, more, (size_t)len);
+	}
+	return n;
+}
+
+/*
+ * After a failed or interrupted data phase of tables this restore created: empties every table
+ * that holds part of its rows (some of its runs committed before the failure), over a session
+ * of its own (the workers' are gone or cancelled; this one is not watched, so the interrupt
+ * that caused the failure does not cancel the cleanup). No foreign keys exist yet (post-data
+ * has not run), so one TRUNCATE ONLY of those tables cannot be refused by one.
+ */
+static int pick_partial(const restore_ctx *r, uint32_t i) { return partial(&r->ts[i]); }
+
+static int empty_partial_tables(const restore_ctx *r)
+{
+	PGconn *conn = NULL;
+	int rc = restore_connect_session(&conn, r);
+	if (rc == 0)
+		rc = restore_truncate_tables(r, conn, pick_partial);
+	PQfinish(conn);
+	return rc;
+}
+
+/* Tables this restore created: the incomplete ones are emptied, or named as possibly partial. */
+static uint32_t tail_fresh_tables(rcr_buf *tail, const restore_ctx *r)
+{
+	int any_partial = 0;
+	for (uint32_t i = 0; i < r->m->ntables && !any_partial; i++)
+		any_partial = partial(&r->ts[i]);
+	int erc = any_partial ? empty_partial_tables(r) : 0;
+	char ebuf[600] = "";
+	if (erc < 0)
+		snprintf(ebuf, sizeof ebuf, "%s", rcr_error_message());
+	rcr_buf_append(tail, "; tables not restored: ", 23);
+	uint32_t n = append_tables(tail, r, incomplete);
+	if (erc == 0) {
+		rcr_buf_append(tail, " (they hold no rows)", 20);
+		return n;
+	}
+	rcr_buf_append(tail, "; of these, ", 12);
+	append_tables(tail, r, partial);
+	char e[700];
+	int len = snprintf(e, sizeof e, " may hold part of their rows (emptying them failed: %s)", ebuf);
+	rcr_buf_append(tail, e, len < (int)sizeof e ? (size_t)len : sizeof e - 1);
+	return n;
+}
+
+/* -a: tables that existed before keep the rows they had, unless a COMMIT's outcome is unknown. */
+static uint32_t tail_existing_tables(rcr_buf *tail, const restore_ctx *r)
+{
+	rcr_buf_append(tail, "; tables not loaded (they keep the rows they had): ", 51);
+	uint32_t n = append_tables(tail, r, not_loaded);
+	uint32_t unknown = 0;
+	for (uint32_t i = 0; i < r->m->ntables; i++)
+		unknown += r->ts[i].unknown != 0;
+	if (unknown) {
+		n += unknown;
+		rcr_buf_append(tail, "; the connection was lost during the COMMIT of ", 47);
+		append_tables(tail, r, partial);
+		rcr_buf_append(tail, ", which may hold the archive's rows", 35);
+	}
+	return n;
+}
+
+int restore_report_incomplete(restore_ctx *r, int rc)
+{
+	char msg[sizeof r->first_err.message], hint[sizeof r->first_err.hint];
+	snprintf(msg, sizeof msg, "%s", rcr_error_message());
+	snprintf(hint, sizeof hint, "%s", rcr_error_hint());
+	rcr_buf tail = RCR_BUF_INIT;
+	uint32_t n = 0;
+	if (r->o->single_transaction) {
+		const char *s = r->single_committed < 0
+			? "; the connection was lost during COMMIT: whether the tables hold the archive's rows is unknown"
+			: "; nothing was committed: every table keeps the rows it had";
+		rcr_buf_append(&tail, s, strlen(s));
+	} else if (r->fresh_tables)
+		n = tail_fresh_tables(&tail, r);
+	else
+		n = tail_existing_tables(&tail, r);
+	if (!r->o->single_transaction && n == 0)
+		tail.len = 0;
+	rcr_buf_append(&tail, "", 1);
+	const char *t = tail.data ? (const char *)tail.data : "";
+	if (hint[0])
+		rc = rcr_error_set_hint(rc, hint, "%s%s", msg, t);
+	else
+		rc = rcr_error_set(rc, "%s%s", msg, t);
+	rcr_buf_free(&tail);
+	return rc;
+}

@@ -1,0 +1,114 @@
+/*
+ * restore_internal.h: what the files of `rcr restore` share (not an interface outside
+ * src/restore).
+ *
+ * One restore_ctx per run. The leader (restore.c, the driver) fills it step by step: the
+ * archive and its embedded schema (select.c checks -n/-t against them), the plan of jobs
+ * (plan.c), the target checks (target.c), the pg_restore runs of the schema sections
+ * (schema.c), the data phase run by the workers (load.c, each job's rows streamed by feed.c)
+ * and, when that fails, the account of what it left behind (report.c). Workers touch only the
+ * fields marked "under mu" and their own jobs.
+ */
+#ifndef RCR_RESTORE_INTERNAL_H
+#define RCR_RESTORE_INTERNAL_H
+
+#include "rcr/archive.h"
+#include "rcr/cmd.h"
+#include "rcr/err.h"
+#include "rcr/pgtoc.h"
+
+#include <pthread.h>
+
+/* A unit of work: a contiguous run of one table's row groups, loaded and committed in one
+ * transaction. Only a table this restore created is split into several jobs (see plan.c). */
+typedef struct restore_job {
+	uint32_t table;
+	uint32_t rg_lo, rg_hi;  /* row groups [rg_lo, rg_hi) */
+	uint64_t rows;
+	uint64_t weight;
+	int last;               /* the table's last job, for progress */
+	int whole;              /* the job loads the whole table */
+	int taken;              /* a worker has started it */
+} restore_job;
+
+/* What became of a job's COPY. */
+enum { JOB_NOT_COMMITTED = 0, JOB_COMMITTED = 1, JOB_COMMIT_UNKNOWN = 2 };
+
+/* Per manifest table, under restore_ctx.mu. */
+typedef struct table_state {
+	uint32_t pieces;        /* its jobs */
+	uint32_t done;          /* jobs committed (with -1: loaded into the open transaction) */
+	int unknown;            /* a COMMIT of one of its jobs went out and its outcome is unknown */
+	uint32_t parent_lo, parent_hi;  /* its referenced tables: restore_ctx.parents[lo, hi) */
+} table_state;
+
+typedef struct restore_ctx {
+	const rcr_restore_opts *o;
+	rcr_manifest *m;
+	rcr_toc *toc;           /* the embedded schema's, read once: the -t/-n check, the -L list, --clean */
+	int have_schema;        /* the archive embeds a schema (pg_dump directory archive) */
+	int schema_phases;      /* pre-data and post-data run (not -a, not a data-only archive) */
+	restore_job *jobs;      /* largest first */
+	uint32_t njobs;
+	uint32_t ntables;       /* selected tables with rows */
+	int fresh_tables;       /* pre-data just created the tables: empty, no foreign keys yet */
+	table_state *ts;        /* m->ntables entries */
+	uint32_t *parents;      /* manifest indexes of referenced tables, grouped by referencing table */
+	/* The leader's connection and what its pg_restore runs need. */
+	PGconn *conn;
+	char *conninfo, *password, *tool;
+	char *list_file;        /* pg_restore's -L list (schema.c) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;      /* a job ended, or the restore failed */
+	uint32_t next;          /* under mu: no job before this one is left to take */
+	uint32_t running;       /* under mu: jobs in progress */
+	int failed;             /* under mu */
+	int single_committed;   /* -1: the one transaction's COMMIT succeeded; -1 when its outcome is unknown */
+	rcr_error_snapshot first_err;
+	rcr_progress prog;
+} restore_ctx;
+
+/* select.c: what -n and -t select (exact names, as pg_restore's). */
+int restore_schema_selected(const rcr_restore_opts *o, const char *schema);
+int restore_selected(const rcr_restore_opts *o, const rcr_table *t);
+int restore_check_names(const rcr_restore_opts *o, const rcr_manifest *m, const rcr_toc *toc);
+
+/* plan.c: the jobs, the pre-check of split tables, the foreign-key order of -a. */
+int restore_plan_jobs(restore_ctx *r);
+int restore_precheck_split_tables(restore_ctx *r);
+int restore_plan_order(restore_ctx *r, PGconn *conn);
+
+/* target.c: the target database's checks, before anything is changed or loaded. */
+int restore_query_selected_tables(PGresult **out, PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m,
+				  const char *sql);
+int restore_append_array_elem(rcr_buf *b, const char *s);
+int restore_check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m);
+int restore_check_target_columns(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m);
+
+/* schema.c: the embedded schema through pg_restore. */
+int restore_read_schema_toc(restore_ctx *r);
+int restore_prepare_schema(restore_ctx *r);
+int restore_pre_data(restore_ctx *r);
+int restore_data_and_post_data(restore_ctx *r, int committed);
+void restore_schema_end(restore_ctx *r);
+
+/* feed.c: a table's data files, and a job's rows streamed into an open COPY. */
+typedef struct table_files {
+	uint32_t n;
+	int *fds;
+	uint64_t *sizes;        /* the bound of every read */
+	char (*paths)[4096];    /* for messages */
+} table_files;
+int restore_table_files_open(table_files *tf, const char *archive, const rcr_table *t);
+void restore_table_files_close(table_files *tf);
+int restore_stream_job(restore_ctx *r, PGconn *conn, const restore_job *job);
+
+/* load.c: the data phase. */
+int restore_connect_session(PGconn **out, const restore_ctx *r);
+int restore_truncate_tables(const restore_ctx *r, PGconn *conn, int (*pick)(const restore_ctx *, uint32_t));
+int restore_load_data(restore_ctx *r);
+
+/* report.c: the final line of a failed data phase. */
+int restore_report_incomplete(restore_ctx *r, int rc);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * schema.c: the embedded schema (a pg_dump directory archive), restored through pg_restore in
+ * its three sections around rcr's own data phase: pre-data (in one transaction, see
+ * restore_pre_data), then, after the tables' rows, the rest of the data section (sequence
+ * values, large objects) and post-data (indexes, constraints, triggers) with pg_restore -j.
+ * Every run reads the -L list made here, and --clean first drops the archive's foreign keys.
+ */
+#include "restore_internal.h"
+
+#include "rcr/argv.h"
+#include "rcr/err.h"
+#include "rcr/fsutil.h"
+#include "rcr/text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The embedded schema's toc.dat, decoded into r->toc (NULL without a schema). */
+int restore_read_schema_toc(restore_ctx *r)
+{
+	if (!r->m->schema_dir[0])
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s/toc.dat", r->o->archive, r->m->schema_dir);
+	rcr_buf b = RCR_BUF_INIT;
+	int rc = rcr_fs_read_file(&b, path, (uint64_t)1 << 30);
+	if (rc == 0)
+		rc = rcr_toc_decode(&r->toc, b.data, b.len);
+	rcr_buf_free(&b);
+	return rc;
+}
+
+/* The dump IDs of the embedded schema's SCHEMA entries whose schema the target already has,
+ * ascending. Only those names are asked for, as a parameter: the session speaks the archive's
+ * encoding, in which another schema's name may have no equivalent. The entries are picked by
+ * dump ID, never by their text in pg_restore's list, whose fields are unquoted names that may
+ * hold spaces or look like another entry's. */
+static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_toc *toc)
+{
+	rcr_buf names = RCR_BUF_INIT, ids = RCR_BUF_INIT;
+	int rc = rcr_buf_append(&names, "{", 1);
+	if (rc == 0)
+		rc = rcr_buf_append(&ids, "{", 1);
+	for (int i = 0; rc == 0 && i < toc->nentries; i++) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		if (!e->desc || strcmp(e->desc, "SCHEMA") != 0 || !e->tag)
+			continue;
+		char id[16];
+		snprintf(id, sizeof id, "%d", e->dump_id);
+		rc = restore_append_array_elem(&names, e->tag);
+		if (rc == 0)
+			rc = restore_append_array_elem(&ids, id);
+	}
+	if (rc == 0)
+		rc = rcr_buf_append(&names, "}", 2);
+	if (rc == 0)
+		rc = rcr_buf_append(&ids, "}", 2);
+	if (rc < 0) {
+		rcr_buf_free(&names);
+		rcr_buf_free(&ids);
+		return rc;
+	}
+	const char *params[2] = {(const char *)names.data, (const char *)ids.data};
+	PGresult *res = PQexecParams(conn,
+		"SELECT u.id FROM unnest($1::text[], $2::int[]) AS u(name, id)"
+		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = u.name) ORDER BY u.id",
+		2, NULL, params, NULL, NULL, 0);
+	rcr_buf_free(&names);
+	rcr_buf_free(&ids);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = rcr_error_set(RCR_E_QUERY, "listing the target's schemas: %s", rcr_pg_error_line(conn));
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+/* Whether a line of pg_restore's list ("N; tableoid oid DESC namespace tag owner") is the
+ * entry of one of the dump IDs in ids (one column, ascending). Comment lines start with ';'. */
+static int list_line_in(const char *line, size_t len, const PGresult *ids)
+{
+	char num[16];
+	size_t n = 0;
+	while (n < len && n < sizeof num - 1 && line[n] >= '0' && line[n] <= '9') {
+		num[n] = line[n];
+		n++;
+	}
+	if (n == 0 || n >= len || line[n] != ';')
+		return 0;
+	num[n] = 0;
+	long id = strtol(num, NULL, 10);
+	for (int i = 0; i < PQntuples(ids); i++)
+		if (strtol(PQgetvalue(ids, i, 0), NULL, 10) == id)
+			return 1;
+	return 0;
+}
+
+/* pg_restore --list of the embedded schema archive into *list. */
+static int list_schema_archive(rcr_buf *list, const restore_ctx *r)
+{
+	char schema[4096];
+	snprintf(schema, sizeof schema, "%s/%s", r->o->archive, r->m->schema_dir);
+	char *argv[] = {r->tool, "--list", schema, NULL};
+	int rc = rcr_pg_run_tool_capture(argv, r->password, NULL, rcr_interrupt_child_slot(), list);
+	return rc < 0 ? rcr_error_wrap(rc, "listing the schema archive") : 0;
+}
+
+/* Writes the list, commenting out the entries of the dump IDs in skip. */
+static int write_list(int fd, const char *path, const rcr_buf *list, const PGresult *skip)
+{
+	int wfd = dup(fd);
+	FILE *f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+	if (!f) {
+		int rc = rcr_error_set(RCR_E_IO, "could not open a temporary file: %s", strerror(errno));
+		if (wfd >= 0)
+			close(wfd);
+		return rc;
+	}
+	const char *p = (const char *)list->data, *end = p + list->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (list_line_in(p, len, skip))
+			fputc(';', f);
+		fwrite(p, 1, len, f);
+		fputc('\n', f);
+		p += len + 1;
+	}
+	if (fclose(f) != 0)
+		return rcr_error_set(RCR_E_IO, "could not write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * pg_restore's -L list for the embedded schema (r->list_file): every entry, except that a
+ * SCHEMA entry for a schema the target database already has is commented out. `pg_dump -n
+ * public` records "CREATE SCHEMA public", which every fresh database already has; replaying it
+ * would fail the restore (and --clean would try to drop a schema the target's extensions live
+ * in). The file has no name, so a killed rcr cannot leave it behind; pg_restore reads it as
+ * /dev/fd/N, its fd inherited across the exec (restore_schema_end closes it).
+ */
+static int make_restore_list(restore_ctx *r)
+{
+	rcr_buf list = RCR_BUF_INIT;
+	PGresult *ns = NULL;
+	int rc = list_schema_archive(&list, r);
+	if (rc == 0)
+		rc = existing_schema_ids(&ns, r->conn, r->toc);
+	/* TMPDIR as every Unix tool honours it. */
+	const char *tmpdir = getenv("TMPDIR");
+	int fd = rc == 0 ? rcr_fs_open_unnamed(tmpdir && tmpdir[0] ? tmpdir : "/tmp") : -1;
+	if (fd < 0 && rc == 0)
+		rc = fd;
+	char path[64] = "";
+	if (fd >= 0)
+		snprintf(path, sizeof path, "/dev/fd/%d", fd);
+	if (rc == 0)
+		rc = write_list(fd, path, &list, ns);
+	PQclear(ns);
+	rcr_buf_free(&list);
+	if (rc == 0 && !(r->list_file = strdup(path)))
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Closes the list that make_restore_list left open as /dev/fd/N, and frees its path. */
+void restore_schema_end(restore_ctx *r)
+{
+	int fd;
+	if (r->list_file && sscanf(r->list_file, "/dev/fd/%d", &fd) == 1)
+		close(fd);
+	free(r->list_file);
+	r->list_file = NULL;
+}
+
+/* ALTER TABLE [IF EXISTS] [ONLY] schema.table DROP CONSTRAINT [IF EXISTS] name, from the
+ * target's own names (row i of drop_foreign_key's query), quoted. */
+static int drop_constraint(PGconn *conn, const PGresult *res, int i, int if_exists)
+{
+	char *qn = NULL, *qc = NULL;
+	int rc = rcr_pg_qualified_name(&qn, conn, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	if (rc == 0)
+		rc = rcr_pg_quote_ident(&qc, conn, PQgetvalue(res, i, 3));
+	if (rc == 0) {
+		size_t len = strlen(qn) + strlen(qc) + 80;
+		char *sql = malloc(len);
+		if (!sql)
+			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+		else {
+			snprintf(sql, len, "ALTER TABLE %s%s%s DROP CONSTRAINT %s%s", if_exists ? "IF EXISTS " : "",
+				 PQgetvalue(res, i, 2)[0] == 'p' ? "" : "ONLY ", qn, if_exists ? "IF EXISTS " : "", qc);
+			rc = rcr_pg_exec(conn, sql);
+			free(sql);
+		}
+	}
+	free(qn);
+	free(qc);
+	return rc;
+}
+
+/*
+ * Drops one FK CONSTRAINT entry's foreign key. The statement pg_dump recorded in toc.dat is
+ * not run: toc.dat is archive content, and a forged drop statement could be any SQL. pg_dump's
+ * tag for a constraint is "table constraint" (ambiguous when a name holds a space), so the
+ * entry's namespace and tag are matched, as parameters, against the target's foreign keys, and
+ * the statement is built from the target's own names, ONLY except on a partitioned table (as
+ * pg_dump writes it). Without --if-exists a foreign key the target lacks is an error, as the
+ * recorded statement would have been.
+ */
+static int drop_foreign_key(PGconn *conn, const rcr_toc_entry *e, int if_exists)
+{
+	const char *params[2] = {e->namespace_, e->tag};
+	PGresult *res = PQexecParams(conn,
+		"SELECT n.nspname, c.relname, c.relkind, k.conname FROM pg_catalog.pg_constraint k"
+		" JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE k.contype = 'f' AND n.nspname = $1 AND c.relname::text || ' ' || k.conname::text = $2",
+		2, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = rcr_error_set(RCR_E_QUERY, "query failed: %s", rcr_pg_error_line(conn));
+	else if (PQntuples(res) == 0 && !if_exists)
+		rc = rcr_error_set(RCR_E_QUERY, "the target database has no such foreign key in schema %s",
+				   rcr_name_quote(e->namespace_).s);
+	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+		rc = drop_constraint(conn, res, i, if_exists);
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * pg_restore --clean drops an archive's objects in reverse dump order, so foreign keys
+ * (post-data) go before the tables they point at. rcr replays the pre-data section on its own
+ * (table data is loaded before post-data), and there --clean drops the tables but not the
+ * foreign keys: DROP TABLE then fails ("other objects depend on it") over any database where
+ * one table of the archive references another. So with --clean, the archive's FK CONSTRAINT
+ * entries are dropped first, newest first (drop_foreign_key). Selection follows pg_restore:
+ * -n keeps entries of those schemas; -t cleans only the named tables, never constraints.
+ */
+static int drop_foreign_keys(PGconn *conn, const rcr_toc *toc, const rcr_restore_opts *o)
+{
+	if (o->tables.n)
+		return 0;
+	/* As in pg_restore's session: no "does not exist, skipping" notice per IF EXISTS. */
+	int rc = rcr_pg_exec(conn, "SET client_min_messages = warning");
+	for (int i = toc ? toc->nentries - 1 : -1; rc == 0 && i >= 0; i--) {
+		const rcr_toc_entry *e = &toc->entries[i];
+		if (!e->desc || strcmp(e->desc, "FK CONSTRAINT") != 0 || !e->tag || !e->namespace_)
+			continue;
+		if (!restore_schema_selected(o, e->namespace_))
+			continue;
+		rc = drop_foreign_key(conn, e, o->if_exists);
+		if (rc < 0)
+			rc = rcr_error_wrap(rc, "dropping foreign key '%s' for --clean", rcr_text_escape(e->tag).s);
+	}
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, "RESET client_min_messages");
+	return rc;
+}
+
+/* Before pre-data: the -L list, and with --clean the archive's foreign keys dropped. */
+int restore_prepare_schema(restore_ctx *r)
+{
+	int rc = r->have_schema ? make_restore_list(r) : 0;
+	if (rc == 0 && r->schema_phases && r->o->clean)
+		rc = drop_foreign_keys(r->conn, r->toc, r->o);
+	return rc;
+}
+
+/* pg_restore's command line for one section of the embedded schema archive. Every -n and -t
+ * is passed on, however many: one dropped would widen pg_restore's selection. */
+static int pg_restore_argv(rcr_argv *a, const restore_ctx *r, const char *conninfo, const char *section, int jobs,
+			   int single_tx)
+{
+	const rcr_restore_opts *o = r->o;
+	const char *no_owner = rcr_manifest_get_meta(r->m, "no_owner");
+	rcr_argv_add(a, r->tool);
+	rcr_argv_add(a, section);
+	rcr_argv_addf(a, "--dbname=%s", conninfo);
+	rcr_argv_add(a, "--exit-on-error");
+	if (r->list_file)
+		rcr_argv_addf(a, "--use-list=%s", r->list_file);
+	if (jobs > 1)
+		rcr_argv_addf(a, "--jobs=%d", jobs);
+	if (o->no_owner || (no_owner && strcmp(no_owner, "1") == 0))
+		rcr_argv_add(a, "--no-owner");
+	if (o->no_privileges)
+		rcr_argv_add(a, "--no-privileges");
+	if (single_tx)
+		rcr_argv_add(a, "--single-transaction");
+	if (o->clean && strcmp(section, "--section=pre-data") == 0) {
+		rcr_argv_add(a, "--clean");
+		if (o->if_exists)
+			rcr_argv_add(a, "--if-exists");
+	}
+	if (o->disable_triggers && strcmp(section, "--section=data") == 0)
+		rcr_argv_add(a, "--disable-triggers");
+	rcr_argv_add_each(a, "--schema=", o->schemas.items, o->schemas.n);
+	rcr_argv_add_each(a, "--table=", o->tables.items, o->tables.n);
+	if (o->common.verbose > 1)
+		rcr_argv_add(a, "--verbose");
+	rcr_argv_addf(a, "%s/%s", o->archive, r->m->schema_dir);
+	return rcr_argv_status(a);
+}
+
+/* Runs pg_restore on the embedded schema archive for one section; pgoptions is a
+ * "PGOPTIONS=..." for its environment, or NULL. */
+static int run_pg_restore(const restore_ctx *r, const char *section, int jobs, int single_tx, const char *pgoptions)
+{
+	rcr_argv argv = RCR_ARGV_INIT;
+	int rc = pg_restore_argv(&argv, r, r->conninfo, section, jobs, single_tx);
+	if (rc == 0 && r->o->common.verbose)
+		fprintf(stderr, "rcr: pg_restore %s\n", section);
+	const char *env[2] = {pgoptions, NULL};
+	if (rc == 0)
+		rc = rcr_pg_run_tool_capture(argv.v, r->password, env, rcr_interrupt_child_slot(), NULL);
+	rcr_argv_free(&argv);
+	if (rc < 0)
+		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
+	return 0;
+}
+
+/*
+ * pre-data in one transaction: the target check cannot see every object the schema creates (a
+ * type or function of the same name), and a clash half-way would otherwise leave whatever came
+ * before it (the extensions, the first types) in the target. But that transaction holds a lock
+ * on every relation it creates until it commits, and a schema with more than the server's lock
+ * table holds (max_locks_per_transaction) cannot be created so; the failed transaction left
+ * nothing behind, so then pre-data runs again statement by statement, as pg_restore does by
+ * default.
+ */
+int restore_pre_data(restore_ctx *r)
+{
+	const rcr_restore_opts *o = r->o;
+	int rc = run_pg_restore(r, "--section=pre-data", 1, 1, NULL);
+	if (rc < 0 && !rcr_interrupted() && strstr(rcr_error_message(), "out of shared memory")) {
+		if (!o->common.quiet)
+			fprintf(stderr, "rcr: the schema needs more locks than one transaction can hold"
+					" (max_locks_per_transaction); restoring it statement by statement\n");
+		rc = run_pg_restore(r, "--section=pre-data", 1, 0, NULL);
+	} else if (rc < 0 && !o->clean && strstr(rcr_error_message(), "already exists") && !rcr_error_hint()[0]) {
+		/* An object outside the table check (a type, a function, a schema) is in the way;
+		 * the one transaction rolled back. */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", rcr_error_message());
+		rc = rcr_error_set_hint(rc, "the schema is restored in one transaction, so nothing was created: restore"
+					    " into an empty database, or replace the archive's objects with --clean",
+					"%s", msg);
+	}
+	return rc;
+}
+
+/*
+ * Session settings for the post-data phase (indexes, constraints), given to pg_restore through
+ * PGOPTIONS since it has no flag for them. Vector indexes build far faster when their graph fits
+ * in maintenance_work_mem (pgvector's advice), but pg_restore -j N builds N indexes at once,
+ * each with its own budget: the default gives each build min(shared_buffers, 2 GB) / N, never
+ * less than the server's own setting, so the total stays within what the server was already
+ * sized to hold in shared memory. Parallel workers per build share max_parallel_workers.
+ */
+static int index_build_options(char *out, size_t cap, PGconn *conn, const rcr_restore_opts *o)
+{
+	PGresult *res;
+	RCR_FORWARD(rcr_pg_query(&res, conn,
+		"SELECT pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) / 1024,"
+		" pg_catalog.pg_size_bytes(pg_catalog.current_setting('shared_buffers')) / 1024,"
+		" pg_catalog.current_setting('max_parallel_workers')::int,"
+		" pg_catalog.current_setting('max_parallel_maintenance_workers')::int"));
+	long long cur_kb = atoll(PQgetvalue(res, 0, 0)), sb_kb = atoll(PQgetvalue(res, 0, 1));
+	int mpw = atoi(PQgetvalue(res, 0, 2)), mpmw = atoi(PQgetvalue(res, 0, 3));
+	PQclear(res);
+	long long cap_kb = sb_kb < 2LL * 1024 * 1024 ? sb_kb : 2LL * 1024 * 1024;
+	long long kb = cap_kb / o->jobs;
+	if (kb < cur_kb)
+		kb = cur_kb;
+	int workers = mpw / o->jobs;
+	if (workers < mpmw)
+		workers = mpmw;
+	if (o->maintenance_work_mem)
+		snprintf(out, cap, "PGOPTIONS=-c maintenance_work_mem=%s -c max_parallel_maintenance_workers=%d",
+			 o->maintenance_work_mem, workers);
+	else
+		snprintf(out, cap, "PGOPTIONS=-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb,
+			 workers);
+	if (o->common.verbose)
+		fprintf(stderr, "rcr: index builds with %s\n", out + 10);
+	return 0;
+}
+
+/*
+ * After the tables' rows: the rest of the data section (sequence values, large objects) and
+ * post-data. An interrupt stops both, except after -1's COMMIT succeeded (committed): the
+ * sequence values belong with the committed rows, so the data section still runs.
+ */
+int restore_data_and_post_data(restore_ctx *r, int committed)
+{
+	int rc = 0;
+	if (r->have_schema && (!rcr_interrupted() || committed))
+		rc = run_pg_restore(r, "--section=data", 1, 0, NULL);
+	char pgoptions[512] = "";
+	if (rc == 0 && r->schema_phases && !rcr_interrupted())
+		rc = index_build_options(pgoptions, sizeof pgoptions, r->conn, r->o);
+	if (rc == 0 && r->schema_phases && !rcr_interrupted())
+		rc = run_pg_restore(r, "--section=post-data", r->o->jobs, 0, pgoptions);
+	return rc;
+}
