@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev groff-base man-db python3 python3-jsonschema bsdutils
       postgresql-15 postgresql-client-15 postgresql-server-dev-15
-      libpq-dev libzstd-dev libxxhash-dev zlib1g-dev libdeflate-dev zstd shellcheck time)
+      libpq-dev libzstd-dev libxxhash-dev zlib1g-dev libdeflate-dev zstd shellcheck time
+      locales)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,8 +42,14 @@ int rcr_pg_qualified_name(char **out, PGconn *conn, const char *schema, const ch
 
 /* A conninfo string describing the connection conn was made with, minus the password, for
  * child processes; *password gets the password (or NULL) to pass through the environment.
- * Both owned by the caller. */
+ * Both owned by the caller. The child's session also gets lc_messages=C when its login role
+ * may set it (a superuser; from PostgreSQL 15 a role granted SET on it), so that the server's
+ * messages reach the child, and rcr_pg_run_tool's reading of its report, in English. */
 int rcr_pg_child_conninfo(char **conninfo, char **password, PGconn *conn);
+/* The same, with options ("-c name=value ...", or NULL) appended to the session's server
+ * options: pg_restore has no flag for most settings, and the connection's own options (from
+ * PGOPTIONS, say) would hide a PGOPTIONS given to the child. */
+int rcr_pg_child_conninfo_opts(char **conninfo, char **password, PGconn *conn, const char *options);
 
 /* Finds a PostgreSQL client program (pg_dump, pg_restore) suited to a server of major
  * version server_major: $RCR_PG_BINDIR, then /usr/lib/postgresql/<major>/bin, then the newest

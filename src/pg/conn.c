@@ -247,60 +247,102 @@ int rcr_pg_qualified_name(char **out, PGconn *conn, const char *schema, const ch
 }
 
 /* Appends key='value' with conninfo quoting (backslash and single quote escaped). */
-static int append_kv(char **buf, size_t *len, size_t *cap, const char *k, const char *v)
+static int append_kv(rcr_buf *b, const char *k, const char *v)
 {
-	size_t need = strlen(k) + 2 * strlen(v) + 5;
-	if (*len + need + 1 > *cap) {
-		size_t nc = (*cap + need + 1) * 2;
-		char *nb = realloc(*buf, nc);
-		if (!nb)
-			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-		*buf = nb;
-		*cap = nc;
-	}
-	char *p = *buf + *len;
-	if (*len)
-		*p++ = ' ';
-	p += sprintf(p, "%s='", k);
-	for (const char *s = v; *s; s++) {
+	int rc = 0;
+	if (b->len)
+		rc = rcr_buf_append(b, " ", 1);
+	if (rc == 0)
+		rc = rcr_buf_append(b, k, strlen(k));
+	if (rc == 0)
+		rc = rcr_buf_append(b, "='", 2);
+	for (const char *s = v; *s && rc == 0; s++) {
 		if (*s == '\'' || *s == '\\')
-			*p++ = '\\';
-		*p++ = *s;
+			rc = rcr_buf_append(b, "\\", 1);
+		if (rc == 0)
+			rc = rcr_buf_append(b, s, 1);
 	}
-	*p++ = '\'';
-	*p = 0;
-	*len = (size_t)(p - *buf);
-	return 0;
+	if (rc == 0)
+		rc = rcr_buf_append(b, "'", 1);
+	return rc;
 }
 
-int rcr_pg_child_conninfo(char **conninfo, char **password, PGconn *conn)
+/*
+ * Whether a child's session may run with lc_messages=C: the setting is reserved to superusers
+ * and, from PostgreSQL 15, to roles granted SET on it. Asked for the login role (session_user),
+ * the one the child connects as. A failed query answers no: the child then speaks the server's
+ * language, as it did before rcr asked.
+ */
+static int may_set_lc_messages(PGconn *conn)
+{
+	PGresult *r = PQexec(conn, PQserverVersion(conn) >= 150000
+		? "SELECT pg_catalog.has_parameter_privilege(session_user, 'lc_messages', 'SET')"
+		: "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) session_user");
+	int yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return yes;
+}
+
+/* The child's server options: the connection's own, then lc_messages=C when allowed, then
+ * extra (later settings win). NUL-terminated in *b, empty when there are none. */
+static int child_options(rcr_buf *b, PGconn *conn, const char *own, const char *extra)
+{
+	const char *parts[3] = {own, may_set_lc_messages(conn) ? "-c lc_messages=C" : NULL, extra};
+	int rc = 0;
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		if (!parts[i] || !parts[i][0])
+			continue;
+		if (b->len)
+			rc = rcr_buf_append(b, " ", 1);
+		if (rc == 0)
+			rc = rcr_buf_append(b, parts[i], strlen(parts[i]));
+	}
+	return rc == 0 ? rcr_buf_append(b, "", 1) : rc;
+}
+
+int rcr_pg_child_conninfo_opts(char **conninfo, char **password, PGconn *conn, const char *options)
 {
 	*conninfo = NULL;
 	*password = NULL;
 	PQconninfoOption *opts = PQconninfo(conn);
 	if (!opts)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory reading connection options");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	rcr_buf buf = RCR_BUF_INIT, srv = RCR_BUF_INIT;
+	const char *own = NULL;
 	int rc = 0;
 	for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++) {
 		if (!o->val || !o->val[0])
 			continue;
-		if (strcmp(o->keyword, "password") == 0) {
+		if (strcmp(o->keyword, "password") == 0)
 			*password = strdup(o->val);
-			continue;
-		}
-		/* The child reads the same server; everything else (sslmode, sslrootcert, target
-		 * session attributes, ...) passes through untouched. */
-		rc = append_kv(&buf, &len, &cap, o->keyword, o->val);
+		else if (strcmp(o->keyword, "options") == 0)
+			own = o->val;
+		else
+			/* The child reads the same server; everything else (sslmode, sslrootcert,
+			 * target session attributes, ...) passes through untouched. */
+			rc = append_kv(&buf, o->keyword, o->val);
 	}
+	if (rc == 0)
+		rc = child_options(&srv, conn, own, options);
+	if (rc == 0 && srv.len > 1)
+		rc = append_kv(&buf, "options", (const char *)srv.data);
+	if (rc == 0 && buf.len == 0)
+		rc = rcr_error_set(RCR_E_INTERNAL, "empty connection options");
+	if (rc == 0)
+		rc = rcr_buf_append(&buf, "", 1);
 	PQconninfoFree(opts);
-	if (rc < 0 || !buf) {
-		free(buf);
+	rcr_buf_free(&srv);
+	if (rc < 0) {
+		rcr_buf_free(&buf);
 		free(*password);
 		*password = NULL;
-		return rc < 0 ? rc : rcr_error_set(RCR_E_INTERNAL, "empty connection options");
+		return rc;
 	}
-	*conninfo = buf;
+	*conninfo = (char *)buf.data;
 	return 0;
+}
+
+int rcr_pg_child_conninfo(char **conninfo, char **password, PGconn *conn)
+{
+	return rcr_pg_child_conninfo_opts(conninfo, password, conn, NULL);
 }

@@ -3,9 +3,11 @@
 #include "rcr/err.h"
 #include "rcr/text.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,132 +169,163 @@ static void stderr_feed(tool_stderr *t, const char *buf, size_t n)
 	}
 }
 
-/* environ, with PGPASSWORD=password (if any) and the "NAME=value" strings of extra replacing
- * entries of the same name. The array (caller frees) borrows every string but *pw_entry,
- * which the caller frees too. NULL when out of memory. */
-static char **child_environment(char **pw_entry, const char *password, const char *const *extra)
+/*
+ * The child's environment: environ, with the "NAME=value" strings of set replacing entries of
+ * the same name. envp borrows every string; owned holds those built here (freed with it).
+ * Built before fork: rcr has other threads (workers, the signal thread, OpenSSL's and ASan's
+ * locks), and a child of a threaded process may only make async-signal-safe calls until it
+ * execs; setenv/putenv there (malloc) could deadlock on a lock some other thread held.
+ */
+typedef struct child_env {
+	char **envp;
+	char *owned[8];
+	int nowned;
+} child_env;
+
+static void child_env_free(child_env *e)
+{
+	free(e->envp);
+	for (int i = 0; i < e->nowned; i++)
+		free(e->owned[i]);
+	*e = (child_env){0};
+}
+
+/* Adds "name=value" to set (and to e->owned). */
+static int add_owned(child_env *e, const char **set, size_t *n, const char *name, const char *value)
+{
+	char *s = NULL;
+	assert(e->nowned < (int)(sizeof e->owned / sizeof e->owned[0]));
+	if (asprintf(&s, "%s=%s", name, value) < 0)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	e->owned[e->nowned++] = s;
+	set[(*n)++] = s;
+	return 0;
+}
+
+/*
+ * The child's messages in English: rcr reads its report (the "<tool>: error: " prefix, the
+ * first error line, a strerror text), and the user's LC_MESSAGES, LANG or LANGUAGE would
+ * translate it (LANGUAGE is ignored under LC_MESSAGES=C). LC_ALL would override LC_MESSAGES:
+ * it is cleared, and its value given to the other categories, which keep what the user chose.
+ * The server's messages that the child passes on are made English by its session's
+ * lc_messages (rcr_pg_child_conninfo). The child's output is still shown, in English.
+ */
+static int locale_environment(child_env *e, const char **set, size_t *n)
+{
+	static const char *const categories[] = {"LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY"};
+	set[(*n)++] = "LC_MESSAGES=C";
+	const char *all = getenv("LC_ALL");
+	if (!all || !all[0])
+		return 0;
+	set[(*n)++] = "LC_ALL=";
+	for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++)
+		RCR_FORWARD(add_owned(e, set, n, categories[i], all));
+	return 0;
+}
+
+/* environ with PGPASSWORD=password (if any), the locale above and extra (NULL-terminated,
+ * may be NULL) replacing entries of the same name. */
+static int child_environment(child_env *e, const char *password, const char *const *extra)
 {
 	extern char **environ;
-	size_t n = 0, nextra = 0;
+	const char *set[16];
+	size_t nset = 0, n = 0;
+	*e = (child_env){0};
+	int rc = locale_environment(e, set, &nset);
+	if (rc == 0 && password)
+		rc = add_owned(e, set, &nset, "PGPASSWORD", password);
+	for (size_t j = 0; rc == 0 && extra && extra[j]; j++) {
+		assert(nset < sizeof set / sizeof set[0]);
+		set[nset++] = extra[j];
+	}
 	while (environ && environ[n])
 		n++;
-	while (extra && extra[nextra])
-		nextra++;
-	char **envp = calloc(n + nextra + 2, sizeof *envp);
-	*pw_entry = NULL;
-	if (password) {
-		size_t len = strlen(password) + sizeof "PGPASSWORD=";
-		*pw_entry = malloc(len);
-		if (*pw_entry)
-			snprintf(*pw_entry, len, "PGPASSWORD=%s", password);
-	}
-	if (!envp || (password && !*pw_entry)) {
-		free(envp);
-		free(*pw_entry);
-		*pw_entry = NULL;
-		return NULL;
+	e->envp = rc == 0 ? calloc(n + nset + 1, sizeof *e->envp) : NULL;
+	if (!e->envp) {
+		child_env_free(e);
+		return rc < 0 ? rc : rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(environ[i], '=');
 		size_t nlen = eq ? (size_t)(eq - environ[i]) + 1 : strlen(environ[i]);
-		int replaced = password && strncmp(environ[i], "PGPASSWORD=", nlen) == 0 && nlen == 11;
-		for (size_t j = 0; j < nextra && !replaced; j++)
-			replaced = strncmp(environ[i], extra[j], nlen) == 0;
+		int replaced = 0;
+		for (size_t j = 0; j < nset && !replaced; j++)
+			replaced = strncmp(environ[i], set[j], nlen) == 0;
 		if (!replaced)
-			envp[k++] = environ[i];
+			e->envp[k++] = environ[i];
 	}
-	for (size_t j = 0; j < nextra; j++)
-		envp[k++] = (char *)extra[j];
-	if (*pw_entry)
-		envp[k++] = *pw_entry;
-	envp[k] = NULL;
-	return envp;
+	for (size_t j = 0; j < nset; j++)
+		e->envp[k++] = (char *)set[j];
+	e->envp[k] = NULL;
+	return 0;
 }
 
-int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char *const *env,
-			    volatile pid_t *pid_slot, rcr_buf *out)
+static void close_pair(int fd[2])
 {
-	int pfd[2] = {-1, -1}, efd[2] = {-1, -1};
-	if ((out && pipe(pfd) != 0) || pipe(efd) != 0) {
-		int e = errno;
-		if (pfd[0] >= 0) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		return rcr_error_set(RCR_E_TOOL, "could not create a pipe: %s", strerror(e));
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	fd[0] = fd[1] = -1;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls (no stdio, no malloc). */
+static void exec_child(char *const argv[], char **envp, int pfd[2], int efd[2], pid_t parent)
+{
+	if (pfd[1] >= 0) {
+		dup2(pfd[1], 1);
+		close_pair(pfd);
 	}
-	/* The child's environment is built here, before fork: rcr has other threads (workers, the
-	 * signal thread, OpenSSL's and ASan's locks), and a child of a threaded process may only
-	 * make async-signal-safe calls until it execs. setenv/putenv there (malloc) could deadlock
-	 * on a lock some other thread held at the fork. */
-	char *pw_entry = NULL;
-	char **envp = child_environment(&pw_entry, password, env);
-	if (!envp) {
-		if (pfd[0] >= 0) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		close(efd[0]);
-		close(efd[1]);
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	}
+	dup2(efd[1], 2);
+	close_pair(efd);
+	/* rcr blocks termination signals in favour of its signal thread; the tool must not
+	 * inherit that mask, or it could not be stopped. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The tool dies with rcr, however rcr ends (SIGKILL included): SIGTERM, which pg_dump and
+	 * pg_restore answer by cancelling their server-side statements. The signal follows the
+	 * forking thread, which waits for the child below, so it cannot fire early. If rcr died
+	 * before the prctl, the child was already reparented: give up at once. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(127);
+	execvpe(argv[0], argv, envp);
+	static const char msg[] = "rcr: could not run pg_dump/pg_restore: exec failed\n";
+	ssize_t w = write(2, msg, sizeof msg - 1);
+	(void)w;
+	_exit(127);
+}
+
+/* Starts argv with its standard output on pfd (when pfd[0] >= 0) and standard error on efd;
+ * closes the child's ends here. */
+static int spawn_child(pid_t *pid, char *const argv[], const char *password, const char *const *env, int pfd[2],
+		       int efd[2])
+{
+	child_env cenv;
+	RCR_FORWARD(child_environment(&cenv, password, env));
 	fflush(NULL);
 	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		free(envp);
-		free(pw_entry);
-		if (out) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		close(efd[0]);
-		close(efd[1]);
+	*pid = fork();
+	if (*pid == 0)
+		exec_child(argv, cenv.envp, pfd, efd, parent);
+	int e = errno;
+	child_env_free(&cenv);
+	if (*pid < 0)
 		return rcr_error_set(RCR_E_TOOL, "could not start %s: %s", argv[0], strerror(e));
-	}
-	if (pid == 0) {
-		if (out) {
-			dup2(pfd[1], 1);
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		dup2(efd[1], 2);
-		close(efd[0]);
-		close(efd[1]);
-		/* rcr blocks termination signals in favour of its signal thread; the tool must not
-		 * inherit that mask, or it could not be stopped. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* The tool dies with rcr, however rcr ends (SIGKILL included): SIGTERM, which pg_dump and
-		 * pg_restore answer by cancelling their server-side statements. The signal follows the
-		 * forking thread, which waits for the child below, so it cannot fire early. If rcr died
-		 * before the prctl, the child was already reparented: give up at once. */
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-			_exit(127);
-		execvpe(argv[0], argv, envp);
-		/* Only async-signal-safe calls here (no stdio, no malloc). */
-		static const char msg[] = "rcr: could not run pg_dump/pg_restore: exec failed\n";
-		ssize_t w = write(2, msg, sizeof msg - 1);
-		(void)w;
-		_exit(127);
-	}
-	free(envp);
-	free(pw_entry);
-	if (pid_slot)
-		*pid_slot = pid;
-	const char *base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	tool_stderr *te = calloc(1, sizeof *te);
-	if (te)
-		snprintf(te->prog, sizeof te->prog, "%s: error: ", base);
-	int rc = 0;
-	if (out)
+	if (pfd[1] >= 0)
 		close(pfd[1]);
 	close(efd[1]);
-	struct pollfd fds[2] = {{.fd = efd[0], .events = POLLIN}, {.fd = out ? pfd[0] : -1, .events = POLLIN}};
+	pfd[1] = efd[1] = -1;
+	return 0;
+}
+
+/* Reads the child's standard error (through te, or straight to ours without it) and standard
+ * output (appended to out) until both close. @return 0 or the first failure appending. */
+static int read_child(int efd, int pfd, tool_stderr *te, rcr_buf *out)
+{
+	int rc = 0;
+	struct pollfd fds[2] = {{.fd = efd, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
 	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -309,13 +342,12 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 			if (r <= 0) {
 				close(fds[i].fd);
 				fds[i].fd = -1;
-			} else if (i == 1 && rc == 0) {
+			} else if (i == 1 && rc == 0)
 				rc = rcr_buf_append(out, buf, (size_t)r);
-			} else if (i == 0 && te) {
+			else if (i == 0 && te)
 				stderr_feed(te, buf, (size_t)r);
-			} else if (i == 0) {
+			else if (i == 0)
 				fwrite(buf, 1, (size_t)r, stderr);
-			}
 		}
 	}
 	for (int i = 0; i < 2; i++)
@@ -323,27 +355,70 @@ int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char
 			close(fds[i].fd);
 	if (te && te->len)
 		stderr_line(te);
+	return rc;
+}
+
+/* Whether the child's report is the C library's text for a full disk. The child runs with
+ * LC_MESSAGES=C, so that text is the C locale's, whatever locale rcr itself runs in. */
+static int reports_no_space(const char *why)
+{
+	locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	int yes = c && strstr(why, strerror_l(ENOSPC, c)) != NULL;
+	if (c)
+		freelocale(c);
+	return yes;
+}
+
+/* The child's end: 0 for exit status 0, else RCR_E_TOOL (RCR_E_NOSPACE for a full disk) with
+ * the first error line it reported (why, may be ""). */
+static int child_status(pid_t pid, const char *base, const char *why)
+{
 	int status;
 	pid_t w;
 	do
 		w = waitpid(pid, &status, 0);
 	while (w < 0 && errno == EINTR);
-	if (pid_slot)
-		*pid_slot = 0;
-	char why[600] = "";
-	if (te && te->first_error[0])
-		snprintf(why, sizeof why, ": %s", te->first_error);
-	free(te);
 	if (w < 0)
 		return rcr_error_set(RCR_E_TOOL, "waiting for %s failed: %s", base, strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return rc;
+		return 0;
 	if (WIFSIGNALED(status))
 		return rcr_error_set(RCR_E_TOOL, "%s was terminated by signal %d", base, WTERMSIG(status));
 	/* A full disk is the same failure whether our writer or pg_dump's meets it first. */
 	if (why[0])
-		return rcr_error_set(strstr(why, strerror(ENOSPC)) ? RCR_E_NOSPACE : RCR_E_TOOL, "%s failed%s", base, why);
+		return rcr_error_set(reports_no_space(why) ? RCR_E_NOSPACE : RCR_E_TOOL, "%s failed: %s", base, why);
 	return rcr_error_set(RCR_E_TOOL, "%s failed with exit status %d", base, WEXITSTATUS(status));
+}
+
+int rcr_pg_run_tool_capture(char *const argv[], const char *password, const char *const *env,
+			    volatile pid_t *pid_slot, rcr_buf *out)
+{
+	int pfd[2] = {-1, -1}, efd[2] = {-1, -1};
+	if ((out && pipe(pfd) != 0) || pipe(efd) != 0) {
+		int e = errno;
+		close_pair(pfd);
+		return rcr_error_set(RCR_E_TOOL, "could not create a pipe: %s", strerror(e));
+	}
+	pid_t pid;
+	int rc = spawn_child(&pid, argv, password, env, pfd, efd);
+	if (rc < 0) {
+		close_pair(pfd);
+		close_pair(efd);
+		return rc;
+	}
+	if (pid_slot)
+		*pid_slot = pid;
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	tool_stderr *te = calloc(1, sizeof *te);
+	if (te)
+		snprintf(te->prog, sizeof te->prog, "%s: error: ", base);
+	rc = read_child(efd[0], pfd[0], te, out);
+	int src = child_status(pid, base, te ? te->first_error : "");
+	if (pid_slot)
+		*pid_slot = 0;
+	free(te);
+	return src < 0 ? src : rc;
 }
 
 int rcr_strlist_add(rcr_strlist *l, const char *s)

@@ -308,17 +308,15 @@ static int pg_restore_argv(rcr_argv *a, const restore_ctx *r, const char *connin
 	return rcr_argv_status(a);
 }
 
-/* Runs pg_restore on the embedded schema archive for one section; pgoptions is a
- * "PGOPTIONS=..." for its environment, or NULL. */
-static int run_pg_restore(const restore_ctx *r, const char *section, int jobs, int single_tx, const char *pgoptions)
+/* Runs pg_restore on the embedded schema archive for one section, connecting with conninfo. */
+static int run_pg_restore(const restore_ctx *r, const char *conninfo, const char *section, int jobs, int single_tx)
 {
 	rcr_argv argv = RCR_ARGV_INIT;
-	int rc = pg_restore_argv(&argv, r, r->conninfo, section, jobs, single_tx);
+	int rc = pg_restore_argv(&argv, r, conninfo, section, jobs, single_tx);
 	if (rc == 0 && r->o->common.verbose)
 		fprintf(stderr, "rcr: pg_restore %s\n", section);
-	const char *env[2] = {pgoptions, NULL};
 	if (rc == 0)
-		rc = rcr_pg_run_tool_capture(argv.v, r->password, env, rcr_interrupt_child_slot(), NULL);
+		rc = rcr_pg_run_tool_capture(argv.v, r->password, NULL, rcr_interrupt_child_slot(), NULL);
 	rcr_argv_free(&argv);
 	if (rc < 0)
 		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
@@ -337,12 +335,12 @@ static int run_pg_restore(const restore_ctx *r, const char *section, int jobs, i
 int restore_pre_data(restore_ctx *r)
 {
 	const rcr_restore_opts *o = r->o;
-	int rc = run_pg_restore(r, "--section=pre-data", 1, 1, NULL);
+	int rc = run_pg_restore(r, r->conninfo, "--section=pre-data", 1, 1);
 	if (rc < 0 && !rcr_interrupted() && strstr(rcr_error_message(), "out of shared memory")) {
 		if (!o->common.quiet)
 			fprintf(stderr, "rcr: the schema needs more locks than one transaction can hold"
 					" (max_locks_per_transaction); restoring it statement by statement\n");
-		rc = run_pg_restore(r, "--section=pre-data", 1, 0, NULL);
+		rc = run_pg_restore(r, r->conninfo, "--section=pre-data", 1, 0);
 	} else if (rc < 0 && !o->clean && strstr(rcr_error_message(), "already exists") && !rcr_error_hint()[0]) {
 		/* An object outside the table check (a type, a function, a schema) is in the way;
 		 * the one transaction rolled back. */
@@ -356,12 +354,13 @@ int restore_pre_data(restore_ctx *r)
 }
 
 /*
- * Session settings for the post-data phase (indexes, constraints), given to pg_restore through
- * PGOPTIONS since it has no flag for them. Vector indexes build far faster when their graph fits
- * in maintenance_work_mem (pgvector's advice), but pg_restore -j N builds N indexes at once,
- * each with its own budget: the default gives each build min(shared_buffers, 2 GB) / N, never
- * less than the server's own setting, so the total stays within what the server was already
- * sized to hold in shared memory. Parallel workers per build share max_parallel_workers.
+ * Session settings for the post-data phase (indexes, constraints), given to pg_restore's
+ * sessions as server options since it has no flag for them. Vector indexes build far faster
+ * when their graph fits in maintenance_work_mem (pgvector's advice), but pg_restore -j N builds
+ * N indexes at once, each with its own budget: the default gives each build min(shared_buffers,
+ * 2 GB) / N, never less than the server's own setting, so the total stays within what the
+ * server was already sized to hold in shared memory. Parallel workers per build share
+ * max_parallel_workers.
  */
 static int index_build_options(char *out, size_t cap, PGconn *conn, const rcr_restore_opts *o)
 {
@@ -382,14 +381,28 @@ static int index_build_options(char *out, size_t cap, PGconn *conn, const rcr_re
 	if (workers < mpmw)
 		workers = mpmw;
 	if (o->maintenance_work_mem)
-		snprintf(out, cap, "PGOPTIONS=-c maintenance_work_mem=%s -c max_parallel_maintenance_workers=%d",
+		snprintf(out, cap, "-c maintenance_work_mem=%s -c max_parallel_maintenance_workers=%d",
 			 o->maintenance_work_mem, workers);
 	else
-		snprintf(out, cap, "PGOPTIONS=-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb,
-			 workers);
+		snprintf(out, cap, "-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb, workers);
 	if (o->common.verbose)
-		fprintf(stderr, "rcr: index builds with %s\n", out + 10);
+		fprintf(stderr, "rcr: index builds with %s\n", out);
 	return 0;
+}
+
+/* post-data, its sessions with index_build_options. */
+static int restore_post_data(const restore_ctx *r)
+{
+	char options[512];
+	char *conninfo = NULL, *password = NULL;
+	int rc = index_build_options(options, sizeof options, r->conn, r->o);
+	if (rc == 0)
+		rc = rcr_pg_child_conninfo_opts(&conninfo, &password, r->conn, options);
+	if (rc == 0 && !rcr_interrupted())
+		rc = run_pg_restore(r, conninfo, "--section=post-data", r->o->jobs, 0);
+	free(conninfo);
+	free(password);
+	return rc;
 }
 
 /*
@@ -401,11 +414,8 @@ int restore_data_and_post_data(restore_ctx *r, int committed)
 {
 	int rc = 0;
 	if (r->have_schema && (!rcr_interrupted() || committed))
-		rc = run_pg_restore(r, "--section=data", 1, 0, NULL);
-	char pgoptions[512] = "";
+		rc = run_pg_restore(r, r->conninfo, "--section=data", 1, 0);
 	if (rc == 0 && r->schema_phases && !rcr_interrupted())
-		rc = index_build_options(pgoptions, sizeof pgoptions, r->conn, r->o);
-	if (rc == 0 && r->schema_phases && !rcr_interrupted())
-		rc = run_pg_restore(r, "--section=post-data", r->o->jobs, 0, pgoptions);
+		rc = restore_post_data(r);
 	return rc;
 }

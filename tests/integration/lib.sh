@@ -12,12 +12,15 @@ T=$(mktemp -d /tmp/rcr-itest.XXXXXX)
 chmod 755 "$T"
 PG_DIR="$T/pg"
 
+EXTRA_CLUSTERS=()
 itest_cleanup() {
-	local rc=$?
+	local rc=$? c
 	if [ -n "${RCR_KEEP_TMP:-}" ]; then
 		echo "keeping $T" >&2
 	else
-		"$RCR_SRC/tests/harness/pg_cluster.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
+		for c in "${EXTRA_CLUSTERS[@]}" "$PG_DIR"; do
+			"$RCR_SRC/tests/harness/pg_cluster.sh" stop "$c" >/dev/null 2>&1 || true
+		done
 		rm -rf "$T"
 	fi
 	exit $rc
@@ -29,6 +32,25 @@ start_cluster() {
 	# shellcheck disable=SC1091
 	. "$PG_DIR/env"
 	export PGHOST PGPORT PGUSER PGDATABASE
+}
+
+# Another cluster in $T/NAME, with extra postgresql.conf lines (may be empty), stopped with the
+# test's own; the caller's environment reaches its server (LOCPATH, say).
+start_extra_cluster() { # name settings
+	EXTRA_CLUSTERS+=("$T/$1")
+	RCR_TEST_PG_CONF=$2 "$RCR_SRC/tests/harness/pg_cluster.sh" start "$T/$1" >/dev/null
+}
+
+# Runs a command as a client of the cluster NAME.
+in_cluster() { # name cmd...
+	local env="$T/$1/env"
+	shift
+	(
+		# shellcheck disable=SC1090
+		. "$env"
+		export PGHOST PGPORT PGUSER PGDATABASE
+		"$@"
+	)
 }
 
 fail() {

@@ -22,19 +22,8 @@ SQL
 pass "dumped $NTABLES tables"
 
 # The second cluster: its own env, used for the restores below only.
-RCR_TEST_PG_CONF=$'max_locks_per_transaction = 10\nmax_connections = 10' \
-	"$RCR_SRC/tests/harness/pg_cluster.sh" start "$T/small" >/dev/null
-# shellcheck source=/dev/null # written by pg_cluster.sh start, at run time
-small() { ( . "$T/small/env"; export PGHOST PGPORT PGUSER PGDATABASE; "$@" ); }
-# Stops the small cluster too, then hands itest_cleanup the test's own exit status.
-on_exit() {
-	local st=$?
-	"$RCR_SRC/tests/harness/pg_cluster.sh" stop "$T/small" >/dev/null 2>&1 || true
-	set +e
-	(exit "$st")
-	itest_cleanup
-}
-trap on_exit EXIT
+start_extra_cluster small $'max_locks_per_transaction = 10\nmax_connections = 10'
+small() { in_cluster small "$@"; }
 [ "$(small psql_q -c "SHOW max_locks_per_transaction")" = 10 ] || fail "the small cluster did not take its settings"
 
 # The lock table really is too small for one transaction: pg_restore -1 of the schema fails.
