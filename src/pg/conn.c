@@ -247,24 +247,15 @@ int rcr_pg_qualified_name(char **out, PGconn *conn, const char *schema, const ch
 }
 
 /* Appends key='value' with conninfo quoting (backslash and single quote escaped). */
-static int append_kv(rcr_buf *b, const char *k, const char *v)
+static void append_kv(rcr_buf *b, const char *k, const char *v)
 {
-	int rc = 0;
-	if (b->len)
-		rc = rcr_buf_append(b, " ", 1);
-	if (rc == 0)
-		rc = rcr_buf_append(b, k, strlen(k));
-	if (rc == 0)
-		rc = rcr_buf_append(b, "='", 2);
-	for (const char *s = v; *s && rc == 0; s++) {
+	rcr_buf_appendf(b, "%s%s='", b->len ? " " : "", k);
+	for (const char *s = v; *s; s++) {
 		if (*s == '\'' || *s == '\\')
-			rc = rcr_buf_append(b, "\\", 1);
-		if (rc == 0)
-			rc = rcr_buf_append(b, s, 1);
+			RCR_BUF_LIT(b, "\\");
+		rcr_buf_append(b, s, 1);
 	}
-	if (rc == 0)
-		rc = rcr_buf_append(b, "'", 1);
-	return rc;
+	RCR_BUF_LIT(b, "'");
 }
 
 /*
@@ -284,20 +275,13 @@ static int may_set_lc_messages(PGconn *conn)
 }
 
 /* The child's server options: the connection's own, then lc_messages=C when allowed, then
- * extra (later settings win). NUL-terminated in *b, empty when there are none. */
-static int child_options(rcr_buf *b, PGconn *conn, const char *own, const char *extra)
+ * extra (later settings win). Empty when there are none. */
+static void child_options(rcr_buf *b, PGconn *conn, const char *own, const char *extra)
 {
 	const char *parts[3] = {own, may_set_lc_messages(conn) ? "-c lc_messages=C" : NULL, extra};
-	int rc = 0;
-	for (int i = 0; i < 3 && rc == 0; i++) {
-		if (!parts[i] || !parts[i][0])
-			continue;
-		if (b->len)
-			rc = rcr_buf_append(b, " ", 1);
-		if (rc == 0)
-			rc = rcr_buf_append(b, parts[i], strlen(parts[i]));
-	}
-	return rc == 0 ? rcr_buf_append(b, "", 1) : rc;
+	for (int i = 0; i < 3; i++)
+		if (parts[i] && parts[i][0])
+			rcr_buf_appendf(b, "%s%s", b->len ? " " : "", parts[i]);
 }
 
 int rcr_pg_child_conninfo_opts(char **conninfo, char **password, PGconn *conn, const char *options)
@@ -309,8 +293,7 @@ int rcr_pg_child_conninfo_opts(char **conninfo, char **password, PGconn *conn, c
 		return rcr_error_set(RCR_E_NOMEM, "out of memory reading connection options");
 	rcr_buf buf = RCR_BUF_INIT, srv = RCR_BUF_INIT;
 	const char *own = NULL;
-	int rc = 0;
-	for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++) {
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (!o->val || !o->val[0])
 			continue;
 		if (strcmp(o->keyword, "password") == 0)
@@ -320,16 +303,17 @@ int rcr_pg_child_conninfo_opts(char **conninfo, char **password, PGconn *conn, c
 		else
 			/* The child reads the same server; everything else (sslmode, sslrootcert,
 			 * target session attributes, ...) passes through untouched. */
-			rc = append_kv(&buf, o->keyword, o->val);
+			append_kv(&buf, o->keyword, o->val);
 	}
-	if (rc == 0)
-		rc = child_options(&srv, conn, own, options);
-	if (rc == 0 && srv.len > 1)
-		rc = append_kv(&buf, "options", (const char *)srv.data);
+	child_options(&srv, conn, own, options);
+	const char *server_options = rcr_buf_cstr(&srv);
+	if (server_options && server_options[0])
+		append_kv(&buf, "options", server_options);
+	int rc = rcr_buf_check(&srv);
+	if (rc == 0 && !rcr_buf_cstr(&buf))
+		rc = rcr_buf_check(&buf);
 	if (rc == 0 && buf.len == 0)
 		rc = rcr_error_set(RCR_E_INTERNAL, "empty connection options");
-	if (rc == 0)
-		rc = rcr_buf_append(&buf, "", 1);
 	PQconninfoFree(opts);
 	rcr_buf_free(&srv);
 	if (rc < 0) {

@@ -84,14 +84,15 @@ int rcr_pg_check_tool_version(const char *path, const char *server_version, int 
 	char *argv[3] = {(char *)path, "--version", NULL};
 	rcr_buf out = RCR_BUF_INIT;
 	int rc = rcr_pg_run_tool_capture(argv, NULL, NULL, NULL, &out);
-	if (rc == 0)
-		rc = rcr_buf_append(&out, "", 1);
+	const char *text = rc == 0 ? rcr_buf_cstr(&out) : NULL;
+	if (rc == 0 && !text)
+		rc = rcr_buf_check(&out);
 	if (rc < 0) {
 		rcr_buf_free(&out);
 		return rc;
 	}
 	char ver[64];
-	int major = parse_tool_version(ver, sizeof ver, (const char *)out.data);
+	int major = parse_tool_version(ver, sizeof ver, text);
 	rcr_buf_free(&out);
 	/* From PostgreSQL 10 on the major is the first number; 9.x cannot dump a server rcr
 	 * supports anyway. An unreadable answer is left to the tool to judge. */

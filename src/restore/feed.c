@@ -1,8 +1,9 @@
 /*
  * feed.c: a job's rows, from the archive's frames into an open COPY FROM STDIN.
  *
- * A job's row groups flow through two buffers: a decoder thread reads, checks and reassembles
- * one row group into binary COPY bytes while the connection's thread sends the other. Sending
+ * A job's row groups flow through two buffers (the command layer's hand-off, rcr_handoff): a
+ * decoder thread reads, checks and reassembles one row group into binary COPY bytes while the
+ * connection's thread sends the other. Sending
  * blocks until the socket takes the bytes, so decoding in the same thread would leave the server
  * idle for every row group's decode; here the server always has the next group ready. Every
  * frame is verified before any row of its row group is sent.
@@ -12,6 +13,7 @@
 #include "rcr/copybin.h"
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
+#include "rcr/pool.h"
 #include "rcr/text.h"
 
 #include <errno.h>
@@ -59,40 +61,16 @@ int restore_table_files_open(table_files *tf, const char *archive, const rcr_tab
 	return rc;
 }
 
+/* One of the hand-off's two slots: a row group's (or the trailer's) COPY bytes. */
+typedef struct feed_slot {
+	rcr_buf buf;
+	uint64_t rows, raw;     /* for progress */
+} feed_slot;
+
 typedef struct feed {
 	restore_ctx *r;
 	const restore_job *job;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	rcr_buf slot[2];
-	uint64_t rows[2], raw[2];
-	int full[2];            /* slot holds bytes ready to send */
-	int stop;               /* the sender gave up: the decoder stops */
-	int done;               /* the decoder published its last slot, or failed */
-	int prc;                /* the decoder's failure; its message in perr */
-	rcr_error_snapshot perr;
 } feed;
-
-/* Waits until slot i is free (or the sender stopped); returns it, or NULL to stop. */
-static rcr_buf *feed_acquire(feed *f, int i)
-{
-	pthread_mutex_lock(&f->mu);
-	while (f->full[i] && !f->stop)
-		pthread_cond_wait(&f->cv, &f->mu);
-	rcr_buf *b = f->stop ? NULL : &f->slot[i];
-	pthread_mutex_unlock(&f->mu);
-	return b;
-}
-
-static void feed_publish(feed *f, int i, uint64_t rows, uint64_t raw)
-{
-	pthread_mutex_lock(&f->mu);
-	f->full[i] = 1;
-	f->rows[i] = rows;
-	f->raw[i] = raw;
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-}
 
 /* The decoder's state for one job: the table's files, one frame decoder per column (the field
  * streams of a whole row group stay alive together while its tuples are interleaved), and
@@ -167,58 +145,38 @@ static uint64_t row_group_raw(const rcr_table *t, uint32_t g)
 	return raw;
 }
 
-/* The decoder: the COPY header with the first row group, one row group per slot, then the
- * trailer in a slot of its own. */
-static int feed_produce(feed *f)
+/* The decoder (the hand-off's producer thread): the COPY header with the first row group, one
+ * row group per slot, then the trailer in a slot of its own. A put that returns anything but
+ * a slot means the sender stopped: it has its own failure to report, so this one is over. */
+static int feed_produce(rcr_handoff *h, void *arg)
 {
+	const feed *f = arg;
 	const restore_job *job = f->job;
 	decoder d;
 	int rc = decoder_begin(&d, f->r, job->table);
-	int i = 0;
 	for (uint32_t g = job->rg_lo; g <= job->rg_hi && rc == 0; g++) {
 		if (rcr_interrupted()) {
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
 			break;
 		}
-		rcr_buf *out = feed_acquire(f, i);
-		if (!out)
+		void *p;
+		if (rcr_handoff_put(h, &p) != 1)
 			break;
+		feed_slot *s = p;
 		if (g == job->rg_lo)
-			rc = rcr_copy_write_header(out);
-		if (g == job->rg_hi) {
-			if (rc == 0)
-				rc = rcr_copy_write_trailer(out);
-			if (rc == 0)
-				feed_publish(f, i, 0, 0);
-			break;
-		}
+			rc = rcr_copy_write_header(&s->buf);
+		int last = g == job->rg_hi;
+		if (rc == 0 && last)
+			rc = rcr_copy_write_trailer(&s->buf);
+		else if (rc == 0)
+			rc = decode_row_group(&d, f->r->m, g, &s->buf);
+		s->rows = last ? 0 : d.t->rgs[g].row_count;
+		s->raw = last ? 0 : row_group_raw(d.t, g);
 		if (rc == 0)
-			rc = decode_row_group(&d, f->r->m, g, out);
-		if (rc == 0) {
-			feed_publish(f, i, d.t->rgs[g].row_count, row_group_raw(d.t, g));
-			i ^= 1;
-		}
+			rcr_handoff_publish(h);
 	}
 	decoder_end(&d);
 	return rc;
-}
-
-static void *feed_main(void *arg)
-{
-	feed *f = arg;
-	int rc = feed_produce(f);
-	rcr_error_snapshot snap;
-	if (rc < 0)
-		rcr_error_save(&snap);
-	pthread_mutex_lock(&f->mu);
-	if (rc < 0) {
-		f->prc = rc;
-		f->perr = snap;
-	}
-	f->done = 1;
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-	return NULL;
 }
 
 static int send_buf(PGconn *conn, rcr_buf *b)
@@ -231,50 +189,32 @@ static int send_buf(PGconn *conn, rcr_buf *b)
 	return 0;
 }
 
-/* The sender: slots are filled and sent in the same alternating order, so when the decoder is
- * done and the next slot is empty, everything has been sent. */
-static int feed_consume(feed *f, PGconn *conn)
+/* The sender (this thread, the hand-off's consumer): every published slot in order, until the
+ * decoder is done (0) or failed (its code, message restored here). */
+static int feed_consume(rcr_handoff *h, const feed *f, PGconn *conn)
 {
-	int rc = 0;
-	for (int i = 0; rc == 0; i ^= 1) {
-		pthread_mutex_lock(&f->mu);
-		while (!f->full[i] && !f->done)
-			pthread_cond_wait(&f->cv, &f->mu);
-		int ready = f->full[i];
-		uint64_t rows = f->rows[i], raw = f->raw[i];
-		pthread_mutex_unlock(&f->mu);
-		if (!ready)
-			break;
-		rc = send_buf(conn, &f->slot[i]);
-		if (rc == 0)
-			rcr_progress_add(&f->r->prog, f->job->table, rows, raw);
-		pthread_mutex_lock(&f->mu);
-		f->full[i] = 0;
+	void *p;
+	int rc;
+	while ((rc = rcr_handoff_take(h, &p)) == 1) {
+		feed_slot *s = p;
+		rc = send_buf(conn, &s->buf);
 		if (rc < 0)
-			f->stop = 1;
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
+			return rc;
+		rcr_progress_add(&f->r->prog, f->job->table, s->rows, s->raw);
+		rcr_handoff_release(h);
 	}
 	return rc;
 }
 
 int restore_stream_job(restore_ctx *r, PGconn *conn, const restore_job *job)
 {
-	feed f = {.r = r, .job = job, .slot = {RCR_BUF_INIT, RCR_BUF_INIT}};
-	pthread_mutex_init(&f.mu, NULL);
-	pthread_cond_init(&f.cv, NULL);
-	pthread_t th;
-	int started = pthread_create(&th, NULL, feed_main, &f) == 0;
-	int rc = started ? feed_consume(&f, conn) : rcr_error_set(RCR_E_INTERNAL, "could not start a decoder thread");
-	if (started)
-		pthread_join(th, NULL);
-	if (rc == 0 && f.prc < 0) {
-		rcr_error_restore(&f.perr);
-		rc = f.prc;
-	}
-	rcr_buf_free(&f.slot[0]);
-	rcr_buf_free(&f.slot[1]);
-	pthread_cond_destroy(&f.cv);
-	pthread_mutex_destroy(&f.mu);
+	feed f = {.r = r, .job = job};
+	feed_slot slots[2] = {{.buf = RCR_BUF_INIT}, {.buf = RCR_BUF_INIT}};
+	rcr_handoff *h = NULL;
+	int rc = rcr_handoff_begin(&h, &slots[0], &slots[1], RCR_HANDOFF_PRODUCER, feed_produce, &f);
+	if (rc == 0)
+		rc = rcr_handoff_end(h, feed_consume(h, &f, conn));
+	rcr_buf_free(&slots[0].buf);
+	rcr_buf_free(&slots[1].buf);
 	return rc;
 }

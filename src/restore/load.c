@@ -8,26 +8,12 @@
 #include "restore_internal.h"
 
 #include "rcr/err.h"
+#include "rcr/pool.h"
 #include "rcr/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void record_failure(restore_ctx *r, int rc)
-{
-	pthread_mutex_lock(&r->mu);
-	int first = !r->failed;
-	if (first) {
-		r->failed = rc;
-		rcr_error_save(&r->first_err);
-	}
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	/* Fail fast, as pg_restore --exit-on-error: stop the other tables' COPYs. */
-	if (first)
-		rcr_interrupt_cancel_watched();
-}
 
 /* TRUNCATE + COPY FREEZE pays for big tables (no later rewrite of every page); for a small
  * one its cost is the TRUNCATE's new files for the table and its TOAST table and index, which
@@ -68,32 +54,29 @@ static int exec_on_table(PGconn *conn, const char *verb, const char *qn, const c
 	return rcr_pg_exec(conn, s);
 }
 
-/* COPY qn (columns) FROM STDIN (FORMAT binary[, FREEZE]) into *sql, NUL-terminated (the last
- * literal's length counts its NUL). */
+/* COPY qn (columns) FROM STDIN (FORMAT binary[, FREEZE]) into *sql. */
 static int copy_statement(rcr_buf *sql, PGconn *conn, const rcr_table *t, const char *qn, int freeze)
 {
-	int rc = rcr_buf_append(sql, "COPY ", 5);
-	rc |= rcr_buf_append(sql, qn, strlen(qn));
+	RCR_BUF_LIT(sql, "COPY ");
+	rcr_buf_append_cstr(sql, qn);
 	/* A table with no columns takes no column list ("()" is a syntax error). */
-	if (t->ncols)
-		rc |= rcr_buf_append(sql, " (", 2);
-	for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
+	for (uint32_t c = 0; c < t->ncols; c++) {
 		char *q;
-		rc = rcr_pg_quote_ident(&q, conn, t->cols[c].name);
-		if (rc == 0) {
-			if (c)
-				rc |= rcr_buf_append(sql, ", ", 2);
-			rc |= rcr_buf_append(sql, q, strlen(q));
-			free(q);
-		}
+		RCR_FORWARD(rcr_pg_quote_ident(&q, conn, t->cols[c].name));
+		if (c)
+			RCR_BUF_LIT(sql, ", ");
+		else
+			RCR_BUF_LIT(sql, " (");
+		rcr_buf_append_cstr(sql, q);
+		free(q);
 	}
 	if (t->ncols)
-		rc |= rcr_buf_append(sql, ")", 1);
+		RCR_BUF_LIT(sql, ")");
 	if (freeze)
-		rc |= rcr_buf_append(sql, " FROM STDIN (FORMAT binary, FREEZE)", 36);
+		RCR_BUF_LIT(sql, " FROM STDIN (FORMAT binary, FREEZE)");
 	else
-		rc |= rcr_buf_append(sql, " FROM STDIN (FORMAT binary)", 28);
-	return rc;
+		RCR_BUF_LIT(sql, " FROM STDIN (FORMAT binary)");
+	return rcr_buf_check(sql);
 }
 
 /* Ends the COPY (aborting it after a failed stream: the server rolls back every row already
@@ -124,7 +107,7 @@ static int copy_job(restore_ctx *r, PGconn *conn, const restore_job *job, const 
 	rcr_buf sql = RCR_BUF_INIT;
 	int rc = copy_statement(&sql, conn, &r->m->tables[job->table], qn, freeze);
 	if (rc == 0) {
-		PGresult *res = PQexec(conn, (const char *)sql.data);
+		PGresult *res = PQexec(conn, rcr_buf_cstr(&sql));
 		if (PQresultStatus(res) != PGRES_COPY_IN)
 			rc = rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
 		PQclear(res);
@@ -214,23 +197,22 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int
 int restore_truncate_tables(const restore_ctx *r, PGconn *conn, int (*pick)(const restore_ctx *, uint32_t))
 {
 	rcr_buf sql = RCR_BUF_INIT;
-	int rc = rcr_buf_append(&sql, "TRUNCATE ONLY ", 14), n = 0;
+	RCR_BUF_LIT(&sql, "TRUNCATE ONLY ");
+	int rc = 0, n = 0;
 	for (uint32_t i = 0; i < r->m->ntables && rc == 0; i++) {
 		const rcr_table *t = &r->m->tables[i];
-		if (!pick(r, i))
-			continue;
 		char *qn = NULL;
-		rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
-		if (rc == 0 && n++)
-			rc = rcr_buf_append(&sql, ", ", 2);
-		if (rc == 0)
-			rc = rcr_buf_append(&sql, qn, strlen(qn));
+		if (!pick(r, i) || (rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name)) < 0)
+			continue;
+		if (n++)
+			RCR_BUF_LIT(&sql, ", ");
+		rcr_buf_append_cstr(&sql, qn);
 		free(qn);
 	}
 	if (rc == 0)
-		rc = rcr_buf_append(&sql, "", 1);
+		rc = rcr_buf_check(&sql);
 	if (rc == 0 && n)
-		rc = rcr_pg_exec(conn, (const char *)sql.data);
+		rc = rcr_pg_exec(conn, rcr_buf_cstr(&sql));
 	rcr_buf_free(&sql);
 	return rc;
 }
@@ -270,7 +252,7 @@ static int next_job(restore_ctx *r, uint32_t *out)
 {
 	int found = 0;
 	pthread_mutex_lock(&r->mu);
-	while (!r->failed && !rcr_interrupted()) {
+	while (!rcr_pool_cancelled(r->pool) && !rcr_interrupted()) {
 		while (r->next < r->njobs && r->jobs[r->next].taken)
 			r->next++;
 		uint32_t k = r->next;
@@ -314,12 +296,9 @@ static void job_ended(restore_ctx *r, const restore_job *job, int commit)
  */
 static void finish_single(restore_ctx *r, PGconn *conn)
 {
-	pthread_mutex_lock(&r->mu);
-	int ok = !r->failed;
-	pthread_mutex_unlock(&r->mu);
+	int ok = !rcr_pool_cancelled(r->pool);
 	if (ok && rcr_interrupted()) {
-		rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
-		record_failure(r, RCR_E_INTERRUPTED);
+		rcr_pool_fail(r->pool, rcr_error_set(RCR_E_INTERRUPTED, "interrupted"));
 		ok = 0;
 	}
 	if (!ok) {
@@ -330,7 +309,7 @@ static void finish_single(restore_ctx *r, PGconn *conn)
 	int state, crc = run_commit(conn, &state);
 	r->single_committed = state == JOB_COMMITTED ? 1 : state == JOB_COMMIT_UNKNOWN ? -1 : 0;
 	if (crc < 0)
-		record_failure(r, rcr_error_wrap(crc, "committing the restore's transaction"));
+		rcr_pool_fail(r->pool, rcr_error_wrap(crc, "committing the restore's transaction"));
 }
 
 /* A loading session (the workers', and the one that empties partly loaded tables). *out is
@@ -352,7 +331,10 @@ int restore_connect_session(PGconn **out, const restore_ctx *r)
 	return rc;
 }
 
-static void *worker_main(void *arg)
+/* One worker: a session of its own (with -1 its one transaction, emptying the selected tables
+ * first for --truncate), then jobs until none is left. A failed job is the pool's failure at
+ * once, so the others stop; the worker still ends -1's transaction. */
+static int worker_main(rcr_pool *pool, void *arg, int worker)
 {
 	restore_ctx *r = arg;
 	PGconn *conn = NULL;
@@ -363,40 +345,44 @@ static void *worker_main(void *arg)
 		rc = rcr_pg_exec(conn, "BEGIN");
 	if (rc == 0 && single && r->o->truncate)
 		rc = truncate_selected(r, conn);
-	if (rc < 0)
-		record_failure(r, rc);
 	uint32_t i;
-	while (rc == 0 && next_job(r, &i)) {
+	int trc = 0;
+	while (rc == 0 && trc == 0 && next_job(r, &i)) {
 		int commit;
-		int trc = restore_one(r, conn, &r->jobs[i], &commit);
+		trc = restore_one(r, conn, &r->jobs[i], &commit);
 		job_ended(r, &r->jobs[i], commit);
-		if (trc < 0) {
-			record_failure(r, trc);
-			break;
-		}
+		if (trc < 0)
+			rcr_pool_fail(pool, trc);
 	}
 	if (single && conn && rc == 0)
 		finish_single(r, conn);
 	rcr_interrupt_forget(slot);
 	PQfinish(conn);
-	return NULL;
+	return rc < 0 ? rc : trc;
 }
 
-/* Starts the workers and waits for them. */
+/* The pool's first failure stops the others: a cancel on every watched connection (their COPYs
+ * end), and next_job's waiters woken (the pool is already marked cancelled). */
+static void cancel_workers(void *arg)
+{
+	restore_ctx *r = arg;
+	rcr_interrupt_cancel_watched();
+	pthread_mutex_lock(&r->mu);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Runs the workers on the pool; the first failure, its message restored here, or 0. */
 static int run_workers(restore_ctx *r)
 {
 	/* --truncate needs its one worker even when no selected table has rows. */
 	int nworkers = r->o->jobs < (int)r->njobs ? r->o->jobs : r->njobs ? (int)r->njobs : 1;
-	pthread_t *workers = calloc((size_t)nworkers, sizeof *workers);
-	if (!workers)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	int rc = 0, started = 0;
-	for (int i = 0; i < nworkers && rc == 0; i++, started++)
-		if (pthread_create(&workers[i], NULL, worker_main, r) != 0)
-			rc = rcr_error_set(RCR_E_INTERNAL, "could not start a worker thread");
-	for (int i = 0; i < started; i++)
-		pthread_join(workers[i], NULL);
-	free(workers);
+	rcr_pool_opts po = {.workers = nworkers, .njobs = 0, .work = worker_main, .cancel = cancel_workers, .ctx = r};
+	int rc = rcr_pool_new(&r->pool, &po);
+	if (rc == 0)
+		rc = rcr_pool_run(r->pool);
+	rcr_pool_free(r->pool);
+	r->pool = NULL;
 	return rc;
 }
 
@@ -417,10 +403,7 @@ int restore_load_data(restore_ctx *r)
 	rcr_progress_begin(&r->prog);
 	int rc = run_workers(r);
 	rcr_progress_end(&r->prog);
-	if (rc == 0 && (r->failed || (rcr_interrupted() && r->single_committed != 1))) {
-		rc = r->failed ? r->failed : RCR_E_INTERRUPTED;
-		if (r->failed)
-			rcr_error_restore(&r->first_err);
+	if (rc < 0 || (rcr_interrupted() && r->single_committed != 1)) {
 		if (rcr_interrupted())
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; the restore is incomplete");
 		rc = restore_report_incomplete(r, rc);

@@ -21,7 +21,7 @@ static int incomplete(const table_state *t) { return t->done < t->pieces; }
 static int partial(const table_state *t) { return incomplete(t) && (t->done > 0 || t->unknown); }
 static int not_loaded(const table_state *t) { return incomplete(t) && !t->unknown; }
 
-/* Appends "'s.t', 's.u' (and N more)" for the tables pred selects; returns how many. */
+/* Appends "'s.t', 's.u' and N more" for the tables pred selects; returns how many. */
 static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(const table_state *))
 {
 	enum { SHOWN = 10 };
@@ -29,19 +29,13 @@ static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(cons
 	for (uint32_t i = 0; i < r->m->ntables; i++) {
 		if (!pred(&r->ts[i]))
 			continue;
-		if (n < SHOWN) {
-			char item[2 * RCR_MAX_NAME + 8];
-			int len = snprintf(item, sizeof item, "%s'%s'", n ? ", " : "",
-					   rcr_name_qualify(r->m->tables[i].schema, r->m->tables[i].name).s);
-			rcr_buf_append(b, item, len < (int)sizeof item ? (size_t)len : sizeof item - 1);
-		}
+		if (n < SHOWN)
+			rcr_buf_appendf(b, "%s'%s'", n ? ", " : "",
+					rcr_name_qualify(r->m->tables[i].schema, r->m->tables[i].name).s);
 		n++;
 	}
-	if (n > SHOWN) {
-		char more[48];
-		int len = snprintf(more, sizeof more, " and %u more", n - SHOWN);
-		rcr_buf_append(b, more, (size_t)len);
-	}
+	if (n > SHOWN)
+		rcr_buf_appendf(b, " and %u more", n - SHOWN);
 	return n;
 }
 
@@ -74,61 +68,58 @@ static uint32_t tail_fresh_tables(rcr_buf *tail, const restore_ctx *r)
 	char ebuf[600] = "";
 	if (erc < 0)
 		snprintf(ebuf, sizeof ebuf, "%s", rcr_error_message());
-	rcr_buf_append(tail, "; tables not restored: ", 23);
+	RCR_BUF_LIT(tail, "; tables not restored: ");
 	uint32_t n = append_tables(tail, r, incomplete);
 	if (erc == 0) {
-		rcr_buf_append(tail, " (they hold no rows)", 20);
+		RCR_BUF_LIT(tail, " (they hold no rows)");
 		return n;
 	}
-	rcr_buf_append(tail, "; of these, ", 12);
+	RCR_BUF_LIT(tail, "; of these, ");
 	append_tables(tail, r, partial);
-	char e[700];
-	int len = snprintf(e, sizeof e, " may hold part of their rows (emptying them failed: %s)", ebuf);
-	rcr_buf_append(tail, e, len < (int)sizeof e ? (size_t)len : sizeof e - 1);
+	rcr_buf_appendf(tail, " may hold part of their rows (emptying them failed: %s)", ebuf);
 	return n;
 }
 
 /* -a: tables that existed before keep the rows they had, unless a COMMIT's outcome is unknown. */
 static uint32_t tail_existing_tables(rcr_buf *tail, const restore_ctx *r)
 {
-	rcr_buf_append(tail, "; tables not loaded (they keep the rows they had): ", 51);
+	RCR_BUF_LIT(tail, "; tables not loaded (they keep the rows they had): ");
 	uint32_t n = append_tables(tail, r, not_loaded);
 	uint32_t unknown = 0;
 	for (uint32_t i = 0; i < r->m->ntables; i++)
 		unknown += r->ts[i].unknown != 0;
 	if (unknown) {
 		n += unknown;
-		rcr_buf_append(tail, "; the connection was lost during the COMMIT of ", 47);
+		RCR_BUF_LIT(tail, "; the connection was lost during the COMMIT of ");
 		append_tables(tail, r, partial);
-		rcr_buf_append(tail, ", which may hold the archive's rows", 35);
+		RCR_BUF_LIT(tail, ", which may hold the archive's rows");
 	}
 	return n;
 }
 
 int restore_report_incomplete(restore_ctx *r, int rc)
 {
-	char msg[sizeof r->first_err.message], hint[sizeof r->first_err.hint];
-	snprintf(msg, sizeof msg, "%s", rcr_error_message());
-	snprintf(hint, sizeof hint, "%s", rcr_error_hint());
+	rcr_error_snapshot first;
+	rcr_error_save(&first);
 	rcr_buf tail = RCR_BUF_INIT;
 	uint32_t n = 0;
-	if (r->o->single_transaction) {
-		const char *s = r->single_committed < 0
-			? "; the connection was lost during COMMIT: whether the tables hold the archive's rows is unknown"
-			: "; nothing was committed: every table keeps the rows it had";
-		rcr_buf_append(&tail, s, strlen(s));
-	} else if (r->fresh_tables)
+	if (r->o->single_transaction && r->single_committed < 0)
+		RCR_BUF_LIT(&tail, "; the connection was lost during COMMIT: whether the tables hold the archive's rows is unknown");
+	else if (r->o->single_transaction)
+		RCR_BUF_LIT(&tail, "; nothing was committed: every table keeps the rows it had");
+	else if (r->fresh_tables)
 		n = tail_fresh_tables(&tail, r);
 	else
 		n = tail_existing_tables(&tail, r);
 	if (!r->o->single_transaction && n == 0)
-		tail.len = 0;
-	rcr_buf_append(&tail, "", 1);
-	const char *t = tail.data ? (const char *)tail.data : "";
-	if (hint[0])
-		rc = rcr_error_set_hint(rc, hint, "%s%s", msg, t);
+		rcr_buf_reset(&tail);
+	const char *t = rcr_buf_cstr(&tail);
+	if (!t)
+		t = "";
+	if (first.hint[0])
+		rc = rcr_error_set_hint(rc, first.hint, "%s%s", first.message, t);
 	else
-		rc = rcr_error_set(rc, "%s%s", msg, t);
+		rc = rcr_error_set(rc, "%s%s", first.message, t);
 	rcr_buf_free(&tail);
 	return rc;
 }

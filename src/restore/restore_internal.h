@@ -59,12 +59,11 @@ typedef struct restore_ctx {
 	char *conninfo, *password, *tool;
 	char *list_file;        /* pg_restore's -L list (schema.c) */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;      /* a job ended, or the restore failed */
+	pthread_cond_t cv;      /* a job ended, or the pool was cancelled */
 	uint32_t next;          /* under mu: no job before this one is left to take */
 	uint32_t running;       /* under mu: jobs in progress */
-	int failed;             /* under mu */
+	struct rcr_pool *pool;  /* the data phase's workers, while they run (load.c) */
 	int single_committed;   /* -1: the one transaction's COMMIT succeeded; -1 when its outcome is unknown */
-	rcr_error_snapshot first_err;
 	rcr_progress prog;
 } restore_ctx;
 
@@ -81,7 +80,11 @@ int restore_plan_order(restore_ctx *r, PGconn *conn);
 /* target.c: the target database's checks, before anything is changed or loaded. */
 int restore_query_selected_tables(PGresult **out, PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m,
 				  const char *sql);
-int restore_append_array_elem(rcr_buf *b, const char *s);
+/* Builds a text[] literal for a query parameter: restore_array_add per element (double-quoted,
+ * backslash before " and \\), then restore_query_arrays runs sql with two such arrays as $1
+ * and $2 (frees them; what names the query in a failure message). */
+void restore_array_add(rcr_buf *b, const char *s);
+int restore_query_arrays(PGresult **out, PGconn *conn, const char *sql, rcr_buf *a, rcr_buf *b, const char *what);
 int restore_check_target_empty(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m);
 int restore_check_target_columns(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m);
 

@@ -41,42 +41,19 @@ int restore_read_schema_toc(restore_ctx *r)
 static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_toc *toc)
 {
 	rcr_buf names = RCR_BUF_INIT, ids = RCR_BUF_INIT;
-	int rc = rcr_buf_append(&names, "{", 1);
-	if (rc == 0)
-		rc = rcr_buf_append(&ids, "{", 1);
-	for (int i = 0; rc == 0 && i < toc->nentries; i++) {
+	for (int i = 0; i < toc->nentries; i++) {
 		const rcr_toc_entry *e = &toc->entries[i];
 		if (!e->desc || strcmp(e->desc, "SCHEMA") != 0 || !e->tag)
 			continue;
 		char id[16];
 		snprintf(id, sizeof id, "%d", e->dump_id);
-		rc = restore_append_array_elem(&names, e->tag);
-		if (rc == 0)
-			rc = restore_append_array_elem(&ids, id);
+		restore_array_add(&names, e->tag);
+		restore_array_add(&ids, id);
 	}
-	if (rc == 0)
-		rc = rcr_buf_append(&names, "}", 2);
-	if (rc == 0)
-		rc = rcr_buf_append(&ids, "}", 2);
-	if (rc < 0) {
-		rcr_buf_free(&names);
-		rcr_buf_free(&ids);
-		return rc;
-	}
-	const char *params[2] = {(const char *)names.data, (const char *)ids.data};
-	PGresult *res = PQexecParams(conn,
+	return restore_query_arrays(out, conn,
 		"SELECT u.id FROM unnest($1::text[], $2::int[]) AS u(name, id)"
 		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = u.name) ORDER BY u.id",
-		2, NULL, params, NULL, NULL, 0);
-	rcr_buf_free(&names);
-	rcr_buf_free(&ids);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = rcr_error_set(RCR_E_QUERY, "listing the target's schemas: %s", rcr_pg_error_line(conn));
-		PQclear(res);
-		return rc;
-	}
-	*out = res;
-	return 0;
+		&names, &ids, "listing the target's schemas");
 }
 
 /* Whether a line of pg_restore's list ("N; tableoid oid DESC namespace tag owner") is the
@@ -184,21 +161,18 @@ void restore_schema_end(restore_ctx *r)
 static int drop_constraint(PGconn *conn, const PGresult *res, int i, int if_exists)
 {
 	char *qn = NULL, *qc = NULL;
+	rcr_buf sql = RCR_BUF_INIT;
 	int rc = rcr_pg_qualified_name(&qn, conn, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
 	if (rc == 0)
 		rc = rcr_pg_quote_ident(&qc, conn, PQgetvalue(res, i, 3));
 	if (rc == 0) {
-		size_t len = strlen(qn) + strlen(qc) + 80;
-		char *sql = malloc(len);
-		if (!sql)
-			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-		else {
-			snprintf(sql, len, "ALTER TABLE %s%s%s DROP CONSTRAINT %s%s", if_exists ? "IF EXISTS " : "",
-				 PQgetvalue(res, i, 2)[0] == 'p' ? "" : "ONLY ", qn, if_exists ? "IF EXISTS " : "", qc);
-			rc = rcr_pg_exec(conn, sql);
-			free(sql);
-		}
+		rcr_buf_appendf(&sql, "ALTER TABLE %s%s%s DROP CONSTRAINT %s%s", if_exists ? "IF EXISTS " : "",
+				PQgetvalue(res, i, 2)[0] == 'p' ? "" : "ONLY ", qn, if_exists ? "IF EXISTS " : "", qc);
+		rc = rcr_buf_check(&sql);
 	}
+	if (rc == 0)
+		rc = rcr_pg_exec(conn, rcr_buf_cstr(&sql));
+	rcr_buf_free(&sql);
 	free(qn);
 	free(qc);
 	return rc;

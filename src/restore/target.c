@@ -13,16 +13,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-int restore_append_array_elem(rcr_buf *b, const char *s)
+void restore_array_add(rcr_buf *b, const char *s)
 {
-	int rc = rcr_buf_append(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
-	for (const char *c = s; *c && rc == 0; c++) {
+	if (b->len == 0)
+		RCR_BUF_LIT(b, "{\"");
+	else
+		RCR_BUF_LIT(b, ",\"");
+	for (const char *c = s; *c; c++) {
 		if (*c == '"' || *c == '\\')
-			rc = rcr_buf_append(b, "\\", 1);
-		if (rc == 0)
-			rc = rcr_buf_append(b, c, 1);
+			RCR_BUF_LIT(b, "\\");
+		rcr_buf_append(b, c, 1);
 	}
-	return rc == 0 ? rcr_buf_append(b, "\"", 1) : rc;
+	RCR_BUF_LIT(b, "\"");
+}
+
+/* The literal's text: "{" for no element, else its elements and the closing "}". */
+static const char *array_text(rcr_buf *b)
+{
+	if (b->len == 0)
+		RCR_BUF_LIT(b, "{");
+	RCR_BUF_LIT(b, "}");
+	return rcr_buf_cstr(b);
+}
+
+int restore_query_arrays(PGresult **out, PGconn *conn, const char *sql, rcr_buf *a, rcr_buf *b, const char *what)
+{
+	*out = NULL;
+	const char *params[2] = {array_text(a), array_text(b)};
+	int rc = rcr_buf_check(a);
+	if (rc == 0)
+		rc = rcr_buf_check(b);
+	PGresult *res = rc == 0 ? PQexecParams(conn, sql, 2, NULL, params, NULL, NULL, 0) : NULL;
+	rcr_buf_free(a);
+	rcr_buf_free(b);
+	if (rc == 0 && PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = rcr_error_set(RCR_E_QUERY, "%s: %s", what, rcr_pg_error_line(conn));
+	if (rc < 0)
+		PQclear(res);
+	else
+		*out = res;
+	return rc;
 }
 
 /*
@@ -36,34 +66,17 @@ int restore_query_selected_tables(PGresult **out, PGconn *conn, const rcr_restor
 {
 	*out = NULL;
 	rcr_buf schemas = RCR_BUF_INIT, names = RCR_BUF_INIT;
-	int rc = rcr_buf_append(&schemas, "{", 1);
-	rc |= rcr_buf_append(&names, "{", 1);
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < m->ntables && rc == 0; i++) {
+	for (uint32_t i = 0; i < m->ntables; i++) {
 		if (!restore_selected(o, &m->tables[i]))
 			continue;
-		rc = restore_append_array_elem(&schemas, m->tables[i].schema);
-		rc |= restore_append_array_elem(&names, m->tables[i].name);
-		n++;
+		restore_array_add(&schemas, m->tables[i].schema);
+		restore_array_add(&names, m->tables[i].name);
 	}
-	rc |= rcr_buf_append(&schemas, "}", 2);
-	rc |= rcr_buf_append(&names, "}", 2);
-	if (rc < 0 || n == 0) {
-		rcr_buf_free(&schemas);
+	if (schemas.len == 0 && !rcr_buf_broken(&schemas)) {
 		rcr_buf_free(&names);
-		return rc < 0 ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
+		return 0;
 	}
-	const char *params[2] = {(const char *)schemas.data, (const char *)names.data};
-	PGresult *res = PQexecParams(conn, sql, 2, NULL, params, NULL, NULL, 0);
-	rcr_buf_free(&schemas);
-	rcr_buf_free(&names);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = rcr_error_set(RCR_E_QUERY, "checking the target database: %s", rcr_pg_error_line(conn));
-		PQclear(res);
-		return rc;
-	}
-	*out = res;
-	return 0;
+	return restore_query_arrays(out, conn, sql, &schemas, &names, "checking the target database");
 }
 
 /* A type as the server spells it (format_type: "real", "vector(768)"), from its schema, name
