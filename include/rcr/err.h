@@ -58,12 +58,20 @@ int rcr_error_wrap(int code, const char *fmt, ...) __attribute__((format(printf,
 const char *rcr_error_message(void);
 const char *rcr_error_hint(void);
 int rcr_error_code(void);
+/* The server's SQLSTATE behind the current error, for callers that decide on it (never on a
+ * server message's text, which follows lc_messages). Set right after rcr_error_set by the code
+ * that holds the failed PGresult (rcr_pg_exec, rcr_pg_query); every rcr_error_set and
+ * rcr_error_set_hint clears it, rcr_error_wrap keeps it. NULL or "" clears. */
+void rcr_error_set_sqlstate(const char *state);
+/* "" when the current error has no SQLSTATE. */
+const char *rcr_error_sqlstate(void);
 void rcr_error_clear(void);
 /* Copies this thread's error into another thread's snapshot (for workers reporting to the leader). */
 typedef struct rcr_error_snapshot {
 	int code;
 	char message[1024];
 	char hint[256];
+	char sqlstate[6];
 } rcr_error_snapshot;
 void rcr_error_save(rcr_error_snapshot *out);
 void rcr_error_restore(const rcr_error_snapshot *snap);

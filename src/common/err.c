@@ -12,6 +12,7 @@ static void vset(int code, const char *hint, const char *fmt, va_list ap)
 	tl_err.code = code;
 	vsnprintf(tl_err.message, sizeof tl_err.message, fmt, ap);
 	snprintf(tl_err.hint, sizeof tl_err.hint, "%s", hint ? hint : "");
+	tl_err.sqlstate[0] = 0;
 }
 
 int rcr_error_set(int code, const char *fmt, ...)
@@ -57,6 +58,13 @@ int rcr_error_wrap(int code, const char *fmt, ...)
 const char *rcr_error_message(void) { return tl_err.message; }
 const char *rcr_error_hint(void) { return tl_err.hint; }
 int rcr_error_code(void) { return tl_err.code; }
+const char *rcr_error_sqlstate(void) { return tl_err.sqlstate; }
+
+void rcr_error_set_sqlstate(const char *state)
+{
+	snprintf(tl_err.sqlstate, sizeof tl_err.sqlstate, "%s", state ? state : "");
+}
+
 void rcr_error_clear(void) { memset(&tl_err, 0, sizeof tl_err); }
 void rcr_error_save(rcr_error_snapshot *out) { *out = tl_err; }
 void rcr_error_restore(const rcr_error_snapshot *snap) { tl_err = *snap; }

@@ -198,6 +198,7 @@ int rcr_pg_exec(PGconn *conn, const char *sql)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		int rc = rcr_error_set(RCR_E_QUERY, "query failed: %s",
 				       r ? rcr_pg_error_line(conn) : "no result");
+		rcr_error_set_sqlstate(PQresultErrorField(r, PG_DIAG_SQLSTATE));
 		PQclear(r);
 		return rc;
 	}
@@ -211,6 +212,7 @@ int rcr_pg_query(PGresult **out, PGconn *conn, const char *sql)
 	PGresult *r = PQexec(conn, sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		int rc = rcr_error_set(RCR_E_QUERY, "query failed: %s", rcr_pg_error_line(conn));
+		rcr_error_set_sqlstate(PQresultErrorField(r, PG_DIAG_SQLSTATE));
 		PQclear(r);
 		return rc;
 	}

@@ -370,6 +370,34 @@ static int reports_no_space(const char *why)
 	return yes;
 }
 
+/*
+ * The SQLSTATE of the server error a child reports, for the errors rcr decides on ("" for
+ * others). pg_dump and pg_restore print a server error's text ("could not execute query:
+ * ERROR:  ..."), never its SQLSTATE; both halves of that text are English (LC_MESSAGES=C for
+ * the tool, lc_messages=C for its session where the role may set it), so the message is
+ * matched here, in this one table, and callers decide on rcr_error_sqlstate().
+ */
+static const char *server_sqlstate(const char *why)
+{
+	static const struct {
+		const char *prefix, *contains, *sqlstate;
+	} known[] = {
+		{"out of shared memory", "", "53200"},  /* out_of_memory: the lock table is full */
+		{"relation \"", "\" already exists", "42P07"},     /* duplicate_table */
+		{"schema \"", "\" already exists", "42P06"},       /* duplicate_schema */
+		{"function ", " already exists with same argument types", "42723"},  /* duplicate_function */
+		{"", " already exists", "42710"},                  /* duplicate_object */
+	};
+	const char *msg = strstr(why, "ERROR:  ");
+	if (!msg)
+		return "";
+	msg += strlen("ERROR:  ");
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strncmp(msg, known[i].prefix, strlen(known[i].prefix)) == 0 && strstr(msg, known[i].contains))
+			return known[i].sqlstate;
+	return "";
+}
+
 /* The child's end: 0 for exit status 0, else RCR_E_TOOL (RCR_E_NOSPACE for a full disk) with
  * the first error line it reported (why, may be ""). */
 static int child_status(pid_t pid, const char *base, const char *why)
@@ -386,8 +414,11 @@ static int child_status(pid_t pid, const char *base, const char *why)
 	if (WIFSIGNALED(status))
 		return rcr_error_set(RCR_E_TOOL, "%s was terminated by signal %d", base, WTERMSIG(status));
 	/* A full disk is the same failure whether our writer or pg_dump's meets it first. */
-	if (why[0])
-		return rcr_error_set(reports_no_space(why) ? RCR_E_NOSPACE : RCR_E_TOOL, "%s failed: %s", base, why);
+	if (why[0]) {
+		int rc = rcr_error_set(reports_no_space(why) ? RCR_E_NOSPACE : RCR_E_TOOL, "%s failed: %s", base, why);
+		rcr_error_set_sqlstate(server_sqlstate(why));
+		return rc;
+	}
 	return rcr_error_set(RCR_E_TOOL, "%s failed with exit status %d", base, WEXITSTATUS(status));
 }
 

@@ -306,16 +306,26 @@ static int run_pg_restore(const restore_ctx *r, const char *conninfo, const char
  * nothing behind, so then pre-data runs again statement by statement, as pg_restore does by
  * default.
  */
+static int is_duplicate_object(const char *sqlstate)
+{
+	static const char *const codes[] = {"42710", "42P06", "42P07", "42723"};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (strcmp(sqlstate, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int restore_pre_data(restore_ctx *r)
 {
 	const rcr_restore_opts *o = r->o;
 	int rc = run_pg_restore(r, r->conninfo, "--section=pre-data", 1, 1);
-	if (rc < 0 && !rcr_interrupted() && strstr(rcr_error_message(), "out of shared memory")) {
+	/* 53200 out_of_memory: the shared lock table is full. */
+	if (rc < 0 && !rcr_interrupted() && strcmp(rcr_error_sqlstate(), "53200") == 0) {
 		if (!o->common.quiet)
 			fprintf(stderr, "rcr: the schema needs more locks than one transaction can hold"
 					" (max_locks_per_transaction); restoring it statement by statement\n");
 		rc = run_pg_restore(r, r->conninfo, "--section=pre-data", 1, 0);
-	} else if (rc < 0 && !o->clean && strstr(rcr_error_message(), "already exists") && !rcr_error_hint()[0]) {
+	} else if (rc < 0 && !o->clean && is_duplicate_object(rcr_error_sqlstate()) && !rcr_error_hint()[0]) {
 		/* An object outside the table check (a type, a function, a schema) is in the way;
 		 * the one transaction rolled back. */
 		char msg[1024];
