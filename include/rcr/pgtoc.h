@@ -3,7 +3,7 @@
  *
  * rcr keeps the schema as a pg_dump directory archive; `rcr convert` reads its toc.dat, adds a
  * TABLE DATA entry per stored table and writes a toc.dat that stock pg_restore reads. Layout
- * (pg_backup_archiver.c WriteHead/WriteToc; ../shared/reference/pg-formats.md 1.3-1.5): ints
+ * (pg_backup_archiver.c WriteHead/WriteToc; doc/pg-archive.md has the byte tables): ints
  * are a sign byte then intSize magnitude bytes, least significant first; strings are an int
  * length (-1 = NULL) then the bytes. Versions 1.14 (PostgreSQL 12-15), 1.15 (16: compression
  * algorithm byte instead of a level int) and 1.16 (17-18: relkind int per entry) are read and

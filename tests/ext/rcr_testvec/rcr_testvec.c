@@ -8,7 +8,7 @@
  * ordinary index (standing in for HNSW) work. It does not implement pgvector's
  * distance-heavy API beyond l2_distance and vector_dims, and no HNSW/IVFFlat.
  *
- * The formats (see format-spec and pg-formats.md section 2):
+ * The formats (see format-spec/rcr-format.md and doc/pg-archive.md):
  *
  *   vector    varlena {int16 dim; int16 unused; float4 x[dim]}
  *             text "[1,2.5,-0.1]"; binary int16 dim, int16 0, dim x float4

@@ -11,8 +11,8 @@
  *   pg_restore -l -C D                                  -> pg15_*.list
  *
  * The 1.15 and 1.16 layouts are checked twice: by round trips through the library, and against
- * a second writer in this file, written from /work/shared/reference/pg-formats.md 1.3-1.5,
- * which also produces the intSize-8 archives the library reads but never writes.
+ * a second writer in this file, written from the byte tables of doc/pg-archive.md, which
+ * also produces the intSize-8 archives the library reads but never writes.
  *
  * Usage: pgtoc_test [DATA_DIR [CASE_FILTER]]. Without DATA_DIR the data directory next to this
  * source file is used. `pgtoc_test --describe TOC_DAT` instead prints what the library reads

@@ -5,8 +5,8 @@
  *   SET timezone = 'UTC'; SET datestyle = 'ISO'; SET intervalstyle = 'postgres';
  *   SELECT encode(<type>_send(x), 'hex'), <type>out(x)::text ...
  * (array_send, record_send and range_send for the containers), so the expected strings are
- * the server's, not ours. The pgvector rows are the worked examples of
- * /work/shared/reference/pg-formats.md section 2. Every value is converted from an exact-size
+ * the server's, not ours. The pgvector rows are the examples of doc/pg-archive.md ("pgvector
+ * values in data files"). Every value is converted from an exact-size
  * heap copy, and every prefix of it too, so that ASan sees any read past the end. */
 #include "../test.h"
 
@@ -258,7 +258,7 @@ static const server_case cases[] = {
 	{"float4", "4fc1b710", "6.4999997e+09"},
 	{"float8", "436956184b9143dc", "5.7052294118252256e+16"},
 	{"float8", "44b52d02c7e14af6", "9.999999999999999e+22"},
-	/* pgvector 0.8.6, reference section 2 */
+	/* pgvector 0.8.6, doc/pg-archive.md */
 	{"vector", "000300003f80000040200000bdcccccd", "[1,2.5,-0.1]"},
 	{"halfvec", "000300003c004100ae66", "[1,2.5,-0.099975586]"},
 	{"sparsevec", "00000005000000020000000000000000000000023fc0000040000000", "{1:1.5,3:2}/5"},
