@@ -512,101 +512,132 @@ static int put_quoted_doubling(rcr_buf *out, const rcr_buf *e, const char *speci
 	return 0;
 }
 
-/* array_send: int32 ndim, int32 has-nulls flag, oid element type, ndim (int32 length,
- * int32 lower bound), then every element as int32 length (-1 for NULL) and bytes. */
-static int out_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem, int depth)
+/* An array value's header: array_send writes int32 ndim, int32 has-nulls flag, oid element
+ * type, then ndim (int32 length, int32 lower bound); the elements follow from `pos`. */
+typedef struct array_head {
+	int ndim;
+	uint32_t flags;
+	int32_t dims[ARRAY_MAXDIM], lbs[ARRAY_MAXDIM];
+	uint64_t nitems;
+	int bounds;     /* some lower bound is not 1: the text starts with the dimensions */
+	size_t pos;
+} array_head;
+
+static int array_head_read(array_head *h, const uint8_t *v, size_t n, const char *elem)
 {
 	if (n < 12)
 		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes", n);
 	int32_t ndim = (int32_t)rcr_load_u32be(v);
-	uint32_t flags = rcr_load_u32be(v + 4), eoid = rcr_load_u32be(v + 8);
+	uint32_t eoid = rcr_load_u32be(v + 8);
+	h->flags = rcr_load_u32be(v + 4);
 	if (ndim < 0 || ndim > ARRAY_MAXDIM)
 		return rcr_error_set(RCR_E_FORMAT, "array value with %" PRId32 " dimensions", ndim);
-	if (flags > 1)
-		return rcr_error_set(RCR_E_FORMAT, "array value with invalid flags %" PRIu32, flags);
+	if (h->flags > 1)
+		return rcr_error_set(RCR_E_FORMAT, "array value with invalid flags %" PRIu32, h->flags);
 	const char *known = rcr_textout_type_for_oid(eoid);
 	if (known && strcmp(known, elem) != 0)
 		return rcr_error_set(RCR_E_FORMAT, "array of '%s' holds elements of type oid %" PRIu32 " ('%s')", elem,
 				     eoid, known);
 	if (n < 12 + 8 * (size_t)ndim)
 		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes for %" PRId32 " dimensions", n, ndim);
-	int32_t dims[ARRAY_MAXDIM], lbs[ARRAY_MAXDIM];
-	uint64_t nitems = ndim ? 1 : 0;
-	int bounds = 0;
+	h->ndim = ndim;
+	h->nitems = ndim ? 1 : 0;
+	h->bounds = 0;
+	h->pos = 12 + 8 * (size_t)ndim;
 	for (int i = 0; i < ndim; i++) {
-		dims[i] = (int32_t)rcr_load_u32be(v + 12 + 8 * i);
-		lbs[i] = (int32_t)rcr_load_u32be(v + 16 + 8 * i);
+		h->dims[i] = (int32_t)rcr_load_u32be(v + 12 + 8 * i);
+		h->lbs[i] = (int32_t)rcr_load_u32be(v + 16 + 8 * i);
 		/* array_recv: non-negative lengths, and upper bounds that do not overflow */
-		if (dims[i] < 0 || (int64_t)lbs[i] + dims[i] - 1 > INT32_MAX)
+		if (h->dims[i] < 0 || (int64_t)h->lbs[i] + h->dims[i] - 1 > INT32_MAX)
 			return rcr_error_set(RCR_E_FORMAT, "array value with invalid dimension %d", i + 1);
-		nitems *= (uint64_t)dims[i];
+		h->nitems *= (uint64_t)h->dims[i];
 		/* every element takes at least its 4-byte length */
-		if (nitems > n / 4)
+		if (h->nitems > n / 4)
 			return rcr_error_set(RCR_E_FORMAT, "array value too short for its dimensions");
-		bounds |= lbs[i] != 1;
+		h->bounds |= h->lbs[i] != 1;
 	}
-	if (nitems == 0) {
-		if (n != 12 + 8 * (size_t)ndim)
-			return rcr_error_set(RCR_E_FORMAT, "empty array value has %zu trailing bytes", n - 12 - 8 * (size_t)ndim);
+	return 0;
+}
+
+/* "[lb:ub]" per dimension and "=", as array_out writes when a lower bound is not 1. */
+static int put_array_bounds(rcr_buf *out, const array_head *h)
+{
+	for (int i = 0; i < h->ndim; i++) {
+		char tmp[32];
+		int k = snprintf(tmp, sizeof tmp, "[%" PRId32 ":%" PRId64 "]", h->lbs[i], (int64_t)h->lbs[i] + h->dims[i] - 1);
+		PUT(tmp, (size_t)k);
+	}
+	PUTC('=');
+	return 0;
+}
+
+/* Prints element `item` at h->pos and moves past it; e is scratch. */
+static int put_array_item(rcr_buf *out, rcr_buf *e, array_head *h, const uint8_t *v, size_t n, uint64_t item,
+			  const char *elem, int depth)
+{
+	if (n - h->pos < 4)
+		return rcr_error_set(RCR_E_FORMAT, "array value ends inside element %" PRIu64, item);
+	int32_t len = (int32_t)rcr_load_u32be(v + h->pos);
+	h->pos += 4;
+	if (len == -1) {
+		if (!h->flags)
+			return rcr_error_set(RCR_E_FORMAT, "array value has a NULL but no null flag");
+		return rcr_tx_puts(out, "NULL");
+	}
+	if (len < 0 || (size_t)len > n - h->pos)
+		return rcr_error_set(RCR_E_FORMAT, "array element %" PRIu64 " of %" PRId32 " bytes overruns the value", item,
+				     len);
+	int rc = element_text(e, elem, v + h->pos, (size_t)len, depth);
+	if (rc == 0)
+		rc = put_array_elem(out, e);
+	h->pos += (size_t)len;
+	return rc;
+}
+
+/* After an element, advances the odometer idx: closes the dimensions it finished and, unless
+ * that was the last element, reopens them after a comma. */
+static int put_array_step(rcr_buf *out, int32_t *idx, const array_head *h)
+{
+	int d = h->ndim - 1;
+	while (d >= 0 && ++idx[d] == h->dims[d]) {
+		idx[d] = 0;
+		d--;
+	}
+	int closed = h->ndim - 1 - d;
+	for (int i = 0; i < closed; i++)
+		PUTC('}');
+	if (d < 0)
+		return 0;
+	PUTC(',');
+	for (int i = 0; i < closed; i++)
+		PUTC('{');
+	return 0;
+}
+
+static int out_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem, int depth)
+{
+	array_head h;
+	RCR_FORWARD(array_head_read(&h, v, n, elem));
+	if (h.nitems == 0) {
+		if (n != h.pos)
+			return rcr_error_set(RCR_E_FORMAT, "empty array value has %zu trailing bytes", n - h.pos);
 		return rcr_tx_puts(out, "{}");
 	}
-	if (bounds) {
-		for (int i = 0; i < ndim; i++) {
-			char tmp[32];
-			int k = snprintf(tmp, sizeof tmp, "[%" PRId32 ":%" PRId64 "]", lbs[i], (int64_t)lbs[i] + dims[i] - 1);
-			PUT(tmp, (size_t)k);
-		}
-		PUTC('=');
-	}
+	if (h.bounds)
+		RCR_FORWARD(put_array_bounds(out, &h));
+	for (int i = 0; i < h.ndim; i++)
+		PUTC('{');
 	rcr_buf e = RCR_BUF_INIT;
-	int rc = 0;
-	size_t pos = 12 + 8 * (size_t)ndim;
 	int32_t idx[ARRAY_MAXDIM] = {0};
-	for (int i = 0; i < ndim && rc == 0; i++)
-		rc = rcr_buf_append_u8(out, '{');
-	for (uint64_t item = 0; item < nitems && rc == 0; item++) {
-		if (n - pos < 4) {
-			rc = rcr_error_set(RCR_E_FORMAT, "array value ends inside element %" PRIu64, item);
-			break;
-		}
-		int32_t len = (int32_t)rcr_load_u32be(v + pos);
-		pos += 4;
-		if (len == -1) {
-			if (!flags) {
-				rc = rcr_error_set(RCR_E_FORMAT, "array value has a NULL but no null flag");
-				break;
-			}
-			rc = rcr_tx_puts(out, "NULL");
-		} else if (len < 0 || (size_t)len > n - pos) {
-			rc = rcr_error_set(RCR_E_FORMAT, "array element %" PRIu64 " of %" PRId32 " bytes overruns the value",
-					   item, len);
-		} else {
-			rc = element_text(&e, elem, v + pos, (size_t)len, depth);
-			if (rc == 0)
-				rc = put_array_elem(out, &e);
-			pos += (size_t)len;
-		}
-		if (rc)
-			break;
-		/* advance the odometer: close finished dimensions, reopen them after a comma */
-		int d = ndim - 1;
-		while (d >= 0 && ++idx[d] == dims[d]) {
-			idx[d] = 0;
-			d--;
-		}
-		int closed = ndim - 1 - d;
-		for (int i = 0; i < closed && rc == 0; i++)
-			rc = rcr_buf_append_u8(out, '}');
-		if (d >= 0) {
-			if (rc == 0)
-				rc = rcr_buf_append_u8(out, ',');
-			for (int i = 0; i < closed && rc == 0; i++)
-				rc = rcr_buf_append_u8(out, '{');
-		}
+	int rc = 0;
+	for (uint64_t item = 0; item < h.nitems && rc == 0; item++) {
+		rc = put_array_item(out, &e, &h, v, n, item, elem, depth);
+		if (rc == 0)
+			rc = put_array_step(out, idx, &h);
 	}
 	rcr_buf_free(&e);
-	if (rc == 0 && pos != n)
-		rc = rcr_error_set(RCR_E_FORMAT, "array value has %zu trailing bytes", n - pos);
+	if (rc == 0 && h.pos != n)
+		rc = rcr_error_set(RCR_E_FORMAT, "array value has %zu trailing bytes", n - h.pos);
 	return rc;
 }
 

@@ -478,9 +478,15 @@ typedef struct decimal {
 	int32_t exp10;
 } decimal;
 
-/* The shortest decimal strictly inside the rounding interval of the positive finite double
- * with the given fraction and biased exponent, nearest to it (Ryu's d2d). */
-static decimal shortest_f8(uint64_t frac, uint32_t bexp)
+/* A double's value and rounding interval scaled to integers times 10^e10 (Ryu's step 2):
+ * vm < vr < vp, with vp excluded and vm excluded unless it is exact. */
+typedef struct f8_scaled {
+	uint64_t vr, vp, vm;
+	int32_t e10;
+	int vr_exact; /* vr has no non-zero digits below its floor */
+} f8_scaled;
+
+static inline f8_scaled scale_f8(uint64_t frac, uint32_t bexp)
 {
 	/* Two extra bits (e2 - 2, mv = 4 * m2) make both interval ends integers. */
 	int32_t e2 = (bexp ? (int32_t)bexp : 1) - 1023 - 52 - 2;
@@ -488,9 +494,7 @@ static decimal shortest_f8(uint64_t frac, uint32_t bexp)
 	uint64_t mv = 4 * m2;
 	/* Below a power of two the neighbour is half as far, except for the smallest normal. */
 	uint32_t mm_shift = frac != 0 || bexp <= 1;
-	uint64_t vr, vp, vm;
-	int32_t e10;
-	int vr_exact = 0; /* vr has no non-zero digits below its floor */
+	f8_scaled s = {0};
 
 	if (e2 >= 0) {
 		/* v = mv * 2^e2 >= 1: divide by 10^q, i.e. multiply by 2^k / 5^q and shift. One
@@ -498,18 +502,18 @@ static decimal shortest_f8(uint64_t frac, uint32_t bexp)
 		int32_t q = log10_pow2(e2) - (e2 > 3);
 		int32_t k = D_POW5_INV_BITS + pow5_bits(q) - 1;
 		int32_t i = -e2 + q + k;
-		e10 = q;
-		vr = mul_shift_128(mv, rcr_tx_d_pow5_inv[q], i);
-		vp = mul_shift_128(mv + 2, rcr_tx_d_pow5_inv[q], i);
-		vm = mul_shift_128(mv - 1 - mm_shift, rcr_tx_d_pow5_inv[q], i);
+		s.e10 = q;
+		s.vr = mul_shift_128(mv, rcr_tx_d_pow5_inv[q], i);
+		s.vp = mul_shift_128(mv + 2, rcr_tx_d_pow5_inv[q], i);
+		s.vm = mul_shift_128(mv - 1 - mm_shift, rcr_tx_d_pow5_inv[q], i);
 		/* The scaled values are exact iff 5^q divides them (2^e2 supplies the twos); at most
 		 * one of three consecutive-ish integers is a multiple of 5. Beyond q = 21 none of
 		 * these 55-bit values can be. */
 		if (q <= 21) {
 			if (mv % 5 == 0)
-				vr_exact = pow5_divides(mv, q);
+				s.vr_exact = pow5_divides(mv, q);
 			else
-				vp -= (uint64_t)pow5_divides(mv + 2, q); /* the upper bound is excluded */
+				s.vp -= (uint64_t)pow5_divides(mv + 2, q); /* the upper bound is excluded */
 		}
 	} else {
 		/* v < 1: multiply by 5^i and divide by 2^(something), giving v * 10^-e10. */
@@ -517,19 +521,26 @@ static decimal shortest_f8(uint64_t frac, uint32_t bexp)
 		int32_t i = -e2 - q;
 		int32_t k = pow5_bits(i) - D_POW5_BITS;
 		int32_t j = q - k;
-		e10 = q + e2;
-		vr = mul_shift_128(mv, rcr_tx_d_pow5[i], j);
-		vp = mul_shift_128(mv + 2, rcr_tx_d_pow5[i], j);
-		vm = mul_shift_128(mv - 1 - mm_shift, rcr_tx_d_pow5[i], j);
+		s.e10 = q + e2;
+		s.vr = mul_shift_128(mv, rcr_tx_d_pow5[i], j);
+		s.vp = mul_shift_128(mv + 2, rcr_tx_d_pow5[i], j);
+		s.vm = mul_shift_128(mv - 1 - mm_shift, rcr_tx_d_pow5[i], j);
 		/* Here exactness means 2^q divides the scaled integer's numerator. */
 		if (q <= 1) {
-			vr_exact = 1; /* mv has two trailing zero bits */
-			vp--;         /* mp = mv + 2 is even, so vp is exact: exclude it */
+			s.vr_exact = 1; /* mv has two trailing zero bits */
+			s.vp--;         /* mp = mv + 2 is even, so vp is exact: exclude it */
 		} else if (q < 63) {
-			vr_exact = pow2_divides(mv, q - 1);
+			s.vr_exact = pow2_divides(mv, q - 1);
 		}
 	}
+	return s;
+}
 
+/* Removes the digits that vp and vm do not need and rounds vr (Ryu's step 3). */
+static inline decimal shorten_f8(f8_scaled s)
+{
+	uint64_t vr = s.vr, vp = s.vp, vm = s.vm;
+	int vr_exact = s.vr_exact;
 	int32_t removed = 0;
 	uint32_t last = 0; /* the last digit removed from vr */
 	uint64_t out;
@@ -566,7 +577,14 @@ static decimal shortest_f8(uint64_t frac, uint32_t bexp)
 		/* vr == vm: vr is the excluded lower bound (or below it), so take the next one. */
 		out = vr + (vr == vm || round_up);
 	}
-	return (decimal){out, e10 + removed};
+	return (decimal){out, s.e10 + removed};
+}
+
+/* The shortest decimal strictly inside the rounding interval of the positive finite double
+ * with the given fraction and biased exponent, nearest to it (Ryu's d2d). */
+static decimal shortest_f8(uint64_t frac, uint32_t bexp)
+{
+	return shorten_f8(scale_f8(frac, bexp));
 }
 
 /* ---- float4 ----------------------------------------------------------------------------- */
