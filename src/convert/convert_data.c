@@ -14,9 +14,9 @@
 #include "rcr/archive.h"
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
+#include "rcr/pool.h"
 #include "rcr/text.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -110,7 +110,7 @@ static int print_field(table_writer *w, uint32_t g, uint32_t c)
 	int32_t flen = (int32_t)rcr_load_u32be(w->cur[c]);
 	w->cur[c] += 4;
 	if (flen == -1)
-		return rcr_buf_append(&w->line, "\\N", 2);
+		return RCR_BUF_LIT(&w->line, "\\N");
 	if (flen < 0 || w->end[c] - w->cur[c] < flen)
 		return rcr_error_set(RCR_E_FORMAT, "column '%s' value overruns its frame", col->name);
 	rcr_buf_reset(&w->val);
@@ -123,6 +123,15 @@ static int print_field(table_writer *w, uint32_t g, uint32_t c)
 	return rc;
 }
 
+/* Writes the lines printed so far to the data file. */
+static int flush_lines(table_writer *w)
+{
+	RCR_FORWARD(rcr_buf_check(&w->line));
+	RCR_FORWARD(rcr_convert_out_write(&w->out, w->line.data, w->line.len));
+	rcr_buf_reset(&w->line);
+	return 0;
+}
+
 /* Prints the rows of row group g and writes them to the data file. */
 static int write_row_group(table_writer *w, uint32_t g)
 {
@@ -130,20 +139,17 @@ static int write_row_group(table_writer *w, uint32_t g)
 	if (rcr_interrupted())
 		return rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
 	RCR_FORWARD(load_row_group(w, g));
-	rcr_buf_reset(&w->line);
 	for (uint32_t r = 0; r < rg->row_count; r++, w->rows++) {
 		for (uint32_t c = 0; c < w->t->ncols; c++) {
 			if (c)
-				RCR_FORWARD(rcr_buf_append_u8(&w->line, '\t'));
+				rcr_buf_append_u8(&w->line, '\t');
 			RCR_FORWARD(print_field(w, g, c));
 		}
-		RCR_FORWARD(rcr_buf_append_u8(&w->line, '\n'));
-		if (w->line.len >= LINE_FLUSH) {
-			RCR_FORWARD(rcr_convert_out_write(&w->out, w->line.data, w->line.len));
-			rcr_buf_reset(&w->line);
-		}
+		rcr_buf_append_u8(&w->line, '\n');
+		if (w->line.len >= LINE_FLUSH)
+			RCR_FORWARD(flush_lines(w));
 	}
-	RCR_FORWARD(rcr_convert_out_write(&w->out, w->line.data, w->line.len));
+	RCR_FORWARD(flush_lines(w));
 	uint64_t raw = 0;
 	for (uint32_t c = 0; c < w->t->ncols; c++)
 		raw += rg->frames[c].raw_size;
@@ -164,8 +170,9 @@ static int write_job(const rcr_convert_data *d, rcr_convert_job *j, const char *
 	for (uint32_t g = j->rg_lo; g < j->rg_hi && rc == 0; g++)
 		rc = write_row_group(&w, g);
 	/* pg_dump ends every data file so; psql needs the \. when it replays a pg_restore script. */
+	static const char end_of_data[] = "\\.\n\n\n";
 	if (rc == 0)
-		rc = rcr_convert_out_write(&w.out, "\\.\n\n\n", 5);
+		rc = rcr_convert_out_write(&w.out, end_of_data, sizeof end_of_data - 1);
 	rc = rcr_convert_out_close(&w.out, rc);
 	writer_free_input(&w);
 	uint64_t want = 0;
@@ -182,10 +189,6 @@ static int write_job(const rcr_convert_data *d, rcr_convert_job *j, const char *
 typedef struct data_run {
 	const rcr_convert_data *d;
 	rcr_convert_job *jobs;
-	uint32_t njobs, next;
-	pthread_mutex_t mu;
-	int failed;
-	rcr_error_snapshot err;
 	rcr_progress prog;
 } data_run;
 
@@ -205,26 +208,14 @@ static int run_job(data_run *dr, rcr_convert_job *j)
 	return 0;
 }
 
-static void *data_worker(void *arg)
+/* A pool worker: jobs until none is left or one failed (the pool keeps the first failure). */
+static int data_worker(rcr_pool *pool, void *ctx, int worker)
 {
-	data_run *dr = arg;
-	for (;;) {
-		pthread_mutex_lock(&dr->mu);
-		uint32_t i = dr->failed || rcr_interrupted() ? dr->njobs : dr->next++;
-		pthread_mutex_unlock(&dr->mu);
-		if (i >= dr->njobs)
-			break;
-		int rc = run_job(dr, &dr->jobs[i]);
-		if (rc < 0) {
-			pthread_mutex_lock(&dr->mu);
-			if (!dr->failed) {
-				dr->failed = rc;
-				rcr_error_save(&dr->err);
-			}
-			pthread_mutex_unlock(&dr->mu);
-		}
-	}
-	return NULL;
+	data_run *dr = ctx;
+	uint32_t i;
+	while (rcr_pool_next(pool, &i))
+		RCR_FORWARD(run_job(dr, &dr->jobs[i]));
+	return 0;
 }
 
 static int cmp_job(const void *a, const void *b)
@@ -239,27 +230,22 @@ int rcr_convert_data_run(const rcr_convert_data *d, rcr_convert_job *jobs, uint3
 	if (njobs == 0)
 		return 0;
 	const rcr_convert_opts *o = d->o;
-	data_run dr = {.d = d, .jobs = jobs, .njobs = njobs, .mu = PTHREAD_MUTEX_INITIALIZER};
+	data_run dr = {.d = d, .jobs = jobs};
 	qsort(jobs, njobs, sizeof *jobs, cmp_job);
 	rcr_progress_init(&dr.prog, "convert", d->m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
 	for (uint32_t i = 0; i < njobs; i++)
 		rcr_progress_expect(&dr.prog, jobs[i].table, jobs[i].weight);
 	rcr_progress_begin(&dr.prog);
-	int nworkers = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
-	if ((uint32_t)nworkers > njobs)
-		nworkers = (int)njobs;
-	pthread_t th[64];
-	int started = 0;
-	for (int i = 0; i < nworkers; i++, started++)
-		if (pthread_create(&th[i], NULL, data_worker, &dr) != 0)
-			break;
-	if (started == 0)
-		data_worker(&dr);
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	rcr_pool_opts po = {.workers = (uint32_t)o->jobs < njobs ? o->jobs : (int)njobs,
+			    .njobs = njobs,
+			    .work = data_worker,
+			    .ctx = &dr};
+	rcr_pool *pool = NULL;
+	int rc = rcr_pool_new(&pool, &po);
+	if (rc == 0)
+		rc = rcr_pool_run(pool);
+	rcr_pool_free(pool);
 	rcr_progress_end(&dr.prog);
 	*rows_out = atomic_load(&dr.prog.rows);
-	if (dr.failed)
-		rcr_error_restore(&dr.err);
-	return dr.failed;
+	return rc;
 }

@@ -15,16 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Double-quotes an identifier when PostgreSQL would need it (always is also correct). */
-static int append_ident(rcr_buf *b, const char *id)
+/* Double-quotes an identifier when PostgreSQL would need it (always is also correct). Like
+ * every append here it leaves a failure in the buffer (buf.h), checked once by the builder. */
+static void append_ident(rcr_buf *b, const char *id)
 {
-	RCR_FORWARD(rcr_buf_append_u8(b, '"'));
+	rcr_buf_append_u8(b, '"');
 	for (const char *p = id; *p; p++) {
 		if (*p == '"')
-			RCR_FORWARD(rcr_buf_append_u8(b, '"'));
-		RCR_FORWARD(rcr_buf_append_u8(b, (uint8_t)*p));
+			rcr_buf_append_u8(b, '"');
+		rcr_buf_append_u8(b, (uint8_t)*p);
 	}
-	return rcr_buf_append_u8(b, '"');
+	rcr_buf_append_u8(b, '"');
 }
 
 static char *dupf(const char *fmt, long long v)
@@ -46,24 +47,23 @@ static const rcr_toc_entry *find_table_entry(const rcr_toc *toc, const rcr_table
 	return NULL;
 }
 
-/* "COPY schema.name (col, ...) FROM stdin;\n", NUL-terminated, into cs. */
-static int copy_statement(rcr_buf *cs, const rcr_table *t)
+/* "COPY schema.name (col, ...) FROM stdin;\n" into cs. */
+static void copy_statement(rcr_buf *cs, const rcr_table *t)
 {
-	int rc = rcr_buf_append(cs, "COPY ", 5);
-	rc |= append_ident(cs, t->schema);
-	rc |= rcr_buf_append_u8(cs, '.');
-	rc |= append_ident(cs, t->name);
+	RCR_BUF_LIT(cs, "COPY ");
+	append_ident(cs, t->schema);
+	rcr_buf_append_u8(cs, '.');
+	append_ident(cs, t->name);
 	if (t->ncols) {
-		rc |= rcr_buf_append(cs, " (", 2);
+		RCR_BUF_LIT(cs, " (");
 		for (uint32_t c = 0; c < t->ncols; c++) {
 			if (c)
-				rc |= rcr_buf_append(cs, ", ", 2);
-			rc |= append_ident(cs, t->cols[c].name);
+				RCR_BUF_LIT(cs, ", ");
+			append_ident(cs, t->cols[c].name);
 		}
-		rc |= rcr_buf_append_u8(cs, ')');
+		rcr_buf_append_u8(cs, ')');
 	}
-	rc |= rcr_buf_append(cs, " FROM stdin;\n", 14); /* with the NUL */
-	return rc;
+	RCR_BUF_LIT(cs, " FROM stdin;\n");
 }
 
 /*
@@ -77,12 +77,12 @@ static int copy_statement(rcr_buf *cs, const rcr_table *t)
 static char *split_defn(const rcr_table *t)
 {
 	rcr_buf d = RCR_BUF_INIT;
-	int rc = rcr_buf_append(&d, "-- load via partition root ", 27);
-	rc |= append_ident(&d, t->schema);
-	rc |= rcr_buf_append_u8(&d, '.');
-	rc |= append_ident(&d, t->name);
-	rc |= rcr_buf_append_u8(&d, 0);
-	char *defn = rc == 0 ? strdup((const char *)d.data) : NULL;
+	RCR_BUF_LIT(&d, "-- load via partition root ");
+	append_ident(&d, t->schema);
+	rcr_buf_append_u8(&d, '.');
+	append_ident(&d, t->name);
+	const char *s = rcr_buf_cstr(&d);
+	char *defn = s ? strdup(s) : NULL;
 	rcr_buf_free(&d);
 	return defn;
 }
@@ -93,17 +93,18 @@ static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_tabl
 	memset(e, 0, sizeof *e);
 	const rcr_toc_entry *table = find_table_entry(toc, t);
 	rcr_buf cs = RCR_BUF_INIT;
-	int rc = copy_statement(&cs, t);
+	copy_statement(&cs, t);
+	const char *copy = rcr_buf_cstr(&cs);
 	e->dump_id = id;
 	e->had_dumper = 1;
-	if (split && !(e->defn = split_defn(t)))
-		rc = -1;
+	if (split)
+		e->defn = split_defn(t);
 	e->tableoid = strdup("0");
 	e->oid = dupf("%lld", t->oid);
 	e->tag = strdup(t->name);
 	e->desc = strdup("TABLE DATA");
 	e->section = RCR_TOC_SECTION_DATA;
-	e->copy_stmt = rc == 0 ? strdup((const char *)cs.data) : NULL;
+	e->copy_stmt = copy ? strdup(copy) : NULL;
 	e->namespace_ = strdup(t->schema);
 	e->owner = strdup(table && table->owner ? table->owner : "");
 	e->with_oids = strdup("false");
@@ -114,8 +115,8 @@ static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_tabl
 			e->ndeps = 1;
 	}
 	rcr_buf_free(&cs);
-	if (rc || !e->tableoid || !e->oid || !e->tag || !e->desc || !e->copy_stmt || !e->namespace_ || !e->owner ||
-	    !e->with_oids || !e->filename || (table && e->ndeps != 1))
+	if ((split && !e->defn) || !e->tableoid || !e->oid || !e->tag || !e->desc || !e->copy_stmt || !e->namespace_ ||
+	    !e->owner || !e->with_oids || !e->filename || (table && e->ndeps != 1))
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	return 0;
 }

@@ -197,67 +197,84 @@ int rcr_toc_decode(rcr_toc **out, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static int wr_int(rcr_buf *b, int v)
+/* toc.dat's writer. Appends need no checks: the buffer keeps its first failure (buf.h), and
+ * too_long records a string whose length does not fit an int; rcr_toc_encode checks both once. */
+typedef struct wr {
+	rcr_buf *b;
+	int too_long;
+} wr;
+
+static void wr_int(wr *w, int v)
 {
 	uint8_t t[5];
 	t[0] = v < 0;
 	uint32_t m = v < 0 ? (uint32_t)(-(int64_t)v) : (uint32_t)v;
 	rcr_store_u32le(t + 1, m);
-	return rcr_buf_append(b, t, 5);
+	rcr_buf_append(w->b, t, sizeof t);
 }
 
-static int wr_str(rcr_buf *b, const char *s)
+static void wr_str(wr *w, const char *s)
 {
-	if (!s)
-		return wr_int(b, -1);
+	if (!s) {
+		wr_int(w, -1);
+		return;
+	}
 	size_t n = strlen(s);
-	if (n > 0x7FFFFFFF)
-		return rcr_error_set(RCR_E_LIMIT, "string too long for toc.dat");
-	RCR_FORWARD(wr_int(b, (int)n));
-	return rcr_buf_append(b, s, n);
+	if (n > 0x7FFFFFFF) {
+		w->too_long = 1;
+		return;
+	}
+	wr_int(w, (int)n);
+	rcr_buf_append(w->b, s, n);
+}
+
+static void write_entry(wr *w, const rcr_toc *t, const rcr_toc_entry *e)
+{
+	wr_int(w, e->dump_id);
+	wr_int(w, e->had_dumper);
+	wr_str(w, e->tableoid);
+	wr_str(w, e->oid);
+	wr_str(w, e->tag);
+	wr_str(w, e->desc);
+	wr_int(w, e->section);
+	wr_str(w, e->defn);
+	wr_str(w, e->drop_stmt);
+	wr_str(w, e->copy_stmt);
+	wr_str(w, e->namespace_);
+	wr_str(w, e->tablespace);
+	wr_str(w, e->tableam);
+	if (t->vmin >= 16)
+		wr_int(w, e->relkind);
+	wr_str(w, e->owner);
+	wr_str(w, e->with_oids);
+	for (int d = 0; d < e->ndeps; d++)
+		wr_str(w, e->deps[d]);
+	wr_str(w, NULL);
+	wr_str(w, e->filename ? e->filename : "");
 }
 
 int rcr_toc_encode(rcr_buf *b, const rcr_toc *t)
 {
 	if (t->vmaj != 1 || t->vmin < 14 || t->vmin > 16)
 		return rcr_error_set(RCR_E_USAGE, "archive version 1.%d cannot be written (1.14, 1.15 or 1.16)", t->vmin);
+	wr w = {b, 0};
 	const uint8_t head[11] = {'P', 'G', 'D', 'M', 'P', 1, (uint8_t)t->vmin, 0, 4, 8, 3};
-	int rc = rcr_buf_append(b, head, sizeof head);
+	rcr_buf_append(b, head, sizeof head);
 	if (t->vmin >= 15)
-		rc |= rcr_buf_append_u8(b, (uint8_t)t->compression);
+		rcr_buf_append_u8(b, (uint8_t)t->compression);
 	else
-		rc |= wr_int(b, t->compression);
+		wr_int(&w, t->compression);
 	for (int i = 0; i < 7; i++)
-		rc |= wr_int(b, t->tm[i]);
-	rc |= wr_str(b, t->dbname);
-	rc |= wr_str(b, t->server_version);
-	rc |= wr_str(b, t->pgdump_version);
-	rc |= wr_int(b, t->nentries);
-	for (int i = 0; i < t->nentries && rc == 0; i++) {
-		const rcr_toc_entry *e = &t->entries[i];
-		rc |= wr_int(b, e->dump_id);
-		rc |= wr_int(b, e->had_dumper);
-		rc |= wr_str(b, e->tableoid);
-		rc |= wr_str(b, e->oid);
-		rc |= wr_str(b, e->tag);
-		rc |= wr_str(b, e->desc);
-		rc |= wr_int(b, e->section);
-		rc |= wr_str(b, e->defn);
-		rc |= wr_str(b, e->drop_stmt);
-		rc |= wr_str(b, e->copy_stmt);
-		rc |= wr_str(b, e->namespace_);
-		rc |= wr_str(b, e->tablespace);
-		rc |= wr_str(b, e->tableam);
-		if (t->vmin >= 16)
-			rc |= wr_int(b, e->relkind);
-		rc |= wr_str(b, e->owner);
-		rc |= wr_str(b, e->with_oids);
-		for (int d = 0; d < e->ndeps; d++)
-			rc |= wr_str(b, e->deps[d]);
-		rc |= wr_str(b, NULL);
-		rc |= wr_str(b, e->filename ? e->filename : "");
-	}
-	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory writing toc.dat") : 0;
+		wr_int(&w, t->tm[i]);
+	wr_str(&w, t->dbname);
+	wr_str(&w, t->server_version);
+	wr_str(&w, t->pgdump_version);
+	wr_int(&w, t->nentries);
+	for (int i = 0; i < t->nentries && !rcr_buf_broken(b) && !w.too_long; i++)
+		write_entry(&w, t, &t->entries[i]);
+	if (w.too_long)
+		return rcr_error_set(RCR_E_LIMIT, "string too long for toc.dat");
+	return rcr_buf_broken(b) ? rcr_error_set(RCR_E_NOMEM, "out of memory writing toc.dat") : 0;
 }
 
 /*
