@@ -3,8 +3,9 @@
  *
  * One table row per type name: its converter, its built-in OID and, for ranges, the subtype.
  * Scalars, floats, numeric, network, bit strings and pgvector's types are here; dates and
- * times in textout_datetime.c. Containers (arrays, composites, ranges) recurse through
- * convert(), bounded by MAX_DEPTH so that crafted nesting cannot exhaust the stack.
+ * times in textout_datetime.c; containers (arrays, composites, ranges) in textout_container.c,
+ * which recurse through rcr_tx_convert, bounded by MAX_DEPTH so that crafted nesting cannot
+ * exhaust the stack.
  *
  * The output rules are PostgreSQL's (src/backend/utils/adt/: boolout, int*out, float8out
  * via float_to_shortest_decimal, numeric get_str_from_var, byteaout hex, uuid_out,
@@ -25,32 +26,15 @@
 #include <strings.h>
 
 #define MAX_DEPTH 16
-#define ARRAY_MAXDIM 6 /* PostgreSQL's MAXDIM */
 
-typedef struct type_ent type_ent;
-typedef int (*out_fn)(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth);
-
-struct type_ent {
-	const char *name;
-	uint32_t oid;
-	out_fn fn;
-	const char *sub; /* ranges: the subtype's name */
-};
-
-static int convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth);
-
-#define PUTS(s) RCR_FORWARD(rcr_tx_puts(out, (s)))
-#define PUTC(c) RCR_FORWARD(rcr_buf_append_u8(out, (uint8_t)(c)))
-#define PUT(p, k) RCR_FORWARD(rcr_buf_append(out, (p), (k)))
-
-static int bad_len(const type_ent *t, size_t n, size_t want)
+static int bad_len(const rcr_tx_type *t, size_t n, size_t want)
 {
 	return rcr_error_set(RCR_E_FORMAT, "%s value of %zu bytes, expected %zu", t->name, n, want);
 }
 
 /* ---- scalars ---------------------------------------------------------------------------- */
 
-static int out_bool(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_bool(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n != 1)
@@ -59,7 +43,7 @@ static int out_bool(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t,
 	return rcr_buf_append_u8(out, v[0] ? 't' : 'f');
 }
 
-static int out_int(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_int(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	size_t want = t->oid == 21 ? 2 : t->oid == 20 ? 8 : 4;
@@ -80,7 +64,7 @@ static int out_int(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, 
 
 /* text, varchar, bpchar, name, json, enum labels: the binary form is the text itself. A NUL
  * byte cannot occur in PostgreSQL text, so it marks damaged input. */
-static int out_text(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_text(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n && memchr(v, 0, n))
@@ -88,7 +72,7 @@ static int out_text(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t,
 	return rcr_buf_append(out, v, n);
 }
 
-static int out_jsonb(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_jsonb(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	if (n < 1 || v[0] != 1)
 		return rcr_error_set(RCR_E_FORMAT, "jsonb value without version byte 1");
@@ -96,7 +80,7 @@ static int out_jsonb(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t
 }
 
 /* "char": one byte; charout prints NUL as the empty string and bytes >= 0x80 as \ooo. */
-static int out_char(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_char(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n > 1)
@@ -113,7 +97,7 @@ static int out_char(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t,
 
 static const char hexdig[] = "0123456789abcdef";
 
-static int out_bytea(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_bytea(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)t;
 	(void)depth;
@@ -131,7 +115,7 @@ static int out_bytea(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t
 	return 0;
 }
 
-static int out_uuid(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_uuid(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n != 16)
@@ -147,7 +131,7 @@ static int out_uuid(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t,
 	return rcr_buf_append(out, tmp, k);
 }
 
-static int out_macaddr(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_macaddr(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	size_t want = t->oid == 774 ? 8 : 6;
@@ -163,7 +147,7 @@ static int out_macaddr(rcr_buf *out, const uint8_t *v, size_t n, const type_ent 
 }
 
 /* bit and varbit: int32 bit count, then the bits most significant first. */
-static int out_bit(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_bit(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n < 4)
@@ -226,7 +210,7 @@ static int put_ipv6(rcr_buf *out, const uint8_t *a)
 
 /* inet and cidr: family (2 = IPv4, 3 = IPv6), mask bits, is_cidr flag (ignored, as
  * network_recv does), address length, address. */
-static int out_inet(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_inet(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n < 4)
@@ -279,7 +263,7 @@ static int put_f4(rcr_buf *out, float f)
 	return 0;
 }
 
-static int out_float(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_float(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (t->oid == 700) {
@@ -309,7 +293,7 @@ static int out_float(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t
 /* int16 ndigits, int16 weight (of the first base-10000 digit), uint16 sign, int16 dscale
  * (decimal digits after the point), then the digits. get_str_from_var prints the value with
  * exactly dscale fraction digits. */
-static int out_numeric(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_numeric(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)t;
 	(void)depth;
@@ -397,7 +381,7 @@ static float half_to_float(uint16_t h)
 }
 
 /* vector: int16 dim, int16 unused (0), dim float4; halfvec the same with 16-bit halves. */
-static int out_vector(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_vector(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	int half = strcmp(t->name, "halfvec") == 0;
@@ -428,7 +412,7 @@ static int out_vector(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *
 
 /* sparsevec: int32 dim, int32 nnz, int32 unused, nnz 0-based indices, nnz float4 values;
  * printed as {i:v,...}/dim with 1-based indices. */
-static int out_sparsevec(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_sparsevec(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	if (n < 12)
@@ -460,324 +444,9 @@ static int out_sparsevec(rcr_buf *out, const uint8_t *v, size_t n, const type_en
 	return 0;
 }
 
-/* ---- containers ------------------------------------------------------------------------- */
-
-/* Converts one element into scratch so that the container can decide about quoting. */
-static int element_text(rcr_buf *tmp, const char *type_name, const uint8_t *v, size_t n, int depth)
-{
-	tmp->len = 0;
-	return convert(tmp, type_name, v, n, depth + 1);
-}
-
-/* array_out's quoting: empty, "NULL" in any case, or any of {}",\ or white space. */
-static int put_array_elem(rcr_buf *out, const rcr_buf *e)
-{
-	int quote = e->len == 0 || (e->len == 4 && strncasecmp((const char *)e->data, "NULL", 4) == 0);
-	for (size_t i = 0; i < e->len && !quote; i++) {
-		uint8_t c = e->data[i];
-		quote = c == '{' || c == '}' || c == '"' || c == ',' || c == '\\' || c == ' ' || c == '\t' ||
-			c == '\n' || c == '\r' || c == '\v' || c == '\f';
-	}
-	if (!quote)
-		return rcr_buf_append(out, e->data, e->len);
-	PUTC('"');
-	for (size_t i = 0; i < e->len; i++) {
-		if (e->data[i] == '"' || e->data[i] == '\\')
-			PUTC('\\');
-		PUTC(e->data[i]);
-	}
-	PUTC('"');
-	return 0;
-}
-
-/* record_out's and range_out's quoting: empty, white space or any of the given specials;
- * inside quotes '"' and '\' are doubled. */
-static int put_quoted_doubling(rcr_buf *out, const rcr_buf *e, const char *specials)
-{
-	int quote = e->len == 0;
-	for (size_t i = 0; i < e->len && !quote; i++) {
-		uint8_t c = e->data[i];
-		quote = strchr(specials, c) != NULL || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-			c == '\v' || c == '\f';
-	}
-	if (!quote)
-		return rcr_buf_append(out, e->data, e->len);
-	PUTC('"');
-	for (size_t i = 0; i < e->len; i++) {
-		if (e->data[i] == '"' || e->data[i] == '\\')
-			PUTC(e->data[i]);
-		PUTC(e->data[i]);
-	}
-	PUTC('"');
-	return 0;
-}
-
-/* An array value's header: array_send writes int32 ndim, int32 has-nulls flag, oid element
- * type, then ndim (int32 length, int32 lower bound); the elements follow from `pos`. */
-typedef struct array_head {
-	int ndim;
-	uint32_t flags;
-	int32_t dims[ARRAY_MAXDIM], lbs[ARRAY_MAXDIM];
-	uint64_t nitems;
-	int bounds;     /* some lower bound is not 1: the text starts with the dimensions */
-	size_t pos;
-} array_head;
-
-static int array_head_read(array_head *h, const uint8_t *v, size_t n, const char *elem)
-{
-	if (n < 12)
-		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes", n);
-	int32_t ndim = (int32_t)rcr_load_u32be(v);
-	uint32_t eoid = rcr_load_u32be(v + 8);
-	h->flags = rcr_load_u32be(v + 4);
-	if (ndim < 0 || ndim > ARRAY_MAXDIM)
-		return rcr_error_set(RCR_E_FORMAT, "array value with %" PRId32 " dimensions", ndim);
-	if (h->flags > 1)
-		return rcr_error_set(RCR_E_FORMAT, "array value with invalid flags %" PRIu32, h->flags);
-	const char *known = rcr_textout_type_for_oid(eoid);
-	if (known && strcmp(known, elem) != 0)
-		return rcr_error_set(RCR_E_FORMAT, "array of '%s' holds elements of type oid %" PRIu32 " ('%s')", elem,
-				     eoid, known);
-	if (n < 12 + 8 * (size_t)ndim)
-		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes for %" PRId32 " dimensions", n, ndim);
-	h->ndim = ndim;
-	h->nitems = ndim ? 1 : 0;
-	h->bounds = 0;
-	h->pos = 12 + 8 * (size_t)ndim;
-	for (int i = 0; i < ndim; i++) {
-		h->dims[i] = (int32_t)rcr_load_u32be(v + 12 + 8 * i);
-		h->lbs[i] = (int32_t)rcr_load_u32be(v + 16 + 8 * i);
-		/* array_recv: non-negative lengths, and upper bounds that do not overflow */
-		if (h->dims[i] < 0 || (int64_t)h->lbs[i] + h->dims[i] - 1 > INT32_MAX)
-			return rcr_error_set(RCR_E_FORMAT, "array value with invalid dimension %d", i + 1);
-		h->nitems *= (uint64_t)h->dims[i];
-		/* every element takes at least its 4-byte length */
-		if (h->nitems > n / 4)
-			return rcr_error_set(RCR_E_FORMAT, "array value too short for its dimensions");
-		h->bounds |= h->lbs[i] != 1;
-	}
-	return 0;
-}
-
-/* "[lb:ub]" per dimension and "=", as array_out writes when a lower bound is not 1. */
-static int put_array_bounds(rcr_buf *out, const array_head *h)
-{
-	for (int i = 0; i < h->ndim; i++) {
-		char tmp[32];
-		int k = snprintf(tmp, sizeof tmp, "[%" PRId32 ":%" PRId64 "]", h->lbs[i], (int64_t)h->lbs[i] + h->dims[i] - 1);
-		PUT(tmp, (size_t)k);
-	}
-	PUTC('=');
-	return 0;
-}
-
-/* Prints element `item` at h->pos and moves past it; e is scratch. */
-static int put_array_item(rcr_buf *out, rcr_buf *e, array_head *h, const uint8_t *v, size_t n, uint64_t item,
-			  const char *elem, int depth)
-{
-	if (n - h->pos < 4)
-		return rcr_error_set(RCR_E_FORMAT, "array value ends inside element %" PRIu64, item);
-	int32_t len = (int32_t)rcr_load_u32be(v + h->pos);
-	h->pos += 4;
-	if (len == -1) {
-		if (!h->flags)
-			return rcr_error_set(RCR_E_FORMAT, "array value has a NULL but no null flag");
-		return rcr_tx_puts(out, "NULL");
-	}
-	if (len < 0 || (size_t)len > n - h->pos)
-		return rcr_error_set(RCR_E_FORMAT, "array element %" PRIu64 " of %" PRId32 " bytes overruns the value", item,
-				     len);
-	int rc = element_text(e, elem, v + h->pos, (size_t)len, depth);
-	if (rc == 0)
-		rc = put_array_elem(out, e);
-	h->pos += (size_t)len;
-	return rc;
-}
-
-/* After an element, advances the odometer idx: closes the dimensions it finished and, unless
- * that was the last element, reopens them after a comma. */
-static int put_array_step(rcr_buf *out, int32_t *idx, const array_head *h)
-{
-	int d = h->ndim - 1;
-	while (d >= 0 && ++idx[d] == h->dims[d]) {
-		idx[d] = 0;
-		d--;
-	}
-	int closed = h->ndim - 1 - d;
-	for (int i = 0; i < closed; i++)
-		PUTC('}');
-	if (d < 0)
-		return 0;
-	PUTC(',');
-	for (int i = 0; i < closed; i++)
-		PUTC('{');
-	return 0;
-}
-
-static int out_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem, int depth)
-{
-	array_head h;
-	RCR_FORWARD(array_head_read(&h, v, n, elem));
-	if (h.nitems == 0) {
-		if (n != h.pos)
-			return rcr_error_set(RCR_E_FORMAT, "empty array value has %zu trailing bytes", n - h.pos);
-		return rcr_tx_puts(out, "{}");
-	}
-	if (h.bounds)
-		RCR_FORWARD(put_array_bounds(out, &h));
-	for (int i = 0; i < h.ndim; i++)
-		PUTC('{');
-	rcr_buf e = RCR_BUF_INIT;
-	int32_t idx[ARRAY_MAXDIM] = {0};
-	int rc = 0;
-	for (uint64_t item = 0; item < h.nitems && rc == 0; item++) {
-		rc = put_array_item(out, &e, &h, v, n, item, elem, depth);
-		if (rc == 0)
-			rc = put_array_step(out, idx, &h);
-	}
-	rcr_buf_free(&e);
-	if (rc == 0 && h.pos != n)
-		rc = rcr_error_set(RCR_E_FORMAT, "array value has %zu trailing bytes", n - h.pos);
-	return rc;
-}
-
-/*
- * The composite types of the current rcr_textout_value_in call. Thread-local rather than a
- * parameter so that the converters' shared signature (and every converter) stays as it is;
- * set and restored by rcr_textout_value_in only.
- */
-static _Thread_local const rcr_textout_catalog *cur_catalog;
-
-/* record_send: int32 column count, then per column oid, int32 length (-1 for NULL), bytes.
- * `comp` (or NULL for an anonymous record) names each column's type by position: the OIDs in
- * the value are only checked against it, as user types' OIDs mean nothing outside the
- * database they came from. */
-static int record_fields(rcr_buf *out, const uint8_t *v, size_t n, const rcr_textout_composite *comp, int depth)
-{
-	if (n < 4)
-		return rcr_error_set(RCR_E_FORMAT, "record value of %zu bytes", n);
-	int32_t ncols = (int32_t)rcr_load_u32be(v);
-	if (ncols < 0 || (size_t)ncols > (n - 4) / 8)
-		return rcr_error_set(RCR_E_FORMAT, "record value of %zu bytes for %" PRId32 " columns", n, ncols);
-	if (comp && (uint32_t)ncols != comp->nfields)
-		return rcr_error_set(RCR_E_FORMAT, "record value has %" PRId32 " columns, its type %" PRIu32 " has %" PRIu32,
-				     ncols, comp->oid, comp->nfields);
-	size_t pos = 4;
-	rcr_buf e = RCR_BUF_INIT;
-	int rc = rcr_buf_append_u8(out, '(');
-	for (int32_t i = 0; i < ncols && rc == 0; i++) {
-		if (i)
-			rc = rcr_buf_append_u8(out, ',');
-		if (rc == 0 && n - pos < 8)
-			rc = rcr_error_set(RCR_E_FORMAT, "record value ends inside column %" PRId32, i + 1);
-		if (rc)
-			break;
-		uint32_t oid = rcr_load_u32be(v + pos);
-		int32_t len = (int32_t)rcr_load_u32be(v + pos + 4);
-		pos += 8;
-		if (len == -1)
-			continue; /* NULL: nothing between the commas */
-		if (len < 0 || (size_t)len > n - pos) {
-			rc = rcr_error_set(RCR_E_FORMAT, "record column %" PRId32 " of %" PRId32 " bytes overruns the value",
-					   i + 1, len);
-			break;
-		}
-		const char *known = rcr_textout_type_for_oid(oid), *name = comp ? comp->fields[i] : known;
-		if (comp && known && strcmp(known, name) != 0) {
-			rc = rcr_error_set(RCR_E_FORMAT, "record column %" PRId32 " holds type oid %" PRIu32 " ('%s'), not '%s'",
-					   i + 1, oid, known, name);
-			break;
-		}
-		if (!name) {
-			rc = rcr_error_set_hint(RCR_E_USAGE, "only built-in types are converted inside composite values",
-						"cannot convert composite column %" PRId32 " of type oid %" PRIu32 " to text",
-						i + 1, oid);
-			break;
-		}
-		rc = element_text(&e, name, v + pos, (size_t)len, depth);
-		if (rc == 0)
-			rc = put_quoted_doubling(out, &e, "\"\\(),");
-		pos += (size_t)len;
-	}
-	rcr_buf_free(&e);
-	if (rc == 0)
-		rc = rcr_buf_append_u8(out, ')');
-	if (rc == 0 && pos != n)
-		rc = rcr_error_set(RCR_E_FORMAT, "record value has %zu trailing bytes", n - pos);
-	return rc;
-}
-
-static int out_record(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
-{
-	(void)t;
-	return record_fields(out, v, n, NULL, depth);
-}
-
-/* "record:OID": a composite of the current catalog. */
-static int out_typed_record(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth)
-{
-	char *end;
-	unsigned long oid = strtoul(type_name + 7, &end, 10);
-	for (size_t i = 0; cur_catalog && i < cur_catalog->n && !*end; i++)
-		if (cur_catalog->types[i].oid == oid)
-			return record_fields(out, v, n, &cur_catalog->types[i], depth);
-	return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text: no such composite", type_name);
-}
-
-#define RANGE_EMPTY 0x01
-#define RANGE_LB_INC 0x02
-#define RANGE_UB_INC 0x04
-#define RANGE_LB_INF 0x08
-#define RANGE_UB_INF 0x10
-
-/* range_send: flags byte, then the lower and the upper bound (each unless empty or
- * infinite) as int32 length and the subtype's binary value. */
-static int out_range(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
-{
-	if (n < 1)
-		return rcr_error_set(RCR_E_FORMAT, "empty %s value", t->name);
-	unsigned flags = v[0];
-	if (flags & ~0x1Fu)
-		return rcr_error_set(RCR_E_FORMAT, "%s value with invalid flags 0x%02x", t->name, flags);
-	if (flags & RANGE_EMPTY) {
-		if (n != 1)
-			return rcr_error_set(RCR_E_FORMAT, "empty %s value with bounds", t->name);
-		return rcr_tx_puts(out, "empty");
-	}
-	size_t pos = 1;
-	rcr_buf e = RCR_BUF_INIT;
-	int rc = rcr_buf_append_u8(out, flags & RANGE_LB_INC ? '[' : '(');
-	for (int b = 0; b < 2 && rc == 0; b++) {
-		if (b)
-			rc = rcr_buf_append_u8(out, ',');
-		if (rc || (flags & (b ? RANGE_UB_INF : RANGE_LB_INF)))
-			continue;
-		if (n - pos < 4) {
-			rc = rcr_error_set(RCR_E_FORMAT, "%s value ends inside a bound", t->name);
-			break;
-		}
-		int32_t len = (int32_t)rcr_load_u32be(v + pos);
-		pos += 4;
-		if (len < 0 || (size_t)len > n - pos) {
-			rc = rcr_error_set(RCR_E_FORMAT, "%s bound of %" PRId32 " bytes overruns the value", t->name, len);
-			break;
-		}
-		rc = element_text(&e, t->sub, v + pos, (size_t)len, depth);
-		if (rc == 0)
-			rc = put_quoted_doubling(out, &e, "\"\\()[],");
-		pos += (size_t)len;
-	}
-	rcr_buf_free(&e);
-	if (rc == 0)
-		rc = rcr_buf_append_u8(out, flags & RANGE_UB_INC ? ']' : ')');
-	if (rc == 0 && pos != n)
-		rc = rcr_error_set(RCR_E_FORMAT, "%s value has %zu trailing bytes", t->name, n - pos);
-	return rc;
-}
-
 /* ---- registry --------------------------------------------------------------------------- */
 
-static int out_dt(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, int depth)
+static int out_dt(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)depth;
 	switch (t->oid) {
@@ -791,7 +460,7 @@ static int out_dt(rcr_buf *out, const uint8_t *v, size_t n, const type_ent *t, i
 }
 
 /* Array types are not listed: "_x" is an array of x, and arrays_oids maps their OIDs. */
-static const type_ent types[] = {
+static const rcr_tx_type types[] = {
 	{"bool", 16, out_bool, NULL},
 	{"int2", 21, out_int, NULL},
 	{"int4", 23, out_int, NULL},
@@ -825,13 +494,13 @@ static const type_ent types[] = {
 	{"vector", 0, out_vector, NULL},
 	{"halfvec", 0, out_vector, NULL},
 	{"sparsevec", 0, out_sparsevec, NULL},
-	{"record", 2249, out_record, NULL},
-	{"int4range", 3904, out_range, "int4"},
-	{"int8range", 3926, out_range, "int8"},
-	{"numrange", 3906, out_range, "numeric"},
-	{"tsrange", 3908, out_range, "timestamp"},
-	{"tstzrange", 3910, out_range, "timestamptz"},
-	{"daterange", 3912, out_range, "date"},
+	{"record", 2249, rcr_tx_record, NULL},
+	{"int4range", 3904, rcr_tx_range, "int4"},
+	{"int8range", 3926, rcr_tx_range, "int8"},
+	{"numrange", 3906, rcr_tx_range, "numeric"},
+	{"tsrange", 3908, rcr_tx_range, "timestamp"},
+	{"tstzrange", 3910, rcr_tx_range, "timestamptz"},
+	{"daterange", 3912, rcr_tx_range, "date"},
 };
 
 static const struct {
@@ -849,7 +518,7 @@ static const struct {
 };
 
 /* By name; "record:OID" finds "record". */
-static const type_ent *find_type(const char *name)
+static const rcr_tx_type *find_type(const char *name)
 {
 	if (strncmp(name, "record:", 7) == 0)
 		name = "record";
@@ -879,18 +548,18 @@ int rcr_textout_supported(const char *type_name)
 	return find_type(type_name) != NULL;
 }
 
-static int convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth)
+int rcr_tx_convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth)
 {
 	if (depth > MAX_DEPTH)
 		return rcr_error_set(RCR_E_FORMAT, "value nested more than %d levels deep", MAX_DEPTH);
 	if (type_name[0] == '_') {
 		if (!find_type(type_name + 1))
 			return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
-		return out_array(out, v, n, type_name + 1, depth);
+		return rcr_tx_array(out, v, n, type_name + 1, depth);
 	}
 	if (strncmp(type_name, "record:", 7) == 0)
-		return out_typed_record(out, type_name, v, n, depth);
-	const type_ent *t = find_type(type_name);
+		return rcr_tx_typed_record(out, type_name, v, n, depth);
+	const rcr_tx_type *t = find_type(type_name);
 	if (!t)
 		return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
 	return t->fn(out, v, n, t, depth);
@@ -908,10 +577,9 @@ int rcr_textout_value_in(rcr_buf *out, const rcr_textout_catalog *catalog, const
 	(void)typmod;
 	if (len == 0)
 		val = none; /* an empty value may come as NULL */
-	const rcr_textout_catalog *saved = cur_catalog;
-	cur_catalog = catalog;
-	int rc = convert(out, type_name, val, len, 0);
-	cur_catalog = saved;
+	const rcr_textout_catalog *saved = rcr_tx_catalog_swap(catalog);
+	int rc = rcr_tx_convert(out, type_name, val, len, 0);
+	rcr_tx_catalog_swap(saved);
 	return rc;
 }
 

@@ -3,9 +3,40 @@
 #define RCR_TEXTOUT_INTERNAL_H
 
 #include "rcr/buf.h"
+#include "rcr/textout.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* A type textout prints: its name, its built-in OID (0 for an extension's type) and converter,
+ * and for a range its subtype's name. One row of textout.c's registry. */
+typedef struct rcr_tx_type rcr_tx_type;
+typedef int (*rcr_tx_out_fn)(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth);
+struct rcr_tx_type {
+	const char *name;
+	uint32_t oid;
+	rcr_tx_out_fn fn;
+	const char *sub;
+};
+
+/* Appends the text of a value of the named type (textout.c's dispatch), depth levels inside
+ * containers; the containers call it for their elements. */
+int rcr_tx_convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth);
+
+/* The containers (textout_container.c). elem is the array's element type name. */
+int rcr_tx_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem, int depth);
+int rcr_tx_record(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth);
+/* "record:OID": a composite of the catalog set by rcr_tx_catalog_swap. */
+int rcr_tx_typed_record(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth);
+int rcr_tx_range(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth);
+/* Sets this thread's composite catalog for "record:OID" names and returns the previous one
+ * (rcr_textout_value_in sets and restores it around one value). */
+const rcr_textout_catalog *rcr_tx_catalog_swap(const rcr_textout_catalog *catalog);
+
+/* Appends, returning from the calling converter on failure; `out` is its output buffer. */
+#define PUTS(s) RCR_FORWARD(rcr_tx_puts(out, (s)))
+#define PUTC(c) RCR_FORWARD(rcr_buf_append_u8(out, (uint8_t)(c)))
+#define PUT(p, k) RCR_FORWARD(rcr_buf_append(out, (p), (k)))
 
 /* Each converter appends the text of one non-NULL binary value of exactly `n` bytes. */
 int rcr_tx_date(rcr_buf *out, const uint8_t *v, size_t n);
