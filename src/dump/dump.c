@@ -13,79 +13,23 @@
  * exists the directory is not an archive, and any failure removes what was written.
  */
 #include "dump_dir.h"
-#include "rcr/cmd.h"
-#include "rcr/codec.h"
+#include "dump_int.h"
+
+#include "rcr/archive_writer.h"
 #include "rcr/copybin.h"
 #include "rcr/err.h"
-#include "rcr/frame.h"
 #include "rcr/fsutil.h"
-#include "rcr/manifest.h"
 #include "rcr/text.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* A unit of work: one table, or one ctid page range of a big table. Pieces of one table run
- * on different connections at once, all on the same snapshot. */
-typedef struct dump_job {
-	uint32_t table;
-	uint32_t piece;
-	uint32_t npieces;
-	uint64_t page_lo;       /* first heap page (inclusive) */
-	uint64_t page_hi;       /* end page (exclusive); ignored for the last piece, which is open */
-	uint64_t weight;        /* estimated bytes, for largest-first ordering */
-} dump_job;
-
-typedef struct dump_ctx {
-	const rcr_dump_opts *o;
-	rcr_manifest *m;
-	rcr_catalog *cat;
-	char snapshot[128];
-	int server_major;
-	/* The server's lock table, read before locking, to explain running out of it. */
-	long max_locks, max_conns, max_prepared;
-	dump_job *jobs;
-	uint32_t njobs;
-	pthread_mutex_t *table_mu;  /* guards a table's files, row groups and totals */
-	pthread_mutex_t mu;
-	uint32_t next;
-	int failed;
-	rcr_error_snapshot first_err;
-	rcr_progress prog;
-	/* pg_dump, run from its own thread so it overlaps the data */
-	char **tool_argv;
-	char *password;
-	int tool_rc;
-	atomic_int tool_done;
-	rcr_error_snapshot tool_err;
-	char tool_appname[64];  /* pg_dump's application_name, to find its backend */
-} dump_ctx;
-
-/* Small tables a worker copies in one batch: one round trip and one transaction on the snapshot
- * (see send_batch). A transaction keeps every lock it took until it ends, so not every table in
- * one; but not one per table either: COMMIT, BEGIN and SET TRANSACTION SNAPSHOT (which reads the
- * snapshot's file) cost the server as much as a small table's LOCK and COPY (3,000 tables of 5
- * rows: 0.32-0.38 s of server time with a new transaction per table, 0.17-0.26 s without). A
- * big table, or a piece of a split one (whose query's planning locks every index), is a batch of
- * its own. */
-#define WORKER_TXN_JOBS 8
-
-/* Lock slots a worker holds at most: WORKER_TXN_JOBS tables with their TOAST table and its
- * index, or one piece with its indexes. */
-#define WORKER_LOCKS (3 * WORKER_TXN_JOBS)
-
-static int explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r);
-static int has_failed(dump_ctx *d);
-static int explain_tool_failure(const dump_ctx *d, int rc);
-
-static void record_failure(dump_ctx *d, int rc)
+void rcr_dump_record_failure(dump_ctx *d, int rc)
 {
 	pthread_mutex_lock(&d->mu);
 	int first = !d->failed;
@@ -99,6 +43,14 @@ static void record_failure(dump_ctx *d, int rc)
 		rcr_interrupt_cancel_watched();
 }
 
+int rcr_dump_has_failed(dump_ctx *d)
+{
+	pthread_mutex_lock(&d->mu);
+	int f = d->failed;
+	pthread_mutex_unlock(&d->mu);
+	return f;
+}
+
 /* --- one table ---------------------------------------------------------------------------- */
 
 typedef struct table_writer {
@@ -106,13 +58,7 @@ typedef struct table_writer {
 	const dump_job *job;
 	uint32_t index;
 	rcr_table *t;
-	pthread_mutex_t *mu;
-	uint32_t file;
 	char rel[64];
-	rcr_codec_id *codecs;   /* the type's codec, tried first */
-	uint8_t *use_raw;       /* 1 while the last trial found raw smaller for this column */
-	uint32_t flushed;       /* row groups written by this writer */
-	rcr_buf trial;
 	rcr_buf *cols;          /* the row group being filled by the connection's thread */
 	uint32_t rows;
 	size_t bytes;
@@ -129,99 +75,56 @@ typedef struct table_writer {
 	int stop;
 	int erc;                /* the encoder's first failure; its message in eerr */
 	rcr_error_snapshot eerr;
-	rcr_frame_encoder *enc;
-	rcr_buf out;
+	/* Used by the encoder thread only: the archive writer and the data file it appends to. */
+	rcr_table_writer *tw;
 	int fd;
 	char path[4096];
-	uint64_t offset;
 } table_writer;
 
-#define TRIAL_EVERY 16
+/* The archive writer's sink: the job's data file, created on its first row group; the table's
+ * lock guards what the pieces of a split table share. */
+static int file_create(void *ctx)
+{
+	table_writer *w = ctx;
+	w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (w->fd < 0)
+		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
+	return 0;
+}
 
-/* Encodes and appends the handed-off row group (ecols/erows). Runs on the encoder thread only,
- * which alone touches the file, the frame encoder and the trial state. */
+static int file_append(void *ctx, const void *p, size_t n)
+{
+	table_writer *w = ctx;
+	return rcr_fs_write_all(w->fd, p, n, w->path);
+}
+
+static void file_discard(void *ctx)
+{
+	table_writer *w = ctx;
+	unlink(w->path);
+}
+
+static void table_lock(void *ctx)
+{
+	table_writer *w = ctx;
+	pthread_mutex_lock(&w->d->table_mu[w->index]);
+}
+
+static void table_unlock(void *ctx)
+{
+	table_writer *w = ctx;
+	pthread_mutex_unlock(&w->d->table_mu[w->index]);
+}
+
+static const rcr_data_sink_vtbl file_sink = {file_create, file_append, file_discard, table_lock, table_unlock};
+
+/* Encodes and appends the handed-off row group (ecols/erows). Runs on the encoder thread only. */
 static int encode_row_group(table_writer *w)
 {
-	rcr_table *t = w->t;
-	int rc = 0;
-	if (w->fd < 0) {
-		w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (w->fd < 0)
-			return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
-		pthread_mutex_lock(w->mu);
-		char **files = realloc(t->files, (t->nfiles + 1) * sizeof *files);
-		if (files) {
-			t->files = files;
-			files[t->nfiles] = strdup(w->rel);
-		}
-		if (!files || !files[t->nfiles]) {
-			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-			unlink(w->path); /* unrecorded, a failure's cleanup would not know it */
-		}
-		else
-			w->file = t->nfiles++;
-		pthread_mutex_unlock(w->mu);
-		RCR_FORWARD(rc);
-	}
-	/* Reserve the row group's index under the table lock; encode outside it. The frames
-	 * array stays put when the row group array grows, so it is safe to fill later. */
-	rcr_row_group *rg;
-	pthread_mutex_lock(w->mu);
-	rc = rcr_table_add_row_group(&rg, t);
-	uint32_t rgi = t->nrgs - 1;
-	rcr_frame_ref *frames = rc == 0 ? rg->frames : NULL;
-	if (rc == 0) {
-		rg->file = w->file;
-		rg->row_count = w->erows;
-	}
-	pthread_mutex_unlock(w->mu);
-	RCR_FORWARD(rc);
-	rcr_buf_reset(&w->out);
-	uint64_t raw = 0, stored = 0;
-	rcr_codec_trials tried = {0};  /* what this row group's trials measured, for rcr list */
-	for (uint32_t c = 0; c < t->ncols; c++) {
-		size_t at = w->out.len;
-		rcr_frame_header h;
-		/* The codec is chosen by what compresses best, never at the cost of exactness (every
-		 * codec is lossless): every TRIAL_EVERY row groups a column with a type codec is encoded
-		 * both ways and the smaller kept; in between the last winner is used. */
-		rcr_codec_id want = w->use_raw[c] ? RCR_CODEC_RAW : w->codecs[c];
-		RCR_FORWARD(rcr_frame_encode(w->enc, &w->out, &h, w->index, rgi, c, want,
-					     w->ecols[c].data, w->ecols[c].len, w->erows));
-		if (w->codecs[c] != RCR_CODEC_RAW && w->flushed % TRIAL_EVERY == 0) {
-			rcr_codec_id other = want == RCR_CODEC_RAW ? w->codecs[c] : RCR_CODEC_RAW;
-			rcr_frame_header h2;
-			rcr_buf_reset(&w->trial);
-			RCR_FORWARD(rcr_frame_encode(w->enc, &w->trial, &h2, w->index, rgi, c, other,
-						     w->ecols[c].data, w->ecols[c].len, w->erows));
-			tried.row_groups = 1;
-			tried.plain_bytes += RCR_FRAME_HEADER_SIZE +
-					     (uint64_t)(other == RCR_CODEC_RAW ? h2.stored_size : h.stored_size);
-			if (h2.stored_size < h.stored_size) {
-				w->out.len = at;
-				RCR_FORWARD(rcr_buf_append(&w->out, w->trial.data, w->trial.len));
-				h = h2;
-			}
-			w->use_raw[c] = h.codec == RCR_CODEC_RAW;
-			tried.codec_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
-		}
-		rcr_frame_ref_set(&frames[c], &h, w->offset + at);
-		raw += h.raw_size;
-		stored += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
+	int rc = rcr_table_writer_add(w->tw, w->ecols, w->erows);
+	for (uint32_t c = 0; c < w->t->ncols; c++)
 		rcr_buf_reset(&w->ecols[c]);
-	}
-	RCR_FORWARD(rcr_fs_write_all(w->fd, w->out.data, w->out.len, w->path));
-	w->offset += w->out.len;
-	w->flushed++;
-	pthread_mutex_lock(w->mu);
-	t->row_count += w->erows;
-	t->raw_bytes += raw;
-	t->stored_bytes += stored;
-	t->trials.row_groups += tried.row_groups;
-	t->trials.codec_bytes += tried.codec_bytes;
-	t->trials.plain_bytes += tried.plain_bytes;
-	pthread_mutex_unlock(w->mu);
-	return 0;
+	return rc;
 }
 
 static void *encoder_main(void *arg)
@@ -404,7 +307,7 @@ static int copy_table(table_writer *w, PGconn *conn)
 	while ((r = PQgetResult(conn)) && PQresultStatus(r) == PGRES_COMMAND_OK)
 		PQclear(r);
 	if (PQresultStatus(r) != PGRES_COPY_OUT) {
-		rc = r ? explain_worker_failure(w->d, conn, r) : rcr_error_set(RCR_E_COPY, "COPY did not start");
+		rc = r ? rcr_dump_explain_worker_failure(w->d, conn, r) : rcr_error_set(RCR_E_COPY, "COPY did not start");
 		PQclear(r);
 		return rc;
 	}
@@ -453,33 +356,61 @@ static int copy_table(table_writer *w, PGconn *conn)
 	return rc;
 }
 
+/* The job's row group buffers and archive writer, and the encoder thread that runs it. */
+static int table_writer_begin(table_writer *w)
+{
+	const dump_job *job = w->job;
+	rcr_table *t = w->t;
+	if (job->npieces > 1)
+		snprintf(w->rel, sizeof w->rel, "data/%u.%u.rcd", t->oid, job->piece);
+	else
+		snprintf(w->rel, sizeof w->rel, "data/%u.rcd", t->oid);
+	snprintf(w->path, sizeof w->path, "%s/%s", w->d->o->dir, w->rel);
+	pthread_mutex_init(&w->qmu, NULL);
+	pthread_cond_init(&w->qcv, NULL);
+	w->cols = calloc(t->ncols + 1, sizeof *w->cols);
+	w->ecols = calloc(t->ncols + 1, sizeof *w->ecols);
+	if (!w->cols || !w->ecols)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	rcr_table_writer_opts wo = RCR_TABLE_WRITER_OPTS_INIT;
+	wo.level = w->d->o->level;
+	RCR_FORWARD(rcr_table_writer_new(&w->tw, t, w->index, w->rel, &wo, &file_sink, w));
+	w->enc_started = pthread_create(&w->enc_thread, NULL, encoder_main, w) == 0;
+	if (!w->enc_started)
+		return rcr_error_set(RCR_E_INTERNAL, "could not start an encoder thread");
+	return 0;
+}
+
+/* Stops the encoder (encoder_stop), closes the file and frees what begin made; returns the
+ * first failure, rc if there was one. */
+static int table_writer_end(table_writer *w, int rc)
+{
+	rc = encoder_stop(w, rc);
+	pthread_cond_destroy(&w->qcv);
+	pthread_mutex_destroy(&w->qmu);
+	/* Not fsynced here: one syncfs at the end makes every file durable (rcr_fs_syncfs). */
+	if (w->fd >= 0) {
+		if (close(w->fd) != 0 && rc == 0)
+			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w->path, strerror(errno));
+	}
+	for (uint32_t c = 0; c < w->t->ncols; c++) {
+		if (w->cols)
+			rcr_buf_free(&w->cols[c]);
+		if (w->ecols)
+			rcr_buf_free(&w->ecols[c]);
+	}
+	free(w->cols);
+	free(w->ecols);
+	rcr_table_writer_free(w->tw);
+	return rc;
+}
+
 static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 {
 	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
-	table_writer w = {.d = d, .job = job, .index = index, .t = t, .mu = &d->table_mu[index], .fd = -1,
-			  .out = RCR_BUF_INIT, .trial = RCR_BUF_INIT};
-	if (job->npieces > 1)
-		snprintf(w.rel, sizeof w.rel, "data/%u.%u.rcd", t->oid, job->piece);
-	else
-		snprintf(w.rel, sizeof w.rel, "data/%u.rcd", t->oid);
-	snprintf(w.path, sizeof w.path, "%s/%s", d->o->dir, w.rel);
-	w.codecs = calloc(t->ncols + 1, sizeof *w.codecs);
-	w.cols = calloc(t->ncols + 1, sizeof *w.cols);
-	w.ecols = calloc(t->ncols + 1, sizeof *w.ecols);
-	w.use_raw = calloc(t->ncols + 1, 1);
-	int rc = (w.codecs && w.cols && w.ecols && w.use_raw) ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
-	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
-		w.codecs[c] = rcr_codec_for_type(t->cols[c].type_name);
-	if (rc == 0)
-		rc = rcr_frame_encoder_new(&w.enc, d->o->level);
-	pthread_mutex_init(&w.qmu, NULL);
-	pthread_cond_init(&w.qcv, NULL);
-	if (rc == 0) {
-		w.enc_started = pthread_create(&w.enc_thread, NULL, encoder_main, &w) == 0;
-		if (!w.enc_started)
-			rc = rcr_error_set(RCR_E_INTERNAL, "could not start an encoder thread");
-	}
+	table_writer w = {.d = d, .job = job, .index = index, .t = t, .fd = -1};
+	int rc = table_writer_begin(&w);
 	if (d->o->common.verbose) {
 		if (job->npieces > 1)
 			fprintf(stderr, "rcr: dumping table '%s' piece %u of %u\n", rcr_name_qualify(t->schema, t->name).s,
@@ -489,27 +420,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 	}
 	if (rc == 0)
 		rc = copy_table(&w, conn);
-	rc = encoder_stop(&w, rc);
-	pthread_cond_destroy(&w.qcv);
-	pthread_mutex_destroy(&w.qmu);
-	/* Not fsynced here: one syncfs at the end makes every file durable (rcr_fs_syncfs). */
-	if (w.fd >= 0) {
-		if (close(w.fd) != 0 && rc == 0)
-			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w.path, strerror(errno));
-	}
-	for (uint32_t c = 0; c < t->ncols; c++) {
-		if (w.cols)
-			rcr_buf_free(&w.cols[c]);
-		if (w.ecols)
-			rcr_buf_free(&w.ecols[c]);
-	}
-	free(w.cols);
-	free(w.ecols);
-	free(w.codecs);
-	free(w.use_raw);
-	rcr_buf_free(&w.trial);
-	rcr_buf_free(&w.out);
-	rcr_frame_encoder_free(w.enc);
+	rc = table_writer_end(&w, rc);
 	if (rc < 0) {
 		if (rcr_interrupted())
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s'",
@@ -528,7 +439,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
  * - row_security off: a role that does not bypass RLS gets an error, never a filtered table;
  * - an empty search_path: nothing user-defined can capture a name in our queries.
  */
-static int begin_snapshot_txn(PGconn *conn, const char *snapshot)
+int rcr_dump_begin_snapshot_txn(PGconn *conn, const char *snapshot)
 {
 	const char *enc = PQparameterStatus(conn, "server_encoding");
 	if (enc && PQsetClientEncoding(conn, enc) != 0)
@@ -621,7 +532,7 @@ static int end_batch(PGconn *conn, int rc)
 }
 
 /* Small tables whose jobs go into one batch (one round trip, one transaction), up to
- * WORKER_TXN_JOBS of them: a table of a few rows costs the server less than the round trip
+ * DUMP_WORKER_TXN_JOBS of them: a table of a few rows costs the server less than the round trip
  * and the new transaction. */
 #define BATCH_TABLE_BYTES ((uint64_t)1 << 20)
 
@@ -630,7 +541,7 @@ static int batchable(const dump_job *j)
 	return j->npieces == 1 && j->weight <= BATCH_TABLE_BYTES;
 }
 
-/* Claims the next jobs: one, or up to WORKER_TXN_JOBS small ones (the jobs are sorted largest
+/* Claims the next jobs: one, or up to DUMP_WORKER_TXN_JOBS small ones (the jobs are sorted largest
  * first, so small ones follow each other). Returns how many, 0 when there is nothing left. */
 static uint32_t claim_batch(dump_ctx *d, uint32_t *batch)
 {
@@ -638,7 +549,7 @@ static uint32_t claim_batch(dump_ctx *d, uint32_t *batch)
 	pthread_mutex_lock(&d->mu);
 	if (!d->failed && !rcr_interrupted() && d->next < d->njobs) {
 		batch[n++] = d->next++;
-		while (n < WORKER_TXN_JOBS && d->next < d->njobs && batchable(&d->jobs[batch[0]]) &&
+		while (n < DUMP_WORKER_TXN_JOBS && d->next < d->njobs && batchable(&d->jobs[batch[0]]) &&
 		       batchable(&d->jobs[d->next]))
 			batch[n++] = d->next++;
 	}
@@ -652,14 +563,14 @@ static void *worker_main(void *arg)
 	PGconn *conn = NULL;
 	int rc = rcr_pg_connect(&conn, &d->o->conn, "rcr dump");
 	if (rc == 0)
-		rc = begin_snapshot_txn(conn, d->snapshot);
+		rc = rcr_dump_begin_snapshot_txn(conn, d->snapshot);
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
-	uint32_t batch[WORKER_TXN_JOBS], n;
+	uint32_t batch[DUMP_WORKER_TXN_JOBS], n;
 	/* The first batch runs in the transaction begin_snapshot_txn started. */
 	for (int first = 1; rc == 0 && (n = claim_batch(d, batch)) > 0; first = 0) {
 		rc = send_batch(d, conn, batch, n, !first);
 		for (uint32_t k = 0; k < n && rc == 0; k++) {
-			if (k > 0 && (has_failed(d) || rcr_interrupted()))
+			if (k > 0 && (rcr_dump_has_failed(d) || rcr_interrupted()))
 				rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
 			else
 				rc = dump_one(d, conn, &d->jobs[batch[k]]);
@@ -667,364 +578,36 @@ static void *worker_main(void *arg)
 		rc = end_batch(conn, rc);
 	}
 	if (rc < 0)
-		record_failure(d, rc);
+		rcr_dump_record_failure(d, rc);
 	rcr_interrupt_forget(slot);
 	PQfinish(conn);
 	return NULL;
 }
 
-static void *tool_main(void *arg)
-{
-	dump_ctx *d = arg;
-	d->tool_rc = explain_tool_failure(d, rcr_pg_run_tool(d->tool_argv, d->password, rcr_interrupt_child_slot()));
-	if (d->tool_rc < 0) {
-		rcr_error_save(&d->tool_err);
-		record_failure(d, d->tool_rc);
-	}
-	atomic_store(&d->tool_done, 1);
-	return NULL;
-}
-
-/*
- * Is pg_dump stuck in a lock wait it can never leave? pg_dump takes its own ACCESS SHARE locks
- * shortly after it starts. If an ALTER/DROP TABLE asked for the table in between, it waits for
- * our leader's lock, pg_dump's request queues behind it, and our leader waits for pg_dump: a
- * cycle through a client the server's deadlock detector cannot see. Found from a separate
- * connection (pg_stat_activity is frozen for the length of the leader's transaction): pg_dump's
- * backend (its application_name, on our snapshot's xmin) waits for a lock whose blocker is
- * itself blocked by the leader. Sets the error naming the table and returns it, or 0.
- */
-static int check_tool_deadlock(dump_ctx *d, PGconn *watch, int leader_pid)
-{
-	char pid[16];
-	snprintf(pid, sizeof pid, "%d", leader_pid);
-	const char *params[2] = {pid, d->tool_appname};
-	PGresult *r = PQexecParams(watch,
-		"SELECT n.nspname, c.relname FROM pg_catalog.pg_stat_activity p"
-		" JOIN pg_catalog.pg_locks l ON l.pid OPERATOR(pg_catalog.=) p.pid AND NOT l.granted"
-		" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation"
-		" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-		" WHERE p.application_name OPERATOR(pg_catalog.=) $2"
-		" AND p.backend_xmin OPERATOR(pg_catalog.=) (SELECT backend_xmin FROM pg_catalog.pg_stat_activity"
-		"   WHERE pid OPERATOR(pg_catalog.=) $1::int)"
-		" AND EXISTS (SELECT 1 FROM unnest(pg_catalog.pg_blocking_pids(p.pid)) AS b"
-		"   WHERE $1::int OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(b))) LIMIT 1",
-		2, NULL, params, NULL, NULL, 0);
-	int rc = 0;
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		rc = rcr_error_set_hint(RCR_E_QUERY,
-					"another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
-					" after the dump locked its tables; run the dump again when it is done",
-					"pg_dump cannot lock table '%s': it waits behind another session that waits for this dump",
-					rcr_name_qualify(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)).s);
-	PQclear(r);
-	return rc;
-}
-
-/* pg_dump's session gets a name of its own ("rcr dump: pg_dump") unless the user chose one,
- * so that check_tool_deadlock can find it. */
-static int name_tool_session(dump_ctx *d, char **conninfo, PGconn *conn)
-{
-	const char *user_name = NULL;
-	PQconninfoOption *opts = PQconninfo(conn);
-	for (PQconninfoOption *o = opts; o && o->keyword; o++)
-		if (strcmp(o->keyword, "application_name") == 0 && o->val && o->val[0])
-			user_name = o->val;
-	snprintf(d->tool_appname, sizeof d->tool_appname, "%s", user_name ? user_name : "rcr dump: pg_dump");
-	PQconninfoFree(opts);
-	if (user_name)
-		return 0;
-	size_t n = strlen(*conninfo) + 64;
-	char *s = malloc(n);
-	if (!s)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	snprintf(s, n, "%s application_name='rcr dump: pg_dump'", *conninfo);
-	free(*conninfo);
-	*conninfo = s;
-	return 0;
-}
-
-/* pg_dump for this server, checked before anything is locked or written: an older pg_dump
- * would only fail later with "aborting because of server version mismatch". */
-static int find_pg_dump(char **tool, dump_ctx *d, PGconn *conn)
-{
-	RCR_FORWARD(rcr_pg_find_tool(tool, "pg_dump", d->server_major));
-	const char *sv = PQparameterStatus(conn, "server_version");
-	return rcr_pg_check_tool_version(*tool, sv ? sv : "?", d->server_major);
-}
-
-static int has_failed(dump_ctx *d)
-{
-	pthread_mutex_lock(&d->mu);
-	int f = d->failed;
-	pthread_mutex_unlock(&d->mu);
-	return f;
-}
-
-/* Waits for the pg_dump thread, checking about once a second for the deadlock above. */
-static void wait_for_tool(dump_ctx *d, pthread_t th, int leader_pid)
-{
-	PGconn *watch = NULL;
-	int tries = 0;
-	for (int tick = 1; !atomic_load(&d->tool_done) && !has_failed(d); tick++) {
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-		if (tick % 20 != 0)
-			continue;
-		if (!watch && tries++ < 3 && rcr_pg_connect(&watch, &d->o->conn, "rcr dump") < 0)
-			watch = NULL; /* only a safeguard: without it, wait as before */
-		if (watch && check_tool_deadlock(d, watch, leader_pid) < 0)
-			record_failure(d, RCR_E_QUERY);
-	}
-	pthread_join(th, NULL);
-	PQfinish(watch);
-}
-
-/* --- argv for pg_dump -------------------------------------------------------------------- */
-
-typedef struct argv_b {
-	char **v;
-	int n, cap;
-} argv_b;
-
-static int argv_add(argv_b *a, const char *s)
-{
-	if (a->n + 2 > a->cap) {
-		int cap = a->cap ? a->cap * 2 : 32;
-		char **v = realloc(a->v, (size_t)cap * sizeof *v);
-		if (!v)
-			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n] = strdup(s);
-	if (!a->v[a->n])
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	a->v[++a->n] = NULL;
-	return 0;
-}
-
-static int argv_addf(argv_b *a, const char *prefix, const char *value)
-{
-	size_t n = strlen(prefix) + strlen(value) + 1;
-	char *s = malloc(n);
-	if (!s)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	snprintf(s, n, "%s%s", prefix, value);
-	int rc = argv_add(a, s);
-	free(s);
-	return rc;
-}
-
-static void argv_free(argv_b *a)
-{
-	for (int i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-}
-
-/* Appends bytes double-quoted, inner quotes doubled: inside quotes pg_dump's pattern rules
- * take every character literally (regex characters included, which pg_dump escapes). */
-static int append_quoted(rcr_buf *b, const char *s)
-{
-	RCR_FORWARD(rcr_buf_append(b, "\"", 1));
-	for (const char *c = s; *c; c++) {
-		if (*c == '"')
-			RCR_FORWARD(rcr_buf_append(b, "\"", 1));
-		RCR_FORWARD(rcr_buf_append(b, c, 1));
-	}
-	return rcr_buf_append(b, "\"", 1);
-}
-
-/* Bytes that mean themselves outside double quotes in a pg_dump pattern (no case folding, no
- * regex or pattern meaning). Every server encoding keeps bytes below 0x80 ASCII, so a name is
- * never split inside a multibyte character at one of these. */
-static int pattern_plain(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static int cmp_name_ptr(const void *a, const void *b)
-{
-	const rcr_table *x = *(const rcr_table *const *)a, *y = *(const rcr_table *const *)b;
-	int c = strcmp(x->schema, y->schema);
-	return c ? c : strcmp(x->name, y->name);
-}
-
-/*
- * Appends a regular expression matching exactly the names t[lo..hi) (sorted, distinct) from
- * byte `depth` on, as a trie: common prefixes written once, "(|...)" where they part. The
- * server compiles and runs a trie in a fraction of the time of a flat "a|b|c" list (1,000
- * names: 0.03 s against 0.4 s over a catalog of 20,000 relations). A name's rest from its
- * first byte that is not plain ASCII is one quoted, literal alternative.
- */
-static int append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint32_t hi, size_t depth)
-{
-	for (;;) {
-		char c = t[lo]->name[depth];
-		if (hi - lo == 1)
-			return c == 0 ? 0 : append_quoted(b, t[lo]->name + depth);
-		/* one shared plain byte: no branch yet */
-		if (!pattern_plain(c) || t[hi - 1]->name[depth] != c)
-			break;
-		RCR_FORWARD(rcr_buf_append(b, &c, 1));
-		depth++;
-	}
-	RCR_FORWARD(rcr_buf_append(b, "(", 1));
-	for (uint32_t i = lo; i < hi;) {
-		char c = t[i]->name[depth];
-		uint32_t j = i + 1;
-		if (pattern_plain(c))
-			while (j < hi && t[j]->name[depth] == c)
-				j++;
-		if (i > lo)
-			RCR_FORWARD(rcr_buf_append(b, "|", 1));
-		if (c == 0)
-			; /* the name ends here: the empty alternative */
-		else if (pattern_plain(c)) {
-			RCR_FORWARD(rcr_buf_append(b, &c, 1));
-			RCR_FORWARD(append_trie(b, t, i, j, depth + 1));
-		} else
-			RCR_FORWARD(append_quoted(b, t[i]->name + depth));
-		i = j;
-	}
-	return rcr_buf_append(b, ")", 1);
-}
-
-/* Names per --exclude-table-data pattern: at most 500 x (63 bytes, doubled by quoting) stays
- * under Linux's 128 KiB per argument, and the server compiles a regular expression of a few
- * hundred names quickly. */
-#define EXCLUDE_PATTERN_NAMES 500
-
-/* Appends one --exclude-table-data pattern for the names by[lo..hi) of one schema. */
-static int add_pattern(argv_b *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
-{
-	rcr_buf_reset(pat);
-	int rc = rcr_buf_append(pat, "--exclude-table-data=", 21);
-	if (rc == 0)
-		rc = append_quoted(pat, by[lo]->schema);
-	if (rc == 0)
-		rc = rcr_buf_append(pat, ".(", 2);
-	if (rc == 0)
-		rc = append_trie(pat, by, lo, hi, 0);
-	if (rc == 0)
-		rc = rcr_buf_append(pat, ")", 2);
-	if (rc == 0)
-		rc = argv_add(a, (const char *)pat->data);
-	return rc;
-}
-
-/*
- * Patterns for the names by[lo..hi) of one schema, cut along the trie: up to
- * EXCLUDE_PATTERN_NAMES names that share their longest possible prefix go into one pattern,
- * and a branch with more names is cut further. pg_dump's server tries each pattern on every
- * table name of the schema, and a name that leaves the pattern at its first bytes costs little,
- * one that matches the first bytes much more: t1000-t1399 ("t1(0|1|2|3)...") took 3-30 ms over
- * 10,000 names, t1800-t2299 ("t(1(8|9)|2(0|1))...") 80-155 ms, and 20-odd patterns of 500 names
- * cut anywhere 0.5-0.8 s in all.
- */
-static int add_patterns(argv_b *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
-{
-	if (hi - lo <= EXCLUDE_PATTERN_NAMES)
-		return add_pattern(a, pat, by, lo, hi);
-	/* The names are sorted and distinct: all share what the first and last share, and at least
-	 * two branches part after it. */
-	size_t depth = 0;
-	while (by[lo]->name[depth] && by[lo]->name[depth] == by[hi - 1]->name[depth])
-		depth++;
-	uint32_t start = lo;  /* the branches gathered for the next pattern: [start, i) */
-	for (uint32_t i = lo; i < hi;) {
-		uint32_t j = i + 1;
-		while (j < hi && by[j]->name[depth] == by[i]->name[depth])
-			j++;
-		int rc = 0;
-		if (j - i > EXCLUDE_PATTERN_NAMES || j - start > EXCLUDE_PATTERN_NAMES) {
-			if (start < i)
-				rc = add_pattern(a, pat, by, start, i);
-			start = i;
-		}
-		if (rc == 0 && j - i > EXCLUDE_PATTERN_NAMES) {
-			rc = add_patterns(a, pat, by, i, j);
-			start = j;
-		}
-		RCR_FORWARD(rc);
-		i = j;
-	}
-	return start < hi ? add_pattern(a, pat, by, start, hi) : 0;
-}
-
-/*
- * pg_dump keeps every table's definition but none of the data rcr stores itself. One
- * --exclude-table-data per table costs pg_dump one catalog query per pattern (10,000 queries
- * for 10,000 tables); instead the names of one schema go into patterns of the form
- * "schema".(trie): outside double quotes a pattern is a regular expression (the alternation),
- * inside them every character is literal, so each pattern matches exactly the listed tables
- * and nothing else (not a sequence's data, which pg_dump must keep).
- */
-static int add_exclude_table_data(argv_b *a, const rcr_manifest *m)
-{
-	if (m->ntables == 0)
-		return 0;
-	const rcr_table **by = malloc(m->ntables * sizeof *by);
-	if (!by)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	for (uint32_t i = 0; i < m->ntables; i++)
-		by[i] = &m->tables[i];
-	qsort(by, m->ntables, sizeof *by, cmp_name_ptr);
-	rcr_buf pat = RCR_BUF_INIT;
-	int rc = 0;
-	for (uint32_t i = 0; i < m->ntables && rc == 0;) {
-		uint32_t end = i + 1;
-		while (end < m->ntables && strcmp(by[end]->schema, by[i]->schema) == 0)
-			end++;
-		rc = add_patterns(a, &pat, by, i, end);
-		i = end;
-	}
-	rcr_buf_free(&pat);
-	free(by);
-	return rc;
-}
-
-static int build_pg_dump_argv(argv_b *a, dump_ctx *d, const char *tool, const char *conninfo)
+/* Runs the workers over the jobs, largest first, and waits for them all. */
+int rcr_dump_copy_tables(dump_ctx *d)
 {
 	const rcr_dump_opts *o = d->o;
-	char path[4096];
-	snprintf(path, sizeof path, "%s/schema", o->dir);
-	RCR_FORWARD(argv_add(a, tool));
-	RCR_FORWARD(argv_add(a, "--format=directory"));
-	RCR_FORWARD(argv_addf(a, "--file=", path));
-	RCR_FORWARD(argv_addf(a, "--snapshot=", d->snapshot));
-	RCR_FORWARD(argv_addf(a, "--dbname=", conninfo));
-	/* rcr_fs_syncfs makes pg_dump's files durable with the data files, once. */
-	RCR_FORWARD(argv_add(a, "--no-sync"));
-	if (o->schema_only)
-		RCR_FORWARD(argv_add(a, "--schema-only"));
-	if (o->data_only)
-		RCR_FORWARD(argv_add(a, "--data-only"));
-	if (o->no_owner)
-		RCR_FORWARD(argv_add(a, "--no-owner"));
-	if (o->no_privileges)
-		RCR_FORWARD(argv_add(a, "--no-privileges"));
-	if (o->no_comments)
-		RCR_FORWARD(argv_add(a, "--no-comments"));
-	if (o->lock_wait_timeout)
-		RCR_FORWARD(argv_addf(a, "--lock-wait-timeout=", o->lock_wait_timeout));
-	if (o->conn.role)
-		RCR_FORWARD(argv_addf(a, "--role=", o->conn.role));
-	for (int i = 0; i < o->filter.schemas.n; i++)
-		RCR_FORWARD(argv_addf(a, "--schema=", o->filter.schemas.items[i]));
-	for (int i = 0; i < o->filter.exclude_schemas.n; i++)
-		RCR_FORWARD(argv_addf(a, "--exclude-schema=", o->filter.exclude_schemas.items[i]));
-	for (int i = 0; i < o->filter.tables.n; i++)
-		RCR_FORWARD(argv_addf(a, "--table=", o->filter.tables.items[i]));
-	for (int i = 0; i < o->filter.exclude_tables.n; i++)
-		RCR_FORWARD(argv_addf(a, "--exclude-table=", o->filter.exclude_tables.items[i]));
-	for (int i = 0; i < o->extensions.n; i++)
-		RCR_FORWARD(argv_addf(a, "--extension=", o->extensions.items[i]));
-	RCR_FORWARD(add_exclude_table_data(a, d->m));
-	if (o->common.verbose > 1)
-		RCR_FORWARD(argv_add(a, "--verbose"));
-	return 0;
+	if (d->m->ntables == 0)
+		return 0;
+	rcr_progress_init(&d->prog, "dump", d->m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
+	for (uint32_t i = 0; i < d->njobs; i++)
+		rcr_progress_expect(&d->prog, d->jobs[i].table, d->jobs[i].weight);
+	rcr_progress_begin(&d->prog);
+	int nworkers = o->jobs < (int)d->njobs ? o->jobs : (int)d->njobs;
+	pthread_t *workers = calloc((size_t)nworkers, sizeof *workers);
+	int rc = workers ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int i = 0; i < nworkers && rc == 0; i++)
+		if (pthread_create(&workers[i], NULL, worker_main, d) != 0) {
+			nworkers = i;
+			rc = rcr_error_set(RCR_E_INTERNAL, "could not start a worker thread");
+			rcr_dump_record_failure(d, rc);
+		}
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	rcr_progress_end(&d->prog);
+	free(workers);
+	return rc;
 }
 
 /* --- manifest ---------------------------------------------------------------------------- */
@@ -1133,301 +716,38 @@ static int plan_jobs(dump_ctx *d)
 	return 0;
 }
 
-static int collect_schema_files(dump_ctx *d)
-{
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/schema", d->o->dir);
-	rcr_manifest *m = d->m;
-	free(m->schema_dir);
-	m->schema_dir = strdup("schema");
-	if (!m->schema_dir)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	DIR *dh = opendir(dir);
-	if (!dh)
-		return rcr_error_set(RCR_E_IO, "could not open '%s': %s", dir, strerror(errno));
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(dh)) && rc == 0) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[4096 + 256];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		struct stat st;
-		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-			rc = rcr_error_set(RCR_E_IO, "unexpected entry '%s' in pg_dump's output", path);
-			break;
-		}
-		rcr_schema_file *sf = realloc(m->schema_files, (m->nschema_files + 1) * sizeof *sf);
-		if (!sf) {
-			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-			break;
-		}
-		m->schema_files = sf;
-		sf = &sf[m->nschema_files];
-		memset(sf, 0, sizeof *sf);
-		m->nschema_files++;
-		rc = str_dup_into(&sf->name, e->d_name);
-		if (rc == 0)
-			rc = rcr_fs_hash_file(&sf->size, &sf->hash, path);
-	}
-	closedir(dh);
-	return rc;
-}
-
-static int set_meta(dump_ctx *d, PGconn *conn)
+static int set_meta(dump_ctx *d)
 {
 	const rcr_dump_opts *o = d->o;
-	rcr_manifest *m = d->m;
 	/* Every table's codec trials were recorded (rcr list shows what the codecs saved). */
-	m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
-	char buf[256];
-	time_t now = time(NULL);
+	d->m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
+	char now[64];
+	time_t t = time(NULL);
 	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	int rc = rcr_manifest_set_meta(m, "created_at", buf);
-	rc |= rcr_manifest_set_meta(m, "rcr_version", RCR_VERSION_STRING);
-	const char *sv = PQparameterStatus(conn, "server_version");
-	rc |= rcr_manifest_set_meta(m, "server_version", sv ? sv : "");
-	rc |= rcr_manifest_set_meta(m, "dbname", PQdb(conn));
-	const char *enc = PQparameterStatus(conn, "server_encoding");
-	rc |= rcr_manifest_set_meta(m, "encoding", enc ? enc : "");
-	rc |= rcr_manifest_set_meta(m, "snapshot", d->snapshot);
-	snprintf(buf, sizeof buf, "zstd:%d", o->level);
-	rc |= rcr_manifest_set_meta(m, "compression", buf);
-	snprintf(buf, sizeof buf, "%d", o->jobs);
-	rc |= rcr_manifest_set_meta(m, "jobs", buf);
-	rc |= rcr_manifest_set_meta(m, "content", o->schema_only ? "schema-only" : o->data_only ? "data-only" : "full");
-	rc |= rcr_manifest_set_meta(m, "no_owner", o->no_owner ? "1" : "0");
-	rc |= rcr_manifest_set_meta(m, "no_privileges", o->no_privileges ? "1" : "0");
-	rc |= rcr_manifest_set_meta(m, "no_comments", o->no_comments ? "1" : "0");
-	return rc ? rcr_error_set(RCR_E_NOMEM, "out of memory") : 0;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	const char *sv = PQparameterStatus(d->conn, "server_version");
+	const char *enc = PQparameterStatus(d->conn, "server_encoding");
+	rcr_archive_meta meta = {
+		.created_at = now,
+		.rcr_version = RCR_VERSION_STRING,
+		.server_version = sv ? sv : "",
+		.dbname = PQdb(d->conn),
+		.encoding = enc ? enc : "",
+		.snapshot = d->snapshot,
+		.level = o->level,
+		.jobs = o->jobs,
+		.content = o->schema_only ? "schema-only" : o->data_only ? "data-only" : "full",
+		.no_owner = o->no_owner,
+		.no_privileges = o->no_privileges,
+		.no_comments = o->no_comments,
+	};
+	return rcr_archive_set_meta(d->m, &meta);
 }
 
-/* --- locks ------------------------------------------------------------------------------- */
+/* --- the driver -------------------------------------------------------------------------- */
 
-static int read_lock_settings(dump_ctx *d, PGconn *conn)
-{
-	PGresult *r;
-	RCR_FORWARD(rcr_pg_query(&r, conn,
-				 "SELECT pg_catalog.current_setting('max_locks_per_transaction'),"
-				 " pg_catalog.current_setting('max_connections'),"
-				 " pg_catalog.current_setting('max_prepared_transactions')"));
-	d->max_locks = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	d->max_conns = strtol(PQgetvalue(r, 0, 1), NULL, 10);
-	d->max_prepared = strtol(PQgetvalue(r, 0, 2), NULL, 10);
-	PQclear(r);
-	return 0;
-}
-
-/* Lock slots the dump holds at once: the leader's and pg_dump's (one per table each, for the
- * length of the dump) and each worker's current transaction. */
-static long locks_needed(const dump_ctx *d)
-{
-	return 2L * d->m->ntables + (long)d->o->jobs * WORKER_LOCKS;
-}
-
-/* The lock table's size in slots: max_locks_per_transaction x (max_connections +
- * max_prepared_transactions), shared by every session; only a restart changes it. */
-static long lock_slots(const dump_ctx *d)
-{
-	return d->max_locks * (d->max_conns + d->max_prepared);
-}
-
-/* "max_locks_per_transaction = 10 gives room for about 100 (...); the dump holds about 264 at
- * once (...)", and the value to set in hint. */
-static void describe_locks(const dump_ctx *d, char *what, size_t what_cap, char *hint, size_t hint_cap)
-{
-	long need = locks_needed(d);
-	long per = d->max_conns + d->max_prepared > 0 ? d->max_conns + d->max_prepared : 1;
-	snprintf(what, what_cap,
-		 "the dump of %u tables holds about %ld locks at once (one per table for itself and for pg_dump) and"
-		 " max_locks_per_transaction = %ld gives room for about %ld (x (max_connections %ld +"
-		 " max_prepared_transactions %ld))",
-		 d->m->ntables, need, d->max_locks, lock_slots(d), d->max_conns, d->max_prepared);
-	snprintf(hint, hint_cap, "set max_locks_per_transaction to at least %ld in postgresql.conf and restart the server",
-		 (need + per - 1) / per);
-}
-
-/* The server's shared lock table is full (SQLSTATE 53200 on a LOCK): name the setting, its
- * value and what this dump needs. */
-static int out_of_locks(const dump_ctx *d, int code, const char *who)
-{
-	char what[512], hint[160];
-	describe_locks(d, what, sizeof what, hint, sizeof hint);
-	return rcr_error_set_hint(code, hint, "%s: the server's lock table is full: %s", who, what);
-}
-
-/* pg_dump failed and the dump needs more lock slots than the server's lock table is sized
- * for: pg_dump's message does not carry its SQLSTATE, so the numbers decide whether to add
- * what to change (pg_dump's own HINT is not passed on). */
-static int explain_tool_failure(const dump_ctx *d, int rc)
-{
-	if (rc >= 0 || rcr_interrupted() || locks_needed(d) <= lock_slots(d) || rcr_error_hint()[0])
-		return rc;
-	char msg[1024], what[512], set[160], hint[256];
-	snprintf(msg, sizeof msg, "%s", rcr_error_message());
-	describe_locks(d, what, sizeof what, set, sizeof set);
-	snprintf(hint, sizeof hint, "if the server ran out of shared memory, %s", set);
-	return rcr_error_set_hint(rc, hint, "%s (%s)", msg, what);
-}
-
-static int is_sqlstate(const PGresult *r, const char *state)
-{
-	const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	return s && strcmp(s, state) == 0;
-}
-
-/* The leader's LOCK TABLE of every table it dumps. */
-static int lock_all(dump_ctx *d, PGconn *conn, const char *sql)
-{
-	PGresult *r = PQexec(conn, sql);
-	int rc = 0;
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		/* 53200 (out_of_memory): a LOCK that finds the shared lock table full. */
-		if (is_sqlstate(r, "53200"))
-			rc = out_of_locks(d, RCR_E_QUERY, "could not lock the tables");
-		else
-			rc = rcr_error_set(RCR_E_QUERY, "query failed: %s", rcr_pg_error_line(conn));
-	}
-	PQclear(r);
-	return rc;
-}
-
-/* A worker's LOCK + COPY did not start copying: say why, by SQLSTATE. */
-static int explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r)
-{
-	if (is_sqlstate(r, "55P03")) /* lock_not_available, from NOWAIT */
-		return rcr_error_set_hint(RCR_E_QUERY,
-					  "another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)"
-					  " after the dump locked its tables; run the dump again when it is done",
-					  "a worker could not lock the table: %s", rcr_pg_error_line(conn));
-	if (is_sqlstate(r, "53200"))
-		return out_of_locks(d, RCR_E_QUERY, "a worker could not lock the table");
-	return rcr_error_set(RCR_E_COPY, "COPY failed: %s", rcr_pg_error_line(conn));
-}
-
-/* --- concurrent DDL ---------------------------------------------------------------------- */
-
-/* "{oid,oid,...}" of the stored tables, for an oid[] parameter; NULL when there are none. */
-static char *oid_array(const dump_ctx *d)
-{
-	if (d->m->ntables == 0)
-		return NULL;
-	size_t cap = (size_t)d->m->ntables * 11 + 3, len = 0;
-	char *s = malloc(cap);
-	if (!s)
-		return NULL;
-	s[len++] = '{';
-	for (uint32_t i = 0; i < d->m->ntables; i++)
-		len += (size_t)snprintf(s + len, cap - len, "%s%u", i ? "," : "", d->m->tables[i].oid);
-	snprintf(s + len, cap - len, "}");
-	return s;
-}
-
-static const rcr_table *table_by_oid(const dump_ctx *d, const char *oid)
-{
-	uint32_t o = (uint32_t)strtoul(oid, NULL, 10);
-	for (uint32_t i = 0; i < d->m->ntables; i++)
-		if (d->m->tables[i].oid == o)
-			return &d->m->tables[i];
-	return NULL;
-}
-
-/*
- * Called with the locks held: did a transaction that committed between the snapshot and the
- * lock rewrite or drop a table? ALTER TABLE forms that rewrite, TRUNCATE, CLUSTER and VACUUM
- * FULL give the table a new file whose rows the snapshot cannot see (TRUNCATE and rewrites are
- * not MVCC-safe), so its COPY would silently return no rows. pg_class as the snapshot saw it
- * is compared with the current catalog (pg_relation_filenode reads the catalog caches, which
- * taking the lock brought up to date); any difference fails the dump, naming the table.
- */
-static int check_unchanged(const dump_ctx *d, PGconn *conn)
-{
-	char *oids = oid_array(d);
-	if (!oids)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	const char *params[1] = {oids};
-	PGresult *r = PQexecParams(conn,
-		"SELECT c.oid, pg_catalog.pg_relation_filenode(c.oid) IS NULL FROM pg_catalog.pg_class c"
-		" WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])"
-		" AND c.relfilenode IS DISTINCT FROM pg_catalog.pg_relation_filenode(c.oid) LIMIT 1",
-		1, NULL, params, NULL, NULL, 0);
-	free(oids);
-	int rc = 0;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		rc = rcr_error_set(RCR_E_QUERY, "checking the tables for concurrent changes: %s", rcr_pg_error_line(conn));
-	else if (PQntuples(r) == 1) {
-		const rcr_table *t = table_by_oid(d, PQgetvalue(r, 0, 0));
-		int dropped = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-		rc = rcr_error_set_hint(RCR_E_QUERY, "run the dump again",
-					dropped ? "table '%s' was dropped by another session after the dump's snapshot was taken"
-						: "table '%s' was rewritten by another session after the dump's snapshot was taken"
-						  " (ALTER TABLE, TRUNCATE, CLUSTER or VACUUM FULL): the snapshot cannot see its rows",
-					t ? rcr_name_qualify(t->schema, t->name).s : "?");
-	}
-	PQclear(r);
-	return rc;
-}
-
-/*
- * The leader failed while reading the catalog or locking. A lock timeout (--lock-wait-timeout)
- * or a table dropped while we waited for its lock comes back from the server without a usable
- * name, so look the culprit up and say which table it was. Other errors pass unchanged.
- */
-static int explain_lock_failure(const dump_ctx *d, PGconn *conn, int rc)
-{
-	const char *msg = rcr_error_message();
-	int timeout = strstr(msg, "lock timeout") != NULL;
-	int gone = strstr(msg, "does not exist") != NULL && d->m->ntables;
-	if ((!timeout && !gone) || PQstatus(conn) != CONNECTION_OK)
-		return rc;
-	rcr_error_snapshot keep;
-	rcr_error_save(&keep);
-	PGresult *r = PQexec(conn, "ROLLBACK");
-	PQclear(r);
-	char *oids = oid_array(d);
-	const char *params[1] = {oids};
-	if (gone)
-		r = PQexecParams(conn,
-			"SELECT o, NULL, NULL FROM unnest($1::pg_catalog.oid[]) AS o WHERE NOT EXISTS"
-			" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o) LIMIT 1",
-			1, NULL, params, NULL, NULL, 0);
-	else
-		/* Only ACCESS EXCLUSIVE conflicts with our ACCESS SHARE, held or queued ahead of us. */
-		r = PQexecParams(conn,
-			"SELECT n.nspname, c.relname, l.granted FROM pg_catalog.pg_locks l"
-			" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation"
-			" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-			" WHERE l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'"
-			" AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND c.relkind IN ('r', 'p')"
-			" AND l.database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
-			"   WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
-			" AND ($1::pg_catalog.oid[] IS NULL OR l.relation OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]))"
-			" ORDER BY l.granted DESC, 1, 2 LIMIT 1",
-			1, NULL, params, NULL, NULL, 0);
-	free(oids);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-		const rcr_table *t = gone ? table_by_oid(d, PQgetvalue(r, 0, 0)) : NULL;
-		if (gone)
-			rc = rcr_error_set_hint(RCR_E_QUERY, "run the dump again",
-						"table '%s' was dropped by another session while the dump waited for its lock",
-						t ? rcr_name_qualify(t->schema, t->name).s : "?");
-		else
-			rc = rcr_error_set_hint(RCR_E_QUERY,
-						"retry when that session's transaction has ended, or wait longer with --lock-wait-timeout",
-						"could not lock table '%s' within --lock-wait-timeout=%s: another session %s an"
-						" ACCESS EXCLUSIVE lock on it",
-						rcr_name_qualify(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)).s,
-							d->o->lock_wait_timeout ? d->o->lock_wait_timeout : "",
-						strcmp(PQgetvalue(r, 0, 2), "t") == 0 ? "holds" : "is waiting for");
-	} else
-		rcr_error_restore(&keep);
-	PQclear(r);
-	return rc;
-}
-
-int rcr_dump_run(const rcr_dump_opts *o)
+static int check_opts(const rcr_dump_opts *o)
 {
 	if (o->data_only && o->schema_only)
 		return rcr_error_set(RCR_E_USAGE, "options -s/--schema-only and -a/--data-only cannot be used together");
@@ -1437,181 +757,165 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
 	if (o->level < 0 || o->level > 22)
 		return rcr_error_set(RCR_E_USAGE, "-Z/--compress must be between 0 and 22");
+	return 0;
+}
 
-	double t0 = rcr_now();
-	dump_ctx d = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
-	rcr_fs_outdir od;
-	int rc = rcr_dump_dir_claim(&od, o);
-	if (rc < 0)
-		return rc;
-	PGconn *conn = NULL;
-	char *conninfo = NULL, *tool = NULL;
-	argv_b args = {0};
-	pthread_t *workers = NULL;
-	int nworkers = 0, tool_started = 0;
-	pthread_t tool_thread;
+static int set_lock_timeout(dump_ctx *d)
+{
+	if (!d->o->lock_wait_timeout)
+		return 0;
+	char *lit = PQescapeLiteral(d->conn, d->o->lock_wait_timeout, strlen(d->o->lock_wait_timeout));
+	char sql[256];
+	snprintf(sql, sizeof sql, "SET lock_timeout = %s", lit ? lit : "0");
+	PQfreemem(lit);
+	return rcr_pg_exec(d->conn, sql);
+}
 
-	rc = rcr_manifest_new(&d.m);
-	if (rc == 0)
-		rc = rcr_pg_connect(&conn, &o->conn, "rcr dump");
+static int export_snapshot(dump_ctx *d)
+{
+	PGresult *r;
+	RCR_FORWARD(rcr_pg_query(&r, d->conn, "SELECT pg_catalog.pg_export_snapshot()"));
+	/* The name is spliced into each worker's per-job SET TRANSACTION SNAPSHOT (copy_table, in
+	 * the COPY's round trip): only the hex digits and dashes the server makes may pass. */
+	const char *v = PQgetvalue(r, 0, 0);
+	int rc = 0;
+	if (v[0] == 0 || strspn(v, "0123456789ABCDEFabcdef-") != strlen(v) || strlen(v) >= sizeof d->snapshot)
+		rc = rcr_error_set(RCR_E_QUERY, "the server exported a snapshot named '%s', not a snapshot name",
+				   rcr_text_escape(v).s);
+	else
+		snprintf(d->snapshot, sizeof d->snapshot, "%s", v);
+	PQclear(r);
+	return rc;
+}
+
+/* The leader's session: pg_dump for its server, the transaction whose snapshot the workers
+ * and pg_dump share, exported. */
+static int open_leader(dump_ctx *d)
+{
+	RCR_FORWARD(rcr_pg_connect(&d->conn, &d->o->conn, "rcr dump"));
 	/* The catalog query and LOCK TABLE can wait behind another session's lock for as long as
 	 * it is held: an interrupt must cancel them too, not only the workers' COPYs. */
-	int main_slot = conn ? rcr_interrupt_watch(conn) : -1;
-	if (rc == 0) {
-		d.server_major = PQserverVersion(conn) / 10000;
-		rc = find_pg_dump(&tool, &d, conn);
+	d->watch_slot = rcr_interrupt_watch(d->conn);
+	d->server_major = PQserverVersion(d->conn) / 10000;
+	RCR_FORWARD(rcr_dump_find_pg_dump(d));
+	RCR_FORWARD(rcr_dump_begin_snapshot_txn(d->conn, NULL));
+	RCR_FORWARD(set_lock_timeout(d));
+	return export_snapshot(d);
+}
+
+/* The tables to store, from the catalog, and the jobs they make. */
+static int plan(dump_ctx *d)
+{
+	if (!d->o->schema_only)
+		RCR_FORWARD(rcr_catalog_load(&d->cat, d->conn, &d->o->filter));
+	RCR_FORWARD(plan_tables(d));
+	return plan_jobs(d);
+}
+
+/* The first failure of a worker or of pg_dump, or an interrupt. */
+static int first_failure(dump_ctx *d)
+{
+	if (d->failed) {
+		rcr_error_restore(&d->first_err);
+		return d->failed;
 	}
+	if (rcr_interrupted())
+		return rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+	return 0;
+}
+
+/* Makes the data durable, then writes the manifest, which makes the directory an archive. */
+static int write_manifest(dump_ctx *d, rcr_fs_outdir *od)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/data", d->o->dir);
+	RCR_FORWARD(rcr_fs_syncfs(p));
+	rcr_buf mb = RCR_BUF_INIT;
+	int rc = rcr_manifest_encode(&mb, d->m);
 	if (rc == 0)
-		rc = begin_snapshot_txn(conn, NULL);
-	if (rc == 0 && o->lock_wait_timeout) {
-		char *lit = PQescapeLiteral(conn, o->lock_wait_timeout, strlen(o->lock_wait_timeout));
-		char sql[256];
-		snprintf(sql, sizeof sql, "SET lock_timeout = %s", lit ? lit : "0");
-		PQfreemem(lit);
-		rc = rcr_pg_exec(conn, sql);
-	}
-	if (rc == 0) {
-		PGresult *r;
-		rc = rcr_pg_query(&r, conn, "SELECT pg_catalog.pg_export_snapshot()");
-		if (rc == 0) {
-			/* The name is spliced into each worker's per-job SET TRANSACTION SNAPSHOT (copy_table,
-			 * in the COPY's round trip): only the hex digits and dashes the server makes may pass. */
-			const char *v = PQgetvalue(r, 0, 0);
-			if (v[0] == 0 || strspn(v, "0123456789ABCDEFabcdef-") != strlen(v) || strlen(v) >= sizeof d.snapshot)
-				rc = rcr_error_set(RCR_E_QUERY, "the server exported a snapshot named '%s', not a snapshot name",
-						   rcr_text_escape(v).s);
-			else
-				snprintf(d.snapshot, sizeof d.snapshot, "%s", v);
-			PQclear(r);
-		}
-	}
-	if (rc == 0 && !o->schema_only)
-		rc = rcr_catalog_load(&d.cat, conn, &o->filter);
+		rc = rcr_fs_write_atomic(d->o->dir, RCR_MANIFEST_NAME, mb.data, mb.len);
+	rcr_buf_free(&mb);
 	if (rc == 0)
-		rc = plan_tables(&d);
-	if (rc == 0)
-		rc = plan_jobs(&d);
-	if (rc == 0 && d.m->ntables) {
-		/* Lock what we dump, as pg_dump does, so DDL cannot change a table under the snapshot
-		 * between now and its COPY. */
-		rcr_buf sql = RCR_BUF_INIT;
-		rc = rcr_buf_append(&sql, "LOCK TABLE ", 11);
-		for (uint32_t i = 0; i < d.m->ntables && rc == 0; i++) {
-			char *qn;
-			rc = rcr_pg_qualified_name(&qn, conn, d.m->tables[i].schema, d.m->tables[i].name);
-			if (rc == 0) {
-				if (i)
-					rc = rcr_buf_append(&sql, ", ", 2);
-				rc |= rcr_buf_append(&sql, "ONLY ", 5);
-				rc |= rcr_buf_append(&sql, qn, strlen(qn));
-				free(qn);
-			}
-		}
-		/* The leader waits (up to --lock-wait-timeout); the workers later must not. */
-		if (rc == 0)
-			rc = rcr_buf_append(&sql, " IN ACCESS SHARE MODE", 22);
-		if (rc == 0)
-			rc = read_lock_settings(&d, conn);
-		if (rc == 0)
-			rc = lock_all(&d, conn, (const char *)sql.data);
-		if (rc == 0)
-			rc = check_unchanged(&d, conn);
-		rcr_buf_free(&sql);
+		rc = rcr_fs_outdir_end(od);
+	return rc;
+}
+
+/* After a failure: removes what this run wrote, keeping the failure's message. */
+static int abandon(dump_ctx *d, rcr_fs_outdir *od, int rc)
+{
+	if (rcr_interrupted() && rc != RCR_E_INTERRUPTED)
+		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; no archive was written");
+	rcr_error_snapshot keep;
+	rcr_error_save(&keep);
+	rcr_dump_dir_abandon(od, d->m);
+	rcr_error_restore(&keep);
+	return rc;
+}
+
+static void report(const dump_ctx *d, double seconds)
+{
+	if (d->o->common.quiet)
+		return;
+	uint64_t rows = 0, raw = 0, stored = 0;
+	for (uint32_t i = 0; i < d->m->ntables; i++) {
+		rows += d->m->tables[i].row_count;
+		raw += d->m->tables[i].raw_bytes;
+		stored += d->m->tables[i].stored_bytes;
 	}
-	if (rc < 0 && conn)
-		rc = explain_lock_failure(&d, conn, rc);
+	char b1[32], b2[32];
+	fprintf(stderr, "rcr: dumped %u tables, %llu rows, %s of column data stored in %s, in %.2f s\n",
+		d->m->ntables, (unsigned long long)rows, rcr_fmt_bytes(b1, sizeof b1, raw),
+		rcr_fmt_bytes(b2, sizeof b2, stored), seconds);
+}
+
+static void dump_ctx_free(dump_ctx *d)
+{
+	rcr_dump_schema_free(&d->tool);
+	rcr_interrupt_forget(d->watch_slot);
+	PQfinish(d->conn);
+	rcr_catalog_free(d->cat);
+	rcr_manifest_free(d->m);
+	free(d->jobs);
+	free(d->table_mu);
+}
+
+int rcr_dump_run(const rcr_dump_opts *o)
+{
+	RCR_FORWARD(check_opts(o));
+	double t0 = rcr_now();
+	dump_ctx d = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER, .watch_slot = -1};
+	rcr_fs_outdir od;
+	RCR_FORWARD(rcr_dump_dir_claim(&od, o));
+	int rc = rcr_manifest_new(&d.m);
+	if (rc == 0)
+		rc = open_leader(&d);
+	if (rc == 0)
+		rc = plan(&d);
+	if (rc == 0)
+		rc = rcr_dump_lock_tables(&d);
+	if (rc < 0)
+		rc = rcr_dump_explain_lock_failure(&d, rc);
 	if (rc == 0)
 		rc = rcr_dump_dir_make(&od);
 	if (rc == 0)
-		rc = rcr_pg_child_conninfo(&conninfo, &d.password, conn);
+		rc = rcr_dump_schema_start(&d);
 	if (rc == 0)
-		rc = name_tool_session(&d, &conninfo, conn);
+		rc = rcr_dump_copy_tables(&d);
+	rcr_dump_schema_wait(&d);
 	if (rc == 0)
-		rc = build_pg_dump_argv(&args, &d, tool, conninfo);
-	if (rc == 0) {
-		d.tool_argv = args.v;
-		if (pthread_create(&tool_thread, NULL, tool_main, &d) != 0)
-			rc = rcr_error_set(RCR_E_INTERNAL, "could not start a thread");
-		else
-			tool_started = 1;
-	}
-	if (rc == 0 && d.m->ntables) {
-		rcr_progress_init(&d.prog, "dump", d.m, o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
-		for (uint32_t i = 0; i < d.njobs; i++)
-			rcr_progress_expect(&d.prog, d.jobs[i].table, d.jobs[i].weight);
-		rcr_progress_begin(&d.prog);
-		nworkers = o->jobs < (int)d.njobs ? o->jobs : (int)d.njobs;
-		workers = calloc((size_t)nworkers, sizeof *workers);
-		if (!workers)
-			rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-		for (int i = 0; i < nworkers && rc == 0; i++)
-			if (pthread_create(&workers[i], NULL, worker_main, &d) != 0) {
-				nworkers = i;
-				rc = rcr_error_set(RCR_E_INTERNAL, "could not start a worker thread");
-				record_failure(&d, rc);
-			}
-		for (int i = 0; i < nworkers; i++)
-			pthread_join(workers[i], NULL);
-		rcr_progress_end(&d.prog);
-	}
-	if (tool_started)
-		wait_for_tool(&d, tool_thread, PQbackendPID(conn));
-	if (rc == 0 && d.failed) {
-		rc = d.failed;
-		rcr_error_restore(&d.first_err);
-	}
-	if (rc == 0 && rcr_interrupted())
-		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+		rc = first_failure(&d);
 	if (rc == 0)
-		rc = collect_schema_files(&d);
+		rc = rcr_dump_collect_schema_files(&d);
 	if (rc == 0)
-		rc = rcr_pg_exec(conn, "COMMIT");
+		rc = rcr_pg_exec(d.conn, "COMMIT");
 	if (rc == 0)
-		rc = set_meta(&d, conn);
-	if (rc == 0) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/data", o->dir);
-		rc = rcr_fs_syncfs(p);
-	}
-	if (rc == 0) {
-		rcr_buf mb = RCR_BUF_INIT;
-		rc = rcr_manifest_encode(&mb, d.m);
-		if (rc == 0)
-			rc = rcr_fs_write_atomic(o->dir, RCR_MANIFEST_NAME, mb.data, mb.len);
-		rcr_buf_free(&mb);
-	}
+		rc = set_meta(&d);
 	if (rc == 0)
-		rc = rcr_fs_outdir_end(&od);
-	if (rc < 0) {
-		if (rcr_interrupted() && rc != RCR_E_INTERRUPTED)
-			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted; no archive was written");
-		/* Keep the message of the failure, not of the cleanup. */
-		rcr_error_snapshot keep;
-		rcr_error_save(&keep);
-		rcr_dump_dir_abandon(&od, d.m);
-		rcr_error_restore(&keep);
-	} else if (!o->common.quiet) {
-		uint64_t rows = 0, raw = 0, stored = 0;
-		for (uint32_t i = 0; i < d.m->ntables; i++) {
-			rows += d.m->tables[i].row_count;
-			raw += d.m->tables[i].raw_bytes;
-			stored += d.m->tables[i].stored_bytes;
-		}
-		char b1[32], b2[32];
-		fprintf(stderr, "rcr: dumped %u tables, %llu rows, %s of column data stored in %s, in %.2f s\n",
-			d.m->ntables, (unsigned long long)rows, rcr_fmt_bytes(b1, sizeof b1, raw),
-			rcr_fmt_bytes(b2, sizeof b2, stored), rcr_now() - t0);
-	}
-	free(workers);
-	argv_free(&args);
-	free(tool);
-	free(conninfo);
-	free(d.password);
-	rcr_interrupt_forget(main_slot);
-	PQfinish(conn);
-	rcr_catalog_free(d.cat);
-	rcr_manifest_free(d.m);
-	free(d.jobs);
-	free(d.table_mu);
+		rc = write_manifest(&d, &od);
+	if (rc < 0)
+		rc = abandon(&d, &od, rc);
+	else
+		report(&d, rcr_now() - t0);
+	dump_ctx_free(&d);
 	return rc;
 }

@@ -253,7 +253,7 @@ int rcr_dump_dir_make(rcr_fs_outdir *od)
 
 void rcr_dump_dir_abandon(rcr_fs_outdir *od, const rcr_manifest *m)
 {
-	/* The data files: each was recorded in its table as it was created (dump_one). Added last,
+	/* The data files: each was listed in its table once created (the archive writer). Added last,
 	 * they go first, before data/ itself. */
 	for (uint32_t i = 0; m && i < m->ntables; i++)
 		for (uint32_t f = 0; f < m->tables[i].nfiles; f++)

@@ -6,9 +6,10 @@
  *   gen_vectors --check DIR    regenerates in memory and compares with DIR; exit 1 on a difference
  *
  * Every vector is a complete archive directory (manifest.rcr and data/<oid>.rcd files, in a few
- * a schema/ directory). Valid ones are built the way `rcr dump` builds an archive: field streams
- * are assembled here by hand, one per column and row group, and go through the real encoders,
- * rcr_frame_encode() and rcr_manifest_encode(). Next to each valid or permissive archive,
+ * a schema/ directory). Valid ones are written as `rcr dump` writes an archive: field streams
+ * are assembled here by hand, one per column and row group, and go through dump's own writer,
+ * the format library's archive writer (rcr_table_writer_add, archive_writer.h), and
+ * rcr_manifest_encode(). Next to each valid or permissive archive,
  * expected.txt records what a reader must decode from it; its field streams and binary COPY
  * streams are rendered from this program's own inputs, never from the decoder under test
  * (tests/unit/format/vectors_test.c renders the same text from the decoder and compares).
@@ -25,6 +26,7 @@
  * compression) are asserted, so a generator run also proves that the writer still behaves as
  * the spec describes.
  */
+#include "rcr/archive_writer.h"
 #include "rcr/buf.h"
 #include "rcr/codec.h"
 #include "rcr/err.h"
@@ -246,17 +248,17 @@ typedef struct exp_frame {
 } exp_frame;
 
 /* A data file: file `findex` of table `table`, written at `path` in the archive (which is also
- * what the manifest says unless a vector edits t->files afterwards). */
+ * what the manifest says unless a vector edits t->files afterwards) by the archive writer w. */
 typedef struct dfile {
 	uint32_t table, findex;
 	char path[64];
 	rcr_buf bytes;
 	int omit;
+	rcr_table_writer *w;
 } dfile;
 
 typedef struct arch {
 	rcr_manifest *m;
-	rcr_frame_encoder *enc;
 	int level;
 	dfile files[MAX_FILES];
 	int nfiles;
@@ -273,28 +275,23 @@ typedef struct arch {
 	} extra[4];
 	int nextra;
 	int force_codec; /* >= 0: preferred codec for every frame instead of the column type's */
+	uint32_t trial_every; /* the writer's codec trials: 0 (none) unless a vector shows them */
 } arch;
 
 /* The metadata keys rcr dump writes, with fixed values so that output is reproducible. */
 static void arch_std_meta(rcr_manifest *m, int level)
 {
-	char comp[32];
-	snprintf(comp, sizeof comp, "zstd:%d", level);
-	const char *kv[][2] = {
-		{"created_at", "2026-11-27T00:00:00Z"},
-		{"rcr_version", "0.1.0"},
-		{"server_version", "17.2"},
-		{"dbname", "vectors"},
-		{"snapshot", "00000003-00000002-1"},
-		{"compression", comp},
-		{"jobs", "1"},
-		{"content", "full"},
-		{"no_owner", "0"},
-		{"no_privileges", "0"},
-		{"no_comments", "0"},
+	rcr_archive_meta meta = {
+		.created_at = "2026-11-27T00:00:00Z",
+		.rcr_version = "0.1.0",
+		.server_version = "17.2",
+		.dbname = "vectors",
+		.snapshot = "00000003-00000002-1",
+		.level = level,
+		.jobs = 1,
+		.content = "full",
 	};
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-		must(rcr_manifest_set_meta(m, kv[i][0], kv[i][1]), "metadata");
+	must(rcr_archive_set_meta(m, &meta), "metadata");
 }
 
 static void arch_init(arch *a, int level)
@@ -303,16 +300,16 @@ static void arch_init(arch *a, int level)
 	a->level = level;
 	a->force_codec = -1;
 	must(rcr_manifest_new(&a->m), "manifest");
-	must(rcr_frame_encoder_new(&a->enc, level), "encoder");
 	arch_std_meta(a->m, level);
 }
 
 static void arch_free(arch *a)
 {
 	rcr_manifest_free(a->m);
-	rcr_frame_encoder_free(a->enc);
-	for (int i = 0; i < a->nfiles; i++)
+	for (int i = 0; i < a->nfiles; i++) {
 		rcr_buf_free(&a->files[i].bytes);
+		rcr_table_writer_free(a->files[i].w);
+	}
 	for (int i = 0; i < a->nexp; i++)
 		rcr_buf_free(&a->exp[i].fields);
 	for (int i = 0; i < a->nschema; i++)
@@ -371,33 +368,38 @@ static dfile *arch_dfile(arch *a, uint32_t ti, uint32_t findex)
 	die("table %u has no file %u", ti, findex);
 }
 
-/* The data file at `path` of table ti, added to the table's file list on first use as the
- * dumper does when a piece flushes its first row group. */
+/* The archive writer's sink: a data file in memory. */
+static int mem_append(void *ctx, const void *p, size_t n)
+{
+	put(&((dfile *)ctx)->bytes, p, n);
+	return 0;
+}
+
+static const rcr_data_sink_vtbl mem_sink = {.append = mem_append};
+
+/* The data file at `path` of table ti, with its writer; the writer lists it in the table's
+ * files when it adds its first row group. */
 static dfile *arch_file_for(arch *a, uint32_t ti, const char *path)
 {
-	rcr_table *t = &a->m->tables[ti];
 	for (int i = 0; i < a->nfiles; i++)
 		if (a->files[i].table == ti && strcmp(a->files[i].path, path) == 0)
 			return &a->files[i];
 	if (a->nfiles == MAX_FILES)
 		die("too many data files");
-	char **fs = realloc(t->files, (t->nfiles + 1) * sizeof *fs);
-	if (!fs)
-		die("out of memory");
-	t->files = fs;
-	fs[t->nfiles] = xstrdup(path);
 	dfile *f = &a->files[a->nfiles++];
 	memset(f, 0, sizeof *f);
 	f->table = ti;
-	f->findex = t->nfiles++;
+	f->findex = UINT32_MAX;
 	snprintf(f->path, sizeof f->path, "%s", path);
+	rcr_table_writer_opts wo = {.level = a->level, .trial_every = a->trial_every, .force_codec = a->force_codec};
+	must(rcr_table_writer_new(&f->w, &a->m->tables[ti], ti, path, &wo, &mem_sink, f), "writer");
 	return f;
 }
 
-/* Adds one row group of `count` rows to table ti, one field stream per column, exactly as the
- * dumper's flush_row_group does: frames appended to data file `path` (NULL: data/<oid>.rcd) in
- * column order. `codecs` holds the codec letter (r, v, h) the writer must choose for each
- * column. */
+/* Adds one row group of `count` rows to table ti, one field stream per column, with the
+ * archive writer, as the dumper does: frames appended to data file `path` (NULL:
+ * data/<oid>.rcd) in column order. `codecs` holds the codec letter (r, v, h, s) the writer
+ * must choose for each column. */
 static void arch_row_group_in(arch *a, uint32_t ti, const char *path, const rcr_buf *cols, uint32_t count,
 			      const char *codecs)
 {
@@ -405,28 +407,18 @@ static void arch_row_group_in(arch *a, uint32_t ti, const char *path, const rcr_
 	snprintf(def, sizeof def, "data/%u.rcd", a->m->tables[ti].oid);
 	dfile *df = arch_file_for(a, ti, path ? path : def);
 	rcr_table *t = &a->m->tables[ti];
-	rcr_row_group *rg;
-	must(rcr_table_add_row_group(&rg, t), "row group");
-	uint32_t g = t->nrgs - 1;
-	rg->file = df->findex;
-	rg->row_count = count;
 	if (strlen(codecs) != t->ncols)
 		die("table %u: codec list '%s' does not match %u columns", ti, codecs, t->ncols);
+	must(rcr_table_writer_add(df->w, cols, count), "row group");
+	df->findex = rcr_table_writer_file(df->w);
+	uint32_t g = t->nrgs - 1;
 	for (uint32_t c = 0; c < t->ncols; c++) {
-		rcr_codec_id pref = a->force_codec >= 0 ? (rcr_codec_id)a->force_codec
-							 : rcr_codec_for_type(t->cols[c].type_name);
-		size_t at = df->bytes.len;
-		rcr_frame_header h;
-		must(rcr_frame_encode(a->enc, &df->bytes, &h, ti, g, c, pref, cols[c].data, cols[c].len, count),
-		     "frame encode");
-		if (codec_letter(h.codec) != codecs[c])
-			die("table %u row group %u column %u: writer chose codec %u, expected '%c'", ti, g, c, h.codec,
+		const rcr_frame_ref *f = &t->rgs[g].frames[c];
+		if (codec_letter(f->codec) != codecs[c])
+			die("table %u row group %u column %u: writer chose codec %u, expected '%c'", ti, g, c, f->codec,
 			    codecs[c]);
-		if (a->level == 0 && h.compression != RCR_COMPRESSION_NONE)
+		if (a->level == 0 && f->compression != RCR_COMPRESSION_NONE)
 			die("level 0 frame is compressed");
-		rcr_frame_ref_set(&rg->frames[c], &h, at);
-		t->raw_bytes += h.raw_size;
-		t->stored_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 		if (a->nexp == MAX_FRAMES)
 			die("too many frames");
 		exp_frame *e = &a->exp[a->nexp++];
@@ -436,7 +428,6 @@ static void arch_row_group_in(arch *a, uint32_t ti, const char *path, const rcr_
 		e->fields = (rcr_buf)RCR_BUF_INIT;
 		put(&e->fields, cols[c].data, cols[c].len);
 	}
-	t->row_count += count;
 }
 
 static void arch_row_group(arch *a, uint32_t ti, const rcr_buf *cols, uint32_t count, const char *codecs)
@@ -459,14 +450,7 @@ static void arch_schema_file(arch *a, const char *name, const char *content)
 	put(&a->schema[a->nschema].bytes, content, strlen(content));
 	a->nschema++;
 	rcr_manifest *m = a->m;
-	rcr_schema_file *sf = realloc(m->schema_files, (m->nschema_files + 1) * sizeof *sf);
-	if (!sf)
-		die("out of memory");
-	m->schema_files = sf;
-	sf[m->nschema_files].name = xstrdup(name);
-	sf[m->nschema_files].size = strlen(content);
-	sf[m->nschema_files].hash = rcr_hash64(content, strlen(content));
-	m->nschema_files++;
+	must(rcr_archive_add_schema_file(m, name, strlen(content), rcr_hash64(content, strlen(content))), "schema file");
 	free(m->schema_dir);
 	m->schema_dir = xstrdup("schema");
 }
@@ -707,12 +691,14 @@ static void build_vector_worked(arch *a)
 	cols_free(c, 1);
 }
 
-/* A table the way rcr dump records its codec trials: the first row group of the vector column
- * encoded with the raw codec as well; codec_bytes is the kept frame, plain_bytes the raw one. */
+/* A table with its codec trials recorded, as rcr dump writes every table: the writer encodes
+ * the first row group (a trial row group) of the vector column with the raw codec as well;
+ * codec_bytes is the kept frame, plain_bytes the raw one. */
 static void build_codec_trials(arch *a)
 {
 	const colspec cols[] = {COL_ID4, {"embedding", "public", "vector", VECTOR_OID, 2}};
 	uint32_t ti = arch_table(a, 16390, "public", "measured", 2, cols);
+	a->trial_every = RCR_CODEC_TRIAL_EVERY;
 	rcr_buf c[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
 	for (int i = 0; i < 4; i++)
 		f_int4(&c[0], i), f_vector(&c[1], 2, (const float[]){(float)i, 0.5f * (float)i});
@@ -721,17 +707,14 @@ static void build_codec_trials(arch *a)
 	f_int4(&c[0], 4), f_vector(&c[1], 2, (const float[]){1, 2});
 	arch_row_group(a, ti, c, 1, "rv");
 	cols_free(c, 2);
-	const rcr_buf *fs = &arch_exp(a, ti, 0, 1)->fields;
-	rcr_buf raw = RCR_BUF_INIT;
-	rcr_frame_header h;
-	must(rcr_frame_encode(a->enc, &raw, &h, ti, 0, 1, RCR_CODEC_RAW, fs->data, fs->len, 4), "raw trial");
-	const rcr_frame_ref *kept = &a->m->tables[ti].rgs[0].frames[1];
-	if (h.codec != RCR_CODEC_RAW || kept->codec != RCR_CODEC_VECTOR || kept->stored_size >= h.stored_size)
-		die("codec_trials: the vector codec should beat raw on this row group");
-	a->m->tables[ti].trials = (rcr_codec_trials){1, RCR_FRAME_HEADER_SIZE + (uint64_t)kept->stored_size,
-						     RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size};
+	a->trial_every = 0;
+	const rcr_table *t = &a->m->tables[ti];
+	const rcr_frame_ref *kept = &t->rgs[0].frames[1];
+	if (t->trials.row_groups != 1 || kept->codec != RCR_CODEC_VECTOR ||
+	    t->trials.codec_bytes != RCR_FRAME_HEADER_SIZE + (uint64_t)kept->stored_size ||
+	    t->trials.codec_bytes >= t->trials.plain_bytes)
+		die("codec_trials: one trial, in which the vector codec beats raw, expected");
 	a->m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
-	rcr_buf_free(&raw);
 }
 
 static void build_halfvec_worked(arch *a)

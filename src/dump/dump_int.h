@@ -1,0 +1,130 @@
+/*
+ * dump_int.h: what the files of `rcr dump` share. Internal to src/dump.
+ *
+ *   dump.c         the driver, rcr_dump_run: its steps in order, and the leader's session;
+ *                  the plan (tables and jobs); the workers: per job, COPY TO STDOUT (binary)
+ *                  → row groups → the archive writer (archive_writer.h) on an encoder thread
+ *   dump_locks.c   the locks and the DDL guard: LOCK TABLE, tables changed since the snapshot,
+ *                  and every failure to lock explained by SQLSTATE
+ *   dump_schema.c  the pg_dump child that writes schema/, run on its own thread
+ *   dump_dir.c     claiming and cleaning up the output directory (dump_dir.h)
+ */
+#ifndef RCR_DUMP_INT_H
+#define RCR_DUMP_INT_H
+
+#include "rcr/cmd.h"
+#include "rcr/err.h"
+#include "rcr/manifest.h"
+#include "rcr/pg.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* A unit of work: one table, or one ctid page range of a big table. Pieces of one table run
+ * on different connections at once, all on the same snapshot. */
+typedef struct dump_job {
+	uint32_t table;
+	uint32_t piece;
+	uint32_t npieces;
+	uint64_t page_lo;       /* first heap page (inclusive) */
+	uint64_t page_hi;       /* end page (exclusive); ignored for the last piece, which is open */
+	uint64_t weight;        /* estimated bytes, for largest-first ordering */
+} dump_job;
+
+/* A NULL-terminated argv being built. */
+typedef struct dump_argv {
+	char **v;
+	int n, cap;
+} dump_argv;
+
+/* pg_dump, run from its own thread so that it overlaps the data (dump_schema.c). */
+typedef struct dump_schema_child {
+	char *tool;             /* pg_dump's path */
+	char *conninfo;
+	char *password;
+	dump_argv args;
+	pthread_t thread;
+	int started;
+	int rc;
+	atomic_int done;
+	rcr_error_snapshot err;
+	char appname[64];       /* pg_dump's application_name, to find its backend */
+} dump_schema_child;
+
+typedef struct dump_ctx {
+	const rcr_dump_opts *o;
+	rcr_manifest *m;
+	rcr_catalog *cat;
+	PGconn *conn;           /* the leader's: holds the snapshot and every table's lock */
+	int watch_slot;         /* the leader's interrupt watch, -1 without */
+	char snapshot[128];
+	int server_major;
+	/* The server's lock table, read before locking, to explain running out of it. */
+	long max_locks, max_conns, max_prepared;
+	dump_job *jobs;
+	uint32_t njobs;
+	pthread_mutex_t *table_mu;  /* guards a table's files, row groups and totals */
+	pthread_mutex_t mu;
+	uint32_t next;
+	int failed;
+	rcr_error_snapshot first_err;
+	rcr_progress prog;
+	dump_schema_child tool;
+} dump_ctx;
+
+/* Small tables a worker copies in one batch: one round trip and one transaction on the snapshot
+ * (see send_batch). A transaction keeps every lock it took until it ends, so not every table in
+ * one; but not one per table either: COMMIT, BEGIN and SET TRANSACTION SNAPSHOT (which reads the
+ * snapshot's file) cost the server as much as a small table's LOCK and COPY (3,000 tables of 5
+ * rows: 0.32-0.38 s of server time with a new transaction per table, 0.17-0.26 s without). A
+ * big table, or a piece of a split one (whose query's planning locks every index), is a batch of
+ * its own. */
+#define DUMP_WORKER_TXN_JOBS 8
+
+/* Lock slots a worker holds at most: DUMP_WORKER_TXN_JOBS tables with their TOAST table and
+ * its index, or one piece with its indexes. */
+#define DUMP_WORKER_LOCKS (3 * DUMP_WORKER_TXN_JOBS)
+
+/* The HINT when DDL that queued after the leader's locks stands in the way of a worker's or
+ * pg_dump's own lock. */
+#define DUMP_HINT_DDL_AFTER_LOCK \
+	"another session asked for an exclusive lock (ALTER TABLE, DROP TABLE, TRUNCATE, ...)" \
+	" after the dump locked its tables; run the dump again when it is done"
+
+/* dump.c */
+/* Records the first failure of any thread (its message too) and cancels the others' COPYs. */
+void rcr_dump_record_failure(dump_ctx *d, int rc);
+int rcr_dump_has_failed(dump_ctx *d);
+
+/* dump_copy.c */
+/* The session settings and the REPEATABLE READ transaction every connection of a dump runs
+ * in; with `snapshot`, on that exported snapshot. */
+int rcr_dump_begin_snapshot_txn(PGconn *conn, const char *snapshot);
+/* Runs the workers over d->jobs and waits for them; failures go to rcr_dump_record_failure. */
+int rcr_dump_copy_tables(dump_ctx *d);
+
+/* dump_locks.c */
+/* LOCK TABLE ... IN ACCESS SHARE MODE on every stored table (waiting up to
+ * --lock-wait-timeout), then fails if one was rewritten or dropped after the snapshot. */
+int rcr_dump_lock_tables(dump_ctx *d);
+/* After the leader failed reading the catalog or locking (rc): names the table behind a lock
+ * timeout or a table dropped while waiting, by SQLSTATE. Other failures pass unchanged. */
+int rcr_dump_explain_lock_failure(dump_ctx *d, int rc);
+/* A worker's LOCK + COPY that did not start copying (result r): the message, by SQLSTATE. */
+int rcr_dump_explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r);
+/* pg_dump failed (rc): adds the lock table's numbers when the dump needs more than it holds. */
+int rcr_dump_explain_tool_failure(const dump_ctx *d, int rc);
+
+/* dump_schema.c */
+/* Finds the pg_dump for this server and checks its version, before anything is locked. */
+int rcr_dump_find_pg_dump(dump_ctx *d);
+/* Starts pg_dump on the snapshot, writing everything but the stored tables' data to schema/. */
+int rcr_dump_schema_start(dump_ctx *d);
+/* Waits for pg_dump, watching for the lock deadlock it can fall into (check_tool_deadlock). */
+void rcr_dump_schema_wait(dump_ctx *d);
+/* Lists schema/'s files in the manifest with their sizes and hashes. */
+int rcr_dump_collect_schema_files(dump_ctx *d);
+void rcr_dump_schema_free(dump_schema_child *c);
+
+#endif

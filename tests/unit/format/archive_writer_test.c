@@ -1,0 +1,397 @@
+/* archive_writer_test.c: tests src/format/archive_writer.c (row groups → frames → data file,
+ * recorded in the manifest).
+ *
+ * Tables are written with the writer into a temporary directory, the manifest is encoded next
+ * to them, and everything is read back as verify and restore read it: rcr_archive_open, then
+ * every frame with rcr_archive_load_frame, which cross-checks each frame against the manifest.
+ * The field streams read back must be the ones given, and the files must hold exactly the
+ * frames the manifest lists. */
+#include "../fixtures.h"
+#include "../test.h"
+
+#include "rcr/archive.h"
+#include "rcr/archive_writer.h"
+#include "rcr/codec.h"
+#include "rcr/fsutil.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A sink writing to a file of the test directory, counting its calls. */
+typedef struct file_sink {
+	char path[512];
+	int fd;
+	int creates, appends, discards, locked, max_locked, fail_create;
+} file_sink;
+
+static int fs_create(void *ctx)
+{
+	file_sink *s = ctx;
+	s->creates++;
+	if (s->fail_create)
+		return rcr_error_set(RCR_E_IO, "could not create '%s'", s->path);
+	s->fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	return s->fd < 0 ? rcr_error_set(RCR_E_IO, "could not create '%s'", s->path) : 0;
+}
+
+static int fs_append(void *ctx, const void *p, size_t n)
+{
+	file_sink *s = ctx;
+	s->appends++;
+	return rcr_fs_write_all(s->fd, p, n, s->path);
+}
+
+static void fs_discard(void *ctx)
+{
+	file_sink *s = ctx;
+	s->discards++;
+	unlink(s->path);
+}
+
+static void fs_lock(void *ctx)
+{
+	file_sink *s = ctx;
+	s->locked++;
+	if (s->locked > s->max_locked)
+		s->max_locked = s->locked;
+}
+
+static void fs_unlock(void *ctx) { ((file_sink *)ctx)->locked--; }
+
+static const rcr_data_sink_vtbl sink_vtbl = {fs_create, fs_append, fs_discard, fs_lock, fs_unlock};
+
+static char root[64];
+
+static void make_root(void)
+{
+	snprintf(root, sizeof root, "/tmp/rcr-archive-writer-test.XXXXXX");
+	if (!mkdtemp(root))
+		fx_oom();
+	char data[128];
+	snprintf(data, sizeof data, "%s/data", root);
+	mkdir(data, 0700);
+}
+
+static void remove_root(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", root);
+}
+
+static void sink_init(file_sink *s, const char *rel)
+{
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	snprintf(s->path, sizeof s->path, "%s/%s", root, rel);
+}
+
+static void sink_close(file_sink *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/* A manifest with one table, oid 16384, of the given columns (type names). */
+static rcr_manifest *one_table(uint32_t ncols, const char *const *types)
+{
+	rcr_manifest *m;
+	if (rcr_manifest_new(&m) < 0)
+		fx_oom();
+	m->ntables = 1;
+	m->tables = fx_calloc(1, sizeof *m->tables);
+	rcr_table *t = &m->tables[0];
+	t->oid = 16384;
+	t->schema = fx_strdup("public");
+	t->name = fx_strdup("t");
+	t->relkind = 'r';
+	t->ncols = ncols;
+	t->cols = fx_calloc(ncols, sizeof *t->cols);
+	for (uint32_t c = 0; c < ncols; c++) {
+		char name[16];
+		snprintf(name, sizeof name, "c%u", c);
+		t->cols[c].name = fx_strdup(name);
+		t->cols[c].type_schema = fx_strdup(strcmp(types[c], "vector") == 0 ? "public" : "pg_catalog");
+		t->cols[c].type_name = fx_strdup(types[c]);
+		t->cols[c].type_oid = 25;
+		t->cols[c].typmod = -1;
+		t->cols[c].type_kind = 'b';
+	}
+	return m;
+}
+
+static int write_manifest(const rcr_manifest *m)
+{
+	rcr_buf b = RCR_BUF_INIT;
+	int rc = rcr_manifest_encode(&b, m);
+	if (rc == 0)
+		rc = rcr_fs_write_atomic(root, RCR_MANIFEST_NAME, b.data, b.len);
+	rcr_buf_free(&b);
+	return rc;
+}
+
+/* Reads frame (g, c) of table 0 back from the archive in root into out. */
+static int read_frame(const rcr_manifest *m, uint32_t g, uint32_t c, rcr_buf *out)
+{
+	const rcr_table *t = &m->tables[0];
+	char path[4096];
+	int fd = rcr_fs_open_in(root, t->files[t->rgs[g].file], path, sizeof path);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	fstat(fd, &st);
+	rcr_frame_decoder *dec;
+	rcr_buf scratch = RCR_BUF_INIT;
+	int rc = rcr_frame_decoder_new(&dec, RCR_MAX_FRAME_RAW);
+	const uint8_t *fields = NULL;
+	size_t len = 0;
+	if (rc == 0)
+		rc = rcr_archive_load_frame(dec, &scratch, fd, (uint64_t)st.st_size, path, m, 0, g, c, &fields, &len);
+	rcr_buf_reset(out);
+	if (rc == 0)
+		fx_put(out, fields, len);
+	rcr_frame_decoder_free(dec);
+	rcr_buf_free(&scratch);
+	close(fd);
+	return rc;
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+#define NRG 5
+
+/* Two writers (the two pieces of a split table) append row groups in turn to their own files
+ * of one table: what is read back is what was written, row group by row group, each file
+ * holds exactly its frames, and the totals add up. */
+static void test_archive_writer__two_pieces_read_back(void)
+{
+	make_root();
+	static const char *const types[] = {"int8", "vector", "text"};
+	rcr_manifest *wm = one_table(3, types);
+	rcr_table *t = &wm->tables[0];
+	file_sink s[2];
+	sink_init(&s[0], "data/16384.0.rcd");
+	sink_init(&s[1], "data/16384.1.rcd");
+	rcr_table_writer *w[2];
+	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	REQUIRE_OK(rcr_table_writer_new(&w[0], t, 0, "data/16384.0.rcd", &o, &sink_vtbl, &s[0]));
+	REQUIRE_OK(rcr_table_writer_new(&w[1], t, 0, "data/16384.1.rcd", &o, &sink_vtbl, &s[1]));
+	CHECK_EQ_U64(rcr_table_writer_file(w[0]), UINT32_MAX);
+
+	test_rng r = {7};
+	rcr_buf given[NRG][3];
+	uint32_t rows[NRG];
+	uint64_t total_rows = 0;
+	for (int g = 0; g < NRG; g++) {
+		rows[g] = 20 + (uint32_t)g * 13;
+		total_rows += rows[g];
+		for (int c = 0; c < 3; c++)
+			given[g][c] = (rcr_buf)RCR_BUF_INIT;
+		for (uint32_t i = 0; i < rows[g]; i++) {
+			uint8_t v[8];
+			rcr_store_u64le(v, i * 1000003u);
+			fx_field(&given[g][0], v, 8);
+		}
+		fx_dense_random(&given[g][1], &r, rows[g], 8, 4);
+		fx_fields_random(&given[g][2], &r, rows[g], 30);
+		/* pieces take turns, as two connections would: 1, 0, 1, 0, 1 */
+		REQUIRE_OK(rcr_table_writer_add(w[(g + 1) % 2], given[g], rows[g]));
+	}
+	/* The piece that flushed first is file 0. */
+	CHECK_EQ_U64(rcr_table_writer_file(w[1]), 0);
+	CHECK_EQ_U64(rcr_table_writer_file(w[0]), 1);
+	CHECK_EQ_U64(s[0].creates + s[1].creates, 2);
+	CHECK(s[0].locked == 0 && s[1].locked == 0 && s[0].max_locked == 1);
+	sink_close(&s[0]);
+	sink_close(&s[1]);
+	CHECK_EQ_U64(t->nfiles, 2);
+	CHECK_STR(t->files[0], "data/16384.1.rcd");
+	CHECK_EQ_U64(t->nrgs, NRG);
+	CHECK_EQ_U64(t->row_count, total_rows);
+	REQUIRE_OK(write_manifest(wm));
+
+	rcr_manifest *m;
+	REQUIRE_OK(rcr_archive_open(&m, root));
+	const rcr_table *rt = &m->tables[0];
+	CHECK_EQ_U64(rt->row_count, total_rows);
+	uint64_t in_file[2] = {0, 0}, raw = 0;
+	rcr_buf got = RCR_BUF_INIT;
+	for (uint32_t g = 0; g < NRG; g++) {
+		CHECK_EQ_U64(rt->rgs[g].file, (g + 1) % 2 == 1 ? 0 : 1);
+		CHECK_EQ_U64(rt->rgs[g].row_count, rows[g]);
+		for (uint32_t c = 0; c < 3; c++) {
+			CHECK_RC(read_frame(m, g, c, &got), 0);
+			CHECK_MEM(got.data, got.len, given[g][c].data, given[g][c].len);
+			in_file[rt->rgs[g].file] += RCR_FRAME_HEADER_SIZE + (uint64_t)rt->rgs[g].frames[c].stored_size;
+			raw += given[g][c].len;
+		}
+		/* The vector column gets its codec, the others raw. */
+		CHECK_EQ_U64(rt->rgs[g].frames[0].codec, RCR_CODEC_RAW);
+		CHECK_EQ_U64(rt->rgs[g].frames[1].codec, RCR_CODEC_VECTOR);
+		CHECK_EQ_U64(rt->rgs[g].frames[2].codec, RCR_CODEC_RAW);
+	}
+	CHECK_EQ_U64(rt->raw_bytes, raw);
+	CHECK_EQ_U64(rt->stored_bytes, in_file[0] + in_file[1]);
+	char p0[600], p1[600];
+	snprintf(p0, sizeof p0, "%s/%s", root, rt->files[0]);
+	snprintf(p1, sizeof p1, "%s/%s", root, rt->files[1]);
+	CHECK_EQ_U64(file_size(p0), in_file[0]);
+	CHECK_EQ_U64(file_size(p1), in_file[1]);
+
+	for (int g = 0; g < NRG; g++)
+		for (int c = 0; c < 3; c++)
+			rcr_buf_free(&given[g][c]);
+	rcr_buf_free(&got);
+	rcr_table_writer_free(w[0]);
+	rcr_table_writer_free(w[1]);
+	rcr_manifest_free(m);
+	rcr_manifest_free(wm);
+	remove_root();
+}
+
+/* Codec trials: on every trial_every-th row group of a writer (the first included), a column
+ * with a type codec is measured against raw; the table's trials add up what was kept and what
+ * raw would have taken, and the smaller frame is the one stored. Columns without a type codec
+ * are never tried, and trial_every 0 tries nothing. */
+static void test_archive_writer__codec_trials(void)
+{
+	make_root();
+	static const char *const types[] = {"vector", "int4"};
+	for (uint32_t every = 0; every <= 2; every += 2) {
+		rcr_manifest *m = one_table(2, types);
+		rcr_table *t = &m->tables[0];
+		file_sink s;
+		sink_init(&s, every ? "data/16384.rcd" : "data/16384.x.rcd");
+		rcr_table_writer *w;
+		rcr_table_writer_opts o = {.level = 0, .trial_every = every, .force_codec = -1};
+		REQUIRE_OK(rcr_table_writer_new(&w, t, 0, every ? "data/16384.rcd" : "data/16384.x.rcd", &o, &sink_vtbl, &s));
+		test_rng r = {11};
+		uint64_t kept = 0, plain = 0;
+		for (uint32_t g = 0; g < NRG; g++) {
+			rcr_buf cols[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+			fx_dense_random(&cols[0], &r, 16, 4, 4);
+			for (int i = 0; i < 16; i++)
+				fx_field(&cols[1], "abcd", 4);
+			REQUIRE_OK(rcr_table_writer_add(w, cols, 16));
+			if (every && g % every == 0) {
+				/* the raw frame of the vector column, for comparison */
+				rcr_frame_encoder *enc;
+				REQUIRE_OK(rcr_frame_encoder_new(&enc, 0));
+				rcr_buf f = RCR_BUF_INIT;
+				rcr_frame_header h;
+				REQUIRE_OK(rcr_frame_encode(enc, &f, &h, 0, g, 0, RCR_CODEC_RAW, cols[0].data, cols[0].len, 16));
+				const rcr_frame_ref *ref = &t->rgs[g].frames[0];
+				kept += RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
+				plain += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
+				CHECK(ref->stored_size <= h.stored_size);
+				rcr_buf_free(&f);
+				rcr_frame_encoder_free(enc);
+			}
+			rcr_buf_free(&cols[0]);
+			rcr_buf_free(&cols[1]);
+		}
+		CHECK_EQ_U64(t->trials.row_groups, every ? (NRG + every - 1) / every : 0);
+		CHECK_EQ_U64(t->trials.codec_bytes, kept);
+		CHECK_EQ_U64(t->trials.plain_bytes, plain);
+		if (every)
+			CHECK(kept < plain);
+		sink_close(&s);
+		rcr_table_writer_free(w);
+		rcr_manifest_free(m);
+	}
+	remove_root();
+}
+
+/* Nothing is created or listed before the first row group; a file that cannot be created is
+ * never listed (a failed run's cleanup removes listed files only); a table without columns
+ * gets row groups without frames in an empty file. */
+static void test_archive_writer__files_and_edges(void)
+{
+	make_root();
+	rcr_manifest *m = one_table(0, NULL);
+	rcr_table *t = &m->tables[0];
+	file_sink s;
+	sink_init(&s, "data/16384.rcd");
+	s.fail_create = 1;
+	rcr_table_writer *w;
+	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	REQUIRE_OK(rcr_table_writer_new(&w, t, 0, "data/16384.rcd", &o, &sink_vtbl, &s));
+	CHECK_EQ_U64(s.creates, 0);
+	CHECK_RC(rcr_table_writer_add(w, NULL, 2), RCR_E_IO);
+	CHECK_EQ_U64(t->nfiles, 0);
+	CHECK_EQ_U64(t->nrgs, 0);
+	CHECK_EQ_U64(s.appends, 0);
+	CHECK_EQ_U64(rcr_table_writer_file(w), UINT32_MAX);
+	s.fail_create = 0;
+	REQUIRE_OK(rcr_table_writer_add(w, NULL, 2));
+	REQUIRE_OK(rcr_table_writer_add(w, NULL, 3));
+	CHECK_EQ_U64(s.creates, 2);
+	CHECK_EQ_U64(s.discards, 0);
+	CHECK_EQ_U64(t->nfiles, 1);
+	CHECK_EQ_U64(t->nrgs, 2);
+	CHECK_EQ_U64(t->row_count, 5);
+	CHECK_EQ_U64(t->stored_bytes, 0);
+	sink_close(&s);
+	CHECK_EQ_U64(file_size(s.path), 0);
+	REQUIRE_OK(write_manifest(m));
+	rcr_manifest *back;
+	REQUIRE_OK(rcr_archive_open(&back, root));
+	CHECK_EQ_U64(back->tables[0].row_count, 5);
+	CHECK_EQ_U64(back->tables[0].rgs[1].row_count, 3);
+	rcr_manifest_free(back);
+	rcr_table_writer_free(w);
+	rcr_manifest_free(m);
+	remove_root();
+}
+
+/* The metadata keys, in dump's order; a NULL encoding leaves its key out; setting again
+ * replaces values rather than adding keys. Schema files are listed as given. */
+static void test_archive_writer__meta_and_schema_files(void)
+{
+	static const char *const keys[] = {"created_at", "rcr_version", "server_version", "dbname", "encoding",
+					   "snapshot", "compression", "jobs", "content", "no_owner",
+					   "no_privileges", "no_comments"};
+	rcr_manifest *m;
+	REQUIRE_OK(rcr_manifest_new(&m));
+	rcr_archive_meta meta = {"2026-01-02T03:04:05Z", "0.1.0", "17.2", "db", NULL, "0-1", 7, 3, "data-only", 1, 0, 1};
+	REQUIRE_OK(rcr_archive_set_meta(m, &meta));
+	CHECK_EQ_U64(m->nmeta, 11);
+	CHECK(rcr_manifest_get_meta(m, "encoding") == NULL);
+	meta.encoding = "UTF8";
+	meta.level = 9;
+	REQUIRE_OK(rcr_archive_set_meta(m, &meta));
+	REQUIRE(m->nmeta == 12);
+	for (uint32_t i = 0; i < 4; i++)
+		CHECK_STR(m->meta[i].key, keys[i]);
+	CHECK_STR(m->meta[11].key, "encoding");
+	CHECK_STR(rcr_manifest_get_meta(m, "compression"), "zstd:9");
+	CHECK_STR(rcr_manifest_get_meta(m, "jobs"), "3");
+	CHECK_STR(rcr_manifest_get_meta(m, "no_owner"), "1");
+	CHECK_STR(rcr_manifest_get_meta(m, "no_privileges"), "0");
+	CHECK_STR(rcr_manifest_get_meta(m, "content"), "data-only");
+	for (uint32_t i = 4; i < 11; i++)
+		CHECK_STR(m->meta[i].key, keys[i + 1]);
+	REQUIRE_OK(rcr_archive_add_schema_file(m, "toc.dat", 10, 0x1234));
+	REQUIRE_OK(rcr_archive_add_schema_file(m, "3001.dat.gz", 20, 0x5678));
+	REQUIRE(m->nschema_files == 2);
+	CHECK_STR(m->schema_files[1].name, "3001.dat.gz");
+	CHECK_EQ_U64(m->schema_files[1].size, 20);
+	CHECK_EQ_U64(m->schema_files[1].hash, 0x5678);
+	rcr_manifest_free(m);
+}
+
+static const test_case cases[] = {
+	TEST(test_archive_writer__two_pieces_read_back),
+	TEST(test_archive_writer__codec_trials),
+	TEST(test_archive_writer__files_and_edges),
+	TEST(test_archive_writer__meta_and_schema_files),
+};
+
+TEST_MAIN(cases)
