@@ -1,9 +1,10 @@
 /*
  * dump_int.h: what the files of `rcr dump` share. Internal to src/dump.
  *
- *   dump.c         the driver, rcr_dump_run: its steps in order, and the leader's session;
- *                  the plan (tables and jobs); the workers: per job, COPY TO STDOUT (binary)
- *                  → row groups → the archive writer (archive_writer.h) on an encoder thread
+ *   dump.c         the driver, rcr_dump_run: its steps in order, and the leader's session
+ *   dump_plan.c    the tables to store and the jobs they make
+ *   dump_copy.c    the workers: per job, COPY TO STDOUT (binary) → row groups → the archive
+ *                  writer (archive_writer.h) on an encoder thread
  *   dump_locks.c   the locks and the DDL guard: LOCK TABLE, tables changed since the snapshot,
  *                  and every failure to lock explained by SQLSTATE
  *   dump_schema.c  the pg_dump child that writes schema/, run on its own thread
@@ -16,6 +17,7 @@
 #include "rcr/err.h"
 #include "rcr/manifest.h"
 #include "rcr/pg.h"
+#include "rcr/pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -65,10 +67,9 @@ typedef struct dump_ctx {
 	dump_job *jobs;
 	uint32_t njobs;
 	pthread_mutex_t *table_mu;  /* guards a table's files, row groups and totals */
-	pthread_mutex_t mu;
-	uint32_t next;
-	int failed;
-	rcr_error_snapshot first_err;
+	rcr_pool *pool;         /* the workers; also holds pg_dump's failure: the first one wins */
+	pthread_mutex_t mu;     /* the workers' batch scheduler (claim_batch): */
+	uint32_t next;          /* the next job to claim */
 	rcr_progress prog;
 	dump_schema_child tool;
 } dump_ctx;
@@ -93,15 +94,20 @@ typedef struct dump_ctx {
 	" after the dump locked its tables; run the dump again when it is done"
 
 /* dump.c */
-/* Records the first failure of any thread (its message too) and cancels the others' COPYs. */
-void rcr_dump_record_failure(dump_ctx *d, int rc);
-int rcr_dump_has_failed(dump_ctx *d);
-
-/* dump_copy.c */
 /* The session settings and the REPEATABLE READ transaction every connection of a dump runs
  * in; with `snapshot`, on that exported snapshot. */
 int rcr_dump_begin_snapshot_txn(PGconn *conn, const char *snapshot);
-/* Runs the workers over d->jobs and waits for them; failures go to rcr_dump_record_failure. */
+
+/* dump_plan.c */
+/* Loads the catalog (unless schema-only), lists the tables in the manifest, plans the jobs and
+ * makes the pool that will run them. */
+int rcr_dump_plan(dump_ctx *d);
+
+/* dump_copy.c */
+/* The pool of workers over d->jobs (at most -j, one at least), made before they start so that
+ * pg_dump's thread can record its failure there. */
+int rcr_dump_pool_new(dump_ctx *d);
+/* Runs the workers over d->jobs and waits for them; returns the first failure (the pool's). */
 int rcr_dump_copy_tables(dump_ctx *d);
 
 /* dump_locks.c */

@@ -265,21 +265,22 @@ int rcr_dump_explain_lock_failure(dump_ctx *d, int rc)
 	return rc;
 }
 
-/* "LOCK TABLE ONLY a, ONLY b, ... IN ACCESS SHARE MODE", NUL-terminated. */
+/* "LOCK TABLE ONLY a, ONLY b, ... IN ACCESS SHARE MODE". */
 static int lock_statement(rcr_buf *sql, const dump_ctx *d)
 {
-	RCR_FORWARD(rcr_buf_append(sql, "LOCK TABLE ", 11));
+	RCR_BUF_LIT(sql, "LOCK TABLE ");
 	for (uint32_t i = 0; i < d->m->ntables; i++) {
 		char *qn;
 		RCR_FORWARD(rcr_pg_qualified_name(&qn, d->conn, d->m->tables[i].schema, d->m->tables[i].name));
-		int rc = rcr_buf_append(sql, i ? ", ONLY " : "ONLY ", i ? 7 : 5);
-		if (rc == 0)
-			rc = rcr_buf_append(sql, qn, strlen(qn));
+		if (i)
+			RCR_BUF_LIT(sql, ", ");
+		RCR_BUF_LIT(sql, "ONLY ");
+		rcr_buf_append_cstr(sql, qn);
 		free(qn);
-		RCR_FORWARD(rc);
 	}
 	/* The leader waits (up to --lock-wait-timeout); the workers later must not. */
-	return rcr_buf_append(sql, " IN ACCESS SHARE MODE", 22);
+	RCR_BUF_LIT(sql, " IN ACCESS SHARE MODE");
+	return rcr_buf_check(sql);
 }
 
 int rcr_dump_lock_tables(dump_ctx *d)
@@ -291,7 +292,7 @@ int rcr_dump_lock_tables(dump_ctx *d)
 	if (rc == 0)
 		rc = read_lock_settings(d);
 	if (rc == 0)
-		rc = lock_all(d, (const char *)sql.data);
+		rc = lock_all(d, rcr_buf_cstr(&sql));
 	if (rc == 0)
 		rc = check_unchanged(d);
 	rcr_buf_free(&sql);

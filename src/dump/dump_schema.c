@@ -11,6 +11,7 @@
 #include "rcr/archive_writer.h"
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
+#include "rcr/pool.h"
 #include "rcr/text.h"
 
 #include <dirent.h>
@@ -28,7 +29,7 @@ static void *tool_main(void *arg)
 	c->rc = rcr_dump_explain_tool_failure(d, rcr_pg_run_tool(c->args.v, c->password, rcr_interrupt_child_slot()));
 	if (c->rc < 0) {
 		rcr_error_save(&c->err);
-		rcr_dump_record_failure(d, c->rc);
+		rcr_pool_fail(d->pool, c->rc);
 	}
 	atomic_store(&c->done, 1);
 	return NULL;
@@ -108,7 +109,7 @@ void rcr_dump_schema_wait(dump_ctx *d)
 	int leader_pid = PQbackendPID(d->conn);
 	PGconn *watch = NULL;
 	int tries = 0;
-	for (int tick = 1; !atomic_load(&d->tool.done) && !rcr_dump_has_failed(d); tick++) {
+	for (int tick = 1; !atomic_load(&d->tool.done) && !rcr_pool_cancelled(d->pool); tick++) {
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		if (tick % 20 != 0)
@@ -116,7 +117,7 @@ void rcr_dump_schema_wait(dump_ctx *d)
 		if (!watch && tries++ < 3 && rcr_pg_connect(&watch, &d->o->conn, "rcr dump") < 0)
 			watch = NULL; /* only a safeguard: without it, wait as before */
 		if (watch && check_tool_deadlock(d, watch, leader_pid) < 0)
-			rcr_dump_record_failure(d, RCR_E_QUERY);
+			rcr_pool_fail(d->pool, RCR_E_QUERY);
 	}
 	pthread_join(d->tool.thread, NULL);
 	d->tool.started = 0;
@@ -162,16 +163,17 @@ static void argv_free(dump_argv *a)
 }
 
 /* Appends bytes double-quoted, inner quotes doubled: inside quotes pg_dump's pattern rules
- * take every character literally (regex characters included, which pg_dump escapes). */
-static int append_quoted(rcr_buf *b, const char *s)
+ * take every character literally (regex characters included, which pg_dump escapes). The
+ * pattern builders below append freely; add_pattern checks the buffer once (rcr_buf_check). */
+static void append_quoted(rcr_buf *b, const char *s)
 {
-	RCR_FORWARD(rcr_buf_append(b, "\"", 1));
+	RCR_BUF_LIT(b, "\"");
 	for (const char *c = s; *c; c++) {
 		if (*c == '"')
-			RCR_FORWARD(rcr_buf_append(b, "\"", 1));
-		RCR_FORWARD(rcr_buf_append(b, c, 1));
+			RCR_BUF_LIT(b, "\"");
+		rcr_buf_append(b, c, 1);
 	}
-	return rcr_buf_append(b, "\"", 1);
+	RCR_BUF_LIT(b, "\"");
 }
 
 /* Bytes that mean themselves outside double quotes in a pg_dump pattern (no case folding, no
@@ -196,19 +198,22 @@ static int cmp_name_ptr(const void *a, const void *b)
  * names: 0.03 s against 0.4 s over a catalog of 20,000 relations). A name's rest from its
  * first byte that is not plain ASCII is one quoted, literal alternative.
  */
-static int append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint32_t hi, size_t depth)
+static void append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint32_t hi, size_t depth)
 {
 	for (;;) {
 		char c = t[lo]->name[depth];
-		if (hi - lo == 1)
-			return c == 0 ? 0 : append_quoted(b, t[lo]->name + depth);
+		if (hi - lo == 1) {
+			if (c != 0)
+				append_quoted(b, t[lo]->name + depth);
+			return;
+		}
 		/* one shared plain byte: no branch yet */
 		if (!pattern_plain(c) || t[hi - 1]->name[depth] != c)
 			break;
-		RCR_FORWARD(rcr_buf_append(b, &c, 1));
+		rcr_buf_append(b, &c, 1);
 		depth++;
 	}
-	RCR_FORWARD(rcr_buf_append(b, "(", 1));
+	RCR_BUF_LIT(b, "(");
 	for (uint32_t i = lo; i < hi;) {
 		char c = t[i]->name[depth];
 		uint32_t j = i + 1;
@@ -216,17 +221,17 @@ static int append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint3
 			while (j < hi && t[j]->name[depth] == c)
 				j++;
 		if (i > lo)
-			RCR_FORWARD(rcr_buf_append(b, "|", 1));
+			RCR_BUF_LIT(b, "|");
 		if (c == 0)
 			; /* the name ends here: the empty alternative */
 		else if (pattern_plain(c)) {
-			RCR_FORWARD(rcr_buf_append(b, &c, 1));
-			RCR_FORWARD(append_trie(b, t, i, j, depth + 1));
+			rcr_buf_append(b, &c, 1);
+			append_trie(b, t, i, j, depth + 1);
 		} else
-			RCR_FORWARD(append_quoted(b, t[i]->name + depth));
+			append_quoted(b, t[i]->name + depth);
 		i = j;
 	}
-	return rcr_buf_append(b, ")", 1);
+	RCR_BUF_LIT(b, ")");
 }
 
 /* Names per --exclude-table-data pattern: at most 500 x (63 bytes, doubled by quoting) stays
@@ -238,18 +243,13 @@ static int append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint3
 static int add_pattern(dump_argv *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
 {
 	rcr_buf_reset(pat);
-	int rc = rcr_buf_append(pat, "--exclude-table-data=", 21);
-	if (rc == 0)
-		rc = append_quoted(pat, by[lo]->schema);
-	if (rc == 0)
-		rc = rcr_buf_append(pat, ".(", 2);
-	if (rc == 0)
-		rc = append_trie(pat, by, lo, hi, 0);
-	if (rc == 0)
-		rc = rcr_buf_append(pat, ")", 2);
-	if (rc == 0)
-		rc = argv_add(a, (const char *)pat->data);
-	return rc;
+	RCR_BUF_LIT(pat, "--exclude-table-data=");
+	append_quoted(pat, by[lo]->schema);
+	RCR_BUF_LIT(pat, ".(");
+	append_trie(pat, by, lo, hi, 0);
+	RCR_BUF_LIT(pat, ")");
+	RCR_FORWARD(rcr_buf_check(pat));
+	return argv_add(a, rcr_buf_cstr(pat));
 }
 
 /*

@@ -149,7 +149,7 @@ static int encode_column(rcr_table_writer *w, rcr_frame_header *h, uint32_t rgi,
 	tot->tried.plain_bytes +=
 		RCR_FRAME_HEADER_SIZE + (uint64_t)(other == RCR_CODEC_RAW ? h2.stored_size : h->stored_size);
 	if (h2.stored_size < h->stored_size) {
-		w->out.len = at;
+		rcr_buf_truncate(&w->out, at);
 		RCR_FORWARD(rcr_buf_append(&w->out, w->trial.data, w->trial.len));
 		*h = h2;
 	}

@@ -1,0 +1,125 @@
+/*
+ * dump_plan.c: what `rcr dump` stores and in which jobs. The tables come from the catalog
+ * (rcr_catalog_load, with the user's filters) into the manifest; each becomes one job, or a
+ * big one several ctid page ranges, ordered largest first so that the last jobs are small.
+ */
+#include "dump_int.h"
+
+#include "rcr/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int str_dup_into(char **dst, const char *s)
+{
+	*dst = strdup(s);
+	return *dst ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
+
+static int plan_tables(dump_ctx *d)
+{
+	rcr_manifest *m = d->m;
+	int n = d->cat ? d->cat->ntables : 0;
+	m->tables = calloc((size_t)n + 1, sizeof *m->tables);
+	if (!m->tables)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const rcr_cat_table *ct = &d->cat->tables[i];
+		rcr_table *t = &m->tables[i];
+		m->ntables = (uint32_t)i + 1;
+		t->oid = ct->oid;
+		t->relkind = (uint8_t)ct->relkind;
+		RCR_FORWARD(str_dup_into(&t->schema, ct->schema));
+		RCR_FORWARD(str_dup_into(&t->name, ct->name));
+		t->cols = calloc(ct->ncols + 1, sizeof *t->cols);
+		if (!t->cols)
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+		t->ncols = ct->ncols;
+		for (uint32_t c = 0; c < ct->ncols; c++) {
+			RCR_FORWARD(str_dup_into(&t->cols[c].name, ct->cols[c].name));
+			RCR_FORWARD(str_dup_into(&t->cols[c].type_schema, ct->cols[c].type_schema));
+			RCR_FORWARD(str_dup_into(&t->cols[c].type_name, ct->cols[c].type_name));
+			t->cols[c].type_oid = ct->cols[c].type_oid;
+			t->cols[c].typmod = ct->cols[c].typmod;
+			t->cols[c].type_kind = (uint8_t)ct->cols[c].type_kind;
+			t->cols[c].elem_kind = (uint8_t)ct->cols[c].elem_kind;
+		}
+	}
+	return 0;
+}
+
+static int cmp_job_weight(const void *a, const void *b)
+{
+	const dump_job *x = a, *y = b;
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return x->piece < y->piece ? -1 : x->piece > y->piece;
+}
+
+/* Pieces for one table: about bytes / piece, at most one per heap page and 256 in all. */
+static uint32_t pieces_for(const rcr_cat_table *ct, uint64_t piece, int can_split)
+{
+	uint64_t k = can_split ? (ct->bytes + piece - 1) / piece : 1;
+	if (k > ct->heap_pages)
+		k = ct->heap_pages;
+	if (k > 256)
+		k = 256;
+	return k < 1 ? 1 : (uint32_t)k;
+}
+
+/*
+ * One job per table, except that a big table is split into heap page ranges so that the
+ * users' one or two huge tables keep every connection busy. The piece size aims at a few
+ * pieces per job slot (load balance) without making pieces tiny. Before PostgreSQL 14 a ctid
+ * range is a filtered full scan, so tables are not split there.
+ */
+static int plan_jobs(dump_ctx *d)
+{
+	const rcr_dump_opts *o = d->o;
+	uint32_t n = d->m->ntables;
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < n; i++)
+		total += d->cat->tables[i].bytes;
+	uint64_t piece = o->piece_bytes;
+	if (piece == 0) {
+		piece = total / ((uint64_t)o->jobs * 4);
+		if (piece < ((uint64_t)32 << 20))
+			piece = (uint64_t)32 << 20;
+	}
+	int can_split = o->jobs > 1 && d->server_major >= 14;
+	uint32_t cap = 0;
+	for (uint32_t i = 0; i < n; i++)
+		cap += pieces_for(&d->cat->tables[i], piece, can_split);
+	d->jobs = calloc(cap + 1, sizeof *d->jobs);
+	d->table_mu = calloc(n + 1, sizeof *d->table_mu);
+	if (!d->jobs || !d->table_mu)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		const rcr_cat_table *ct = &d->cat->tables[i];
+		pthread_mutex_init(&d->table_mu[i], NULL);
+		uint32_t k = pieces_for(ct, piece, can_split);
+		for (uint32_t p = 0; p < k; p++) {
+			dump_job *j = &d->jobs[d->njobs++];
+			j->table = i;
+			j->piece = p;
+			j->npieces = k;
+			j->page_lo = ct->heap_pages * p / k;
+			j->page_hi = ct->heap_pages * (p + 1) / k;
+			j->weight = ct->bytes / k;
+		}
+	}
+	qsort(d->jobs, d->njobs, sizeof *d->jobs, cmp_job_weight);
+	return 0;
+}
+
+int rcr_dump_plan(dump_ctx *d)
+{
+	if (!d->o->schema_only)
+		RCR_FORWARD(rcr_catalog_load(&d->cat, d->conn, &d->o->filter));
+	RCR_FORWARD(plan_tables(d));
+	RCR_FORWARD(plan_jobs(d));
+	/* Made now: pg_dump's thread, which starts first, records its failure in the pool. */
+	return rcr_dump_pool_new(d);
+}
