@@ -13,6 +13,7 @@
 #ifndef RCR_DUMP_INT_H
 #define RCR_DUMP_INT_H
 
+#include "rcr/argv.h"
 #include "rcr/cmd.h"
 #include "rcr/err.h"
 #include "rcr/manifest.h"
@@ -34,18 +35,12 @@ typedef struct dump_job {
 	uint64_t weight;        /* estimated bytes, for largest-first ordering */
 } dump_job;
 
-/* A NULL-terminated argv being built. */
-typedef struct dump_argv {
-	char **v;
-	int n, cap;
-} dump_argv;
-
 /* pg_dump, run from its own thread so that it overlaps the data (dump_schema.c). */
 typedef struct dump_schema_child {
 	char *tool;             /* pg_dump's path */
 	char *conninfo;
 	char *password;
-	dump_argv args;
+	rcr_argv args;
 	pthread_t thread;
 	int started;
 	int rc;

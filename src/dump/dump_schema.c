@@ -126,42 +126,6 @@ void rcr_dump_schema_wait(dump_ctx *d)
 
 /* --- argv for pg_dump -------------------------------------------------------------------- */
 
-static int argv_add(dump_argv *a, const char *s)
-{
-	if (a->n + 2 > a->cap) {
-		int cap = a->cap ? a->cap * 2 : 32;
-		char **v = realloc(a->v, (size_t)cap * sizeof *v);
-		if (!v)
-			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n] = strdup(s);
-	if (!a->v[a->n])
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	a->v[++a->n] = NULL;
-	return 0;
-}
-
-static int argv_addf(dump_argv *a, const char *prefix, const char *value)
-{
-	size_t n = strlen(prefix) + strlen(value) + 1;
-	char *s = malloc(n);
-	if (!s)
-		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	snprintf(s, n, "%s%s", prefix, value);
-	int rc = argv_add(a, s);
-	free(s);
-	return rc;
-}
-
-static void argv_free(dump_argv *a)
-{
-	for (int i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-}
-
 /* Appends bytes double-quoted, inner quotes doubled: inside quotes pg_dump's pattern rules
  * take every character literally (regex characters included, which pg_dump escapes). The
  * pattern builders below append freely; add_pattern checks the buffer once (rcr_buf_check). */
@@ -240,7 +204,7 @@ static void append_trie(rcr_buf *b, const rcr_table *const *t, uint32_t lo, uint
 #define EXCLUDE_PATTERN_NAMES 500
 
 /* Appends one --exclude-table-data pattern for the names by[lo..hi) of one schema. */
-static int add_pattern(dump_argv *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
+static int add_pattern(rcr_argv *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
 {
 	rcr_buf_reset(pat);
 	RCR_BUF_LIT(pat, "--exclude-table-data=");
@@ -249,7 +213,7 @@ static int add_pattern(dump_argv *a, rcr_buf *pat, const rcr_table *const *by, u
 	append_trie(pat, by, lo, hi, 0);
 	RCR_BUF_LIT(pat, ")");
 	RCR_FORWARD(rcr_buf_check(pat));
-	return argv_add(a, rcr_buf_cstr(pat));
+	return rcr_argv_add(a, rcr_buf_cstr(pat));
 }
 
 /*
@@ -261,7 +225,7 @@ static int add_pattern(dump_argv *a, rcr_buf *pat, const rcr_table *const *by, u
  * 10,000 names, t1800-t2299 ("t(1(8|9)|2(0|1))...") 80-155 ms, and 20-odd patterns of 500 names
  * cut anywhere 0.5-0.8 s in all.
  */
-static int add_patterns(dump_argv *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
+static int add_patterns(rcr_argv *a, rcr_buf *pat, const rcr_table *const *by, uint32_t lo, uint32_t hi)
 {
 	if (hi - lo <= EXCLUDE_PATTERN_NAMES)
 		return add_pattern(a, pat, by, lo, hi);
@@ -299,7 +263,7 @@ static int add_patterns(dump_argv *a, rcr_buf *pat, const rcr_table *const *by, 
  * inside them every character is literal, so each pattern matches exactly the listed tables
  * and nothing else (not a sequence's data, which pg_dump must keep).
  */
-static int add_exclude_table_data(dump_argv *a, const rcr_manifest *m)
+static int add_exclude_table_data(rcr_argv *a, const rcr_manifest *m)
 {
 	if (m->ntables == 0)
 		return 0;
@@ -323,46 +287,41 @@ static int add_exclude_table_data(dump_argv *a, const rcr_manifest *m)
 	return rc;
 }
 
-static int build_pg_dump_argv(dump_argv *a, const dump_ctx *d, const char *tool, const char *conninfo)
+static int build_pg_dump_argv(rcr_argv *a, const dump_ctx *d, const char *tool, const char *conninfo)
 {
 	const rcr_dump_opts *o = d->o;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/schema", o->dir);
-	RCR_FORWARD(argv_add(a, tool));
-	RCR_FORWARD(argv_add(a, "--format=directory"));
-	RCR_FORWARD(argv_addf(a, "--file=", path));
-	RCR_FORWARD(argv_addf(a, "--snapshot=", d->snapshot));
-	RCR_FORWARD(argv_addf(a, "--dbname=", conninfo));
+	rcr_argv_add(a, tool);
+	rcr_argv_add(a, "--format=directory");
+	rcr_argv_addf(a, "--file=%s", path);
+	rcr_argv_addf(a, "--snapshot=%s", d->snapshot);
+	rcr_argv_addf(a, "--dbname=%s", conninfo);
 	/* rcr_fs_syncfs makes pg_dump's files durable with the data files, once. */
-	RCR_FORWARD(argv_add(a, "--no-sync"));
+	rcr_argv_add(a, "--no-sync");
 	if (o->schema_only)
-		RCR_FORWARD(argv_add(a, "--schema-only"));
+		rcr_argv_add(a, "--schema-only");
 	if (o->data_only)
-		RCR_FORWARD(argv_add(a, "--data-only"));
+		rcr_argv_add(a, "--data-only");
 	if (o->no_owner)
-		RCR_FORWARD(argv_add(a, "--no-owner"));
+		rcr_argv_add(a, "--no-owner");
 	if (o->no_privileges)
-		RCR_FORWARD(argv_add(a, "--no-privileges"));
+		rcr_argv_add(a, "--no-privileges");
 	if (o->no_comments)
-		RCR_FORWARD(argv_add(a, "--no-comments"));
+		rcr_argv_add(a, "--no-comments");
 	if (o->lock_wait_timeout)
-		RCR_FORWARD(argv_addf(a, "--lock-wait-timeout=", o->lock_wait_timeout));
+		rcr_argv_addf(a, "--lock-wait-timeout=%s", o->lock_wait_timeout);
 	if (o->conn.role)
-		RCR_FORWARD(argv_addf(a, "--role=", o->conn.role));
-	for (int i = 0; i < o->filter.schemas.n; i++)
-		RCR_FORWARD(argv_addf(a, "--schema=", o->filter.schemas.items[i]));
-	for (int i = 0; i < o->filter.exclude_schemas.n; i++)
-		RCR_FORWARD(argv_addf(a, "--exclude-schema=", o->filter.exclude_schemas.items[i]));
-	for (int i = 0; i < o->filter.tables.n; i++)
-		RCR_FORWARD(argv_addf(a, "--table=", o->filter.tables.items[i]));
-	for (int i = 0; i < o->filter.exclude_tables.n; i++)
-		RCR_FORWARD(argv_addf(a, "--exclude-table=", o->filter.exclude_tables.items[i]));
-	for (int i = 0; i < o->extensions.n; i++)
-		RCR_FORWARD(argv_addf(a, "--extension=", o->extensions.items[i]));
+		rcr_argv_addf(a, "--role=%s", o->conn.role);
+	rcr_argv_add_each(a, "--schema=", o->filter.schemas.items, o->filter.schemas.n);
+	rcr_argv_add_each(a, "--exclude-schema=", o->filter.exclude_schemas.items, o->filter.exclude_schemas.n);
+	rcr_argv_add_each(a, "--table=", o->filter.tables.items, o->filter.tables.n);
+	rcr_argv_add_each(a, "--exclude-table=", o->filter.exclude_tables.items, o->filter.exclude_tables.n);
+	rcr_argv_add_each(a, "--extension=", o->extensions.items, o->extensions.n);
 	RCR_FORWARD(add_exclude_table_data(a, d->m));
 	if (o->common.verbose > 1)
-		RCR_FORWARD(argv_add(a, "--verbose"));
-	return 0;
+		rcr_argv_add(a, "--verbose");
+	return rcr_argv_status(a);
 }
 
 int rcr_dump_collect_schema_files(dump_ctx *d)
@@ -412,7 +371,7 @@ int rcr_dump_schema_start(dump_ctx *d)
 
 void rcr_dump_schema_free(dump_schema_child *c)
 {
-	argv_free(&c->args);
+	rcr_argv_free(&c->args);
 	free(c->tool);
 	free(c->conninfo);
 	free(c->password);
