@@ -31,12 +31,18 @@
 #define RCR_FMT_READ_VERSION RCR_FMT_V_1    /* stamped as Read_Version: oldest reader that can read ours */
 #define RCR_FMT_NEWEST_READ RCR_FMT_V_1     /* the newest Read_Version this reader accepts */
 /* Feature flags. A reader rejects unknown required bits and ignores unknown optional ones.
- * No required feature is defined. Optional ones (spec "Format versions and feature flags"):
+ * Required ones (spec "Format versions and feature flags"):
+ *   bit 0, table flags (spec 1.5.0): tables may have Table_Flags bits set (RCR_TABLE_*), which
+ *   change how their data is loaded. The encoder sets it whenever a table has a flag, so a
+ *   reader that predates the flags refuses such an archive ("version") instead of misreading
+ *   it, and an archive without flags stays readable by every reader.
+ * Optional ones:
  *   bit 0, codec trials (spec 1.1.0): the writer records, per table, what its codec trials
  *   measured, in metadata entries "codec_trials:<table index>". With the bit set, a table without
  *   an entry had no trial (no column with a type codec, or no rows); without it, nothing was
  *   recorded. */
-#define RCR_FEATURES_REQUIRED_KNOWN 0u
+#define RCR_FEATURE_TABLE_FLAGS (1u << 0)
+#define RCR_FEATURES_REQUIRED_KNOWN RCR_FEATURE_TABLE_FLAGS
 #define RCR_FEATURE_CODEC_TRIALS (1u << 0)
 #define RCR_CODEC_TRIALS_KEY "codec_trials:"
 
@@ -92,11 +98,26 @@ typedef struct rcr_codec_trials {
 	uint64_t plain_bytes;
 } rcr_codec_trials;
 
+/* Table_Flags (spec "Table"). Any set bit needs Required_Features bit 0. */
+/* The field streams hold each value's text output (the type's output function, in the
+ * archive's encoding, unescaped) instead of its binary send form: the dump read the table
+ * with text casts because a column's type has no binary I/O or no offline printer. Loaded
+ * with text COPY; convert copies the values through. */
+#define RCR_TABLE_TEXT 0x01u
+/* The rows load through the partitioned table root_schema.root_name, as pg_dump's "load via
+ * partition root": a leaf whose partition bounds do not survive a restore (hash on an enum)
+ * or a dump with --load-via-partition-root. */
+#define RCR_TABLE_VIA_ROOT 0x02u
+#define RCR_TABLE_FLAGS_KNOWN (RCR_TABLE_TEXT | RCR_TABLE_VIA_ROOT)
+
 typedef struct rcr_table {
 	uint32_t oid;
 	char *schema;
 	char *name;
 	uint8_t relkind;
+	uint8_t flags;          /* RCR_TABLE_* */
+	char *root_schema;      /* RCR_TABLE_VIA_ROOT: the root's schema and name; NULL otherwise */
+	char *root_name;
 	uint32_t ncols;
 	rcr_column *cols;
 	uint64_t row_count;

@@ -57,8 +57,11 @@ int rcr_table_writer_new(rcr_table_writer **out, rcr_table *t, uint32_t table, c
 	w->use_raw = calloc(t->ncols + 1, 1);
 	int rc = w->file && w->codecs && w->use_raw ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
-		w->codecs[c] = o->force_codec >= 0 ? (rcr_codec_id)o->force_codec
-						   : rcr_codec_for_type(t->cols[c].type_name);
+		/* A text table's values are text output whatever the column's type: a vector column
+		 * holds "[1,2,3]", which the vector codec must not read as floats. */
+		w->codecs[c] = o->force_codec >= 0         ? (rcr_codec_id)o->force_codec
+			       : (t->flags & RCR_TABLE_TEXT) ? RCR_CODEC_RAW
+							   : rcr_codec_for_type(t->cols[c].type_name);
 	if (rc == 0)
 		rc = rcr_frame_encoder_new(&w->enc, o->level);
 	if (rc < 0) {

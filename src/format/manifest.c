@@ -30,6 +30,8 @@ static void table_free(rcr_table *t)
 {
 	free(t->schema);
 	free(t->name);
+	free(t->root_schema);
+	free(t->root_name);
 	for (uint32_t i = 0; i < t->ncols && t->cols; i++) {
 		free(t->cols[i].name);
 		free(t->cols[i].type_schema);
@@ -194,7 +196,11 @@ static void encode_table(rcr_buf *out, const rcr_table *t)
 	rcr_buf_append_str(out, t->schema);
 	rcr_buf_append_str(out, t->name);
 	rcr_buf_append_u8(out, t->relkind);
-	rcr_buf_append_u8(out, 0);
+	rcr_buf_append_u8(out, t->flags);
+	if (t->flags & RCR_TABLE_VIA_ROOT) {
+		rcr_buf_append_str(out, t->root_schema ? t->root_schema : "");
+		rcr_buf_append_str(out, t->root_name ? t->root_name : "");
+	}
 	rcr_buf_append_u32le(out, t->ncols);
 	for (uint32_t c = 0; c < t->ncols; c++) {
 		rcr_buf_append_str(out, t->cols[c].name);
@@ -216,6 +222,17 @@ static void encode_table(rcr_buf *out, const rcr_table *t)
 		encode_row_group(out, &t->rgs[g], t->ncols);
 }
 
+/* The caller's required bits, plus the table-flags bit when any table has a flag: an archive
+ * with flags must never reach a reader that would load its data the old way. */
+static uint32_t required_features(const rcr_manifest *m)
+{
+	uint32_t req = m->required_features;
+	for (uint32_t i = 0; i < m->ntables; i++)
+		if (m->tables[i].flags)
+			req |= RCR_FEATURE_TABLE_FLAGS;
+	return req;
+}
+
 int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 {
 	size_t start = out->len;
@@ -233,7 +250,7 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 	memcpy(h, RCR_MANIFEST_MAGIC, 8);
 	rcr_store_u16le(h + 8, m->read_version);
 	rcr_store_u16le(h + 10, m->write_version);
-	rcr_store_u32le(h + 12, m->required_features);
+	rcr_store_u32le(h + 12, required_features(m));
 	rcr_store_u32le(h + 16, m->optional_features);
 	rcr_store_u64le(h + 24, out->len - start - RCR_MANIFEST_HEADER_SIZE);
 	return rcr_buf_append_u64le(out, rcr_hash64(out->data + start, out->len - start));
@@ -357,14 +374,31 @@ static int decode_row_group(rcr_table *t, rcr_reader *r, uint32_t g, table_sums 
 	return 0;
 }
 
-static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index)
+/* Table_Flags and, with RCR_TABLE_VIA_ROOT, the root's names. Flags need Required_Features
+ * bit 0: without it the byte is reserved, as in archives written before the flags existed. */
+static int decode_table_flags(rcr_table *t, rcr_reader *r, uint32_t index, uint32_t required)
+{
+	t->flags = rcr_reader_u8(r);
+	if (r->bad || t->flags == 0)
+		return 0;
+	if (!(required & RCR_FEATURE_TABLE_FLAGS))
+		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
+	if (t->flags & ~RCR_TABLE_FLAGS_KNOWN)
+		return rcr_error_set(RCR_E_FORMAT, "table %u has unknown flag bits 0x%02x set", index,
+				     (unsigned)(t->flags & ~RCR_TABLE_FLAGS_KNOWN));
+	if (!(t->flags & RCR_TABLE_VIA_ROOT))
+		return 0;
+	RCR_FORWARD(read_name(&t->root_schema, r, "schema name of the partition root of table", index, 0));
+	return read_name(&t->root_name, r, "name of the partition root of table", index, 0);
+}
+
+static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index, uint32_t required)
 {
 	t->oid = rcr_reader_u32le(r);
 	RCR_FORWARD(read_name(&t->schema, r, "schema name of table", index, 0));
 	RCR_FORWARD(read_name(&t->name, r, "name of table", index, 0));
 	t->relkind = rcr_reader_u8(r);
-	if (rcr_reader_u8(r) != 0)
-		return rcr_error_set(RCR_E_FORMAT, "table %u has reserved flag bits set", index);
+	RCR_FORWARD(decode_table_flags(t, r, index, required));
 	RCR_FORWARD(decode_columns(t, r, index));
 	t->row_count = rcr_reader_u64le(r);
 	t->raw_bytes = rcr_reader_u64le(r);
@@ -423,7 +457,7 @@ static int decode_body(rcr_manifest *m, rcr_reader *r)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < ntables; i++) {
 		m->ntables = i + 1;
-		RCR_FORWARD(decode_table(&m->tables[i], r, i));
+		RCR_FORWARD(decode_table(&m->tables[i], r, i, m->required_features));
 	}
 	if (r->bad)
 		return rcr_error_set(RCR_E_FORMAT, "manifest body truncated");

@@ -107,9 +107,18 @@ static void json_table(const rcr_table *t)
 		       "\"saved_fraction\":%.4f}",
 		       tr->row_groups, (unsigned long long)tr->codec_bytes, (unsigned long long)tr->plain_bytes,
 		       saved_fraction(tr));
+	printf(",\"data_format\":\"%s\",\"load_via_root\":", t->flags & RCR_TABLE_TEXT ? "text" : "binary");
+	if (t->flags & RCR_TABLE_VIA_ROOT) {
+		printf("{\"schema\":");
+		rcr_json_str(stdout, t->root_schema);
+		printf(",\"name\":");
+		rcr_json_str(stdout, t->root_name);
+		printf("}");
+	} else
+		printf("null");
 	printf(",\"codec_columns\":[");
 	int nc = 0;
-	for (uint32_t c = 0; c < t->ncols; c++)
+	for (uint32_t c = 0; c < t->ncols && !(t->flags & RCR_TABLE_TEXT); c++)
 		if (rcr_codec_for_type(t->cols[c].type_name) != RCR_CODEC_RAW) {
 			printf("%s", nc++ ? "," : "");
 			rcr_json_str(stdout, t->cols[c].name);
@@ -156,9 +165,15 @@ static void text_table(const rcr_table *t)
 			n += (size_t)snprintf(cod + n, sizeof cod - n, "%s%s %llu", n ? ", " : "", rcr_codec_get(k)->name,
 					      (unsigned long long)counts[k]);
 	double ratio = t->stored_bytes ? (double)t->raw_bytes / (double)t->stored_bytes : 0;
-	printf("%-40s %12llu %12s %12s %6.2fx  %s\n", name.s, (unsigned long long)t->row_count,
+	printf("%-40s %12llu %12s %12s %6.2fx  %s", name.s, (unsigned long long)t->row_count,
 	       rcr_fmt_bytes(b1, sizeof b1, t->raw_bytes), rcr_fmt_bytes(b2, sizeof b2, t->stored_bytes), ratio,
 	       cod[0] ? cod : "-");
+	/* How restore loads it, when not the plain way (spec "Table_Flags"). */
+	if (t->flags & RCR_TABLE_TEXT)
+		printf("; text values");
+	if (t->flags & RCR_TABLE_VIA_ROOT)
+		printf("; loads via %s", rcr_name_qualify(t->root_schema, t->root_name).s);
+	putchar('\n');
 }
 
 static void list_text(const char *archive, const rcr_manifest *m)

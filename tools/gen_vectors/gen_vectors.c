@@ -33,6 +33,7 @@
 #include "rcr/frame.h"
 #include "rcr/fsutil.h"
 #include "rcr/manifest.h"
+#include "rcr/textout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -514,6 +515,30 @@ static void copy_stream(rcr_buf *o, const arch *a, uint32_t ti)
 	put_u16be(o, 0xFFFF);
 }
 
+/* The text COPY stream restore sends for a text table (RCR_TABLE_TEXT): each value escaped as
+ * COPY text wants, NULL as \N, tab between fields, newline after each row. */
+static void copy_text_stream(rcr_buf *o, const arch *a, uint32_t ti)
+{
+	const rcr_table *t = &a->m->tables[ti];
+	for (uint32_t g = 0; g < t->nrgs; g++) {
+		size_t pos[1600] = {0};
+		for (uint32_t r = 0; r < t->rgs[g].row_count; r++) {
+			for (uint32_t c = 0; c < t->ncols; c++) {
+				const rcr_buf *f = &arch_exp(a, ti, g, c)->fields;
+				int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
+				if (c)
+					put(o, "\t", 1);
+				if (len < 0)
+					put(o, "\\N", 2);
+				else
+					must(rcr_textout_copy_escape(o, f->data + pos[c] + 4, (size_t)len), "escape");
+				pos[c] += 4 + (len > 0 ? (size_t)len : 0);
+			}
+			put(o, "\n", 1);
+		}
+	}
+}
+
 static void render_expected(rcr_buf *o, const arch *a, const char *kind, const char *name, const char *what)
 {
 	const rcr_manifest *m = a->m;
@@ -535,6 +560,10 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		putf(o, "table %u oid=%u name=%s.%s relkind=%c columns=%u rows=%llu raw_bytes=%llu stored_bytes=%llu files=%u row_groups=%u\n",
 		     ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 		     (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
+		if (t->flags)
+			putf(o, "table_flags %u flags=0x%02x\n", ti, t->flags);
+		if (t->flags & RCR_TABLE_VIA_ROOT)
+			putf(o, "load_via_root %u root=%s.%s\n", ti, t->root_schema, t->root_name);
 		if (t->trials.row_groups)
 			putf(o, "codec_trials %u row_groups=%u codec_bytes=%llu plain_bytes=%llu\n", ti, t->trials.row_groups,
 			     (unsigned long long)t->trials.codec_bytes, (unsigned long long)t->trials.plain_bytes);
@@ -561,8 +590,12 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		}
 		if (t->row_count > 0) {
 			rcr_buf cs = RCR_BUF_INIT;
-			copy_stream(&cs, a, ti);
-			putf(o, "copy %u bytes=%zu\n", ti, cs.len);
+			const char *stream = t->flags & RCR_TABLE_TEXT ? "copy_text" : "copy";
+			if (t->flags & RCR_TABLE_TEXT)
+				copy_text_stream(&cs, a, ti);
+			else
+				copy_stream(&cs, a, ti);
+			putf(o, "%s %u bytes=%zu\n", stream, ti, cs.len);
 			put_hex_lines(o, cs.data, cs.len);
 			rcr_buf_free(&cs);
 		}
@@ -573,6 +606,10 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 
 static void arch_manifest(const arch *a, rcr_buf *mb)
 {
+	/* The encoder raises the table-flags bit itself; the model shows it too, as readers see it. */
+	for (uint32_t i = 0; i < a->m->ntables; i++)
+		if (a->m->tables[i].flags)
+			a->m->required_features |= RCR_FEATURE_TABLE_FLAGS;
 	rcr_buf_reset(mb);
 	must(rcr_manifest_encode(mb, a->m), "manifest encode");
 }
@@ -689,6 +726,40 @@ static void build_vector_worked(arch *a)
 	f_vector(&c[0], 2, (const float[]){3, 4});
 	arch_row_group(a, ti, c, 2, "v");
 	cols_free(c, 1);
+}
+
+/* grants(id int4, acl aclitem[], embedding vector(3), note text) stored as text (a column type
+ * without binary I/O): every value is the type's text output; the note needs escapes. */
+static void build_text_table(arch *a)
+{
+	const colspec cols[] = {COL_ID4, {"acl", "pg_catalog", "_aclitem", 1034, -1},
+				{"embedding", "public", "vector", VECTOR_OID, 3}, COL_NOTE};
+	uint32_t ti = arch_table(a, 16420, "public", "grants", 4, cols);
+	a->m->tables[ti].flags = RCR_TABLE_TEXT;
+	rcr_buf c[4] = {RCR_BUF_INIT, RCR_BUF_INIT, RCR_BUF_INIT, RCR_BUF_INIT};
+	f_text(&c[0], "1"), f_text(&c[1], "{=r/postgres,alice=arw/postgres}"), f_text(&c[2], "[1,2.5,-3]"),
+		f_text(&c[3], "tab\there");
+	f_text(&c[0], "2"), f_null(&c[1]), f_null(&c[2]), f_text(&c[3], "line1\nline2\\end\r");
+	f_null(&c[0]), f_text(&c[1], "{}"), f_text(&c[2], "[0,0,0]"), f_text(&c[3], "");
+	arch_row_group(a, ti, c, 3, "rrrr");
+	cols_free(c, 4);
+}
+
+/* hp_1(c text, v int4), a hash partition that loads through its root public.hp, beside people. */
+static void build_via_root(arch *a)
+{
+	const colspec cols[] = {{"c", "pg_catalog", "text", 25, -1}, {"v", "pg_catalog", "int4", 23, -1}};
+	uint32_t ti = arch_table(a, 16430, "public", "hp_1", 2, cols);
+	rcr_table *t = &a->m->tables[ti];
+	t->flags = RCR_TABLE_VIA_ROOT;
+	t->root_schema = xstrdup("public");
+	t->root_name = xstrdup("hp");
+	rcr_buf c[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+	f_text(&c[0], "c1"), f_int4(&c[1], 10);
+	f_text(&c[0], "c5"), f_int4(&c[1], 50);
+	arch_row_group(a, ti, c, 2, "rr");
+	cols_free(c, 2);
+	build_people(a);
 }
 
 /* A table with its codec trials recorded, as rcr dump writes every table: the writer encodes
@@ -925,6 +996,19 @@ static void gen_valid(void)
 			"version 1 readers must read");
 
 	arch_init(&a, 0);
+	build_text_table(&a);
+	finish_readable(&a, "valid", "text_table",
+			"required feature 0 (table flags), Table_Flags bit 0 (text): the field streams hold text "
+			"output, the vector column included (codec raw); restore loads it with text COPY");
+
+	arch_init(&a, 0);
+	build_via_root(&a);
+	finish_readable(&a, "valid", "via_root",
+			"required feature 0 (table flags), Table_Flags bit 1 (load via partition root): leaf "
+			"public.hp_1 loads through public.hp, whose name follows the flags; a second table without "
+			"flags");
+
+	arch_init(&a, 0);
 	build_codec_trials(&a);
 	finish_readable(&a, "valid", "codec_trials",
 			"optional feature 0 (codec trials): row group 0 of the vector column was measured with the "
@@ -1109,6 +1193,30 @@ static void gen_invalid(void)
 	a.m->write_version = 2;
 	finish_invalid_model(&a, "manifest_read_version_2", "version",
 			     "Read_Version 2, checksum valid: a reader of version 1 must refuse");
+
+	arch_init(&a, 0);
+	build_people(&a);
+	a.m->tables[0].flags = RCR_TABLE_TEXT;
+	arch_manifest(&a, &mb);
+	rcr_store_u32le(mb.data + 12, 0);
+	fix_manifest_checksum(&mb);
+	finish_invalid(&a, &mb, "manifest_table_flags_unrequired", "format",
+		       "Table_Flags bit 0 set on a table while Required_Features lacks bit 0 (the flag byte is "
+		       "then reserved); checksum valid");
+
+	arch_init(&a, 0);
+	build_people(&a);
+	a.m->tables[0].flags = 0x04;
+	finish_invalid_model(&a, "manifest_table_flags_unknown", "format",
+			     "Table_Flags bit 2 (unknown) with Required_Features bit 0 set; checksum valid");
+
+	arch_init(&a, 0);
+	build_people(&a);
+	a.m->tables[0].flags = RCR_TABLE_VIA_ROOT;
+	a.m->tables[0].root_schema = xstrdup("public");
+	a.m->tables[0].root_name = xstrdup("");
+	finish_invalid_model(&a, "manifest_empty_root", "format",
+			     "Table_Flags bit 1 (load via partition root) with an empty root table name");
 
 	arch_init(&a, 0);
 	build_people(&a);

@@ -84,6 +84,13 @@ static void check_equal(const rcr_manifest *a, const rcr_manifest *b)
 		CHECK_STR(s->schema, t->schema);
 		CHECK_STR(s->name, t->name);
 		CHECK_EQ_U64(s->relkind, t->relkind);
+		CHECK_EQ_U64(s->flags, t->flags);
+		CHECK((s->root_schema == NULL) == (t->root_schema == NULL));
+		CHECK((s->root_name == NULL) == (t->root_name == NULL));
+		if (s->root_schema && t->root_schema && s->root_name && t->root_name) {
+			CHECK_STR(s->root_schema, t->root_schema);
+			CHECK_STR(s->root_name, t->root_name);
+		}
 		CHECK_EQ_U64(s->row_count, t->row_count);
 		CHECK_EQ_U64(s->raw_bytes, t->raw_bytes);
 		CHECK_EQ_U64(s->stored_bytes, t->stored_bytes);
@@ -546,6 +553,50 @@ static void test_manifest__versions_and_features(void)
 	rcr_buf_free(&b);
 }
 
+/* Table_Flags (spec 1.5.0): the encoder raises Required_Features bit 0 itself, the root's
+ * names follow the flags, and a reader refuses flags without the bit, unknown flag bits and an
+ * empty root name. */
+static void test_manifest__table_flags(void)
+{
+	rcr_manifest *m = fx_sample_manifest(), *d;
+	rcr_buf b = RCR_BUF_INIT, again = RCR_BUF_INIT;
+	rcr_table *t = &m->tables[1];
+	t->flags = RCR_TABLE_TEXT | RCR_TABLE_VIA_ROOT;
+	t->root_schema = strdup("Part \"Root\"");
+	t->root_name = strdup("hp");
+	REQUIRE(t->root_schema && t->root_name);
+	encode_or_die(&b, m);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 12), RCR_FEATURE_TABLE_FLAGS);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	m->required_features = RCR_FEATURE_TABLE_FLAGS;  /* as decoded */
+	check_equal(m, d);
+	REQUIRE_OK(rcr_manifest_encode(&again, d));
+	CHECK_MEM(again.data, again.len, b.data, b.len);
+	rcr_manifest_free(d);
+
+	/* Without the required bit the flag byte is reserved. */
+	rcr_store_u32le(b.data + 12, 0);
+	reseal(&b);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	/* An unknown flag bit, and an empty root name. */
+	t->flags = RCR_TABLE_TEXT | 0x80;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	t->flags = RCR_TABLE_VIA_ROOT;
+	t->root_name[0] = 0;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	/* No flag left: the bit is whatever the caller asked for, 0 by default. */
+	t->flags = 0;
+	m->required_features = 0;
+	encode_or_die(&b, m);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 12), 0);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+	rcr_buf_free(&again);
+}
+
 static const char *const bad_paths[] = {
 	"", "..", ".", "../x", "a/../b", "a/..", "./a", "a/./b", "/abs", "/", "a//b", "a/", "a b", "a\\b",
 	"a:b", "caf\xc3\xa9", "a\tb", "a\nb", "*", "~",
@@ -752,6 +803,7 @@ static const test_case cases[] = {
 	TEST(test_manifest__row_group_rows_limited),
 	TEST(test_manifest__row_group_raw_limited),
 	TEST(test_manifest__versions_and_features),
+	TEST(test_manifest__table_flags),
 	TEST(test_manifest__bad_paths_rejected),
 	TEST(test_manifest__inconsistencies_rejected),
 	TEST(test_manifest__meta_values_and_names_checked),

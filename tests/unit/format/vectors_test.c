@@ -27,6 +27,7 @@
 #include "rcr/frame.h"
 #include "rcr/fsutil.h"
 #include "rcr/manifest.h"
+#include "rcr/textout.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -197,6 +198,34 @@ static int copy_stream(rcr_buf *o, const decoded *d, uint32_t ti)
 	return rc;
 }
 
+/* The text COPY stream restore sends for a text table (RCR_TABLE_TEXT), from the decoded field
+ * streams: values COPY-escaped, NULL as \N, tab-separated, a newline after each row. */
+static int copy_text_stream(rcr_buf *o, const decoded *d, uint32_t ti)
+{
+	const rcr_table *t = &d->m->tables[ti];
+	for (uint32_t g = 0; g < t->nrgs; g++) {
+		for (uint32_t c = 0; c < t->ncols; c++)
+			RCR_FORWARD(rcr_fields_check(d->fields[ti][(size_t)g * t->ncols + c].data,
+						     d->fields[ti][(size_t)g * t->ncols + c].len, t->rgs[g].row_count));
+		size_t pos[1600] = {0};
+		for (uint32_t r = 0; r < t->rgs[g].row_count; r++) {
+			for (uint32_t c = 0; c < t->ncols; c++) {
+				const rcr_buf *f = &d->fields[ti][(size_t)g * t->ncols + c];
+				int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
+				if (c)
+					RCR_FORWARD(rcr_buf_append(o, "\t", 1));
+				if (len < 0)
+					RCR_FORWARD(rcr_buf_append(o, "\\N", 2));
+				else
+					RCR_FORWARD(rcr_textout_copy_escape(o, f->data + pos[c] + 4, (size_t)len));
+				pos[c] += 4 + (len > 0 ? (size_t)len : 0);
+			}
+			RCR_FORWARD(rcr_buf_append(o, "\n", 1));
+		}
+	}
+	return 0;
+}
+
 static int render(rcr_buf *o, const decoded *d)
 {
 	const rcr_manifest *m = d->m;
@@ -215,6 +244,10 @@ static int render(rcr_buf *o, const decoded *d)
 		rc |= putf(o, "table %u oid=%u name=%s.%s relkind=%c columns=%u rows=%llu raw_bytes=%llu stored_bytes=%llu files=%u row_groups=%u\n",
 			   ti, t->oid, t->schema, t->name, t->relkind, t->ncols, (unsigned long long)t->row_count,
 			   (unsigned long long)t->raw_bytes, (unsigned long long)t->stored_bytes, t->nfiles, t->nrgs);
+		if (t->flags)
+			rc |= putf(o, "table_flags %u flags=0x%02x\n", ti, t->flags);
+		if (t->flags & RCR_TABLE_VIA_ROOT)
+			rc |= putf(o, "load_via_root %u root=%s.%s\n", ti, t->root_schema, t->root_name);
 		if (t->trials.row_groups)
 			rc |= putf(o, "codec_trials %u row_groups=%u codec_bytes=%llu plain_bytes=%llu\n", ti,
 				   t->trials.row_groups, (unsigned long long)t->trials.codec_bytes,
@@ -242,9 +275,10 @@ static int render(rcr_buf *o, const decoded *d)
 		}
 		if (rc == 0 && t->row_count > 0) {
 			rcr_buf cs = RCR_BUF_INIT;
-			rc = copy_stream(&cs, d, ti);
+			int text = (t->flags & RCR_TABLE_TEXT) != 0;
+			rc = text ? copy_text_stream(&cs, d, ti) : copy_stream(&cs, d, ti);
 			if (rc == 0) {
-				rc = putf(o, "copy %u bytes=%zu\n", ti, cs.len);
+				rc = putf(o, "%s %u bytes=%zu\n", text ? "copy_text" : "copy", ti, cs.len);
 				rc |= put_hex_lines(o, cs.data, cs.len);
 			}
 			rcr_buf_free(&cs);
