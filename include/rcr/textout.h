@@ -40,6 +40,26 @@
  * in the data). */
 int rcr_textout_supported(const char *type_name);
 
+/* 1 if rcr convert prints values of the type schema.name, whose pg_type.typtype is `typtype`,
+ * from their binary form, else 0. This is what rcr dump asks of every type a column reaches:
+ * a table with a column that reaches a type answered 0 is stored as text (RCR_TABLE_TEXT), so
+ * that convert never refuses an archive dump wrote. Answered from the printers' own table.
+ *
+ * The caller walks the containers and asks about each type on the way:
+ *   - 'b' base types: the built-in types of pg_catalog that have a printer, and pgvector's
+ *     vector, halfvec and sparsevec in the schema the extension is in; 0 for every other base
+ *     type (user-defined and other extensions' types, and built-ins whose text needs the
+ *     database, such as the reg* types, which print OIDs as names). An array may be asked
+ *     about as its element, or by its pg_catalog name ("_int4"); arrays of other schemas
+ *     ("_mood") are asked about as their element;
+ *   - 'e' enums, 'c' composites and 'd' domains: 1, their labels print as text; the caller
+ *     checks the fields of composites and the base types of domains;
+ *   - 'r' ranges: the built-in ranges of pg_catalog; the subtype is the caller's to check;
+ *   - anything else ('p' pseudo-types, multiranges for now): 0.
+ * `lc_monetary` is the dumping session's lc_monetary setting (SHOW lc_monetary), or NULL when
+ * unknown: money's text depends on it, and convert prints it only as the C locale does. */
+int rcr_textout_printable(const char *schema, const char *name, char typtype, const char *lc_monetary);
+
 /* Appends the text output of one non-NULL binary value of type `type_name` to `out`, not yet
  * COPY-escaped. `typmod` is pg_attribute.atttypmod (-1 if none); output does not depend on
  * it for the supported types, it is accepted for the interface's sake. */

@@ -459,49 +459,56 @@ static int out_dt(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t
 	}
 }
 
-/* Array types are not listed: "_x" is an array of x, and arrays_oids maps their OIDs. */
+/* Array types are not listed: "_x" is an array of x, and array_oids maps their OIDs. The last
+ * column is the pg_type.typtype the row stands for (rcr_textout_printable): 'b' a base type of
+ * pg_catalog, or of any schema for pgvector's (OID 0), 'r' a range of pg_catalog; 'p' names
+ * that are no base type of their own ("enum" stands for every enum, "record" for composites). */
+#define BASE(name, oid, fn) {name, oid, fn, NULL, 'b'}
+#define RANGE(name, oid, sub) {name, oid, rcr_tx_range, sub, 'r'}
 static const rcr_tx_type types[] = {
-	{"bool", 16, out_bool, NULL},
-	{"int2", 21, out_int, NULL},
-	{"int4", 23, out_int, NULL},
-	{"int8", 20, out_int, NULL},
-	{"oid", 26, out_int, NULL},
-	{"float4", 700, out_float, NULL},
-	{"float8", 701, out_float, NULL},
-	{"numeric", 1700, out_numeric, NULL},
-	{"text", 25, out_text, NULL},
-	{"varchar", 1043, out_text, NULL},
-	{"bpchar", 1042, out_text, NULL},
-	{"name", 19, out_text, NULL},
-	{"json", 114, out_text, NULL},
-	{"enum", 0, out_text, NULL},
-	{"jsonb", 3802, out_jsonb, NULL},
-	{"char", 18, out_char, NULL},
-	{"bytea", 17, out_bytea, NULL},
-	{"uuid", 2950, out_uuid, NULL},
-	{"date", 1082, out_dt, NULL},
-	{"time", 1083, out_dt, NULL},
-	{"timetz", 1266, out_dt, NULL},
-	{"timestamp", 1114, out_dt, NULL},
-	{"timestamptz", 1184, out_dt, NULL},
-	{"interval", 1186, out_dt, NULL},
-	{"inet", 869, out_inet, NULL},
-	{"cidr", 650, out_inet, NULL},
-	{"macaddr", 829, out_macaddr, NULL},
-	{"macaddr8", 774, out_macaddr, NULL},
-	{"bit", 1560, out_bit, NULL},
-	{"varbit", 1562, out_bit, NULL},
-	{"vector", 0, out_vector, NULL},
-	{"halfvec", 0, out_vector, NULL},
-	{"sparsevec", 0, out_sparsevec, NULL},
-	{"record", 2249, rcr_tx_record, NULL},
-	{"int4range", 3904, rcr_tx_range, "int4"},
-	{"int8range", 3926, rcr_tx_range, "int8"},
-	{"numrange", 3906, rcr_tx_range, "numeric"},
-	{"tsrange", 3908, rcr_tx_range, "timestamp"},
-	{"tstzrange", 3910, rcr_tx_range, "timestamptz"},
-	{"daterange", 3912, rcr_tx_range, "date"},
+	BASE("bool", 16, out_bool),
+	BASE("int2", 21, out_int),
+	BASE("int4", 23, out_int),
+	BASE("int8", 20, out_int),
+	BASE("oid", 26, out_int),
+	BASE("float4", 700, out_float),
+	BASE("float8", 701, out_float),
+	BASE("numeric", 1700, out_numeric),
+	BASE("text", 25, out_text),
+	BASE("varchar", 1043, out_text),
+	BASE("bpchar", 1042, out_text),
+	BASE("name", 19, out_text),
+	BASE("json", 114, out_text),
+	{"enum", 0, out_text, NULL, 'p'},
+	BASE("jsonb", 3802, out_jsonb),
+	BASE("char", 18, out_char),
+	BASE("bytea", 17, out_bytea),
+	BASE("uuid", 2950, out_uuid),
+	BASE("date", 1082, out_dt),
+	BASE("time", 1083, out_dt),
+	BASE("timetz", 1266, out_dt),
+	BASE("timestamp", 1114, out_dt),
+	BASE("timestamptz", 1184, out_dt),
+	BASE("interval", 1186, out_dt),
+	BASE("inet", 869, out_inet),
+	BASE("cidr", 650, out_inet),
+	BASE("macaddr", 829, out_macaddr),
+	BASE("macaddr8", 774, out_macaddr),
+	BASE("bit", 1560, out_bit),
+	BASE("varbit", 1562, out_bit),
+	BASE("vector", 0, out_vector),
+	BASE("halfvec", 0, out_vector),
+	BASE("sparsevec", 0, out_sparsevec),
+	{"record", 2249, rcr_tx_record, NULL, 'p'},
+	RANGE("int4range", 3904, "int4"),
+	RANGE("int8range", 3926, "int8"),
+	RANGE("numrange", 3906, "numeric"),
+	RANGE("tsrange", 3908, "timestamp"),
+	RANGE("tstzrange", 3910, "timestamptz"),
+	RANGE("daterange", 3912, "date"),
 };
+#undef BASE
+#undef RANGE
 
 static const struct {
 	uint32_t oid;
@@ -546,6 +553,22 @@ int rcr_textout_supported(const char *type_name)
 	if (type_name[0] == '_')
 		type_name++;
 	return find_type(type_name) != NULL;
+}
+
+int rcr_textout_printable(const char *schema, const char *name, char typtype, const char *lc_monetary)
+{
+	(void)lc_monetary; /* no printer depends on it yet */
+	if (typtype == 'e' || typtype == 'c' || typtype == 'd')
+		return 1; /* what they hold is the caller's to check */
+	if (typtype != 'b' && typtype != 'r')
+		return 0;
+	int catalog = strcmp(schema, "pg_catalog") == 0;
+	int array = catalog && typtype == 'b' && name[0] == '_' && name[1] != '_';
+	name += array; /* an array of pg_catalog, passed as it is: its element may be a range */
+	const rcr_tx_type *t = find_type(name);
+	if (!t || strncmp(name, "record:", 7) == 0 || t->typtype == 'p' || (!array && t->typtype != typtype))
+		return 0;
+	return t->oid ? catalog : !catalog; /* built-in, or pgvector's in the schema it was created in */
 }
 
 int rcr_tx_convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t n, int depth)

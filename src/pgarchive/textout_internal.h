@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 /* A type textout prints: its name, its built-in OID (0 for an extension's type) and converter,
- * and for a range its subtype's name. One row of textout.c's registry. */
+ * for a range its subtype's name, and the pg_type.typtype it stands for ('p' for the names that
+ * stand for no one pg_type row: "enum", "record"). One row of textout.c's registry. */
 typedef struct rcr_tx_type rcr_tx_type;
 typedef int (*rcr_tx_out_fn)(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth);
 struct rcr_tx_type {
@@ -17,6 +18,7 @@ struct rcr_tx_type {
 	uint32_t oid;
 	rcr_tx_out_fn fn;
 	const char *sub;
+	char typtype;
 };
 
 /* Appends the text of a value of the named type (textout.c's dispatch), depth levels inside

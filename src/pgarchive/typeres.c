@@ -361,7 +361,9 @@ int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
 	} else if (c->type_kind == 'c') {
 		RCR_FORWARD(resolve_qualified(r, c->type_schema, tn, buf, qual, 0));
 	} else {
-		if (!rcr_textout_supported(tn))
+		/* A base type or a range, or an array of one: the question rcr dump asks too. */
+		int arr = tn[0] == '_' && c->elem_kind;
+		if (!rcr_textout_printable(c->type_schema, tn + arr, (char)(arr ? c->elem_kind : c->type_kind), NULL))
 			return rcr_error_set(RCR_E_USAGE, "no text output for %s", qual);
 		snprintf(buf, sizeof buf, "%s", tn);
 	}

@@ -574,6 +574,47 @@ static void test_textout__supported(void)
 	CHECK(rcr_textout_type_for_oid(99999) == NULL);
 }
 
+/* What rcr dump asks before it stores a table binary (rcr_textout_printable). */
+static void test_textout__printable(void)
+{
+	static const struct {
+		const char *schema, *name;
+		char typtype;
+		int want;
+	} asks[] = {
+		{"pg_catalog", "int4", 'b', 1},
+		{"pg_catalog", "numeric", 'b', 1},
+		{"pg_catalog", "_int4", 'b', 1},          /* an array by its own name */
+		{"pg_catalog", "_tstzrange", 'b', 1},
+		{"pg_catalog", "__int4", 'b', 0},
+		{"pg_catalog", "int4range", 'r', 1},
+		{"pg_catalog", "int4range", 'b', 0},      /* a typtype that does not match the row */
+		{"pg_catalog", "int4", 'r', 0},
+		{"pg_catalog", "regclass", 'b', 0},       /* an OID printed as a name: needs the catalog */
+		{"pg_catalog", "aclitem", 'b', 0},        /* no binary form at all */
+		{"pg_catalog", "record", 'p', 0},
+		{"pg_catalog", "record", 'b', 0},
+		{"pg_catalog", "enum", 'b', 0},
+		{"pg_catalog", "anyarray", 'p', 0},
+		{"public", "vector", 'b', 1},             /* pgvector's, in the schema it was created in */
+		{"ext", "sparsevec", 'b', 1},
+		{"pg_catalog", "vector", 'b', 0},
+		{"public", "int4", 'b', 0},               /* a user's base type with a built-in's name */
+		{"public", "_int4", 'b', 0},
+		{"public", "int4range", 'r', 0},
+		{"public", "city_budget", 'b', 0},
+		{"public", "textrange", 'r', 0},
+		{"public", "mood", 'e', 1},               /* labels */
+		{"public", "pair", 'c', 1},               /* containers: the caller checks what they hold */
+		{"public", "posint", 'd', 1},
+		{"", "", 'b', 0},
+	};
+	for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++)
+		if (rcr_textout_printable(asks[i].schema, asks[i].name, asks[i].typtype, "C") != asks[i].want)
+			test_fail_(__FILE__, __LINE__, "printable(%s.%s, '%c') is not %d", asks[i].schema, asks[i].name,
+				   asks[i].typtype, asks[i].want);
+}
+
 static const test_case tests[] = {
 	TEST(test_textout__server_cases),
 	TEST(test_textout__truncated_and_padded),
@@ -582,6 +623,7 @@ static const test_case tests[] = {
 	TEST(test_textout__floats),
 	TEST(test_textout__copy_escape),
 	TEST(test_textout__supported),
+	TEST(test_textout__printable),
 };
 
 TEST_MAIN(tests)
