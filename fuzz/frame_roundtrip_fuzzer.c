@@ -5,7 +5,8 @@
  * For every codec in the registry as the preference, at zstd levels 0 and 1: the frame encodes
  * deterministically, uses the preferred codec or falls back to raw, and decodes to the identical
  * stream with every header field as written. The stream also goes through the binary COPY
- * writer as a one-column table and must parse back to itself.
+ * writer as a one-column table and must parse back to itself, and through the text COPY writer
+ * (a text table's), whose lines must read back to it as COPY FROM reads them.
  */
 #include "fuzz_helpers.h"
 
@@ -49,6 +50,54 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 	FUZZ_ASSERT(rcr_buf_append(&e->out, fields[0], (size_t)(fields[1] - fields[0])) == 0);
 	e->tuples++;
 	return 0;
+}
+
+/* A byte after a backslash in text COPY, as COPY FROM reads it; only the escapes the writer
+ * makes are expected. */
+static uint8_t unescape(uint8_t c)
+{
+	static const char from[] = "bfnrtv\\", to[] = "\b\f\n\r\t\v\\";
+	const char *hit = memchr(from, c, sizeof from - 1);
+	FUZZ_ASSERT(hit != NULL);
+	return (uint8_t)to[hit - from];
+}
+
+/* The text writer's rows of the one-column stream: a line per value, \N for NULL, no raw tab,
+ * newline or carriage return inside a value, and every escape undone gives the value back. */
+static void check_text_rows(const uint8_t *data, size_t size, uint32_t count)
+{
+	rcr_buf text = RCR_BUF_INIT;
+	const uint8_t *cur = data, *end = data + size;
+	FUZZ_ASSERT(rcr_copy_write_text_rows(&text, &cur, &end, 1, count) == 0);
+	FUZZ_ASSERT(cur == end);
+	if (count == 0) {
+		FUZZ_ASSERT(text.len == 0); /* and text.data may be NULL: no pointer arithmetic on it */
+		rcr_buf_free(&text);
+		return;
+	}
+	const uint8_t *f = data, *t = text.data, *tend = text.data + text.len;
+	for (uint32_t r = 0; r < count; r++) {
+		int32_t len = (int32_t)rcr_load_u32be(f);
+		f += 4;
+		if (len < 0) {
+			FUZZ_ASSERT(tend - t >= 3 && memcmp(t, "\\N\n", 3) == 0);
+			t += 3;
+			continue;
+		}
+		for (int32_t i = 0; i < len; i++) {
+			FUZZ_ASSERT(t < tend && *t != '\n' && *t != '\t' && *t != '\r');
+			uint8_t got = *t++;
+			if (got == '\\') {
+				FUZZ_ASSERT(t < tend);
+				got = unescape(*t++);
+			}
+			FUZZ_ASSERT(got == f[i]);
+		}
+		FUZZ_ASSERT(t < tend && *t++ == '\n');
+		f += len;
+	}
+	FUZZ_ASSERT(t == tend);
+	rcr_buf_free(&text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,5 +161,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rcr_copy_parser_free(p);
 	rcr_buf_free(&e.out);
 	rcr_buf_free(&stream);
+	check_text_rows(data, size, count);
 	return 0;
 }

@@ -8,7 +8,9 @@
  * partial tuple plus one chunk: bounded whatever the table size.
  *
  * The assembler is the inverse used by restore: it interleaves per-column field streams (see
- * codec.h) back into tuples.
+ * codec.h) back into tuples. Its text twin writes the rows of a text table (RCR_TABLE_TEXT,
+ * manifest.h: field streams of text output) as text COPY, the form restore's `COPY ... FROM
+ * STDIN` reads and pg_dump's data files hold, so restore and convert write them alike.
  */
 #ifndef RCR_COPYBIN_H
 #define RCR_COPYBIN_H
@@ -43,5 +45,12 @@ int rcr_copy_write_trailer(rcr_buf *out);
  * column i: a stream that runs short is an error, never an overread. */
 int rcr_copy_write_tuples(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends,
 			  uint16_t ncols, uint32_t rows);
+/* Appends `rows` rows of text COPY from ncols field streams holding text output (cursors and
+ * ends as above): per row, each value escaped as COPY text wants (rcr_textout_copy_escape:
+ * backslash, BS, FF, LF, CR, HT, VT), \N for NULL, a tab between fields, a newline after the
+ * last. No header or trailer: text COPY has none (pg_dump's data files end with their own
+ * `\.` line). */
+int rcr_copy_write_text_rows(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends,
+			     uint16_t ncols, uint32_t rows);
 
 #endif

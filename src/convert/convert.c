@@ -133,7 +133,8 @@ static int column_type(rcr_typeres *tr, const rcr_table *t, uint32_t c, const ch
 }
 
 /* Every column's type must be printable before anything is written; composites are resolved
- * through the schema's type definitions (typeres.h). */
+ * through the schema's type definitions (typeres.h). A text table's values are copied through
+ * (convert_data.c): its types are never printed, so never checked. */
 static int check_types(conversion *cv)
 {
 	const rcr_manifest *m = cv->m;
@@ -144,7 +145,7 @@ static int check_types(conversion *cv)
 		const rcr_table *t = &m->tables[ti];
 		if (!(cv->names[ti] = calloc(t->ncols + 1, sizeof *cv->names[ti])))
 			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-		for (uint32_t c = 0; c < t->ncols; c++)
+		for (uint32_t c = 0; c < t->ncols && !(t->flags & RCR_TABLE_TEXT); c++)
 			RCR_FORWARD(column_type(cv->tr, t, c, &cv->names[ti][c]));
 	}
 	return 0;

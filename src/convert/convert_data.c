@@ -6,12 +6,13 @@
  * row, tab-separated fields, \N for NULL, COPY's backslash escapes, and pg_dump's closing `\.`
  * line (doc/pg-archive.md, "Data files"). Rows are printed a row group at a time: every
  * column's frame of the group is decoded, then the rows are read across the columns' decoded
- * binary COPY fields.
+ * binary COPY fields. A text table's fields already hold text output: they are only escaped.
  */
 #include "convert_data.h"
 #include "convert_compress.h"
 
 #include "rcr/archive.h"
+#include "rcr/copybin.h"
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
 #include "rcr/pool.h"
@@ -123,6 +124,21 @@ static int print_field(table_writer *w, uint32_t g, uint32_t c)
 	return rc;
 }
 
+/* Appends the next row's line. A text table's values are already the server's text output
+ * (RCR_TABLE_TEXT): they are copied through, escaped, as restore sends them; no type is
+ * printed. */
+static int print_row(table_writer *w, uint32_t g)
+{
+	if (w->t->flags & RCR_TABLE_TEXT)
+		return rcr_copy_write_text_rows(&w->line, w->cur, w->end, (uint16_t)w->t->ncols, 1);
+	for (uint32_t c = 0; c < w->t->ncols; c++) {
+		if (c)
+			rcr_buf_append_u8(&w->line, '\t');
+		RCR_FORWARD(print_field(w, g, c));
+	}
+	return rcr_buf_append_u8(&w->line, '\n');
+}
+
 /* Writes the lines printed so far to the data file. */
 static int flush_lines(table_writer *w)
 {
@@ -140,12 +156,7 @@ static int write_row_group(table_writer *w, uint32_t g)
 		return rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
 	RCR_FORWARD(load_row_group(w, g));
 	for (uint32_t r = 0; r < rg->row_count; r++, w->rows++) {
-		for (uint32_t c = 0; c < w->t->ncols; c++) {
-			if (c)
-				rcr_buf_append_u8(&w->line, '\t');
-			RCR_FORWARD(print_field(w, g, c));
-		}
-		rcr_buf_append_u8(&w->line, '\n');
+		RCR_FORWARD(print_row(w, g));
 		if (w->line.len >= LINE_FLUSH)
 			RCR_FORWARD(flush_lines(w));
 	}

@@ -1,6 +1,7 @@
-/* copy_writer.c: binary COPY output for restore (see copybin.h). */
+/* copy_writer.c: COPY output for restore and convert, binary and text (see copybin.h). */
 #include "rcr/copybin.h"
 #include "rcr/err.h"
+#include "rcr/textout.h"
 
 int rcr_copy_write_header(rcr_buf *out)
 {
@@ -14,6 +15,24 @@ int rcr_copy_write_trailer(rcr_buf *out)
 	return rcr_buf_append(out, t, 2);
 }
 
+/* Column c's next field of row r: *field at its length word, *len its value's length (-1 for
+ * NULL); the cursor moves past it. The stream is untrusted: a field that runs past `end` is an
+ * error, never an overread. */
+static int next_field(const uint8_t **field, int32_t *len, const uint8_t **cursor, const uint8_t *end, uint16_t c,
+		      uint32_t r)
+{
+	const uint8_t *f = *cursor;
+	if (end - f < 4)
+		return rcr_error_set(RCR_E_FORMAT, "column %u runs out of values at row %u", c, r);
+	int32_t flen = (int32_t)rcr_load_u32be(f);
+	if (flen < -1 || (size_t)(end - f) - 4 < (flen > 0 ? (size_t)flen : 0))
+		return rcr_error_set(RCR_E_FORMAT, "column %u value %u overruns its chunk", c, r);
+	*field = f;
+	*len = flen;
+	*cursor = f + 4 + (flen > 0 ? (size_t)flen : 0);
+	return 0;
+}
+
 int rcr_copy_write_tuples(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends,
 			  uint16_t ncols, uint32_t rows)
 {
@@ -22,16 +41,31 @@ int rcr_copy_write_tuples(rcr_buf *out, const uint8_t **cursors, const uint8_t *
 		rcr_store_u16be(cnt, ncols);
 		RCR_FORWARD(rcr_buf_append(out, cnt, 2));
 		for (uint16_t c = 0; c < ncols; c++) {
-			const uint8_t *f = cursors[c];
-			if (ends[c] - f < 4)
-				return rcr_error_set(RCR_E_FORMAT, "column %u runs out of values at row %u", c, r);
-			int32_t flen = (int32_t)rcr_load_u32be(f);
-			size_t n = 4 + (flen > 0 ? (size_t)flen : 0);
-			if ((flen < -1) || (size_t)(ends[c] - f) < n)
-				return rcr_error_set(RCR_E_FORMAT, "column %u value %u overruns its chunk", c, r);
-			RCR_FORWARD(rcr_buf_append(out, f, n));
-			cursors[c] = f + n;
+			const uint8_t *f;
+			int32_t flen;
+			RCR_FORWARD(next_field(&f, &flen, &cursors[c], ends[c], c, r));
+			RCR_FORWARD(rcr_buf_append(out, f, (size_t)(cursors[c] - f)));
 		}
 	}
 	return 0;
+}
+
+int rcr_copy_write_text_rows(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends,
+			     uint16_t ncols, uint32_t rows)
+{
+	for (uint32_t r = 0; r < rows; r++) {
+		for (uint16_t c = 0; c < ncols; c++) {
+			const uint8_t *f;
+			int32_t flen;
+			RCR_FORWARD(next_field(&f, &flen, &cursors[c], ends[c], c, r));
+			if (c)
+				rcr_buf_append_u8(out, '\t');
+			if (flen < 0)
+				RCR_BUF_LIT(out, "\\N");
+			else
+				RCR_FORWARD(rcr_textout_copy_escape(out, f + 4, (size_t)flen));
+		}
+		rcr_buf_append_u8(out, '\n');
+	}
+	return rcr_buf_check(out);
 }

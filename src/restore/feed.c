@@ -1,5 +1,6 @@
 /*
- * feed.c: a job's rows, from the archive's frames into an open COPY FROM STDIN.
+ * feed.c: a job's rows, from the archive's frames into an open COPY FROM STDIN: binary COPY,
+ * or text COPY for a table whose values are text output (RCR_TABLE_TEXT).
  *
  * A job's row groups flow through two buffers (the command layer's hand-off, rcr_handoff): a
  * decoder thread reads, checks and reassembles one row group into binary COPY bytes while the
@@ -125,7 +126,11 @@ static int decode_row_group(decoder *d, const rcr_manifest *m, uint32_t g, rcr_b
 		if (rc == 0)
 			d->ends[c] = d->cursors[c] + len;
 	}
-	if (rc == 0)
+	/* A text table's values are text output, loaded with text COPY (load.c). */
+	if (rc == 0 && (t->flags & RCR_TABLE_TEXT))
+		rc = rcr_copy_write_text_rows(out, d->cursors, (const uint8_t *const *)d->ends, (uint16_t)t->ncols,
+					      rg->row_count);
+	else if (rc == 0)
 		rc = rcr_copy_write_tuples(out, d->cursors, (const uint8_t *const *)d->ends, (uint16_t)t->ncols,
 					   rg->row_count);
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
@@ -146,7 +151,8 @@ static uint64_t row_group_raw(const rcr_table *t, uint32_t g)
 }
 
 /* The decoder (the hand-off's producer thread): the COPY header with the first row group, one
- * row group per slot, then the trailer in a slot of its own. A put that returns anything but
+ * row group per slot, then the trailer in a slot of its own (a text table's stream has neither:
+ * its last slot stays empty). A put that returns anything but
  * a slot means the sender stopped: it has its own failure to report, so this one is over. */
 static int feed_produce(rcr_handoff *h, void *arg)
 {
@@ -163,13 +169,14 @@ static int feed_produce(rcr_handoff *h, void *arg)
 		if (rcr_handoff_put(h, &p) != 1)
 			break;
 		feed_slot *s = p;
-		if (g == job->rg_lo)
+		int binary = !(d.t->flags & RCR_TABLE_TEXT); /* text COPY has no header or trailer */
+		if (g == job->rg_lo && binary)
 			rc = rcr_copy_write_header(&s->buf);
 		int last = g == job->rg_hi;
-		if (rc == 0 && last)
-			rc = rcr_copy_write_trailer(&s->buf);
-		else if (rc == 0)
+		if (rc == 0 && !last)
 			rc = decode_row_group(&d, f->r->m, g, &s->buf);
+		else if (rc == 0 && binary)
+			rc = rcr_copy_write_trailer(&s->buf);
 		s->rows = last ? 0 : d.t->rgs[g].row_count;
 		s->raw = last ? 0 : row_group_raw(d.t, g);
 		if (rc == 0)

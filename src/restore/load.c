@@ -1,9 +1,10 @@
 /*
  * load.c: the data phase. Workers, each on its own connection, take jobs largest first (with
  * -a, a table only after the tables it references: next_job) and load each in its own
- * transaction through COPY FROM STDIN (FORMAT binary), which must report exactly the
- * manifest's row count. With -1 every worker's loads share one transaction per worker, all
- * committed at the end only when every table loaded. The first failure stops the others.
+ * transaction through COPY FROM STDIN (FORMAT binary, or text for a table of text values),
+ * which must report exactly the manifest's row count. With -1 every worker's loads share one
+ * transaction per worker, all committed at the end only when every table loaded. The first
+ * failure stops the others.
  */
 #include "restore_internal.h"
 
@@ -54,7 +55,7 @@ static int exec_on_table(PGconn *conn, const char *verb, const char *qn, const c
 	return rcr_pg_exec(conn, s);
 }
 
-/* COPY qn (columns) FROM STDIN (FORMAT binary[, FREEZE]) into *sql. */
+/* COPY qn (columns) FROM STDIN (FORMAT binary|text[, FREEZE]) into *sql. */
 static int copy_statement(rcr_buf *sql, PGconn *conn, const rcr_table *t, const char *qn, int freeze)
 {
 	RCR_BUF_LIT(sql, "COPY ");
@@ -72,10 +73,14 @@ static int copy_statement(rcr_buf *sql, PGconn *conn, const rcr_table *t, const 
 	}
 	if (t->ncols)
 		RCR_BUF_LIT(sql, ")");
-	if (freeze)
-		RCR_BUF_LIT(sql, " FROM STDIN (FORMAT binary, FREEZE)");
+	/* A text table's rows come as text COPY (feed.c), the format's default. */
+	if (t->flags & RCR_TABLE_TEXT)
+		RCR_BUF_LIT(sql, " FROM STDIN (FORMAT text");
 	else
-		RCR_BUF_LIT(sql, " FROM STDIN (FORMAT binary)");
+		RCR_BUF_LIT(sql, " FROM STDIN (FORMAT binary");
+	if (freeze)
+		RCR_BUF_LIT(sql, ", FREEZE");
+	RCR_BUF_LIT(sql, ")");
 	return rcr_buf_check(sql);
 }
 

@@ -126,11 +126,53 @@ static void test_copy_writer__short_columns_rejected(void)
 	rcr_buf_free(&out);
 }
 
+/* Text rows (a text table's field streams of text output): tab between fields, \N for NULL,
+ * COPY's escapes for backslash and the control characters, newline after each row; the same
+ * stream checks as the binary writer. */
+static void test_copy_writer__text_rows(void)
+{
+	rcr_buf a = RCR_BUF_INIT, b = RCR_BUF_INIT, out = RCR_BUF_INIT;
+	fx_field(&a, "1", 1);
+	fx_field(&a, "tab\there\nnew\\back\rcr", 20);
+	fx_field(&a, NULL, -1);
+	fx_field(&b, "(\"x\ty\",)", 8);
+	fx_field(&b, "", 0);
+	fx_field(&b, "\\N", 2);
+	uint8_t *ca = test_dup(a.data, a.len), *cb = test_dup(b.data, b.len);
+	const uint8_t *cur[2] = {ca, cb}, *end[2] = {ca + a.len, cb + b.len};
+	/* in two calls, as restore does per row group */
+	REQUIRE_OK(rcr_copy_write_text_rows(&out, cur, end, 2, 1));
+	REQUIRE_OK(rcr_copy_write_text_rows(&out, cur, end, 2, 2));
+	static const char want[] = "1\t(\"x\\ty\",)\n"
+				   "tab\\there\\nnew\\\\back\\rcr\t\n"
+				   "\\N\t\\\\N\n";
+	CHECK_MEM(out.data, out.len, want, sizeof want - 1);
+	CHECK(cur[0] == end[0] && cur[1] == end[1]);
+
+	/* zero rows append nothing; a column that runs short or overruns is refused */
+	size_t before = out.len;
+	REQUIRE_OK(rcr_copy_write_text_rows(&out, cur, end, 2, 0));
+	CHECK_EQ_U64(out.len, before);
+	cur[0] = ca;
+	cur[1] = cb;
+	CHECK_RC(rcr_copy_write_text_rows(&out, cur, end, 2, 4), RCR_E_FORMAT);
+	for (size_t cut = 1; cut < a.len; cut++) {
+		const uint8_t *c1[1] = {ca}, *e1[1] = {ca + cut};
+		CHECK_RC(rcr_copy_write_text_rows(&out, c1, e1, 1, 3), RCR_E_FORMAT);
+	}
+	free(ca);
+	free(cb);
+	rcr_buf_free(&a);
+	rcr_buf_free(&b);
+	rcr_buf_free(&out);
+}
+
 static const test_case cases[] = {
 	TEST(test_copy_writer__header_and_trailer_bytes),
 	TEST(test_copy_writer__matches_hand_built_stream),
 	TEST(test_copy_writer__parses_back),
 	TEST(test_copy_writer__short_columns_rejected),
+	TEST(test_copy_writer__text_rows),
 };
 
 TEST_MAIN(cases)
