@@ -67,6 +67,7 @@ typedef struct rcr_restore_opts {
 	rcr_strlist schemas, tables;   /* exact names, as pg_restore -n/-t */
 	uint64_t piece_bytes;   /* load a table in runs of row groups of about this size; 0 = automatic */
 	const char *maintenance_work_mem;  /* for index builds; NULL = derived from the server */
+	int no_extensions;      /* do not create the extensions the archive records (extlist.h) */
 } rcr_restore_opts;
 
 #define RCR_RESTORE_DEFAULT_JOBS 4

@@ -126,4 +126,11 @@ typedef struct rcr_table_filter {
 int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *filter);
 void rcr_catalog_free(rcr_catalog *c);
 
+/* The extensions the catalog's tables depend on (column types, operator classes of their
+ * indexes, functions of their defaults), with version, schema and what uses each, whatever
+ * the filters: pg_dump leaves extensions out of a dump with -n or -t. Into *out, which the
+ * caller owns (rcr_extlist_free), also on failure. */
+struct rcr_extlist;
+int rcr_catalog_extensions(struct rcr_extlist *out, PGconn *conn, const rcr_catalog *cat);
+
 #endif

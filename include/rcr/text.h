@@ -43,4 +43,8 @@ void rcr_text_fputs(const char *text, FILE *f);
  * reports server_encoding by its canonical name and a conforming writer records that. */
 int rcr_text_encoding_known(const char *name);
 
+/* 1 if s holds a control byte (below 0x20, or 0x7f): metadata values that name things the
+ * format says are plain text must not. */
+int rcr_text_has_control(const char *s);
+
 #endif

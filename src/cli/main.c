@@ -29,6 +29,7 @@ enum {
 	OPT_JSON,
 	OPT_IF_EXISTS,
 	OPT_DISABLE_TRIGGERS,
+	OPT_NO_EXTENSIONS,
 	OPT_HELP,
 };
 
@@ -209,6 +210,7 @@ static int cmd_restore(int argc, char **argv)
 		{"no-owner", no_argument, NULL, 'O'}, {"no-privileges", no_argument, NULL, 'x'},
 		{"no-acl", no_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
+		{"no-extensions", no_argument, NULL, OPT_NO_EXTENSIONS},
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
 		{"single-transaction", no_argument, NULL, '1'}, {"truncate", no_argument, NULL, OPT_TRUNCATE},
@@ -228,6 +230,7 @@ static int cmd_restore(int argc, char **argv)
 		case 'c': o.clean = 1; break;
 		case OPT_IF_EXISTS: o.if_exists = 1; break;
 		case OPT_DISABLE_TRIGGERS: o.disable_triggers = 1; break;
+		case OPT_NO_EXTENSIONS: o.no_extensions = 1; break;
 		case 'n': rc = rcr_strlist_add(&o.schemas, optarg); break;
 		case 't': rc = rcr_strlist_add(&o.tables, optarg); break;
 		case 'O': o.no_owner = 1; break;

@@ -177,3 +177,11 @@ void rcr_text_fputs(const char *text, FILE *f)
 		c += len;
 	}
 }
+
+int rcr_text_has_control(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return 1;
+	return 0;
+}

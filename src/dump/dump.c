@@ -89,7 +89,8 @@ static int set_meta(dump_ctx *d)
 		.no_privileges = o->no_privileges,
 		.no_comments = o->no_comments,
 	};
-	return rcr_archive_set_meta(d->m, &meta);
+	RCR_FORWARD(rcr_archive_set_meta(d->m, &meta));
+	return rcr_extlist_to_meta(d->m, &d->exts);
 }
 
 /* --- the driver -------------------------------------------------------------------------- */
@@ -210,6 +211,7 @@ static void dump_ctx_free(dump_ctx *d)
 	rcr_interrupt_forget(d->watch_slot);
 	PQfinish(d->conn);
 	rcr_catalog_free(d->cat);
+	rcr_extlist_free(&d->exts);
 	rcr_manifest_free(d->m);
 	free(d->jobs);
 	free(d->table_mu);

@@ -16,6 +16,7 @@
 #include "rcr/argv.h"
 #include "rcr/cmd.h"
 #include "rcr/err.h"
+#include "rcr/extlist.h"
 #include "rcr/manifest.h"
 #include "rcr/pg.h"
 #include "rcr/pool.h"
@@ -53,6 +54,7 @@ typedef struct dump_ctx {
 	const rcr_dump_opts *o;
 	rcr_manifest *m;
 	rcr_catalog *cat;
+	rcr_extlist exts;       /* the extensions the tables need, for the manifest */
 	PGconn *conn;           /* the leader's: holds the snapshot and every table's lock */
 	int watch_slot;         /* the leader's interrupt watch, -1 without */
 	char snapshot[128];

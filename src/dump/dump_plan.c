@@ -4,6 +4,7 @@
  * big one several ctid page ranges, ordered largest first so that the last jobs are small.
  */
 #include "dump_int.h"
+#include "rcr/extlist.h"
 
 #include "rcr/err.h"
 
@@ -114,10 +115,25 @@ static int plan_jobs(dump_ctx *d)
 	return 0;
 }
 
+/* The extensions the selected tables need, recorded whatever the filters (extlist.h). A
+ * schema-only dump stores no table data but its tables need them all the same. */
+static int find_extensions(dump_ctx *d)
+{
+	if (d->cat)
+		return rcr_catalog_extensions(&d->exts, d->conn, d->cat);
+	rcr_catalog *cat = NULL;
+	int rc = rcr_catalog_load(&cat, d->conn, &d->o->filter);
+	if (rc == 0)
+		rc = rcr_catalog_extensions(&d->exts, d->conn, cat);
+	rcr_catalog_free(cat);
+	return rc;
+}
+
 int rcr_dump_plan(dump_ctx *d)
 {
 	if (!d->o->schema_only)
 		RCR_FORWARD(rcr_catalog_load(&d->cat, d->conn, &d->o->filter));
+	RCR_FORWARD(find_extensions(d));
 	RCR_FORWARD(plan_tables(d));
 	RCR_FORWARD(plan_jobs(d));
 	/* Made now: pg_dump's thread, which starts first, records its failure in the pool. */

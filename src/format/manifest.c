@@ -3,6 +3,7 @@
 #include "rcr/manifest.h"
 #include "rcr/codec.h"
 #include "rcr/err.h"
+#include "rcr/extlist.h"
 #include "rcr/frame.h"
 #include "rcr/text.h"
 
@@ -474,14 +475,6 @@ static int one_of(const char *v, const char *const *allowed)
 	return 0;
 }
 
-static int has_control(const char *v)
-{
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			return 1;
-	return 0;
-}
-
 /*
  * The values of the metadata keys rcr defines (spec "Metadata keys"). Keys that restore acts
  * on must hold exactly one of their values: `encoding` becomes a SET client_encoding, which
@@ -504,12 +497,14 @@ static int check_meta(const rcr_kv *kv)
 	else if ((strcmp(k, "no_owner") == 0 || strcmp(k, "no_privileges") == 0 || strcmp(k, "no_comments") == 0) &&
 		 !one_of(v, flags))
 		expected = "0 or 1";
-	else if (one_of(k, printable) && has_control(v))
+	else if (one_of(k, printable) && rcr_text_has_control(v))
 		expected = "text without control characters";
+	else
+		expected = rcr_extlist_check_entry(k, v);
 	if (!expected)
 		return 0;
-	return rcr_error_set(RCR_E_FORMAT, "metadata entry '%s' holds '%s', expected %s", k, rcr_text_escape(v).s,
-			     expected);
+	return rcr_error_set(RCR_E_FORMAT, "metadata entry '%s' holds '%s', expected %s", rcr_text_escape(k).s,
+			     rcr_text_escape(v).s, expected);
 }
 
 /* Parses a decimal number that is all of [s, end): digits only, no sign, no overflow. */

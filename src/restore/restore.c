@@ -127,6 +127,7 @@ static void print_summary(const restore_ctx *r, double t0)
 static void ctx_end(restore_ctx *r)
 {
 	restore_schema_end(r);
+	restore_extensions_end(r);
 	rcr_toc_free(r->toc);
 	free(r->jobs);
 	free(r->ts);
@@ -155,9 +156,15 @@ int rcr_restore_run(const rcr_restore_opts *o)
 	if (rc == 0 && r.schema_phases && !o->clean)
 		rc = restore_check_target_empty(r.conn, o, r.m);
 	if (rc == 0)
+		rc = restore_extensions_check(&r);
+	if (rc == 0)
+		rc = restore_extensions_create(&r);
+	if (rc == 0)
 		rc = restore_prepare_schema(&r);
 	if (rc == 0 && r.schema_phases)
 		rc = restore_pre_data(&r);
+	if (rc < 0)
+		restore_extensions_undo(&r);
 	if (rc == 0)
 		rc = check_before_load(&r);
 	if (rc == 0)

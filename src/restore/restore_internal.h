@@ -15,6 +15,7 @@
 #include "rcr/archive.h"
 #include "rcr/cmd.h"
 #include "rcr/err.h"
+#include "rcr/extlist.h"
 #include "rcr/pgtoc.h"
 
 #include <pthread.h>
@@ -58,6 +59,9 @@ typedef struct restore_ctx {
 	PGconn *conn;
 	char *conninfo, *password, *tool;
 	char *list_file;        /* pg_restore's -L list (schema.c) */
+	rcr_extlist exts;       /* the extensions the archive's tables need (extensions.c) */
+	uint8_t *ext_missing;   /* per extension: missing in the target, its schema too */
+	uint8_t *ext_created;   /* per extension: what this restore created */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;      /* a job ended, or the pool was cancelled */
 	uint32_t next;          /* under mu: no job before this one is left to take */
@@ -66,6 +70,13 @@ typedef struct restore_ctx {
 	int single_committed;   /* -1: the one transaction's COMMIT succeeded; -1 when its outcome is unknown */
 	rcr_progress prog;
 } restore_ctx;
+
+/* extensions.c: the extensions the archive needs; checked before anything changes, created
+ * before pre-data, dropped again when pre-data fails. */
+int restore_extensions_check(restore_ctx *r);
+int restore_extensions_create(restore_ctx *r);
+void restore_extensions_undo(restore_ctx *r);
+void restore_extensions_end(restore_ctx *r);
 
 /* select.c: what -n and -t select (exact names, as pg_restore's). */
 int restore_schema_selected(const rcr_restore_opts *o, const char *schema);

@@ -33,27 +33,36 @@ int restore_read_schema_toc(restore_ctx *r)
 	return rc;
 }
 
-/* The dump IDs of the embedded schema's SCHEMA entries whose schema the target already has,
- * ascending. Only those names are asked for, as a parameter: the session speaks the archive's
- * encoding, in which another schema's name may have no equivalent. The entries are picked by
- * dump ID, never by their text in pg_restore's list, whose fields are unquoted names that may
- * hold spaces or look like another entry's. */
-static int existing_schema_ids(PGresult **out, PGconn *conn, const rcr_toc *toc)
+/* The dump IDs of the embedded schema's SCHEMA and EXTENSION entries whose schema or extension
+ * the target already has, ascending. Only those names are asked for, as a parameter (marked 's'
+ * or 'e' in front): the session speaks the archive's encoding, in which another name may have
+ * no equivalent. The entries are picked by dump ID, never by their text in pg_restore's list,
+ * whose fields are unquoted names that may hold spaces or look like another entry's. */
+static int existing_object_ids(PGresult **out, PGconn *conn, const rcr_toc *toc)
 {
 	rcr_buf names = RCR_BUF_INIT, ids = RCR_BUF_INIT;
 	for (int i = 0; i < toc->nentries; i++) {
 		const rcr_toc_entry *e = &toc->entries[i];
-		if (!e->desc || strcmp(e->desc, "SCHEMA") != 0 || !e->tag)
+		int schema = e->desc && strcmp(e->desc, "SCHEMA") == 0;
+		if (!e->tag || !(schema || (e->desc && strcmp(e->desc, "EXTENSION") == 0)))
 			continue;
 		char id[16];
 		snprintf(id, sizeof id, "%d", e->dump_id);
-		restore_array_add(&names, e->tag);
+		rcr_buf marked = RCR_BUF_INIT;
+		rcr_buf_append_cstr(&marked, schema ? "s" : "e");
+		rcr_buf_append_cstr(&marked, e->tag);
+		const char *m = rcr_buf_cstr(&marked);
+		restore_array_add(&names, m ? m : "");
+		rcr_buf_free(&marked);
 		restore_array_add(&ids, id);
 	}
 	return restore_query_arrays(out, conn,
 		"SELECT u.id FROM unnest($1::text[], $2::int[]) AS u(name, id)"
-		" WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = u.name) ORDER BY u.id",
-		&names, &ids, "listing the target's schemas");
+		" WHERE CASE pg_catalog.left(u.name, 1)"
+		"  WHEN 's' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = pg_catalog.substr(u.name, 2))"
+		"  ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = pg_catalog.substr(u.name, 2)) END"
+		" ORDER BY u.id",
+		&names, &ids, "listing the target's schemas and extensions");
 }
 
 /* Whether a line of pg_restore's list ("N; tableoid oid DESC namespace tag owner") is the
@@ -114,10 +123,12 @@ static int write_list(int fd, const char *path, const rcr_buf *list, const PGres
 
 /*
  * pg_restore's -L list for the embedded schema (r->list_file): every entry, except that a
- * SCHEMA entry for a schema the target database already has is commented out. `pg_dump -n
- * public` records "CREATE SCHEMA public", which every fresh database already has; replaying it
- * would fail the restore (and --clean would try to drop a schema the target's extensions live
- * in). The file has no name, so a killed rcr cannot leave it behind; pg_restore reads it as
+ * SCHEMA entry for a schema the target database already has is commented out, and so is an
+ * EXTENSION entry for an extension it already has. `pg_dump -n public` records "CREATE SCHEMA
+ * public", which every fresh database already has; replaying it would fail the restore (and
+ * --clean would try to drop a schema the target's extensions live in). An extension the target
+ * had before (or that restore just created, extensions.c) is left alone: --clean must never
+ * drop it, with whatever else uses it. The file has no name, so a killed rcr cannot leave it behind; pg_restore reads it as
  * /dev/fd/N, its fd inherited across the exec (restore_schema_end closes it).
  */
 static int make_restore_list(restore_ctx *r)
@@ -126,7 +137,7 @@ static int make_restore_list(restore_ctx *r)
 	PGresult *ns = NULL;
 	int rc = list_schema_archive(&list, r);
 	if (rc == 0)
-		rc = existing_schema_ids(&ns, r->conn, r->toc);
+		rc = existing_object_ids(&ns, r->conn, r->toc);
 	/* TMPDIR as every Unix tool honours it. */
 	const char *tmpdir = getenv("TMPDIR");
 	int fd = rc == 0 ? rcr_fs_open_unnamed(tmpdir && tmpdir[0] ? tmpdir : "/tmp") : -1;

@@ -3,6 +3,7 @@
 #include "rcr/cmd.h"
 #include "rcr/codec.h"
 #include "rcr/err.h"
+#include "rcr/extlist.h"
 #include "rcr/json.h"
 #include "rcr/text.h"
 
@@ -126,7 +127,7 @@ static void json_table(const rcr_table *t)
 	printf("]}");
 }
 
-static void list_json(const char *archive, const rcr_manifest *m)
+static void list_json(const char *archive, const rcr_manifest *m, const rcr_extlist *exts)
 {
 	printf("{\"archive\":");
 	rcr_json_str(stdout, archive);
@@ -143,8 +144,21 @@ static void list_json(const char *archive, const rcr_manifest *m)
 	}
 	printf("},\"schema_dir\":");
 	rcr_json_str(stdout, m->schema_dir);
-	printf(",\"schema_files\":%u,\"codec_trials_recorded\":%s,\"tables\":[", m->nschema_files,
+	printf(",\"schema_files\":%u,\"codec_trials_recorded\":%s,\"extensions\":[", m->nschema_files,
 	       m->optional_features & RCR_FEATURE_CODEC_TRIALS ? "true" : "false");
+	for (size_t i = 0; i < exts->n; i++) {
+		const rcr_extension *e = &exts->items[i];
+		printf("%s{\"name\":", i ? "," : "");
+		rcr_json_str(stdout, e->name);
+		printf(",\"version\":");
+		rcr_json_str(stdout, e->version);
+		printf(",\"schema\":");
+		rcr_json_str(stdout, e->schema);
+		printf(",\"needed_by\":");
+		rcr_json_str(stdout, e->use);
+		putchar('}');
+	}
+	printf("],\"tables\":[");
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		if (i)
 			putchar(',');
@@ -176,12 +190,18 @@ static void text_table(const rcr_table *t)
 	putchar('\n');
 }
 
-static void list_text(const char *archive, const rcr_manifest *m)
+static void list_text(const char *archive, const rcr_manifest *m, const rcr_extlist *exts)
 {
 	printf("archive: %s (rcr format %u)\n", rcr_text_escape(archive).s, m->write_version);
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		if (!rcr_manifest_is_trial_key(m->meta[i].key))
+		if (!rcr_manifest_is_trial_key(m->meta[i].key) && !rcr_extlist_is_key(m->meta[i].key))
 			printf("  %-15s %s\n", rcr_text_escape(m->meta[i].key).s, rcr_text_escape(m->meta[i].value).s);
+	for (size_t i = 0; i < exts->n; i++) {
+		const rcr_extension *e = &exts->items[i];
+		printf("  %-15s %s %s in schema %s", i ? "" : "extensions", rcr_text_escape(e->name).s,
+		       rcr_text_escape(e->version).s, rcr_text_escape(e->schema).s);
+		printf(e->use[0] ? " (needed by %s)\n" : "\n", rcr_text_escape(e->use).s);
+	}
 	if (m->schema_dir[0])
 		printf("  %-15s pg_dump directory archive in %s/ (%u files)\n", "schema", m->schema_dir, m->nschema_files);
 	printf("\n%-40s %12s %12s %12s %7s  %s\n", "table", "rows", "raw", "stored", "ratio", "codecs (frames)");
@@ -205,10 +225,13 @@ int rcr_list_run(const rcr_list_opts *o)
 		return rcr_error_set(RCR_E_USAGE, "no archive given");
 	rcr_manifest *m;
 	RCR_FORWARD(rcr_archive_open(&m, o->archive));
-	if (o->json)
-		list_json(o->archive, m);
-	else
-		list_text(o->archive, m);
+	rcr_extlist exts;
+	int rc = rcr_extlist_from_meta(&exts, m);
+	if (rc == 0 && o->json)
+		list_json(o->archive, m, &exts);
+	else if (rc == 0)
+		list_text(o->archive, m, &exts);
+	rcr_extlist_free(&exts);
 	rcr_manifest_free(m);
-	return 0;
+	return rc;
 }
