@@ -2,7 +2,8 @@
 # test.sh: builds rcr with ASan+UBSan and -Werror and runs the whole test suite (unit tests,
 # fuzz corpus replays, a 10 s libFuzzer run of every harness built with clang (fuzz/short_run,
 # about 2 minutes with its build; skipped without clang), integration tests against throwaway
-# PostgreSQL 15 clusters, among them the corruption sweep).
+# PostgreSQL 15 clusters, among them the corruption sweep; the matrix tests also against each
+# version whose bin directory RCR_TEST_PGBINS lists, see tests/harness/README.md).
 # Run as root on Debian 12; installs what it needs. Build dir: build-test (override BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."

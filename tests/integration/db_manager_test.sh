@@ -7,6 +7,7 @@
 # pg_dump -Fc .dump, an interrupted and a failed backup (nothing that looks complete is left), a
 # backup whose name another run took meanwhile, env files, bad arguments, and that the passwords
 # never reach a command line or the output.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 
@@ -48,7 +49,7 @@ kv_quote() { local v=${1//\\/\\\\}; printf "'%s'" "${v//\'/\\\'}"; }
 # The users' tables: records and feed_entries with 768-dimensional embeddings, a foreign key
 # between them, Drizzle's migrations table.
 SCHEMA_SQL="
-CREATE EXTENSION IF NOT EXISTS rcr_testvec;
+CREATE EXTENSION IF NOT EXISTS $VEC_EXT;
 CREATE SCHEMA drizzle;
 CREATE TABLE public.records (id bigint PRIMARY KEY, title text NOT NULL, body text,
   embedding vector(768), created_at timestamptz NOT NULL DEFAULT now());
@@ -158,10 +159,11 @@ for tool in pg_dump pg_restore; do
 	cat >"$T/pgbin/$tool" <<EOW
 #!/bin/sh
 printf '%s\n' "$tool \$*" >>"$T/tools.log"
-exec /usr/lib/postgresql/15/bin/$tool "\$@"
+exec "$RCR_TEST_PGBIN/$tool" "\$@"
 EOW
 	chmod 755 "$T/pgbin/$tool"
 done
+pg_bindir=${RCR_PG_BINDIR-}
 export RCR_PG_BINDIR=$T/pgbin
 start_sampler
 dbm -j 2 backup remote >"$T/b1.out" 2>&1 || { cat "$T/b1.out" >&2; fail "backup remote"; }
@@ -170,7 +172,7 @@ stop_sampler
 assert_no_token "$T/b1.out" "backup"
 assert_no_token "$T/r1.out" "restore"
 [ "$hits" = 0 ] || fail "a password appeared on a command line in $hits of $samples samples"
-unset RCR_PG_BINDIR
+if [ -n "$pg_bindir" ]; then RCR_PG_BINDIR=$pg_bindir; else unset RCR_PG_BINDIR; fi
 tools_log=$(<"$T/tools.log")
 [[ $tools_log != *"$TOKEN"* ]] || fail "a password appeared in pg_dump's or pg_restore's arguments"
 for tool in pg_dump pg_restore; do

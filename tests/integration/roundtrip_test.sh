@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dump -> verify -> list -> restore -> compare, for the whole type matrix, at several job counts,
 # compression levels and row-group sizes (small row groups force many frames per table).
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 load_type_matrix src
