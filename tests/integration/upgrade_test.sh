@@ -57,7 +57,8 @@ schemas=(-n public -n drizzle -n '"Mixed Case Schema"' -n '"Nest Ing"')
 old_rcr dump -q -d app -f "$T/app" -j 2 "${schemas[@]}"
 createdb app
 create_vector_ext app
-"$RCR" restore -q -d app -j 2 "$T/app"
+# The archive records rcr_testvec, which the newer server does not have: its pgvector is there.
+"$RCR" restore -q -d app -j 2 --no-extensions "$T/app"
 same_as_pg_restore app "15 -> $PG_MAJOR, app schemas" "${schemas[@]}"
 pass "type matrix dumped on 15 (rcr_testvec) restores into $PG_MAJOR ($VEC_EXT): as pg_dump 15 + pg_restore $PG_MAJOR, rows as on 15"
 
