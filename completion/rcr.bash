@@ -9,7 +9,8 @@ _rcr_options() { # command -> its options, long and short
 	dump)
 		echo "-f --file -j --jobs -Z --compress -n --schema -N --exclude-schema -t --table
 		      -T --exclude-table -e --extension -a --data-only -s --schema-only -O --no-owner -x --no-privileges
-		      --no-acl --no-comments --lock-wait-timeout --force --piece-size --row-group-size -d --dbname
+		      --no-acl --no-comments --load-via-partition-root --lock-wait-timeout --force --piece-size
+		      --row-group-size -d --dbname
 		      -h --host -p --port -U --username --role -v --verbose -q --quiet --progress --help" ;;
 	restore)
 		echo "-d --dbname -h --host -p --port -U --username --role -j --jobs -a --data-only

@@ -39,6 +39,8 @@ typedef struct rcr_dump_opts {
 	uint64_t piece_bytes;   /* split tables into ctid ranges of about this size; 0 = automatic */
 	const char *lock_wait_timeout;
 	int force;              /* replace an earlier rcr dump's incomplete leftovers in dir */
+	int load_via_partition_root;  /* every partition's rows load through its root, not only
+				       * those pg_dump would send there (rcr_catalog_load_roots) */
 } rcr_dump_opts;
 
 #define RCR_DUMP_DEFAULT_LEVEL 1

@@ -109,6 +109,8 @@ typedef struct rcr_cat_table {
 	uint64_t heap_pages;    /* current heap size in blocks, for ctid-range pieces */
 	uint32_t ncols;
 	rcr_cat_column *cols;
+	char *root_schema;      /* the partition root its rows load through (rcr_catalog_load_roots), */
+	char *root_name;        /* or both NULL: they load into the table itself */
 } rcr_cat_table;
 
 typedef struct rcr_catalog {
@@ -132,5 +134,11 @@ void rcr_catalog_free(rcr_catalog *c);
  * caller owns (rcr_extlist_free), also on failure. */
 struct rcr_extlist;
 int rcr_catalog_extensions(struct rcr_extlist *out, PGconn *conn, const rcr_catalog *cat);
+
+/* Sets root_schema and root_name of the catalog's partitions whose rows must load through the
+ * topmost root of their partition tree, as pg_dump decides (src/pg/catalog_parts.c): those
+ * with an ancestor hash-partitioned on an enum column, or with all_partitions (pg_dump's
+ * --load-via-partition-root) every partition. One query, linear in the number of partitions. */
+int rcr_catalog_load_roots(rcr_catalog *cat, PGconn *conn, int all_partitions);
 
 #endif

@@ -30,6 +30,7 @@ enum {
 	OPT_IF_EXISTS,
 	OPT_DISABLE_TRIGGERS,
 	OPT_NO_EXTENSIONS,
+	OPT_LOAD_VIA_ROOT,
 	OPT_HELP,
 };
 
@@ -145,6 +146,7 @@ static int cmd_dump(int argc, char **argv)
 		{"lock-wait-timeout", required_argument, NULL, OPT_LOCK_WAIT},
 		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
 		{"piece-size", required_argument, NULL, OPT_PIECE}, {"force", no_argument, NULL, OPT_FORCE},
+		{"load-via-partition-root", no_argument, NULL, OPT_LOAD_VIA_ROOT},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, rc = 0;
 	uint64_t sz = 0;
@@ -169,6 +171,7 @@ static int cmd_dump(int argc, char **argv)
 		case OPT_PROGRESS: if ((rc = parse_progress(cmd, optarg, &o.common.progress))) return rc; break;
 		case OPT_LOCK_WAIT: o.lock_wait_timeout = optarg; break;
 		case OPT_FORCE: o.force = 1; break;
+		case OPT_LOAD_VIA_ROOT: o.load_via_partition_root = 1; break;
 		case OPT_ROW_GROUP:
 			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 30, &sz, "--row-group-size"))) return rc;
 			o.row_group_bytes = (size_t)sz;

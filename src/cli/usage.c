@@ -51,6 +51,8 @@ const char rcr_usage_dump[] =
 	"  -O, --no-owner            restore without setting ownership\n"
 	"  -x, --no-privileges       leave out GRANT/REVOKE\n"
 	"      --no-comments         leave out comments\n"
+	"      --load-via-partition-root  restore every partition's rows through its partition root\n"
+	"                            (always done below a table hash-partitioned on an enum column)\n"
 	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
 	"      --piece-size=SIZE     split tables bigger than this into ctid ranges (default: automatic)\n"
 	"      --row-group-size=SIZE  column data per row group (default 4MB; suffixes kB, MB, GB)\n"

@@ -47,13 +47,22 @@ static const rcr_toc_entry *find_table_entry(const rcr_toc *toc, const rcr_table
 	return NULL;
 }
 
-/* "COPY schema.name (col, ...) FROM stdin;\n" into cs. */
+/* "schema.name" of the table t's rows load into: its partition root when the dump said so
+ * (RCR_TABLE_VIA_ROOT), else t itself. */
+static void append_load_target(rcr_buf *b, const rcr_table *t)
+{
+	int via_root = (t->flags & RCR_TABLE_VIA_ROOT) != 0;
+	append_ident(b, via_root ? t->root_schema : t->schema);
+	rcr_buf_append_u8(b, '.');
+	append_ident(b, via_root ? t->root_name : t->name);
+}
+
+/* "COPY target (col, ...) FROM stdin;\n" into cs: t's own columns, by name, into the table its
+ * rows load into. */
 static void copy_statement(rcr_buf *cs, const rcr_table *t)
 {
 	RCR_BUF_LIT(cs, "COPY ");
-	append_ident(cs, t->schema);
-	rcr_buf_append_u8(cs, '.');
-	append_ident(cs, t->name);
+	append_load_target(cs, t);
 	if (t->ncols) {
 		RCR_BUF_LIT(cs, " (");
 		for (uint32_t c = 0; c < t->ncols; c++) {
@@ -67,29 +76,36 @@ static void copy_statement(rcr_buf *cs, const rcr_table *t)
 }
 
 /*
- * The defn of one of several TABLE DATA entries of a table. Several entries for one table load
- * in parallel under pg_restore -j, but only in this form: pg_restore runs "TRUNCATE ONLY t"
- * before the COPY of a table it created in the same run, and with several entries one
- * TRUNCATE silently deletes rows another worker already committed (doc/pg-archive.md,
- * "Several entries for one table"). pg_dump's --load-via-partition-root marker in defn makes
- * pg_restore skip that TRUNCATE.
+ * The defn "-- load via partition root <target>" that pg_dump gives the TABLE DATA entry of a
+ * partition it loads through its root (doc/pg-archive.md, "Partitions that load through their
+ * root"). pg_restore recognises it and then does not run "TRUNCATE ONLY <table>" before the
+ * COPY of a table it created in the same run, which would delete rows that other entries
+ * routed into that partition. A table split into several entries carries it too, naming
+ * itself: there one entry's TRUNCATE would silently delete rows another worker already
+ * committed (doc/pg-archive.md, "Several entries for one table"). NULL for the other entries,
+ * as pg_dump writes them.
  */
-static char *split_defn(const rcr_table *t)
+static char *load_defn(const rcr_table *t)
 {
 	rcr_buf d = RCR_BUF_INIT;
 	RCR_BUF_LIT(&d, "-- load via partition root ");
-	append_ident(&d, t->schema);
-	rcr_buf_append_u8(&d, '.');
-	append_ident(&d, t->name);
+	append_load_target(&d, t);
 	const char *s = rcr_buf_cstr(&d);
 	char *defn = s ? strdup(s) : NULL;
 	rcr_buf_free(&d);
+	/* The comment is one line in the script pg_restore -f writes: a line break in a name (from
+	 * the archive) would end it and make the rest of the name SQL. pg_restore reads only the
+	 * comment's first 27 bytes; pg_dump's sanitize_line makes the same replacement. */
+	for (char *p = defn; p && *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 	return defn;
 }
 
 /* Builds a TABLE DATA entry for table t with dump id `id`; split marks one of several. */
 static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_table *t, int id, int split)
 {
+	int marked = split || (t->flags & RCR_TABLE_VIA_ROOT);
 	memset(e, 0, sizeof *e);
 	const rcr_toc_entry *table = find_table_entry(toc, t);
 	rcr_buf cs = RCR_BUF_INIT;
@@ -97,8 +113,8 @@ static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_tabl
 	const char *copy = rcr_buf_cstr(&cs);
 	e->dump_id = id;
 	e->had_dumper = 1;
-	if (split)
-		e->defn = split_defn(t);
+	if (marked)
+		e->defn = load_defn(t);
 	e->tableoid = strdup("0");
 	e->oid = dupf("%lld", t->oid);
 	e->tag = strdup(t->name);
@@ -115,7 +131,7 @@ static int table_data_entry(rcr_toc_entry *e, const rcr_toc *toc, const rcr_tabl
 			e->ndeps = 1;
 	}
 	rcr_buf_free(&cs);
-	if ((split && !e->defn) || !e->tableoid || !e->oid || !e->tag || !e->desc || !e->copy_stmt || !e->namespace_ ||
+	if ((marked && !e->defn) || !e->tableoid || !e->oid || !e->tag || !e->desc || !e->copy_stmt || !e->namespace_ ||
 	    !e->owner || !e->with_oids || !e->filename || (table && e->ndeps != 1))
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	return 0;

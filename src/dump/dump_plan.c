@@ -1,7 +1,8 @@
 /*
  * dump_plan.c: what `rcr dump` stores and in which jobs. The tables come from the catalog
- * (rcr_catalog_load, with the user's filters) into the manifest; each becomes one job, or a
- * big one several ctid page ranges, ordered largest first so that the last jobs are small.
+ * (rcr_catalog_load, with the user's filters, and the partition roots some of them load
+ * through, rcr_catalog_load_roots) into the manifest; each becomes one job, or a big one
+ * several ctid page ranges, ordered largest first so that the last jobs are small.
  */
 #include "dump_int.h"
 #include "rcr/extlist.h"
@@ -44,6 +45,11 @@ static int plan_tables(dump_ctx *d)
 			t->cols[c].typmod = ct->cols[c].typmod;
 			t->cols[c].type_kind = (uint8_t)ct->cols[c].type_kind;
 			t->cols[c].elem_kind = (uint8_t)ct->cols[c].elem_kind;
+		}
+		if (ct->root_name) {
+			t->flags |= RCR_TABLE_VIA_ROOT;
+			RCR_FORWARD(str_dup_into(&t->root_schema, ct->root_schema));
+			RCR_FORWARD(str_dup_into(&t->root_name, ct->root_name));
 		}
 	}
 	return 0;
@@ -131,8 +137,10 @@ static int find_extensions(dump_ctx *d)
 
 int rcr_dump_plan(dump_ctx *d)
 {
-	if (!d->o->schema_only)
+	if (!d->o->schema_only) {
 		RCR_FORWARD(rcr_catalog_load(&d->cat, d->conn, &d->o->filter));
+		RCR_FORWARD(rcr_catalog_load_roots(d->cat, d->conn, d->o->load_via_partition_root));
+	}
 	RCR_FORWARD(find_extensions(d));
 	RCR_FORWARD(plan_tables(d));
 	RCR_FORWARD(plan_jobs(d));

@@ -309,6 +309,9 @@ static int build_pg_dump_argv(rcr_argv *a, const dump_ctx *d, const char *tool, 
 		rcr_argv_add(a, "--no-privileges");
 	if (o->no_comments)
 		rcr_argv_add(a, "--no-comments");
+	/* For the data pg_dump writes itself (tables rcr does not store): the same rule as ours. */
+	if (o->load_via_partition_root)
+		rcr_argv_add(a, "--load-via-partition-root");
 	if (o->lock_wait_timeout)
 		rcr_argv_addf(a, "--lock-wait-timeout=%s", o->lock_wait_timeout);
 	if (o->conn.role)

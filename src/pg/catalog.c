@@ -271,6 +271,8 @@ void rcr_catalog_free(rcr_catalog *c)
 		rcr_cat_table *t = &c->tables[i];
 		free(t->schema);
 		free(t->name);
+		free(t->root_schema);
+		free(t->root_name);
 		for (uint32_t k = 0; k < t->ncols && t->cols; k++) {
 			free(t->cols[k].name);
 			free(t->cols[k].type_schema);

@@ -123,23 +123,43 @@ static int copy_job(restore_ctx *r, PGconn *conn, const restore_job *job, const 
 	return rc;
 }
 
-/* Loads one job into table qn in the open transaction (its own, or -1's). */
-static int load_job(restore_ctx *r, PGconn *conn, const restore_job *job, const char *qn)
+/*
+ * --disable-triggers: "ALTER TABLE qn <verb> TRIGGER ALL" (verb DISABLE or ENABLE) in the job's
+ * transaction. Rows that go through a partition root (into != qn) land in other partitions
+ * too: the root's triggers are switched as well, which PostgreSQL applies to their clones on
+ * every partition, and first, so that the jobs loading through one root queue on the root's
+ * lock before any of them locks a partition another one routes rows into (each holding its
+ * own partition and waiting for the other's would deadlock).
+ */
+static int switch_triggers(PGconn *conn, const char *qn, const char *into, const char *verb)
+{
+	char tail[32];
+	snprintf(tail, sizeof tail, " %s TRIGGER ALL", verb);
+	if (strcmp(into, qn) != 0)
+		RCR_FORWARD(exec_on_table(conn, "ALTER TABLE", into, tail));
+	return exec_on_table(conn, "ALTER TABLE", qn, tail);
+}
+
+/* Loads one job of table qn, whose rows go into `into` (qn itself, or its partition root), in
+ * the open transaction (its own, or -1's). */
+static int load_job(restore_ctx *r, PGconn *conn, const restore_job *job, const char *qn, const char *into)
 {
 	const rcr_table *t = &r->m->tables[job->table];
 	int rc = 0;
 	if (r->o->disable_triggers)
-		rc = exec_on_table(conn, "ALTER TABLE", qn, " DISABLE TRIGGER ALL");
+		rc = switch_triggers(conn, qn, into, "DISABLE");
 	/* A table this restore just created, loaded by one job: truncating it in the loading
 	 * transaction lets COPY FREEZE write the rows already frozen, sparing the first VACUUM a
-	 * full rewrite of hint bits. Foreign keys come in post-data, so none block the TRUNCATE. */
-	int freeze = r->fresh_tables && job->whole && worth_freezing(t);
+	 * full rewrite of hint bits. Foreign keys come in post-data, so none block the TRUNCATE.
+	 * Not through a partition root: COPY FREEZE refuses a partitioned table, and the TRUNCATE
+	 * would delete the rows that other tables' jobs routed into this partition. */
+	int freeze = r->fresh_tables && job->whole && worth_freezing(t) && !restore_via_root(t);
 	if (rc == 0 && freeze)
 		rc = exec_on_table(conn, "TRUNCATE ONLY", qn, "");
 	if (rc == 0)
-		rc = copy_job(r, conn, job, qn, freeze);
+		rc = copy_job(r, conn, job, into, freeze);
 	if (rc == 0 && r->o->disable_triggers)
-		rc = exec_on_table(conn, "ALTER TABLE", qn, " ENABLE TRIGGER ALL");
+		rc = switch_triggers(conn, qn, into, "ENABLE");
 	return rc;
 }
 
@@ -164,23 +184,39 @@ static void rollback_keeping_error(PGconn *conn)
 	rcr_error_restore(&keep);
 }
 
+/* The quoted names of table t (*qn) and of the table its rows go into (*into: its partition
+ * root, or t itself), both owned by the caller; with -v, says which job starts. */
+static int job_names(char **qn, char **into, PGconn *conn, const restore_ctx *r, const restore_job *job)
+{
+	const rcr_table *t = &r->m->tables[job->table];
+	const char *into_schema, *into_name;
+	restore_load_target(t, &into_schema, &into_name);
+	RCR_FORWARD(rcr_pg_qualified_name(qn, conn, t->schema, t->name));
+	RCR_FORWARD(rcr_pg_qualified_name(into, conn, into_schema, into_name));
+	if (!r->o->common.verbose)
+		return 0;
+	char via[RCR_SHOWN_SIZE + 40] = "";
+	if (restore_via_root(t))
+		snprintf(via, sizeof via, " through its partition root '%s'", rcr_name_qualify(into_schema, into_name).s);
+	fprintf(stderr, "rcr: restoring table '%s' row groups %u-%u (%llu rows)%s\n", rcr_name_qualify(t->schema, t->name).s,
+		job->rg_lo, job->rg_hi - 1, (unsigned long long)job->rows, via);
+	return 0;
+}
+
 /* Loads one job; *commit says whether its rows were committed (with -1: loaded into the open
  * transaction), whatever the result. */
 static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int *commit)
 {
 	*commit = JOB_NOT_COMMITTED;
 	const rcr_table *t = &r->m->tables[job->table];
-	char *qn = NULL;
-	int rc = rcr_pg_qualified_name(&qn, conn, t->schema, t->name);
-	if (rc == 0 && r->o->common.verbose)
-		fprintf(stderr, "rcr: restoring table '%s' row groups %u-%u (%llu rows)\n",
-			rcr_name_qualify(t->schema, t->name).s, job->rg_lo, job->rg_hi - 1, (unsigned long long)job->rows);
+	char *qn = NULL, *into = NULL;
+	int rc = job_names(&qn, &into, conn, r, job);
 	/* With --single-transaction the worker holds one transaction around every table. */
 	int own_tx = !r->o->single_transaction;
 	if (rc == 0 && own_tx)
 		rc = rcr_pg_exec(conn, "BEGIN");
 	if (rc == 0)
-		rc = load_job(r, conn, job, qn);
+		rc = load_job(r, conn, job, qn, into);
 	if (rc == 0 && own_tx)
 		rc = commit_job(conn, commit);
 	else if (rc == 0)
@@ -188,6 +224,7 @@ static int restore_one(restore_ctx *r, PGconn *conn, const restore_job *job, int
 	if (rc < 0)
 		rollback_keeping_error(conn);
 	free(qn);
+	free(into);
 	if (rc < 0) {
 		if (rcr_interrupted())
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while restoring table '%s'",

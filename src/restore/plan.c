@@ -37,10 +37,26 @@ static uint64_t piece_bytes(const restore_ctx *r)
 	return piece < ((uint64_t)32 << 20) ? (uint64_t)32 << 20 : piece;
 }
 
-/* Appends table i's jobs: runs of row groups of about `piece` raw bytes. */
+int restore_via_root(const rcr_table *t)
+{
+	return (t->flags & RCR_TABLE_VIA_ROOT) != 0;
+}
+
+void restore_load_target(const rcr_table *t, const char **schema, const char **name)
+{
+	*schema = restore_via_root(t) ? t->root_schema : t->schema;
+	*name = restore_via_root(t) ? t->root_name : t->name;
+}
+
+/* Appends table i's jobs: runs of row groups of about `piece` raw bytes. A table that loads
+ * through its partition root is one job: should a run of it commit and the restore then fail,
+ * its rows could not be removed again (report.c), as the root routes them to any of its
+ * partitions, among other tables' rows. */
 static void plan_table(restore_ctx *r, uint32_t i, uint64_t piece)
 {
 	const rcr_table *t = &r->m->tables[i];
+	if (restore_via_root(t))
+		piece = UINT64_MAX;
 	uint32_t g = 0;
 	while (g < t->nrgs) {
 		restore_job *j = &r->jobs[r->njobs++];

@@ -19,15 +19,24 @@
 static int incomplete(const table_state *t) { return t->done < t->pieces; }
 /* ...and which may hold some of its rows: a job committed, or its COMMIT's outcome is unknown. */
 static int partial(const table_state *t) { return incomplete(t) && (t->done > 0 || t->unknown); }
-static int not_loaded(const table_state *t) { return incomplete(t) && !t->unknown; }
 
-/* Appends "'s.t', 's.u' and N more" for the tables pred selects; returns how many. */
-static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(const table_state *))
+/* The same as picks of manifest table i, for append_tables and restore_truncate_tables. */
+static int pick_incomplete(const restore_ctx *r, uint32_t i) { return incomplete(&r->ts[i]); }
+static int pick_partial(const restore_ctx *r, uint32_t i) { return partial(&r->ts[i]); }
+static int pick_not_loaded(const restore_ctx *r, uint32_t i) { return incomplete(&r->ts[i]) && !r->ts[i].unknown; }
+/* A partial table can be emptied unless its rows went through its partition root (only one job,
+ * whose COMMIT's outcome is unknown, plan.c): the root routed them among its partitions, where
+ * they are no longer told apart from other tables' rows. */
+static int pick_emptied(const restore_ctx *r, uint32_t i) { return pick_partial(r, i) && !restore_via_root(&r->m->tables[i]); }
+static int pick_kept(const restore_ctx *r, uint32_t i) { return pick_partial(r, i) && restore_via_root(&r->m->tables[i]); }
+
+/* Appends "'s.t', 's.u' and N more" for the tables pick selects; returns how many. */
+static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pick)(const restore_ctx *, uint32_t))
 {
 	enum { SHOWN = 10 };
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < r->m->ntables; i++) {
-		if (!pred(&r->ts[i]))
+		if (!pick(r, i))
 			continue;
 		if (n < SHOWN)
 			rcr_buf_appendf(b, "%s'%s'", n ? ", " : "",
@@ -46,14 +55,12 @@ static uint32_t append_tables(rcr_buf *b, const restore_ctx *r, int (*pred)(cons
  * that caused the failure does not cancel the cleanup). No foreign keys exist yet (post-data
  * has not run), so one TRUNCATE ONLY of those tables cannot be refused by one.
  */
-static int pick_partial(const restore_ctx *r, uint32_t i) { return partial(&r->ts[i]); }
-
 static int empty_partial_tables(const restore_ctx *r)
 {
 	PGconn *conn = NULL;
 	int rc = restore_connect_session(&conn, r);
 	if (rc == 0)
-		rc = restore_truncate_tables(r, conn, pick_partial);
+		rc = restore_truncate_tables(r, conn, pick_emptied);
 	PQfinish(conn);
 	return rc;
 }
@@ -61,22 +68,32 @@ static int empty_partial_tables(const restore_ctx *r)
 /* Tables this restore created: the incomplete ones are emptied, or named as possibly partial. */
 static uint32_t tail_fresh_tables(rcr_buf *tail, const restore_ctx *r)
 {
-	int any_partial = 0;
-	for (uint32_t i = 0; i < r->m->ntables && !any_partial; i++)
-		any_partial = partial(&r->ts[i]);
-	int erc = any_partial ? empty_partial_tables(r) : 0;
+	int any_emptied = 0, any_kept = 0;
+	for (uint32_t i = 0; i < r->m->ntables; i++) {
+		any_emptied |= pick_emptied(r, i);
+		any_kept |= pick_kept(r, i);
+	}
+	int erc = any_emptied ? empty_partial_tables(r) : 0;
 	char ebuf[600] = "";
 	if (erc < 0)
 		snprintf(ebuf, sizeof ebuf, "%s", rcr_error_message());
 	RCR_BUF_LIT(tail, "; tables not restored: ");
-	uint32_t n = append_tables(tail, r, incomplete);
-	if (erc == 0) {
+	uint32_t n = append_tables(tail, r, pick_incomplete);
+	if (erc == 0 && !any_kept) {
 		RCR_BUF_LIT(tail, " (they hold no rows)");
 		return n;
 	}
 	RCR_BUF_LIT(tail, "; of these, ");
-	append_tables(tail, r, partial);
-	rcr_buf_appendf(tail, " may hold part of their rows (emptying them failed: %s)", ebuf);
+	if (erc < 0) {
+		append_tables(tail, r, pick_emptied);
+		rcr_buf_appendf(tail, " may hold part of their rows (emptying them failed: %s)", ebuf);
+	}
+	if (erc < 0 && any_kept)
+		RCR_BUF_LIT(tail, ", and ");
+	if (any_kept) {
+		append_tables(tail, r, pick_kept);
+		RCR_BUF_LIT(tail, " may have their rows in their partition roots (the connection was lost during their COMMIT)");
+	}
 	return n;
 }
 
@@ -84,14 +101,14 @@ static uint32_t tail_fresh_tables(rcr_buf *tail, const restore_ctx *r)
 static uint32_t tail_existing_tables(rcr_buf *tail, const restore_ctx *r)
 {
 	RCR_BUF_LIT(tail, "; tables not loaded (they keep the rows they had): ");
-	uint32_t n = append_tables(tail, r, not_loaded);
+	uint32_t n = append_tables(tail, r, pick_not_loaded);
 	uint32_t unknown = 0;
 	for (uint32_t i = 0; i < r->m->ntables; i++)
 		unknown += r->ts[i].unknown != 0;
 	if (unknown) {
 		n += unknown;
 		RCR_BUF_LIT(tail, "; the connection was lost during the COMMIT of ");
-		append_tables(tail, r, partial);
+		append_tables(tail, r, pick_partial);
 		RCR_BUF_LIT(tail, ", which may hold the archive's rows");
 	}
 	return n;

@@ -84,6 +84,10 @@ int restore_selected(const rcr_restore_opts *o, const rcr_table *t);
 int restore_check_names(const rcr_restore_opts *o, const rcr_manifest *m, const rcr_toc *toc);
 
 /* plan.c: the jobs, the pre-check of split tables, the foreign-key order of -a. */
+/* Whether t's rows load through its partition root (RCR_TABLE_VIA_ROOT), and the table they
+ * load into: that root, or t itself. Borrowed from t. */
+int restore_via_root(const rcr_table *t);
+void restore_load_target(const rcr_table *t, const char **schema, const char **name);
 int restore_plan_jobs(restore_ctx *r);
 int restore_precheck_split_tables(restore_ctx *r);
 int restore_plan_order(restore_ctx *r, PGconn *conn);

@@ -55,6 +55,30 @@ int restore_query_arrays(PGresult **out, PGconn *conn, const char *sql, rcr_buf 
 	return rc;
 }
 
+/* Runs sql with the selected tables' schema and table names (targets: the names of the tables
+ * their rows load into) as $1 and $2; see restore_query_selected_tables. */
+static int query_selected(PGresult **out, PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m,
+			  const char *sql, int targets)
+{
+	*out = NULL;
+	rcr_buf schemas = RCR_BUF_INIT, names = RCR_BUF_INIT;
+	for (uint32_t i = 0; i < m->ntables; i++) {
+		const rcr_table *t = &m->tables[i];
+		if (!restore_selected(o, t))
+			continue;
+		const char *schema = t->schema, *name = t->name;
+		if (targets)
+			restore_load_target(t, &schema, &name);
+		restore_array_add(&schemas, schema);
+		restore_array_add(&names, name);
+	}
+	if (schemas.len == 0 && !rcr_buf_broken(&schemas)) {
+		rcr_buf_free(&names);
+		return 0;
+	}
+	return restore_query_arrays(out, conn, sql, &schemas, &names, "checking the target database");
+}
+
 /*
  * Runs sql with the selected tables' schema names as $1 and table names as $2 (text arrays in
  * manifest order, so WITH ORDINALITY numbers them from 1 in the order restore_selected() walks
@@ -64,19 +88,7 @@ int restore_query_arrays(PGresult **out, PGconn *conn, const char *sql, rcr_buf 
 int restore_query_selected_tables(PGresult **out, PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m,
 				  const char *sql)
 {
-	*out = NULL;
-	rcr_buf schemas = RCR_BUF_INIT, names = RCR_BUF_INIT;
-	for (uint32_t i = 0; i < m->ntables; i++) {
-		if (!restore_selected(o, &m->tables[i]))
-			continue;
-		restore_array_add(&schemas, m->tables[i].schema);
-		restore_array_add(&names, m->tables[i].name);
-	}
-	if (schemas.len == 0 && !rcr_buf_broken(&schemas)) {
-		rcr_buf_free(&names);
-		return 0;
-	}
-	return restore_query_arrays(out, conn, sql, &schemas, &names, "checking the target database");
+	return query_selected(out, conn, o, m, sql, 0);
 }
 
 /* A type as the server spells it (format_type: "real", "vector(768)"), from its schema, name
@@ -124,24 +136,39 @@ static const char target_columns_sql[] =
 	" LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) bt.typnamespace"
 	" ORDER BY u.o, a.attnum";
 
-/* Checks one archive column against the target's rows [lo, hi) of its table. */
-static int check_column(PGconn *conn, PGresult *res, int lo, int hi, const rcr_table *t, const rcr_column *c)
+/* How the messages below name the table that t's rows load into: "'s.t'", or for a partition
+ * that loads through its root "'s.root' (the partition root that 's.t' loads through)". */
+static rcr_shown target_shown(const rcr_table *t)
+{
+	const char *schema, *name;
+	restore_load_target(t, &schema, &name);
+	rcr_shown into = rcr_name_qualify(schema, name), out;
+	if (restore_via_root(t))
+		snprintf(out.s, sizeof out.s, "'%.480s' (the partition root that '%.480s' loads through)", into.s,
+			 rcr_name_qualify(t->schema, t->name).s);
+	else
+		snprintf(out.s, sizeof out.s, "'%.1020s'", into.s);
+	return out;
+}
+
+/* Checks one archive column against the target's rows [lo, hi) of its table, `shown`. */
+static int check_column(PGconn *conn, PGresult *res, int lo, int hi, const char *shown, const rcr_column *c)
 {
 	int j = lo;
 	while (j < hi && strcmp(PQgetvalue(res, j, 2), c->name) != 0)
 		j++;
 	if (j == hi)
-		return rcr_error_set(RCR_E_TARGET, "table '%s' in the target database has no column '%s', which the archive holds;"
-				     " nothing was loaded", rcr_name_qualify(t->schema, t->name).s, c->name);
+		return rcr_error_set(RCR_E_TARGET, "table %s in the target database has no column '%s', which the archive holds;"
+				     " nothing was loaded", shown, c->name);
 	if (strcmp(PQgetvalue(res, j, 7), "t") == 0)
-		return rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s' is a generated column in the target database"
-				     " and cannot be loaded; nothing was loaded", c->name, rcr_name_qualify(t->schema, t->name).s);
+		return rcr_error_set(RCR_E_TARGET, "column '%s' of table %s is a generated column in the target database"
+				     " and cannot be loaded; nothing was loaded", c->name, shown);
 	if (strcmp(PQgetvalue(res, j, 3), c->type_schema) == 0 && strcmp(PQgetvalue(res, j, 4), c->type_name) == 0 &&
 	    strtol(PQgetvalue(res, j, 5), NULL, 10) == c->typmod)
 		return 0;
 	char *archive_type = archive_type_text(conn, c);
-	int rc = rcr_error_set(RCR_E_TARGET, "column '%s' of table '%s' is '%s' in the archive but '%s' in the target"
-			       " database; nothing was loaded", c->name, rcr_name_qualify(t->schema, t->name).s,
+	int rc = rcr_error_set(RCR_E_TARGET, "column '%s' of table %s is '%s' in the archive but '%s' in the target"
+			       " database; nothing was loaded", c->name, shown,
 			       archive_type ? archive_type : c->type_name, PQgetvalue(res, j, 6));
 	free(archive_type);
 	return rc;
@@ -150,15 +177,15 @@ static int check_column(PGconn *conn, PGresult *res, int lo, int hi, const rcr_t
 /*
  * Binary COPY checks only that each value's length fits its type, so bytes of another type of
  * the same width load as garbage (a real into an int, a timestamptz into a bigint, text into
- * bytea). Before any row is sent, every archive column must exist in the target table, not be
- * generated there, and have the same base type and typmod. Column order may differ and the
- * target may have more columns: COPY names the columns it loads, and the others get their
- * defaults, as with pg_restore.
+ * bytea). Before any row is sent, every archive column must exist in the table the rows load
+ * into (the table itself, or its partition root), not be generated there, and have the same
+ * base type and typmod. Column order may differ and the target may have more columns: COPY
+ * names the columns it loads, and the others get their defaults, as with pg_restore.
  */
 int restore_check_target_columns(PGconn *conn, const rcr_restore_opts *o, const rcr_manifest *m)
 {
 	PGresult *res = NULL;
-	int rc = restore_query_selected_tables(&res, conn, o, m, target_columns_sql);
+	int rc = query_selected(&res, conn, o, m, target_columns_sql, 1);
 	int nrows = res ? PQntuples(res) : 0, j = 0;
 	long ord = 0;
 	for (uint32_t i = 0; i < m->ntables && rc == 0 && res; i++) {
@@ -169,15 +196,15 @@ int restore_check_target_columns(PGconn *conn, const rcr_restore_opts *o, const 
 		int lo = j;
 		while (j < nrows && strtol(PQgetvalue(res, j, 0), NULL, 10) == ord)
 			j++;
+		rcr_shown shown = target_shown(t);
 		if (lo == j || strcmp(PQgetvalue(res, lo, 1), "t") == 0) {
 			rc = rcr_error_set_hint(RCR_E_TARGET, "restore without -a/--data-only to create the tables, or select"
 							      " the tables to load with -t/-n",
-						"table '%s' does not exist in the target database; nothing was loaded",
-						rcr_name_qualify(t->schema, t->name).s);
+						"table %s does not exist in the target database; nothing was loaded", shown.s);
 			break;
 		}
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
-			rc = check_column(conn, res, lo, j, t, &t->cols[c]);
+			rc = check_column(conn, res, lo, j, shown.s, &t->cols[c]);
 	}
 	PQclear(res);
 	return rc;
