@@ -28,6 +28,7 @@
 #include "rcr/pgtoc.h"
 #include "rcr/textout.h"
 #include "rcr/typeres.h"
+#include "rcr/vindex.h"
 
 #include <string.h>
 
@@ -92,6 +93,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    : strcmp(d, "FOREIGN TABLE") == 0 ? k == 'f'
 							       : k == 0);
 	}
+	/* The vector indexes restore reads out of INDEX entries (vindex.c): every one found names a
+	 * table, a column and sane options. */
+	rcr_vindex_list vl;
+	FUZZ_ASSERT(rcr_vindex_find(&vl, toc) == 0);
+	for (int i = 0; i < vl.n; i++) {
+		const rcr_vindex *v = &vl.items[i];
+		FUZZ_ASSERT(v->schema && v->table && v->name && v->column && v->column[0]);
+		FUZZ_ASSERT(v->m > 0 && v->lists > 0);
+		FUZZ_ASSERT(rcr_vindex_build_bytes(v, 1000, 100) > 0);
+	}
+	rcr_vindex_list_free(&vl);
 	rcr_typeres *tr = NULL;
 	FUZZ_ASSERT(rcr_typeres_new(&tr, toc) == 0);
 	for (int i = 0; i < toc->nentries; i++) {

@@ -128,6 +128,7 @@ static void ctx_end(restore_ctx *r)
 {
 	restore_schema_end(r);
 	restore_extensions_end(r);
+	restore_vindex_end(r);
 	rcr_toc_free(r->toc);
 	free(r->jobs);
 	free(r->ts);

@@ -17,6 +17,7 @@
 #include "rcr/err.h"
 #include "rcr/extlist.h"
 #include "rcr/pgtoc.h"
+#include "rcr/vindex.h"
 
 #include <pthread.h>
 
@@ -59,6 +60,9 @@ typedef struct restore_ctx {
 	PGconn *conn;
 	char *conninfo, *password, *tool;
 	char *list_file;        /* pg_restore's -L list (schema.c) */
+	rcr_buf list_text;      /* its text, for the lists derived from it */
+	struct restore_vindex *vidx;  /* the selected tables' vector indexes, largest build first */
+	size_t nvidx;
 	rcr_extlist exts;       /* the extensions the archive's tables need (extensions.c) */
 	uint8_t *ext_missing;   /* per extension: missing in the target, its schema too */
 	uint8_t *ext_created;   /* per extension: what this restore created */
@@ -77,6 +81,26 @@ int restore_extensions_check(restore_ctx *r);
 int restore_extensions_create(restore_ctx *r);
 void restore_extensions_undo(restore_ctx *r);
 void restore_extensions_end(restore_ctx *r);
+
+/* A vector index to build after post-data, sized from the archive (vindex.c). */
+typedef struct restore_vindex {
+	rcr_vindex v;           /* column owned */
+	uint64_t rows;
+	uint64_t need;          /* bytes of maintenance_work_mem its build needs to stay in memory */
+} restore_vindex;
+
+/* vindex.c: the vector indexes out of post-data and built each with its own memory. */
+int restore_vindex_plan(restore_ctx *r);
+int restore_vindex_excluded(long id, const void *r);
+int restore_vindex_not_this(long id, const void *dump_id);
+int restore_vindex_build_all(restore_ctx *r);
+void restore_vindex_end(restore_ctx *r);
+
+/* schema.c: lists derived from the -L list, with the entries drop() picks commented out, in
+ * files without a name (/dev/fd/N; restore_close_list closes one), and post-data runs on one. */
+int restore_write_list(char **path, const restore_ctx *r, int (*drop)(long id, const void *ctx), const void *ctx);
+void restore_close_list(char *path);
+int restore_run_post_data_list(const restore_ctx *r, const char *conninfo, const char *list, int jobs);
 
 /* select.c: what -n and -t select (exact names, as pg_restore's). */
 int restore_schema_selected(const rcr_restore_opts *o, const char *schema);

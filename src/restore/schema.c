@@ -65,9 +65,9 @@ static int existing_object_ids(PGresult **out, PGconn *conn, const rcr_toc *toc)
 		&names, &ids, "listing the target's schemas and extensions");
 }
 
-/* Whether a line of pg_restore's list ("N; tableoid oid DESC namespace tag owner") is the
- * entry of one of the dump IDs in ids (one column, ascending). Comment lines start with ';'. */
-static int list_line_in(const char *line, size_t len, const PGresult *ids)
+/* The dump ID of a line of pg_restore's list ("N; tableoid oid DESC namespace tag owner"), or
+ * -1 for a comment line (';') or anything else. */
+static long list_line_id(const char *line, size_t len)
 {
 	char num[16];
 	size_t n = 0;
@@ -76,9 +76,14 @@ static int list_line_in(const char *line, size_t len, const PGresult *ids)
 		n++;
 	}
 	if (n == 0 || n >= len || line[n] != ';')
-		return 0;
+		return -1;
 	num[n] = 0;
-	long id = strtol(num, NULL, 10);
+	return strtol(num, NULL, 10);
+}
+
+/* Whether id is one of the dump IDs in ids (a PGresult of one column). */
+static int id_in_result(long id, const void *ids)
+{
 	for (int i = 0; i < PQntuples(ids); i++)
 		if (strtol(PQgetvalue(ids, i, 0), NULL, 10) == id)
 			return 1;
@@ -95,41 +100,76 @@ static int list_schema_archive(rcr_buf *list, const restore_ctx *r)
 	return rc < 0 ? rcr_error_wrap(rc, "listing the schema archive") : 0;
 }
 
-/* Writes the list, commenting out the entries of the dump IDs in skip. */
-static int write_list(int fd, const char *path, const rcr_buf *list, const PGresult *skip)
+/* Appends list to out, line by line, commenting out the entries whose dump ID drop() picks. */
+static int filter_list(rcr_buf *out, const rcr_buf *list, int (*drop)(long id, const void *ctx), const void *ctx)
 {
-	int wfd = dup(fd);
-	FILE *f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
-	if (!f) {
-		int rc = rcr_error_set(RCR_E_IO, "could not open a temporary file: %s", strerror(errno));
-		if (wfd >= 0)
-			close(wfd);
-		return rc;
-	}
 	const char *p = (const char *)list->data, *end = p + list->len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (list_line_in(p, len, skip))
-			fputc(';', f);
-		fwrite(p, 1, len, f);
-		fputc('\n', f);
+		long id = list_line_id(p, len);
+		if (id >= 0 && drop(id, ctx))
+			RCR_BUF_LIT(out, ";");
+		rcr_buf_append(out, p, len);
+		RCR_BUF_LIT(out, "\n");
 		p += len + 1;
 	}
-	if (fclose(f) != 0)
-		return rcr_error_set(RCR_E_IO, "could not write '%s': %s", path, strerror(errno));
-	return 0;
+	return rcr_buf_check(out);
+}
+
+/* text into a new file without a name, *path "/dev/fd/N" (restore_close_list closes it). */
+static int write_unnamed(char **path, const rcr_buf *text)
+{
+	*path = NULL;
+	/* TMPDIR as every Unix tool honours it. */
+	const char *tmpdir = getenv("TMPDIR");
+	int fd = rcr_fs_open_unnamed(tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	if (fd < 0)
+		return fd;
+	int rc = 0;
+	for (size_t off = 0; rc == 0 && off < text->len;) {
+		ssize_t n = pwrite(fd, text->data + off, text->len - off, (off_t)off);
+		if (n < 0 && errno != EINTR)
+			rc = rcr_error_set(RCR_E_IO, "could not write a temporary file: %s", strerror(errno));
+		off += n > 0 ? (size_t)n : 0;
+	}
+	char p[64];
+	snprintf(p, sizeof p, "/dev/fd/%d", fd);
+	if (rc == 0 && !(*path = strdup(p)))
+		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
+
+int restore_write_list(char **path, const restore_ctx *r, int (*drop)(long id, const void *ctx), const void *ctx)
+{
+	rcr_buf text = RCR_BUF_INIT;
+	int rc = filter_list(&text, &r->list_text, drop, ctx);
+	if (rc == 0)
+		rc = write_unnamed(path, &text);
+	rcr_buf_free(&text);
+	return rc;
+}
+
+void restore_close_list(char *path)
+{
+	int fd;
+	if (path && sscanf(path, "/dev/fd/%d", &fd) == 1)
+		close(fd);
+	free(path);
 }
 
 /*
- * pg_restore's -L list for the embedded schema (r->list_file): every entry, except that a
- * SCHEMA entry for a schema the target database already has is commented out, and so is an
- * EXTENSION entry for an extension it already has. `pg_dump -n public` records "CREATE SCHEMA
- * public", which every fresh database already has; replaying it would fail the restore (and
- * --clean would try to drop a schema the target's extensions live in). An extension the target
- * had before (or that restore just created, extensions.c) is left alone: --clean must never
- * drop it, with whatever else uses it. The file has no name, so a killed rcr cannot leave it behind; pg_restore reads it as
- * /dev/fd/N, its fd inherited across the exec (restore_schema_end closes it).
+ * pg_restore's -L list for the embedded schema (r->list_file, its text in r->list_text): every
+ * entry, except that a SCHEMA entry for a schema the target database already has is commented
+ * out, and so is an EXTENSION entry for an extension it already has. `pg_dump -n public`
+ * records "CREATE SCHEMA public", which every fresh database already has; replaying it would
+ * fail the restore (and --clean would try to drop a schema the target's extensions live in).
+ * An extension the target had before (or that restore just created, extensions.c) is left
+ * alone: --clean must never drop it, with whatever else uses it. The file has no name, so a
+ * killed rcr cannot leave it behind; pg_restore reads it as /dev/fd/N, its fd inherited across
+ * the exec (restore_schema_end closes it).
  */
 static int make_restore_list(restore_ctx *r)
 {
@@ -138,33 +178,21 @@ static int make_restore_list(restore_ctx *r)
 	int rc = list_schema_archive(&list, r);
 	if (rc == 0)
 		rc = existing_object_ids(&ns, r->conn, r->toc);
-	/* TMPDIR as every Unix tool honours it. */
-	const char *tmpdir = getenv("TMPDIR");
-	int fd = rc == 0 ? rcr_fs_open_unnamed(tmpdir && tmpdir[0] ? tmpdir : "/tmp") : -1;
-	if (fd < 0 && rc == 0)
-		rc = fd;
-	char path[64] = "";
-	if (fd >= 0)
-		snprintf(path, sizeof path, "/dev/fd/%d", fd);
 	if (rc == 0)
-		rc = write_list(fd, path, &list, ns);
+		rc = filter_list(&r->list_text, &list, id_in_result, ns);
+	if (rc == 0)
+		rc = write_unnamed(&r->list_file, &r->list_text);
 	PQclear(ns);
 	rcr_buf_free(&list);
-	if (rc == 0 && !(r->list_file = strdup(path)))
-		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
-	if (rc < 0 && fd >= 0)
-		close(fd);
 	return rc;
 }
 
 /* Closes the list that make_restore_list left open as /dev/fd/N, and frees its path. */
 void restore_schema_end(restore_ctx *r)
 {
-	int fd;
-	if (r->list_file && sscanf(r->list_file, "/dev/fd/%d", &fd) == 1)
-		close(fd);
-	free(r->list_file);
+	restore_close_list(r->list_file);
 	r->list_file = NULL;
+	rcr_buf_free(&r->list_text);
 }
 
 /* ALTER TABLE [IF EXISTS] [ONLY] schema.table DROP CONSTRAINT [IF EXISTS] name, from the
@@ -259,8 +287,8 @@ int restore_prepare_schema(restore_ctx *r)
 
 /* pg_restore's command line for one section of the embedded schema archive. Every -n and -t
  * is passed on, however many: one dropped would widen pg_restore's selection. */
-static int pg_restore_argv(rcr_argv *a, const restore_ctx *r, const char *conninfo, const char *section, int jobs,
-			   int single_tx)
+static int pg_restore_argv(rcr_argv *a, const restore_ctx *r, const char *conninfo, const char *list,
+			   const char *section, int jobs, int single_tx)
 {
 	const rcr_restore_opts *o = r->o;
 	const char *no_owner = rcr_manifest_get_meta(r->m, "no_owner");
@@ -268,8 +296,8 @@ static int pg_restore_argv(rcr_argv *a, const restore_ctx *r, const char *connin
 	rcr_argv_add(a, section);
 	rcr_argv_addf(a, "--dbname=%s", conninfo);
 	rcr_argv_add(a, "--exit-on-error");
-	if (r->list_file)
-		rcr_argv_addf(a, "--use-list=%s", r->list_file);
+	if (list)
+		rcr_argv_addf(a, "--use-list=%s", list);
 	if (jobs > 1)
 		rcr_argv_addf(a, "--jobs=%d", jobs);
 	if (o->no_owner || (no_owner && strcmp(no_owner, "1") == 0))
@@ -294,10 +322,11 @@ static int pg_restore_argv(rcr_argv *a, const restore_ctx *r, const char *connin
 }
 
 /* Runs pg_restore on the embedded schema archive for one section, connecting with conninfo. */
-static int run_pg_restore(const restore_ctx *r, const char *conninfo, const char *section, int jobs, int single_tx)
+static int run_pg_restore_list(const restore_ctx *r, const char *conninfo, const char *list, const char *section,
+			       int jobs, int single_tx)
 {
 	rcr_argv argv = RCR_ARGV_INIT;
-	int rc = pg_restore_argv(&argv, r, conninfo, section, jobs, single_tx);
+	int rc = pg_restore_argv(&argv, r, conninfo, list, section, jobs, single_tx);
 	if (rc == 0 && r->o->common.verbose)
 		fprintf(stderr, "rcr: pg_restore %s\n", section);
 	if (rc == 0)
@@ -306,6 +335,17 @@ static int run_pg_restore(const restore_ctx *r, const char *conninfo, const char
 	if (rc < 0)
 		return rcr_error_wrap(rc, "restoring the schema (%s)", section + 2);
 	return 0;
+}
+
+/* Runs pg_restore for one section with the restore's -L list. */
+static int run_pg_restore(const restore_ctx *r, const char *conninfo, const char *section, int jobs, int single_tx)
+{
+	return run_pg_restore_list(r, conninfo, r->list_file, section, jobs, single_tx);
+}
+
+int restore_run_post_data_list(const restore_ctx *r, const char *conninfo, const char *list, int jobs)
+{
+	return run_pg_restore_list(r, conninfo, list, "--section=post-data", jobs, 0);
 }
 
 /*
@@ -385,16 +425,24 @@ static int index_build_options(char *out, size_t cap, PGconn *conn, const rcr_re
 	return 0;
 }
 
-/* post-data, its sessions with index_build_options. */
-static int restore_post_data(const restore_ctx *r)
+/* post-data, its sessions with index_build_options; the vector indexes (vindex.c) out of that
+ * run and built after it, each with the memory it needs. */
+static int restore_post_data(restore_ctx *r)
 {
 	char options[512];
-	char *conninfo = NULL, *password = NULL;
+	char *conninfo = NULL, *password = NULL, *list = NULL;
 	int rc = index_build_options(options, sizeof options, r->conn, r->o);
+	if (rc == 0)
+		rc = restore_vindex_plan(r);
+	if (rc == 0 && r->nvidx)
+		rc = restore_write_list(&list, r, restore_vindex_excluded, r);
 	if (rc == 0)
 		rc = rcr_pg_child_conninfo_opts(&conninfo, &password, r->conn, options);
 	if (rc == 0 && !rcr_interrupted())
-		rc = run_pg_restore(r, conninfo, "--section=post-data", r->o->jobs, 0);
+		rc = restore_run_post_data_list(r, conninfo, list ? list : r->list_file, r->o->jobs);
+	if (rc == 0 && !rcr_interrupted())
+		rc = restore_vindex_build_all(r);
+	restore_close_list(list);
 	free(conninfo);
 	free(password);
 	return rc;

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# rcr-test: matrix
+# Vector indexes built at full speed (issue 14, item 2). pg_restore builds every index with the
+# session's maintenance_work_mem, and an HNSW graph that does not fit in it is built on disk,
+# many times slower. rcr restore builds the pgvector indexes after the rest of post-data, each
+# with the memory its graph needs, computed from the archive's rows and value sizes and capped
+# by --maintenance-work-mem, and reports each one. The server here runs with
+# maintenance_work_mem = 1MB, so a few thousand rows already need more. Needs the real pgvector
+# (hnsw, ivfflat): on Debian's 15 (the test double) only the restore without them is checked.
+. "$(dirname "$0")/lib.sh"
+RCR_TEST_PG_CONF="maintenance_work_mem = '1MB'" start_cluster
+createdb src
+create_vector_ext src
+psql_q -d src <<'SQL'
+CREATE TABLE records (id int PRIMARY KEY, title text, embedding vector(64));
+INSERT INTO records
+  SELECT g, 't' || g, (SELECT ('[' || string_agg(((g * 31 + i * 17) % 101 / 50.0 - 1)::text, ',') || ']')
+                        FROM generate_series(1, 64) i)::vector
+  FROM generate_series(1, 4000) g;
+CREATE INDEX records_title_idx ON records (title);
+CREATE TABLE "Feed Entries" (id int, "Emb" vector(16));
+INSERT INTO "Feed Entries" SELECT g, (SELECT ('[' || string_agg(((g + i) % 7)::text, ',') || ']')
+                                      FROM generate_series(1, 16) i)::vector FROM generate_series(1, 2000) g;
+SQL
+if ! real_pgvector; then
+	"$RCR" dump -q -d src -f "$T/a"
+	createdb dst
+	"$RCR" restore -q -d dst "$T/a"
+	assert_same_db src dst "restore without vector indexes"
+	skip "hnsw and ivfflat builds: no pgvector on PostgreSQL $PG_MAJOR (only the test double)"
+	exit 0
+fi
+psql_q -d src <<'SQL'
+CREATE INDEX records_emb_hnsw ON records USING hnsw (embedding vector_l2_ops) WITH (m = 8, ef_construction = 32);
+CREATE INDEX "Feed ivf" ON "Feed Entries" USING ivfflat ("Emb" vector_cosine_ops) WITH (lists = 10);
+SQL
+"$RCR" dump -q -d src -f "$T/a"
+
+# Sized from the archive: each vector index gets more than the server's 1MB, is reported, and
+# comes back valid with the same definition as everything else.
+createdb dst
+"$RCR" restore -d dst -j 2 --progress=never "$T/a" 2>"$T/r.err"
+assert_same_db src dst "restore with vector indexes"
+[ "$(psql_q -d dst -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 ] || fail "an index is invalid"
+grep -q '^rcr: vector index public.records_emb_hnsw (hnsw on public.records, 4000 rows): .* its build needs about .*: fits in memory$' "$T/r.err" ||
+	{ cat "$T/r.err" >&2; fail "no report of the hnsw build fitting in memory"; }
+grep -q '^rcr: vector index public."Feed ivf" (ivfflat on public."Feed Entries", 2000 rows): ' "$T/r.err" ||
+	{ cat "$T/r.err" >&2; fail "no report of the ivfflat build"; }
+mwm=$(sed -n 's/^rcr: vector index public.records_emb_hnsw .*maintenance_work_mem \([0-9.]*\) MB.*/\1/p' "$T/r.err")
+awk -v m="$mwm" 'BEGIN { exit !(m > 1.5) }' || fail "the hnsw build got ${mwm:-no} MB, not more than the server's 1MB"
+pass "vector indexes built with the memory they need (${mwm} MB for hnsw) and reported"
+
+# Capped by --maintenance-work-mem: the report says the graph does not fit.
+createdb capped
+"$RCR" restore -d capped -j 2 --progress=never --maintenance-work-mem=1MB "$T/a" 2>"$T/c.err"
+grep -q '^rcr: vector index public.records_emb_hnsw .*maintenance_work_mem 1.0 MB.*: does not fit' "$T/c.err" ||
+	{ cat "$T/c.err" >&2; fail "a capped build is not reported as not fitting"; }
+assert_same_db src capped "capped restore"
+pass "--maintenance-work-mem caps the build, and the report says it did not fit"
+
+# -n: the schema's vector indexes are built; -t restores tables without their indexes, as
+# pg_restore -t does, so no vector index is built either.
+createdb byschema
+"$RCR" restore -d byschema -n public -j 2 --progress=never "$T/a" 2>"$T/n.err"
+grep -q 'records_emb_hnsw' "$T/n.err" || { cat "$T/n.err" >&2; fail "-n: the vector index was not built"; }
+createdb one
+"$RCR" restore -d one -t records -j 2 --progress=never "$T/a" 2>"$T/t.err"
+! grep -q 'vector index' "$T/t.err" || { cat "$T/t.err" >&2; fail "-t built a vector index"; }
+[ "$(psql_q -d one -c "SELECT count(*) FROM pg_indexes WHERE tablename = 'records'")" = 0 ] || fail "-t restored indexes"
+pass "-n builds the schema's vector indexes; -t, like pg_restore -t, none"
