@@ -14,7 +14,7 @@ _rcr_options() { # command -> its options, long and short
 		      -h --host -p --port -U --username --role -v --verbose -q --quiet --progress --help" ;;
 	restore)
 		echo "-d --dbname -h --host -p --port -U --username --role -j --jobs -a --data-only
-		      --disable-triggers -1 --single-transaction --truncate -c --clean --if-exists --no-extensions -n --schema
+		      --disable-triggers -1 --single-transaction --truncate -c --clean --if-exists --no-extensions --usable-first -n --schema
 		      -t --table -O --no-owner
 		      -x --no-privileges --no-acl --piece-size --maintenance-work-mem -v --verbose -q --quiet
 		      --progress --help" ;;

@@ -28,6 +28,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PARALLEL_JOBS=4
 COMPRESS_LEVEL=6
 DATA_ONLY=false
+USABLE_FIRST=true
 ENV_FILE=
 ENV_FILE_GIVEN=false
 RCR=${RCR:-rcr}
@@ -54,6 +55,9 @@ Options:
   -j, --jobs N         Number of parallel jobs (default: 4)
   -Z, --compress N     Compression level 0-22 (zstd; default: 6, 0=none)
   --data-only          Back up only the data of schema public / restore a data-only backup
+  --no-usable-first    restore: build the vector indexes before the database is usable, as
+                       pg_restore does (default: usable first, then CREATE INDEX CONCURRENTLY,
+                       so the app can use the local database while HNSW indexes build)
   --env-file FILE      Read settings from FILE (default: .env next to this script, if any)
   -h, --help           Show this help
 
@@ -536,6 +540,10 @@ do_restore() { # [archive]
 		args+=(--data-only --single-transaction --truncate --disable-triggers)
 	else
 		args+=(--jobs="$PARALLEL_JOBS" --clean --if-exists)
+		# The local database is the developer's: usable as soon as its data, keys and
+		# constraints are, while the vector indexes build concurrently (rcr restore
+		# --usable-first; a failed build still fails the restore, naming the index).
+		[ "$USABLE_FIRST" = true ] && args+=(--usable-first)
 	fi
 	if [ "$DATA_ONLY" = true ]; then
 		say "Restoring $dump_path into the local database (data only, one transaction: all tables or none)..."
@@ -634,6 +642,8 @@ while [ $# -gt 0 ]; do
 	--compress=*) COMPRESS_LEVEL=${1#*=} ;;
 	-Z?*) COMPRESS_LEVEL=${1#-Z} ;;
 	--data-only) DATA_ONLY=true ;;
+	--usable-first) USABLE_FIRST=true ;;
+	--no-usable-first) USABLE_FIRST=false ;;
 	--env-file)
 		need_value "$1" $#
 		ENV_FILE=$2

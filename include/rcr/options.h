@@ -70,6 +70,7 @@ typedef struct rcr_restore_opts {
 	uint64_t piece_bytes;   /* load a table in runs of row groups of about this size; 0 = automatic */
 	const char *maintenance_work_mem;  /* for index builds; NULL = derived from the server */
 	int no_extensions;      /* do not create the extensions the archive records (extlist.h) */
+	int usable_first;       /* vector indexes CONCURRENTLY after the rest (src/restore/usable.c) */
 } rcr_restore_opts;
 
 #define RCR_RESTORE_DEFAULT_JOBS 4

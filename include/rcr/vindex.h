@@ -40,7 +40,19 @@ typedef struct rcr_vindex {
 	rcr_vindex_method method;
 	int m;                  /* hnsw: neighbours per layer (default 16) */
 	int lists;              /* ivfflat: lists (default 100) */
+	/* Set when pg_dump's text is exactly "CREATE INDEX name ON [ONLY] schema.table USING
+	 * method (column [opschema.opclass]) [WITH (key='n', ...)];" with only m, ef_construction
+	 * and lists as options: restore may then build it itself, CONCURRENTLY, from these parts
+	 * alone, quoted (rcr_vindex_concurrent_sql), and run nothing of the archive's text. */
+	int simple;
+	char *opc_schema, *opc_name;   /* owned; NULL without an operator class */
+	int ef_construction;    /* 0 when not given */
+	unsigned options;       /* RCR_VINDEX_OPT_* given in WITH */
 } rcr_vindex;
+
+#define RCR_VINDEX_OPT_M 1u
+#define RCR_VINDEX_OPT_EF 2u
+#define RCR_VINDEX_OPT_LISTS 4u
 
 typedef struct rcr_vindex_list {
 	int n;
@@ -52,6 +64,12 @@ typedef struct rcr_vindex_list {
  * failure; it borrows strings from toc. */
 int rcr_vindex_find(rcr_vindex_list *out, const rcr_toc *toc);
 void rcr_vindex_list_free(rcr_vindex_list *l);
+
+/* The CREATE INDEX CONCURRENTLY statement of a simple index (v->simple), built from its parts
+ * with quote(ident) -> newly allocated quoted identifier (NULL on failure), into out. */
+struct rcr_buf;
+int rcr_vindex_concurrent_sql(struct rcr_buf *out, const rcr_vindex *v, char *(*quote)(const char *ident, void *ctx),
+			      void *ctx);
 
 /* Bytes of maintenance_work_mem with which the build of v over `rows` rows whose values take
  * `value_bytes` each as the server stores them (varlena header included) stays in memory. */

@@ -31,6 +31,7 @@ enum {
 	OPT_DISABLE_TRIGGERS,
 	OPT_NO_EXTENSIONS,
 	OPT_LOAD_VIA_ROOT,
+	OPT_USABLE_FIRST,
 	OPT_HELP,
 };
 
@@ -214,6 +215,7 @@ static int cmd_restore(int argc, char **argv)
 		{"no-acl", no_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'}, {"progress", required_argument, NULL, OPT_PROGRESS},
 		{"no-extensions", no_argument, NULL, OPT_NO_EXTENSIONS},
+		{"usable-first", no_argument, NULL, OPT_USABLE_FIRST},
 		{"piece-size", required_argument, NULL, OPT_PIECE},
 		{"maintenance-work-mem", required_argument, NULL, OPT_MWM},
 		{"single-transaction", no_argument, NULL, '1'}, {"truncate", no_argument, NULL, OPT_TRUNCATE},
@@ -234,6 +236,7 @@ static int cmd_restore(int argc, char **argv)
 		case OPT_IF_EXISTS: o.if_exists = 1; break;
 		case OPT_DISABLE_TRIGGERS: o.disable_triggers = 1; break;
 		case OPT_NO_EXTENSIONS: o.no_extensions = 1; break;
+		case OPT_USABLE_FIRST: o.usable_first = 1; break;
 		case 'n': rc = rcr_strlist_add(&o.schemas, optarg); break;
 		case 't': rc = rcr_strlist_add(&o.tables, optarg); break;
 		case 'O': o.no_owner = 1; break;

@@ -1,14 +1,19 @@
 /* vindex.c: pgvector indexes in toc.dat and the memory their build needs (see vindex.h). */
 #include "rcr/vindex.h"
+#include "rcr/buf.h"
 #include "rcr/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void rcr_vindex_list_free(rcr_vindex_list *l)
 {
-	for (int i = 0; i < l->n; i++)
+	for (int i = 0; i < l->n; i++) {
 		free(l->items[i].column);
+		free(l->items[i].opc_schema);
+		free(l->items[i].opc_name);
+	}
 	free(l->items);
 	l->items = NULL;
 	l->n = 0;
@@ -80,6 +85,75 @@ static int with_option(const char *defn, const char *key, int dflt)
 	return dflt;
 }
 
+/* Consumes the literal lit at *p. */
+static int eat(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*p, lit, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* Consumes an identifier equal to want (as read_ident unquotes it). */
+static int eat_ident(const char **p, const char *want)
+{
+	char *id = read_ident(p);
+	int ok = id && strcmp(id, want) == 0;
+	free(id);
+	return ok;
+}
+
+/* "key='digits'" with key one of m, ef_construction, lists. */
+static int eat_option(const char **p, rcr_vindex *v)
+{
+	static const struct { const char *key; unsigned bit; } keys[] = {
+		{"m='", RCR_VINDEX_OPT_M}, {"ef_construction='", RCR_VINDEX_OPT_EF}, {"lists='", RCR_VINDEX_OPT_LISTS}};
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		if (!eat(p, keys[k].key))
+			continue;
+		char *end;
+		long n = strtol(*p, &end, 10);
+		if (end == *p || *end != '\'' || n <= 0 || n > 100000 || (v->options & keys[k].bit))
+			return 0;
+		*p = end + 1;
+		v->options |= keys[k].bit;
+		if (keys[k].bit == RCR_VINDEX_OPT_EF)
+			v->ef_construction = (int)n;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether e's text is exactly the simple form (see vindex.h) for index v of table t. */
+static int parse_simple(rcr_vindex *v, const rcr_toc_entry *e, const rcr_toc_entry *t)
+{
+	const char *p = e->defn;
+	if (!eat(&p, "CREATE INDEX ") || !eat_ident(&p, e->tag) || !eat(&p, " ON "))
+		return 0;
+	(void)eat(&p, "ONLY ");
+	if (!eat_ident(&p, t->namespace_) || !eat(&p, ".") || !eat_ident(&p, t->tag))
+		return 0;
+	if (!eat(&p, v->method == RCR_VINDEX_HNSW ? " USING hnsw (" : " USING ivfflat (") || !eat_ident(&p, v->column))
+		return 0;
+	if (eat(&p, " ")) {
+		v->opc_schema = read_ident(&p);
+		if (!v->opc_schema || !eat(&p, ".") || !(v->opc_name = read_ident(&p)))
+			return 0;
+	}
+	if (!eat(&p, ")"))
+		return 0;
+	if (eat(&p, " WITH (")) {
+		do {
+			if (!eat_option(&p, v))
+				return 0;
+		} while (eat(&p, ", "));
+		if (!eat(&p, ")"))
+			return 0;
+	}
+	return eat(&p, ";") && (*p == 0 || (p[0] == '\n' && p[1] == 0));
+}
+
 /* One INDEX entry: "CREATE INDEX name ON [ONLY] schema.table USING hnsw (column opclass) ..." */
 static int parse_entry(rcr_vindex *v, const rcr_toc *toc, const rcr_toc_entry *e)
 {
@@ -109,7 +183,63 @@ static int parse_entry(rcr_vindex *v, const rcr_toc *toc, const rcr_toc_entry *e
 	v->name = e->tag;
 	v->m = with_option(e->defn, "m", 16);
 	v->lists = with_option(e->defn, "lists", 100);
+	v->simple = parse_simple(v, e, t);
+	if (!v->simple) {
+		free(v->opc_schema);
+		free(v->opc_name);
+		v->opc_schema = v->opc_name = NULL;
+		v->options = 0;
+		v->ef_construction = 0;
+	}
 	return 1;
+}
+
+/* Appends quote(ident), quoted by the caller's function (the connection's rules). */
+static int append_quoted(rcr_buf *out, const char *ident, char *(*quote)(const char *, void *), void *ctx)
+{
+	char *q = quote(ident, ctx);
+	if (!q)
+		return rcr_error_set(RCR_E_QUERY, "could not quote an identifier");
+	rcr_buf_append_cstr(out, q);
+	free(q);
+	return 0;
+}
+
+int rcr_vindex_concurrent_sql(rcr_buf *out, const rcr_vindex *v, char *(*quote)(const char *, void *), void *ctx)
+{
+	if (!v->simple)
+		return rcr_error_set(RCR_E_INTERNAL, "index '%s' is not in the simple form", v->name);
+	RCR_BUF_LIT(out, "CREATE INDEX CONCURRENTLY ");
+	RCR_FORWARD(append_quoted(out, v->name, quote, ctx));
+	RCR_BUF_LIT(out, " ON ");
+	RCR_FORWARD(append_quoted(out, v->schema, quote, ctx));
+	RCR_BUF_LIT(out, ".");
+	RCR_FORWARD(append_quoted(out, v->table, quote, ctx));
+	rcr_buf_append_cstr(out, v->method == RCR_VINDEX_HNSW ? " USING hnsw (" : " USING ivfflat (");
+	RCR_FORWARD(append_quoted(out, v->column, quote, ctx));
+	if (v->opc_name) {
+		RCR_BUF_LIT(out, " ");
+		RCR_FORWARD(append_quoted(out, v->opc_schema, quote, ctx));
+		RCR_BUF_LIT(out, ".");
+		RCR_FORWARD(append_quoted(out, v->opc_name, quote, ctx));
+	}
+	RCR_BUF_LIT(out, ")");
+	const char *sep = " WITH (";
+	if (v->options & RCR_VINDEX_OPT_M) {
+		rcr_buf_appendf(out, "%sm = %d", sep, v->m);
+		sep = ", ";
+	}
+	if (v->options & RCR_VINDEX_OPT_EF) {
+		rcr_buf_appendf(out, "%sef_construction = %d", sep, v->ef_construction);
+		sep = ", ";
+	}
+	if (v->options & RCR_VINDEX_OPT_LISTS) {
+		rcr_buf_appendf(out, "%slists = %d", sep, v->lists);
+		sep = ", ";
+	}
+	if (v->options)
+		RCR_BUF_LIT(out, ")");
+	return rcr_buf_check(out);
 }
 
 int rcr_vindex_find(rcr_vindex_list *out, const rcr_toc *toc)

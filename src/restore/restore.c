@@ -145,7 +145,7 @@ int rcr_restore_run(const rcr_restore_opts *o)
 {
 	RCR_FORWARD(check_options(o));
 	double t0 = rcr_now();
-	restore_ctx r = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
+	restore_ctx r = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER, .t0 = t0};
 	pthread_cond_init(&r.cv, NULL);
 	int rc = open_archive(&r);
 	if (rc == 0)

@@ -63,6 +63,7 @@ typedef struct restore_ctx {
 	rcr_buf list_text;      /* its text, for the lists derived from it */
 	struct restore_vindex *vidx;  /* the selected tables' vector indexes, largest build first */
 	size_t nvidx;
+	double t0;              /* rcr_now() at the start, for "usable after" */
 	rcr_extlist exts;       /* the extensions the archive's tables need (extensions.c) */
 	uint8_t *ext_missing;   /* per extension: missing in the target, its schema too */
 	uint8_t *ext_created;   /* per extension: what this restore created */
@@ -87,6 +88,7 @@ typedef struct restore_vindex {
 	rcr_vindex v;           /* column owned */
 	uint64_t rows;
 	uint64_t need;          /* bytes of maintenance_work_mem its build needs to stay in memory */
+	int concurrent;         /* --usable-first: built CONCURRENTLY after the restore is usable */
 } restore_vindex;
 
 /* vindex.c: the vector indexes out of post-data and built each with its own memory. */
@@ -95,6 +97,16 @@ int restore_vindex_excluded(long id, const void *r);
 int restore_vindex_not_this(long id, const void *dump_id);
 int restore_vindex_build_all(restore_ctx *r);
 void restore_vindex_end(restore_ctx *r);
+int restore_vindex_limits(restore_ctx *r, long long *cur_kb, long long *cap_kb, int *workers);
+long long restore_vindex_kb(const restore_vindex *x, long long cur_kb, long long cap_kb);
+void restore_vindex_report(const restore_ctx *r, const restore_vindex *x, long long kb, int workers, double secs);
+
+/* usable.c: --usable-first: the simple vector indexes (and what depends on them) out of
+ * post-data, the database reported usable, then those indexes built CONCURRENTLY. */
+void restore_usable_mark(restore_ctx *r);
+int restore_usable_deferred(long id, const void *r);
+int restore_usable_excluded(long id, const void *r);
+int restore_usable_build(restore_ctx *r);
 
 /* schema.c: lists derived from the -L list, with the entries drop() picks commented out, in
  * files without a name (/dev/fd/N; restore_close_list closes one), and post-data runs on one. */

@@ -434,14 +434,17 @@ static int restore_post_data(restore_ctx *r)
 	int rc = index_build_options(options, sizeof options, r->conn, r->o);
 	if (rc == 0)
 		rc = restore_vindex_plan(r);
+	restore_usable_mark(r);
 	if (rc == 0 && r->nvidx)
-		rc = restore_write_list(&list, r, restore_vindex_excluded, r);
+		rc = restore_write_list(&list, r, restore_usable_excluded, r);
 	if (rc == 0)
 		rc = rcr_pg_child_conninfo_opts(&conninfo, &password, r->conn, options);
 	if (rc == 0 && !rcr_interrupted())
 		rc = restore_run_post_data_list(r, conninfo, list ? list : r->list_file, r->o->jobs);
 	if (rc == 0 && !rcr_interrupted())
 		rc = restore_vindex_build_all(r);
+	if (rc == 0 && !rcr_interrupted() && r->o->usable_first)
+		rc = restore_usable_build(r);
 	restore_close_list(list);
 	free(conninfo);
 	free(password);

@@ -77,7 +77,7 @@ int restore_vindex_plan(restore_ctx *r)
 		restore_vindex *x = &r->vidx[r->nvidx++];
 		memset(x, 0, sizeof *x);
 		x->v = *v;
-		v->column = NULL;  /* moved */
+		v->column = v->opc_schema = v->opc_name = NULL;  /* moved */
 		x->rows = t->row_count;
 		x->need = rcr_vindex_build_bytes(&x->v, t->row_count, vb);
 	}
@@ -98,6 +98,21 @@ int restore_vindex_excluded(long id, const void *ctx)
 
 /* The server's figures the sizing starts from, in kB: its maintenance_work_mem, the cap, and
  * how many parallel maintenance workers a build may take. */
+static int server_limits(PGconn *conn, const rcr_restore_opts *o, long long *cur_kb, long long *cap_kb, int *workers);
+
+int restore_vindex_limits(restore_ctx *r, long long *cur_kb, long long *cap_kb, int *workers)
+{
+	return server_limits(r->conn, r->o, cur_kb, cap_kb, workers);
+}
+
+long long restore_vindex_kb(const restore_vindex *x, long long cur_kb, long long cap_kb)
+{
+	long long kb = (long long)((x->need + 1023) / 1024);
+	if (kb > cap_kb)
+		kb = cap_kb;
+	return kb < cur_kb ? cur_kb : kb;
+}
+
 static int server_limits(PGconn *conn, const rcr_restore_opts *o, long long *cur_kb, long long *cap_kb, int *workers)
 {
 	const char *param = o->maintenance_work_mem ? o->maintenance_work_mem : "";
@@ -150,7 +165,7 @@ int restore_vindex_not_this(long id, const void *ctx)
 	return id != *(const int *)ctx;
 }
 
-static void report(const restore_ctx *r, const restore_vindex *x, long long kb, int workers, double secs)
+void restore_vindex_report(const restore_ctx *r, const restore_vindex *x, long long kb, int workers, double secs)
 {
 	if (r->o->common.quiet)
 		return;
@@ -168,18 +183,19 @@ static void report(const restore_ctx *r, const restore_vindex *x, long long kb, 
 
 int restore_vindex_build_all(restore_ctx *r)
 {
-	if (r->nvidx == 0)
+	size_t todo = 0;
+	for (size_t i = 0; i < r->nvidx; i++)
+		todo += !r->vidx[i].concurrent;
+	if (todo == 0)
 		return 0;
 	long long cur_kb, cap_kb;
 	int workers;
 	RCR_FORWARD(server_limits(r->conn, r->o, &cur_kb, &cap_kb, &workers));
 	for (size_t i = 0; i < r->nvidx && !rcr_interrupted(); i++) {
 		restore_vindex *x = &r->vidx[i];
-		long long kb = (long long)((x->need + 1023) / 1024);
-		if (kb > cap_kb)
-			kb = cap_kb;
-		if (kb < cur_kb)
-			kb = cur_kb;
+		if (x->concurrent)
+			continue;  /* usable.c builds it, after the database is usable */
+		long long kb = restore_vindex_kb(x, cur_kb, cap_kb);
 		double t0 = rcr_now();
 		int rc = build_one(r, x, kb, workers);
 		if (rc < 0 && workers > 0 && !rcr_interrupted()) {
@@ -192,15 +208,18 @@ int restore_vindex_build_all(restore_ctx *r)
 		}
 		if (rc < 0)
 			return rcr_error_wrap(rc, "building vector index %s", rcr_name_qualify(x->v.schema, x->v.name).s);
-		report(r, x, kb, workers, rcr_now() - t0);
+		restore_vindex_report(r, x, kb, workers, rcr_now() - t0);
 	}
 	return 0;
 }
 
 void restore_vindex_end(restore_ctx *r)
 {
-	for (size_t i = 0; i < r->nvidx; i++)
+	for (size_t i = 0; i < r->nvidx; i++) {
 		free(r->vidx[i].v.column);
+		free(r->vidx[i].v.opc_schema);
+		free(r->vidx[i].v.opc_name);
+	}
 	free(r->vidx);
 	r->vidx = NULL;
 	r->nvidx = 0;

@@ -68,3 +68,40 @@ createdb one
 ! grep -q 'vector index' "$T/t.err" || { cat "$T/t.err" >&2; fail "-t built a vector index"; }
 [ "$(psql_q -d one -c "SELECT count(*) FROM pg_indexes WHERE tablename = 'records'")" = 0 ] || fail "-t restored indexes"
 pass "-n builds the schema's vector indexes; -t, like pg_restore -t, none"
+
+# --usable-first: the database is reported usable (keys, other indexes in place) before the
+# vector indexes are built, which then come CONCURRENTLY, with the same definitions.
+createdb early
+"$RCR" restore -d early -j 2 --progress=never --usable-first "$T/a" 2>"$T/u.err"
+assert_same_db src early "--usable-first"
+[ "$(psql_q -d early -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 ] || fail "an index is invalid"
+usable=$(grep -n '^rcr: usable after [0-9.]* s: .*building 2 vector indexes concurrently$' "$T/u.err" | cut -d: -f1)
+built=$(grep -n '^rcr: vector index public.records_emb_hnsw ' "$T/u.err" | cut -d: -f1)
+[ -n "$usable" ] && [ -n "$built" ] && [ "$usable" -lt "$built" ] ||
+	{ cat "$T/u.err" >&2; fail "the database was not reported usable before the vector indexes were built"; }
+pass "--usable-first: usable reported first, vector indexes built concurrently, same definitions"
+
+# A concurrent build that fails (an event trigger refuses it in the index session): the restore
+# exits non-zero naming it, leaves no invalid index, and everything else is there.
+createdb failing
+psql_q -d failing <<'SQL'
+CREATE FUNCTION refuse_rcr_index() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('application_name') = 'rcr restore index' THEN
+    RAISE EXCEPTION 'no concurrent index today';
+  END IF;
+END $$;
+CREATE EVENT TRIGGER refuse_rcr_index ON ddl_command_start WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION refuse_rcr_index();
+SQL
+set +e
+"$RCR" restore -d failing -j 2 --progress=never --usable-first "$T/a" 2>"$T/f.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "a failed concurrent build exited 0"
+grep -q 'the database is usable, but these vector indexes could not be built: public.records_emb_hnsw, public."Feed ivf"' "$T/f.err" ||
+	{ cat "$T/f.err" >&2; fail "the failure does not name the indexes"; }
+[ "$(psql_q -d failing -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 ] || fail "an invalid index was left behind"
+[ "$(psql_q -d failing -c "SELECT count(*) FROM records")" = 4000 ] || fail "the data is not all there"
+[ "$(psql_q -d failing -c "SELECT count(*) FROM pg_indexes WHERE indexname IN ('records_pkey', 'records_title_idx')")" = 2 ] ||
+	fail "the other indexes are missing"
+pass "a failed concurrent build: exit $rc naming both indexes, no invalid index, the rest restored"
