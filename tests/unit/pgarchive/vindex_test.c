@@ -4,6 +4,8 @@
 
 #include "rcr/vindex.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char *dep_t1[] = {"10"}, *dep_t2[] = {"11"}, *dep_none[] = {"99"};
@@ -78,7 +80,74 @@ static void test_vindex__build_bytes(void)
 	CHECK(rcr_vindex_build_bytes(&iv, 100000, 3080) < rcr_vindex_build_bytes(&v, 100000, 3080));
 }
 
+/* Quoting as a connection would for the test: every identifier double-quoted. */
+static char *quote_all(const char *ident, void *ctx)
+{
+	(void)ctx;
+	size_t n = strlen(ident);
+	char *q = malloc(2 * n + 3), *d = q;
+	if (!q)
+		return NULL;
+	*d++ = '"';
+	for (const char *s = ident; *s; s++) {
+		if (*s == '"')
+			*d++ = '"';
+		*d++ = *s;
+	}
+	*d++ = '"';
+	*d = 0;
+	return q;
+}
+
+/* The simple form is recognised exactly and rebuilt from its parts, quoted; anything else in
+ * the text (an expression, a WHERE, an unknown option) is not simple. */
+static void test_vindex__concurrent_sql(void)
+{
+	rcr_vindex_list l;
+	REQUIRE_OK(rcr_vindex_find(&l, &toc));
+	REQUIRE(l.n == 3);
+	rcr_buf b = RCR_BUF_INIT;
+	CHECK(l.items[0].simple);
+	REQUIRE_OK(rcr_vindex_concurrent_sql(&b, &l.items[0], quote_all, NULL));
+	CHECK_STR(rcr_buf_cstr(&b), "CREATE INDEX CONCURRENTLY \"records_hnsw\" ON \"public\".\"records\" USING hnsw"
+				    " (\"embedding\" \"public\".\"vector_l2_ops\") WITH (m = 8, ef_construction = 32)");
+	rcr_buf_reset(&b);
+	CHECK(l.items[1].simple);
+	REQUIRE_OK(rcr_vindex_concurrent_sql(&b, &l.items[1], quote_all, NULL));
+	CHECK_STR(rcr_buf_cstr(&b), "CREATE INDEX CONCURRENTLY \"Feed ivf\" ON \"Big Schema\".\"Feed \"\"E\"\"\" USING ivfflat"
+				    " (\"Emb \"\"x\"\"\" \"public\".\"vector_cosine_ops\") WITH (lists = 10)");
+	rcr_buf_reset(&b);
+	CHECK(l.items[2].simple);
+	REQUIRE_OK(rcr_vindex_concurrent_sql(&b, &l.items[2], quote_all, NULL));
+	CHECK_STR(rcr_buf_cstr(&b), "CREATE INDEX CONCURRENTLY \"records_default\" ON \"public\".\"records\" USING hnsw"
+				    " (\"embedding\" \"public\".\"vector_ip_ops\")");
+	rcr_vindex_list_free(&l);
+
+	static const char *const not_simple[] = {
+		"CREATE INDEX i ON public.records USING hnsw (embedding public.vector_l2_ops) WHERE (id > 0);\n",
+		"CREATE INDEX i ON public.records USING hnsw (embedding public.vector_l2_ops) WITH (m='8', foo='1');\n",
+		"CREATE INDEX i ON public.records USING hnsw (embedding public.vector_l2_ops) WITH (m='8', m='9');\n",
+		"CREATE INDEX i ON public.records USING hnsw (embedding public.vector_l2_ops) WITH (m='x');\n",
+		"CREATE INDEX i ON public.other USING hnsw (embedding public.vector_l2_ops);\n",
+		"CREATE INDEX i ON public.records USING hnsw (embedding public.vector_l2_ops); DROP TABLE x;\n",
+		"CREATE INDEX i ON public.records USING hnsw (embedding public.vector_l2_ops) TABLESPACE t;\n",
+	};
+	for (size_t k = 0; k < sizeof not_simple / sizeof not_simple[0]; k++) {
+		rcr_toc_entry one[2] = {entries[0], ENT(30, "INDEX", "public", "i", not_simple[k], dep_t1)};
+		rcr_toc t1 = {.vmaj = 1, .vmin = 16, .nentries = 2, .entries = one};
+		REQUIRE_OK(rcr_vindex_find(&l, &t1));
+		if (l.n == 1 && l.items[0].simple)
+			fprintf(stderr, "simple: %s", not_simple[k]);
+		CHECK(l.n == 0 || !l.items[0].simple);
+		if (l.n == 1)
+			CHECK(rcr_vindex_concurrent_sql(&b, &l.items[0], quote_all, NULL) == RCR_E_INTERNAL);
+		rcr_vindex_list_free(&l);
+	}
+	rcr_buf_free(&b);
+}
+
 static const test_case cases[] = {
+	TEST(test_vindex__concurrent_sql),
 	TEST(test_vindex__find),
 	TEST(test_vindex__build_bytes),
 };
