@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issue 13's "done when", on each version: a database of every built-in type, with partitions
 # (range, list, hash on int and on an enum, three levels, leaves with their columns in another
-# order), inheritance and large objects (sql/every_type.sql), comes back the same through rcr as
-# through pg_dump -Fd / pg_restore: the pg_dump of the database that
+# order), inheritance and large objects, and on 17 and 18 an identity column on a partitioned
+# table, virtual generated columns, NOT VALID not-nulls and NOT ENFORCED checks that the rows
+# break (sql/every_type.sql), comes back the same through rcr as through pg_dump -Fd /
+# pg_restore: the pg_dump of the database that
 #   A. rcr dump + rcr restore, and
 #   B. rcr dump + rcr convert (the archive version this pg_dump writes) + pg_restore
 # give is byte-identical to the pg_dump of the one pg_dump -Fd + pg_restore give (only the

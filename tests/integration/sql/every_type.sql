@@ -2,7 +2,7 @@
 -- the catalog against this file's columns), each with a typical value, edge values and NULL, and
 -- arrays of many; partitions (range, list, hash on int and on an enum, several levels, leaves
 -- whose columns are in another order or have a dropped column), inheritance (several levels,
--- several parents), large objects, sequences. Tables are grouped by what reads them:
+-- several parents), large objects, sequences; on 17 and 18 what those versions added to tables. Tables are grouped by what reads them:
 --   t_core    binary COPY everywhere, and convert prints every type (before issue 13)
 --   t_geo, t_misc, t_multi   types convert learns to print in issue 13
 --   t_nobin   types without binary send/receive: stored as text (issue 13)
@@ -200,3 +200,26 @@ CREATE SEQUENCE seq_standalone START 10 INCREMENT 5;
 SELECT setval('seq_standalone', 1234);
 CREATE TABLE t_ident (id int GENERATED ALWAYS AS IDENTITY, v text);
 INSERT INTO t_ident (v) VALUES ('a'), ('b');
+
+-- What newer versions added to tables, where the server has it.
+SELECT current_setting('server_version_num')::int >= 170000 AS pg17,
+       current_setting('server_version_num')::int >= 180000 AS pg18 \gset
+\if :pg17
+-- 17: an identity column on a partitioned table.
+CREATE TABLE p_ident (id int GENERATED ALWAYS AS IDENTITY, k int NOT NULL) PARTITION BY RANGE (k);
+CREATE TABLE p_ident_1 PARTITION OF p_ident FOR VALUES FROM (0) TO (100);
+CREATE TABLE p_ident_2 PARTITION OF p_ident FOR VALUES FROM (100) TO (1000);
+INSERT INTO p_ident (k) SELECT g FROM generate_series(1, 300) g;
+\endif
+\if :pg18
+-- 18: virtual generated columns (not stored, so not dumped), named not-null constraints, and
+-- constraints the rows break: NOT NULL ... NOT VALID, CHECK ... NOT ENFORCED.
+CREATE TABLE t_pg18 (id int, a int, v int GENERATED ALWAYS AS (a * 2) VIRTUAL,
+    s int GENERATED ALWAYS AS (a * 3) STORED, CONSTRAINT t_pg18_id_nn NOT NULL id);
+INSERT INTO t_pg18 (id, a) VALUES (1, 1), (2, NULL);
+CREATE TABLE t_pg18_nn (id int, note text);
+INSERT INTO t_pg18_nn VALUES (1, NULL), (NULL, 'null id');
+ALTER TABLE t_pg18_nn ADD CONSTRAINT t_pg18_nn_id NOT NULL id NOT VALID;
+ALTER TABLE t_pg18_nn ADD CONSTRAINT t_pg18_nn_big CHECK (id > 100) NOT ENFORCED;
+INSERT INTO t_pg18_nn VALUES (2, 'x');
+\endif
