@@ -5,6 +5,7 @@
 # generated or dropped column, a table with no stored column, the pieces of a split table; and a
 # table whose row-level security policies apply to the dumping role must fail the dump, never
 # be dumped filtered.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 createdb src

@@ -4,6 +4,7 @@
 # are kept. Those settings used to go to pg_restore in PGOPTIONS, which the connection string
 # rcr hands it overrides as soon as the user has PGOPTIONS of their own: the index builds then
 # ran without them. An index on a function that reports the settings it runs with shows them.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 

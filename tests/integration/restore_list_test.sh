@@ -3,6 +3,7 @@
 # target already has, and only that entry. It used to match " SCHEMA - name " anywhere in a
 # line of pg_restore's list, whose fields are unquoted names: a schema "s x" next to an existing
 # "s" lost its CREATE SCHEMA, and a table named like a schema entry lost its CREATE TABLE.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 

@@ -3,6 +3,7 @@
 # used to be a fixed array that kept the first 60 of each (and none when an allocation failed),
 # so pg_restore's selection was not the user's: here 100 -t options must create exactly those 100
 # tables' schema, and 70 -n options exactly those 70 schemas.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 

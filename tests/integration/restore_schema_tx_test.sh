@@ -5,6 +5,7 @@
 # holds cannot be created that way: restore then runs pre-data again statement by statement,
 # says so, and the result is complete. The target is a second cluster with a small lock table
 # (max_locks_per_transaction = 10, max_connections = 10).
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 NTABLES=600

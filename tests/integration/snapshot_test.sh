@@ -2,6 +2,7 @@
 # Snapshot consistency: writers insert into two tables and bump a ledger in one transaction
 # while `rcr dump -j 4` runs; the restored database must satisfy the invariants the writers
 # keep across tables, i.e. every table was read on the same snapshot.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 start_cluster
 createdb src

@@ -3,6 +3,7 @@
 # and names) reaches the terminal with control characters escaped, as everything rcr prints.
 # A forged drop statement in the embedded toc.dat that pg_restore --clean --if-exists cannot
 # rewrite makes it warn, quoting the statement: the ESC and BEL in it used to pass through raw.
+# rcr-test: matrix
 . "$(dirname "$0")/lib.sh"
 : "${RCR_FORGE:?RCR_FORGE must point at the forge_manifest tool}"
 start_cluster
