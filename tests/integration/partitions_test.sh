@@ -11,7 +11,6 @@
 # order and a dropped column, a root whose name needs quoting, a leaf in another schema.
 . "$(dirname "$0")/lib.sh"
 start_cluster
-PGV=$(psql_q -d postgres -c "SELECT current_setting('server_version_num')::int / 10000")
 createdb src
 psql_q -d src <<'SQL'
 CREATE TYPE public.color AS ENUM ('c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8');
@@ -180,8 +179,8 @@ assert_same r1 "restore -j 4"
 pass "restore -j 4: every tree and every other leaf as in the source"
 
 check_convert a r2
-grep -qx -- '-- load via partition root public.hp' "$T/a.pgd.copy" || fail "pg_dump $PGV wrote no load marker for hp"
-pass "convert writes pg_dump's COPY targets and markers; pg_restore $PGV -j 3 restores every row"
+grep -qx -- '-- load via partition root public.hp' "$T/a.pgd.copy" || fail "pg_dump $PG_MAJOR wrote no load marker for hp"
+pass "convert writes pg_dump's COPY targets and markers; pg_restore $PG_MAJOR -j 3 restores every row"
 
 # -a into the schema alone, of one schema only (-n other: the rh leaves, through public's root).
 schema_with_trigger r3
