@@ -69,8 +69,12 @@ scales = [s["scale"] for s in d["scales"]]
 if scales != [0.01, 0.02]:
     bad.append("scales %r" % scales)
 ratios = {r["name"]: r for r in d["ratios"]}
+if not isinstance(d.get("rcr_restore_usable_after_s"), (int, float)) or d["rcr_restore_usable_after_s"] <= 0:
+    bad.append("rcr_restore_usable_after_s %r" % d.get("rcr_restore_usable_after_s"))
+if "rcr_restore_usable" not in runs:
+    bad.append("no --usable-first run")
 for k in ["dump_vs_pgdump_z6", "dump_vs_pgdump_zstd", "dump_vs_copy_floor", "restore_time_growth",
-          "dump_time_growth", "verify_time_growth", "dump_rss_growth"]:
+          "dump_time_growth", "verify_time_growth", "dump_rss_growth", "usable_vs_pg_restore"]:
     r = ratios.get(k)
     if r is None or not isinstance(r["value"], (int, float)) or r["value"] <= 0 or r["target"] is None:
         bad.append("ratio %s: %r" % (k, r))

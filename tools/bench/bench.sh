@@ -638,6 +638,15 @@ read -r RR_PRE RR_DATA RR_POST < <(restore_phases "${BEST[rcr_restore]}")
 if [ "$RR_DATA" != null ]; then
 	echo "   rcr restore phases from its -v log: pre-data $RR_PRE s, data $RR_DATA s, post-data $RR_POST s"
 fi
+# Usable first: the whole restore again with --usable-first, and the time at which it reported
+# the database usable (data, keys, constraints, other indexes; the vector indexes then build
+# concurrently). With HNSW indexes this is the figure an application waits for.
+DB=rr_usable SETUP=new_db TEARDOWN=check_db STAMP=1 measure rcr_restore_usable "rcr restore -j$JOBS --usable-first (whole)" \
+	"$RCR" restore -v --usable-first --progress=never -j "$JOBS" -d rr_usable "$W/out/rcr"
+dropdb rr_usable
+RR_USABLE=$(sed -n 's/.*rcr: usable after \([0-9.]*\) s.*/\1/p' "$W/log/${BEST[rcr_restore_usable]}.err" | head -1)
+[ -n "$RR_USABLE" ] || RR_USABLE=null
+echo "   rcr restore --usable-first: usable after $RR_USABLE s"
 
 # --- other scales: peak RSS (and with --linearity, time) of rcr ---------------------------------
 SCALE_ROWS=()
@@ -732,6 +741,7 @@ if [ "$RR_DATA" != null ]; then
 	printf '%-54s %8.2f\n' "                               data" "$RR_DATA"
 	printf '%-54s %8.2f\n' "                               post-data" "$RR_POST"
 fi
+[ "$RR_USABLE" = null ] || printf '%-54s %8.2f\n' "  rcr restore --usable-first: usable after" "$RR_USABLE"
 echo "CPU: user+sys of the client process tree; srv CPU: of the cluster's server processes; RSS: the"
 echo "largest client process; rcr/this: rcr's wall time over this row's (dump rows against rcr dump,"
 echo "data-phase rows against rcr restore -a, whole restores against rcr restore); other: cores busy"
@@ -776,6 +786,9 @@ if [ "$RR_DATA" != null ]; then
 	ratio restore_post_vs_pg_restore "$(div "$RR_POST" "${WALL[pgr_post]}")" "" "" "rcr restore post-data (-v log) / pg_restore post-data"
 fi
 ratio restore_vs_pg_restore "$(div "${WALL[rcr_restore]}" "${WALL[pgr_all]}")" "<=" 0.5 "rcr restore / pg_restore -j$JOBS, whole, wall"
+if [ "$RR_USABLE" != null ]; then
+	ratio usable_vs_pg_restore "$(div "$RR_USABLE" "${WALL[pgr_all]}")" "<=" 0.1 "rcr restore --usable-first, time to usable / pg_restore -j$JOBS whole"
+fi
 ratio verify_gbps_per_core "$VERIFY_GBS_CORE" ">=" 1 "rcr verify, GB/s of raw column data per core ($VERIFY_GBS GB/s on $VERIFY_CORES)"
 ratio dump_rss_mib "$(mib "${RSS[rcr_dump]}")" "<=" "$((RSS_LIMIT_KIB / 1024))" "rcr dump peak RSS, MiB (64 + 32 per job)"
 ratio restore_rss_mib "$(mib "${RSS[rcr_restore]}")" "<=" "$((RSS_LIMIT_KIB / 1024))" "rcr restore peak RSS, MiB (64 + 32 per job)"
@@ -854,6 +867,7 @@ jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 	echo
 	echo "  ],"
 	echo "  \"rcr_restore_phases_s\": {\"pre_data\": $RR_PRE, \"data\": $RR_DATA, \"post_data\": $RR_POST},"
+	echo "  \"rcr_restore_usable_after_s\": $RR_USABLE,"
 	echo "  \"scales\": ["
 	n=0
 	for sc in "${SCALE_ROWS[@]}"; do
