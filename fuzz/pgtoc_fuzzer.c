@@ -14,8 +14,9 @@
  *
  * The decoded toc's TYPE and DOMAIN definitions then go through rcr_typeres (convert's
  * reading of format_type text and CREATE TYPE/DOMAIN statements), as a composite column, an
- * array of each: it either names a type textout supports or refuses with a usage or format
- * error, and never reads outside the strings.
+ * array of each, a range and a multirange (whose range entry names it): it either names a type
+ * textout supports or refuses with a usage or format error, and never reads outside the
+ * strings.
  *
  * Seeds (corpora/pgtoc): toc.dat files of pg_dump 15 (full, -s, --exclude-table-data), the
  * full one rewritten as 1.15 and 1.16, with intSize 8, a toc with no entries, the schema
@@ -112,12 +113,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		char arr[4096];
 		snprintf(arr, sizeof arr, "_%s", e->tag);
-		rcr_column cols[2] = {
+		/* as a composite, an array of it, a range, and the multirange a range entry may name */
+		rcr_column cols[4] = {
 			{.name = "c", .type_schema = e->namespace_, .type_name = e->tag, .typmod = -1, .type_kind = 'c'},
 			{.name = "c", .type_schema = e->namespace_, .type_name = arr, .typmod = -1, .type_kind = 'b',
 			 .elem_kind = e->desc[0] == 'D' ? 'd' : 'c'},
+			{.name = "c", .type_schema = e->namespace_, .type_name = e->tag, .typmod = -1, .type_kind = 'r'},
+			{.name = "c", .type_schema = e->namespace_, .type_name = e->tag, .typmod = -1, .type_kind = 'm'},
 		};
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 4; k++) {
 			const char *name = NULL;
 			int trc = rcr_typeres_column(tr, &cols[k], &name);
 			FUZZ_ASSERT(trc == 0 || trc == RCR_E_USAGE || trc == RCR_E_FORMAT);

@@ -95,6 +95,8 @@ typedef struct rcr_archive_meta {
 	int jobs;
 	const char *content;            /* "full", "schema-only" or "data-only" */
 	int no_owner, no_privileges, no_comments;
+	const char *lc_monetary;        /* the dumping session's; NULL: not written */
+	const char *bytea_output;       /* likewise: "hex" or "escape" */
 } rcr_archive_meta;
 
 /* Sets meta's keys in m (rcr_manifest_set_meta: copied; new keys appended in the order rcr

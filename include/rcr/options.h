@@ -104,15 +104,17 @@ typedef struct rcr_convert_opts {
 	rcr_common_opts common;
 	const char *archive;
 	const char *out_dir;
-	int archive_minor;      /* pg_dump archive version 1.<minor>: 14, 15 or 16 */
+	int archive_minor;      /* pg_dump archive version 1.<minor>: 14, 15 or 16; 0: the lowest the archive needs */
 	int algorithm;          /* data files: RCR_CONVERT_NONE (.dat), _GZIP (.dat.gz) or _ZSTD (.dat.zst) */
 	int level;              /* gzip 1-9 or -1 (zlib's default, 6); zstd 1-22; 0 with NONE */
 	uint64_t split_bytes;   /* tables bigger than this become several TABLE DATA entries; 0 = never */
 	int jobs;               /* data files written in parallel */
 } rcr_convert_opts;
 
-/* Archive version 1.14: every pg_restore from 12 to 18 reads it. */
-#define RCR_CONVERT_DEFAULT_ARCHIVE_MINOR 14
+/* The lowest archive version that holds what is converted, so the most pg_restore versions
+ * read it: 1.14 (pg_restore 12 and later) unless zstd data (1.15) or a 1.16 schema's large
+ * objects (1.16) need more (convert.c, choose_version). */
+#define RCR_CONVERT_DEFAULT_ARCHIVE_MINOR 0
 #define RCR_CONVERT_DEFAULT_ALGORITHM RCR_CONVERT_GZIP
 #define RCR_CONVERT_DEFAULT_LEVEL 6
 #define RCR_CONVERT_DEFAULT_SPLIT_BYTES ((uint64_t)1 << 30)

@@ -6,7 +6,18 @@
  * This module is the pure part of that conversion: given the type and one non-NULL binary
  * value it appends exactly what the server's output function prints under pg_dump's session
  * settings (DateStyle ISO, IntervalStyle postgres, extra_float_digits 1 or more, i.e. shortest
- * round-trip floats, bytea_output hex), and timestamptz in UTC with an explicit "+00".
+ * round-trip floats, in numbers and in the geometric types' coordinates), and timestamptz in
+ * UTC with an explicit "+00" (pg_dump prints it in its session's TimeZone; either text reads
+ * back as the same instant).
+ *
+ * Settings pg_dump leaves to its session change some types' text; the dump records them in the
+ * archive's metadata and a catalog (rcr_textout_value_in) carries them here as RCR_TEXTOUT_*
+ * flags: bytea_output (hex by default, escape with RCR_TEXTOUT_BYTEA_ESCAPE) and lc_monetary.
+ * money is printed only as cash_out prints it in the C locale, so only with
+ * RCR_TEXTOUT_MONEY_C, which means that the dump's session had lc_monetary C or POSIX; rcr
+ * dump stores tables with money columns as text otherwise (rcr_textout_printable). What is
+ * printed is the same for PostgreSQL 15, 16, 17 and 18: their output functions agree on every
+ * value the tests compare (textout_test's server cases, tests/integration/convert_types_test.sh).
  *
  * Types are named as pg_type.typname of the column's base type:
  *   - domains: pass the domain's base type;
@@ -19,7 +30,10 @@
  *   - arrays: pg_type names them with a leading underscore ("_int4", "_record"); elements are
  *     converted by the name after the underscore, so arrays of domains and enums work when the
  *     caller passes the base name. An element OID in the array header that is a known built-in
- *     different from that name is refused as inconsistent.
+ *     different from that name is refused as inconsistent;
+ *   - ranges and multiranges of pg_catalog by their names ("int4range", "datemultirange");
+ *     users' ranges as "range:SUB", SUB the subtype's name in these same names ("range:text",
+ *     "range:record:OID"), and their multiranges as "multirange:RANGE" ("multirange:range:text").
  *
  * Every function reads only the `len` bytes given and returns 0 or a negative rcr_err code
  * with a message: RCR_E_FORMAT for bytes the type's receive function would reject
@@ -54,10 +68,13 @@ int rcr_textout_supported(const char *type_name);
  *     ("_mood") are asked about as their element;
  *   - 'e' enums, 'c' composites and 'd' domains: 1, their labels print as text; the caller
  *     checks the fields of composites and the base types of domains;
- *   - 'r' ranges: the built-in ranges of pg_catalog; the subtype is the caller's to check;
- *   - anything else ('p' pseudo-types, multiranges for now): 0.
+ *   - 'r' ranges and 'm' multiranges: 1; the caller checks the subtype (pg_range.rngsubtype),
+ *     for a multirange that of its range (pg_range.rngmultitypid);
+ *   - anything else ('p' pseudo-types): 0;
+ *   - typtype 0: whatever the name is in pg_catalog (for names read from format_type text).
  * `lc_monetary` is the dumping session's lc_monetary setting (SHOW lc_monetary), or NULL when
- * unknown: money's text depends on it, and convert prints it only as the C locale does. */
+ * unknown: money's text depends on it, and convert prints it only as the C locale does, so
+ * money is printable only when it is "C" or "POSIX". */
 int rcr_textout_printable(const char *schema, const char *name, char typtype, const char *lc_monetary);
 
 /* Appends the text output of one non-NULL binary value of type `type_name` to `out`, not yet
@@ -74,10 +91,19 @@ typedef struct rcr_textout_composite {
 	const char *const *fields;
 } rcr_textout_composite;
 
+/* What the values of one archive need besides their bytes: its composites, and its dump's
+ * session (typeres.c fills both from the archive). */
 typedef struct rcr_textout_catalog {
 	size_t n;
 	const rcr_textout_composite *types;
+	unsigned flags;         /* RCR_TEXTOUT_* */
 } rcr_textout_catalog;
+
+#define RCR_TEXTOUT_MONEY_C 0x01u      /* lc_monetary was C or POSIX: money is printed (cash_out's C locale text) */
+#define RCR_TEXTOUT_BYTEA_ESCAPE 0x02u /* bytea_output was escape */
+/* The archive's encoding is neither UTF8 nor SQL_ASCII: xml_send then writes a declaration
+ * naming the encoding in front of every xml value, which xml_out does not print. */
+#define RCR_TEXTOUT_XML_DECL 0x04u
 
 /* rcr_textout_value, where names "record:OID" (also as array elements and inside other
  * composites) are looked up in `catalog` (borrowed for the call; NULL = none). A value whose

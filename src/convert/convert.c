@@ -35,7 +35,8 @@
 
 /* Everything one conversion holds; conversion_free frees it. */
 typedef struct conversion {
-	const rcr_convert_opts *o;
+	const rcr_convert_opts *o; /* &opts */
+	rcr_convert_opts opts;     /* the caller's, with the archive version chosen (choose_version) */
 	double t0;
 	rcr_manifest *m;
 	rcr_toc *toc;
@@ -54,12 +55,12 @@ static int check_options(const rcr_convert_opts *o)
 		return rcr_error_set_hint(RCR_E_USAGE, "rcr convert ARCHIVE -o DIR", "an archive and -o DIR are required");
 	if (o->jobs < 1 || o->jobs > 64)
 		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
-	if (o->archive_minor < 14 || o->archive_minor > 16)
+	if (o->archive_minor && (o->archive_minor < 14 || o->archive_minor > 16))
 		return rcr_error_set(RCR_E_USAGE, "--archive-version must be 1.14, 1.15 or 1.16");
 	RCR_FORWARD(rcr_convert_compress_check(o));
 	/* A 1.14 header records only a gzip level (pg_dump 15 knew no other codec), and pg_restore
 	 * 15 reads only .dat and .dat.gz: zstd data needs the 1.15 algorithm byte. */
-	if (o->algorithm == RCR_CONVERT_ZSTD && o->archive_minor < 15)
+	if (o->algorithm == RCR_CONVERT_ZSTD && o->archive_minor && o->archive_minor < 15)
 		return rcr_error_set_hint(RCR_E_USAGE,
 					  "use --archive-version 1.15 (pg_restore 16 or later) or 1.16 (pg_restore 17 "
 					  "or later), or -Z gzip for pg_restore 12-15",
@@ -115,6 +116,25 @@ static int read_schema(conversion *cv)
 	return rc < 0 ? rcr_error_wrap(rc, "'%s'", path) : 0;
 }
 
+/* Without --archive-version, the lowest version that holds what this conversion writes, so that
+ * the most pg_restore versions read it (README, "rcr convert"): 1.14 (pg_restore 12 and later),
+ * 1.15 for zstd data files (16 and later), 1.16 for the large objects of a 1.16 schema, which
+ * pg_dump 17 groups in BLOB METADATA entries that no older version knows (17 and later). */
+static void choose_version(conversion *cv)
+{
+	if (cv->opts.archive_minor)
+		return;
+	int minor = cv->opts.algorithm == RCR_CONVERT_ZSTD ? 15 : 14;
+	for (int i = 0; i < cv->toc->nentries && cv->toc->vmin >= 16; i++) {
+		const char *d = cv->toc->entries[i].desc;
+		if (d && (strcmp(d, "BLOBS") == 0 || strcmp(d, "BLOB METADATA") == 0))
+			minor = 16;
+	}
+	cv->opts.archive_minor = minor;
+	if (cv->opts.common.verbose)
+		fprintf(stderr, "rcr: writing archive version 1.%d, the lowest that holds this archive\n", minor);
+}
+
 /* Column c of table t as a textout type name, or a refusal naming both. */
 static int column_type(rcr_typeres *tr, const rcr_table *t, uint32_t c, const char **out)
 {
@@ -141,6 +161,7 @@ static int check_types(conversion *cv)
 	if (!(cv->names = calloc(m->ntables + 1, sizeof *cv->names)))
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	RCR_FORWARD(rcr_typeres_new(&cv->tr, cv->toc));
+	RCR_FORWARD(rcr_typeres_session(cv->tr, m));
 	for (uint32_t ti = 0; ti < m->ntables; ti++) {
 		const rcr_table *t = &m->tables[ti];
 		if (!(cv->names[ti] = calloc(t->ncols + 1, sizeof *cv->names[ti])))
@@ -256,9 +277,13 @@ int rcr_convert_run(const rcr_convert_opts *o)
 {
 	RCR_FORWARD(check_options(o));
 	RCR_FORWARD(check_paths(o));
-	conversion cv = {.o = o, .t0 = rcr_now(), .toc_bytes = RCR_BUF_INIT, .plan = RCR_CONVERT_PLAN_INIT,
+	conversion cv = {.opts = *o, .t0 = rcr_now(), .toc_bytes = RCR_BUF_INIT, .plan = RCR_CONVERT_PLAN_INIT,
 			 .od = RCR_FS_OUTDIR_INIT};
+	cv.o = &cv.opts;
+	o = cv.o;
 	int rc = read_schema(&cv);
+	if (rc == 0)
+		choose_version(&cv);
 	if (rc == 0)
 		rc = check_types(&cv);
 	if (rc == 0)

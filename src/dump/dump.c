@@ -75,6 +75,11 @@ static int set_meta(dump_ctx *d)
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	const char *sv = PQparameterStatus(d->conn, "server_version");
 	const char *enc = PQparameterStatus(d->conn, "server_encoding");
+	/* Settings pg_dump leaves to the session that change what a value prints as: convert
+	 * reproduces them (textout.h). */
+	PGresult *set;
+	RCR_FORWARD(rcr_pg_query(&set, d->conn,
+				 "SELECT pg_catalog.current_setting('lc_monetary'), pg_catalog.current_setting('bytea_output')"));
 	rcr_archive_meta meta = {
 		.created_at = now,
 		.rcr_version = RCR_VERSION_STRING,
@@ -88,8 +93,12 @@ static int set_meta(dump_ctx *d)
 		.no_owner = o->no_owner,
 		.no_privileges = o->no_privileges,
 		.no_comments = o->no_comments,
+		.lc_monetary = PQgetvalue(set, 0, 0),
+		.bytea_output = PQgetvalue(set, 0, 1),
 	};
-	RCR_FORWARD(rcr_archive_set_meta(d->m, &meta));
+	int rc = rcr_archive_set_meta(d->m, &meta);
+	PQclear(set);
+	RCR_FORWARD(rc);
 	return rcr_extlist_to_meta(d->m, &d->exts);
 }
 

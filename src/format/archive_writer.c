@@ -211,6 +211,8 @@ int rcr_archive_set_meta(rcr_manifest *m, const rcr_archive_meta *meta)
 		{"no_owner", meta->no_owner ? "1" : "0"},
 		{"no_privileges", meta->no_privileges ? "1" : "0"},
 		{"no_comments", meta->no_comments ? "1" : "0"},
+		{"lc_monetary", meta->lc_monetary},
+		{"bytea_output", meta->bytea_output},
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
 		if (kv[i][1])

@@ -487,8 +487,9 @@ static int check_meta(const rcr_kv *kv)
 {
 	static const char *const contents[] = {"full", "schema-only", "data-only", NULL};
 	static const char *const flags[] = {"0", "1", NULL};
+	static const char *const bytea[] = {"hex", "escape", NULL};
 	static const char *const printable[] = {"created_at", "rcr_version", "server_version", "snapshot",
-						"compression", "jobs", NULL};
+						"compression", "jobs", "lc_monetary", NULL};
 	const char *k = kv->key, *v = kv->value, *expected = NULL;
 	if (strcmp(k, "encoding") == 0 && v[0] && !rcr_text_encoding_known(v))
 		expected = "a PostgreSQL encoding name such as UTF8 or LATIN1";
@@ -497,6 +498,8 @@ static int check_meta(const rcr_kv *kv)
 	else if ((strcmp(k, "no_owner") == 0 || strcmp(k, "no_privileges") == 0 || strcmp(k, "no_comments") == 0) &&
 		 !one_of(v, flags))
 		expected = "0 or 1";
+	else if (strcmp(k, "bytea_output") == 0 && !one_of(v, bytea))
+		expected = "hex or escape";
 	else if (one_of(k, printable) && rcr_text_has_control(v))
 		expected = "text without control characters";
 	else

@@ -97,10 +97,13 @@ static int out_char(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type 
 
 static const char hexdig[] = "0123456789abcdef";
 
+/* bytea_output hex, or escape when the dump's session had it (RCR_TEXTOUT_BYTEA_ESCAPE). */
 static int out_bytea(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
 {
 	(void)t;
 	(void)depth;
+	if (rcr_tx_flags() & RCR_TEXTOUT_BYTEA_ESCAPE)
+		return rcr_tx_bytea_escape(out, v, n);
 	if (n > (SIZE_MAX - 2) / 2)
 		return rcr_error_set(RCR_E_LIMIT, "bytea value too large");
 	RCR_FORWARD(rcr_buf_reserve(out, 2 + 2 * n));
@@ -273,12 +276,7 @@ static int out_float(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type
 	}
 	if (n != 8)
 		return bad_len(t, n, 8);
-	uint64_t u = (uint64_t)rcr_tx_load_i64be(v);
-	double d;
-	memcpy(&d, &u, 8);
-	char tmp[RCR_TEXTOUT_FLOAT_BUF];
-	size_t k = rcr_textout_float8(tmp, d);
-	return rcr_buf_append(out, tmp, k);
+	return rcr_tx_put_f8(out, rcr_tx_load_f8(v));
 }
 
 /* ---- numeric ---------------------------------------------------------------------------- */
@@ -446,25 +444,15 @@ static int out_sparsevec(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_
 
 /* ---- registry --------------------------------------------------------------------------- */
 
-static int out_dt(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
-{
-	(void)depth;
-	switch (t->oid) {
-	case 1082: return rcr_tx_date(out, v, n);
-	case 1083: return rcr_tx_time(out, v, n);
-	case 1266: return rcr_tx_timetz(out, v, n);
-	case 1114: return rcr_tx_timestamp(out, v, n);
-	case 1184: return rcr_tx_timestamptz(out, v, n);
-	default: return rcr_tx_interval(out, v, n);
-	}
-}
-
-/* Array types are not listed: "_x" is an array of x, and array_oids maps their OIDs. The last
- * column is the pg_type.typtype the row stands for (rcr_textout_printable): 'b' a base type of
- * pg_catalog, or of any schema for pgvector's (OID 0), 'r' a range of pg_catalog; 'p' names
- * that are no base type of their own ("enum" stands for every enum, "record" for composites). */
-#define BASE(name, oid, fn) {name, oid, fn, NULL, 'b'}
-#define RANGE(name, oid, sub) {name, oid, rcr_tx_range, sub, 'r'}
+/* Array types are not listed: "_x" is an array of x, and array_oids maps their OIDs. The
+ * typtype column is the pg_type.typtype the row stands for (rcr_textout_printable): 'b' a base
+ * type of pg_catalog, or of any schema for pgvector's (OID 0), 'r' and 'm' the ranges and
+ * multiranges of pg_catalog; 'p' names that are no type of their own ("enum" stands for every
+ * enum, "record" for composites). */
+#define BASE(name, oid, fn) {name, oid, fn, NULL, 'b', NULL}
+#define SCALAR(name, oid, fn) {name, oid, NULL, NULL, 'b', fn}
+#define RANGE(name, oid, sub) {name, oid, rcr_tx_range, sub, 'r', NULL}
+#define MULTIRANGE(name, oid, range) {name, oid, rcr_tx_multirange, range, 'm', NULL}
 static const rcr_tx_type types[] = {
 	BASE("bool", 16, out_bool),
 	BASE("int2", 21, out_int),
@@ -479,36 +467,66 @@ static const rcr_tx_type types[] = {
 	BASE("bpchar", 1042, out_text),
 	BASE("name", 19, out_text),
 	BASE("json", 114, out_text),
-	{"enum", 0, out_text, NULL, 'p'},
+	BASE("refcursor", 1790, out_text),
+	{"enum", 0, out_text, NULL, 'p', NULL},
 	BASE("jsonb", 3802, out_jsonb),
+	SCALAR("jsonpath", 4072, rcr_tx_jsonpath),
+	SCALAR("xml", 142, rcr_tx_xml),
 	BASE("char", 18, out_char),
 	BASE("bytea", 17, out_bytea),
 	BASE("uuid", 2950, out_uuid),
-	BASE("date", 1082, out_dt),
-	BASE("time", 1083, out_dt),
-	BASE("timetz", 1266, out_dt),
-	BASE("timestamp", 1114, out_dt),
-	BASE("timestamptz", 1184, out_dt),
-	BASE("interval", 1186, out_dt),
+	SCALAR("date", 1082, rcr_tx_date),
+	SCALAR("time", 1083, rcr_tx_time),
+	SCALAR("timetz", 1266, rcr_tx_timetz),
+	SCALAR("timestamp", 1114, rcr_tx_timestamp),
+	SCALAR("timestamptz", 1184, rcr_tx_timestamptz),
+	SCALAR("interval", 1186, rcr_tx_interval),
 	BASE("inet", 869, out_inet),
 	BASE("cidr", 650, out_inet),
 	BASE("macaddr", 829, out_macaddr),
 	BASE("macaddr8", 774, out_macaddr),
 	BASE("bit", 1560, out_bit),
 	BASE("varbit", 1562, out_bit),
+	SCALAR("money", 790, rcr_tx_money),
+	SCALAR("point", 600, rcr_tx_point),
+	SCALAR("lseg", 601, rcr_tx_lseg),
+	SCALAR("path", 602, rcr_tx_path),
+	SCALAR("box", 603, rcr_tx_box),
+	SCALAR("polygon", 604, rcr_tx_polygon),
+	SCALAR("line", 628, rcr_tx_line),
+	SCALAR("circle", 718, rcr_tx_circle),
+	SCALAR("tsvector", 3614, rcr_tx_tsvector),
+	SCALAR("tsquery", 3615, rcr_tx_tsquery),
+	SCALAR("tid", 27, rcr_tx_tid),
+	SCALAR("xid", 28, rcr_tx_xid),
+	SCALAR("cid", 29, rcr_tx_xid),
+	SCALAR("xid8", 5069, rcr_tx_xid8),
+	SCALAR("pg_lsn", 3220, rcr_tx_pg_lsn),
+	SCALAR("pg_snapshot", 5038, rcr_tx_snapshot),
+	SCALAR("txid_snapshot", 2970, rcr_tx_snapshot),
+	SCALAR("int2vector", 22, rcr_tx_int2vector),
+	SCALAR("oidvector", 30, rcr_tx_oidvector),
 	BASE("vector", 0, out_vector),
 	BASE("halfvec", 0, out_vector),
 	BASE("sparsevec", 0, out_sparsevec),
-	{"record", 2249, rcr_tx_record, NULL, 'p'},
+	{"record", 2249, rcr_tx_record, NULL, 'p', NULL},
 	RANGE("int4range", 3904, "int4"),
 	RANGE("int8range", 3926, "int8"),
 	RANGE("numrange", 3906, "numeric"),
 	RANGE("tsrange", 3908, "timestamp"),
 	RANGE("tstzrange", 3910, "timestamptz"),
 	RANGE("daterange", 3912, "date"),
+	MULTIRANGE("int4multirange", 4451, "int4range"),
+	MULTIRANGE("int8multirange", 4536, "int8range"),
+	MULTIRANGE("nummultirange", 4532, "numrange"),
+	MULTIRANGE("tsmultirange", 4533, "tsrange"),
+	MULTIRANGE("tstzmultirange", 4534, "tstzrange"),
+	MULTIRANGE("datemultirange", 4535, "daterange"),
 };
 #undef BASE
+#undef SCALAR
 #undef RANGE
+#undef MULTIRANGE
 
 static const struct {
 	uint32_t oid;
@@ -521,7 +539,13 @@ static const struct {
 	{1115, "_timestamp"}, {1185, "_timestamptz"}, {1187, "_interval"}, {1041, "_inet"},
 	{651, "_cidr"}, {1040, "_macaddr"}, {775, "_macaddr8"}, {1561, "_bit"}, {1563, "_varbit"},
 	{2287, "_record"}, {3905, "_int4range"}, {3927, "_int8range"}, {3907, "_numrange"},
-	{3909, "_tsrange"}, {3911, "_tstzrange"}, {3913, "_daterange"},
+	{3909, "_tsrange"}, {3911, "_tstzrange"}, {3913, "_daterange"}, {2201, "_refcursor"}, {4073, "_jsonpath"},
+	{143, "_xml"}, {791, "_money"}, {1017, "_point"}, {1018, "_lseg"}, {1019, "_path"}, {1020, "_box"},
+	{1027, "_polygon"}, {629, "_line"}, {719, "_circle"}, {3643, "_tsvector"}, {3645, "_tsquery"},
+	{1010, "_tid"}, {1011, "_xid"}, {1012, "_cid"}, {271, "_xid8"}, {3221, "_pg_lsn"}, {5039, "_pg_snapshot"},
+	{2949, "_txid_snapshot"}, {1006, "_int2vector"}, {1013, "_oidvector"}, {6150, "_int4multirange"},
+	{6157, "_int8multirange"}, {6151, "_nummultirange"}, {6152, "_tsmultirange"}, {6153, "_tstzmultirange"},
+	{6155, "_datemultirange"},
 };
 
 /* By name; "record:OID" finds "record". */
@@ -548,25 +572,55 @@ const char *rcr_textout_type_for_oid(uint32_t oid)
 	return NULL;
 }
 
+/* A typed name, "range:SUB" or "multirange:RANGE" (typeres.h: user ranges and multiranges),
+ * as a registry row of its own. 0 if the name is not one. */
+static int typed_row(rcr_tx_type *t, const char *name)
+{
+	if (strncmp(name, "range:", 6) == 0)
+		*t = (rcr_tx_type){name, 0, rcr_tx_range, name + 6, 'r', NULL};
+	else if (strncmp(name, "multirange:", 11) == 0)
+		*t = (rcr_tx_type){name, 0, rcr_tx_multirange, name + 11, 'm', NULL};
+	else
+		return 0;
+	return 1;
+}
+
 int rcr_textout_supported(const char *type_name)
 {
-	if (type_name[0] == '_')
-		type_name++;
-	return find_type(type_name) != NULL;
+	for (int depth = 0; depth <= MAX_DEPTH; depth++) {
+		if (type_name[0] == '_')
+			type_name++;
+		rcr_tx_type typed;
+		if (!typed_row(&typed, type_name))
+			return find_type(type_name) != NULL;
+		if (typed.typtype == 'm' && strncmp(typed.sub, "range:", 6) != 0) {
+			const rcr_tx_type *r = find_type(typed.sub);
+			return r && r->typtype == 'r';
+		}
+		type_name = typed.sub;
+	}
+	return 0;
+}
+
+/* lc_monetary values in which cash_out prints what rcr_tx_money prints. */
+static int money_locale(const char *lc_monetary)
+{
+	return lc_monetary && (strcmp(lc_monetary, "C") == 0 || strcmp(lc_monetary, "POSIX") == 0);
 }
 
 int rcr_textout_printable(const char *schema, const char *name, char typtype, const char *lc_monetary)
 {
-	(void)lc_monetary; /* no printer depends on it yet */
-	if (typtype == 'e' || typtype == 'c' || typtype == 'd')
-		return 1; /* what they hold is the caller's to check */
-	if (typtype != 'b' && typtype != 'r')
-		return 0;
 	int catalog = strcmp(schema, "pg_catalog") == 0;
+	if (typtype == 'e' || typtype == 'c' || typtype == 'd' || (!catalog && (typtype == 'r' || typtype == 'm')))
+		return 1; /* what they hold is the caller's to check */
+	if (typtype != 'b' && typtype != 'r' && typtype != 'm' && typtype != 0)
+		return 0;
 	int array = catalog && typtype == 'b' && name[0] == '_' && name[1] != '_';
 	name += array; /* an array of pg_catalog, passed as it is: its element may be a range */
 	const rcr_tx_type *t = find_type(name);
-	if (!t || strncmp(name, "record:", 7) == 0 || t->typtype == 'p' || (!array && t->typtype != typtype))
+	if (!t || strncmp(name, "record:", 7) == 0 || t->typtype == 'p' || (typtype && !array && t->typtype != typtype))
+		return 0;
+	if (t->scalar == rcr_tx_money && !money_locale(lc_monetary))
 		return 0;
 	return t->oid ? catalog : !catalog; /* built-in, or pgvector's in the schema it was created in */
 }
@@ -575,17 +629,20 @@ int rcr_tx_convert(rcr_buf *out, const char *type_name, const uint8_t *v, size_t
 {
 	if (depth > MAX_DEPTH)
 		return rcr_error_set(RCR_E_FORMAT, "value nested more than %d levels deep", MAX_DEPTH);
+	rcr_tx_type typed;
 	if (type_name[0] == '_') {
-		if (!find_type(type_name + 1))
+		if (!find_type(type_name + 1) && !typed_row(&typed, type_name + 1))
 			return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
 		return rcr_tx_array(out, v, n, type_name + 1, depth);
 	}
 	if (strncmp(type_name, "record:", 7) == 0)
 		return rcr_tx_typed_record(out, type_name, v, n, depth);
+	if (typed_row(&typed, type_name))
+		return typed.fn(out, v, n, &typed, depth);
 	const rcr_tx_type *t = find_type(type_name);
 	if (!t)
 		return rcr_error_set(RCR_E_USAGE, "cannot convert values of type '%s' to text", type_name);
-	return t->fn(out, v, n, t, depth);
+	return t->fn ? t->fn(out, v, n, t, depth) : t->scalar(out, v, n);
 }
 
 int rcr_textout_value(rcr_buf *out, const char *type_name, int32_t typmod, const uint8_t *val, size_t len)

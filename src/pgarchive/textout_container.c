@@ -27,13 +27,14 @@ static int element_text(rcr_buf *tmp, const char *type_name, const uint8_t *v, s
 	return rcr_tx_convert(tmp, type_name, v, n, depth + 1);
 }
 
-/* array_out's quoting: empty, "NULL" in any case, or any of {}",\ or white space. */
-static int put_array_elem(rcr_buf *out, const rcr_buf *e)
+/* array_out's quoting: empty, "NULL" in any case, or any of {}"\, the type's delimiter or white
+ * space. */
+static int put_array_elem(rcr_buf *out, const rcr_buf *e, char delim)
 {
 	int quote = e->len == 0 || (e->len == 4 && strncasecmp((const char *)e->data, "NULL", 4) == 0);
 	for (size_t i = 0; i < e->len && !quote; i++) {
 		uint8_t c = e->data[i];
-		quote = c == '{' || c == '}' || c == '"' || c == ',' || c == '\\' || c == ' ' || c == '\t' ||
+		quote = c == '{' || c == '}' || c == '"' || c == (uint8_t)delim || c == '\\' || c == ' ' || c == '\t' ||
 			c == '\n' || c == '\r' || c == '\v' || c == '\f';
 	}
 	if (!quote)
@@ -79,6 +80,7 @@ typedef struct array_head {
 	uint64_t nitems;
 	int bounds;     /* some lower bound is not 1: the text starts with the dimensions */
 	size_t pos;
+	char delim;     /* pg_type.typdelim of the element type: ';' for box, else ',' */
 } array_head;
 
 static int array_head_read(array_head *h, const uint8_t *v, size_t n, const char *elem)
@@ -99,6 +101,7 @@ static int array_head_read(array_head *h, const uint8_t *v, size_t n, const char
 	if (n < 12 + 8 * (size_t)ndim)
 		return rcr_error_set(RCR_E_FORMAT, "array value of %zu bytes for %" PRId32 " dimensions", n, ndim);
 	h->ndim = ndim;
+	h->delim = strcmp(elem, "box") == 0 ? ';' : ',';
 	h->nitems = ndim ? 1 : 0;
 	h->bounds = 0;
 	h->pos = 12 + 8 * (size_t)ndim;
@@ -147,7 +150,7 @@ static int put_array_item(rcr_buf *out, rcr_buf *e, array_head *h, const uint8_t
 				     len);
 	int rc = element_text(e, elem, v + h->pos, (size_t)len, depth);
 	if (rc == 0)
-		rc = put_array_elem(out, e);
+		rc = put_array_elem(out, e, h->delim);
 	h->pos += (size_t)len;
 	return rc;
 }
@@ -166,7 +169,7 @@ static int put_array_step(rcr_buf *out, int32_t *idx, const array_head *h)
 		PUTC('}');
 	if (d < 0)
 		return 0;
-	PUTC(',');
+	PUTC(h->delim);
 	for (int i = 0; i < closed; i++)
 		PUTC('{');
 	return 0;
@@ -211,6 +214,11 @@ const rcr_textout_catalog *rcr_tx_catalog_swap(const rcr_textout_catalog *catalo
 	const rcr_textout_catalog *old = cur_catalog;
 	cur_catalog = catalog;
 	return old;
+}
+
+unsigned rcr_tx_flags(void)
+{
+	return cur_catalog ? cur_catalog->flags : 0;
 }
 
 /* record_send: int32 column count, then per column oid, int32 length (-1 for NULL), bytes.
@@ -338,4 +346,34 @@ int rcr_tx_range(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t,
 	if (rc == 0 && pos != n)
 		rc = rcr_error_set(RCR_E_FORMAT, "%s value has %zu trailing bytes", t->name, n - pos);
 	return rc;
+}
+
+/* multirange_send: int32 range count, then per range int32 length and the range's range_send
+ * bytes; multirange_out prints "{range,range}" with each range as range_out prints it,
+ * unquoted. t->sub is the range type's name. */
+int rcr_tx_multirange(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth)
+{
+	if (n < 4)
+		return rcr_error_set(RCR_E_FORMAT, "%s value of %zu bytes", t->name, n);
+	uint32_t count = rcr_load_u32be(v);
+	if (count > (n - 4) / 5) /* each range takes its length and at least its flags byte */
+		return rcr_error_set(RCR_E_FORMAT, "%s value of %zu bytes for %" PRIu32 " ranges", t->name, n, count);
+	size_t pos = 4;
+	PUTC('{');
+	for (uint32_t i = 0; i < count; i++) {
+		if (n - pos < 4)
+			return rcr_error_set(RCR_E_FORMAT, "%s value ends inside range %" PRIu32, t->name, i + 1);
+		int32_t len = (int32_t)rcr_load_u32be(v + pos);
+		pos += 4;
+		if (len < 0 || (size_t)len > n - pos)
+			return rcr_error_set(RCR_E_FORMAT, "%s range of %" PRId32 " bytes overruns the value", t->name, len);
+		if (i)
+			PUTC(',');
+		RCR_FORWARD(rcr_tx_convert(out, t->sub, v + pos, (size_t)len, depth + 1));
+		pos += (size_t)len;
+	}
+	PUTC('}');
+	if (pos != n)
+		return rcr_error_set(RCR_E_FORMAT, "%s value has %zu trailing bytes", t->name, n - pos);
+	return 0;
 }

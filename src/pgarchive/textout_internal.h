@@ -3,6 +3,7 @@
 #define RCR_TEXTOUT_INTERNAL_H
 
 #include "rcr/buf.h"
+#include "rcr/err.h"
 #include "rcr/textout.h"
 
 #include <stddef.h>
@@ -13,12 +14,15 @@
  * stand for no one pg_type row: "enum", "record"). One row of textout.c's registry. */
 typedef struct rcr_tx_type rcr_tx_type;
 typedef int (*rcr_tx_out_fn)(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth);
+/* A converter that needs nothing but the value (most scalars). */
+typedef int (*rcr_tx_scalar_fn)(rcr_buf *out, const uint8_t *v, size_t n);
 struct rcr_tx_type {
 	const char *name;
 	uint32_t oid;
-	rcr_tx_out_fn fn;
+	rcr_tx_out_fn fn;        /* NULL: scalar is the converter */
 	const char *sub;
 	char typtype;
+	rcr_tx_scalar_fn scalar;
 };
 
 /* Appends the text of a value of the named type (textout.c's dispatch), depth levels inside
@@ -35,6 +39,11 @@ int rcr_tx_range(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t,
  * (rcr_textout_value_in sets and restores it around one value). */
 const rcr_textout_catalog *rcr_tx_catalog_swap(const rcr_textout_catalog *catalog);
 
+/* The catalog's session: its RCR_TEXTOUT_* flags, 0 without a catalog. */
+unsigned rcr_tx_flags(void);
+/* A multirange (textout_container.c); t->sub names its range type. */
+int rcr_tx_multirange(rcr_buf *out, const uint8_t *v, size_t n, const rcr_tx_type *t, int depth);
+
 /* Appends, returning from the calling converter on failure; `out` is its output buffer. */
 #define PUTS(s) RCR_FORWARD(rcr_tx_puts(out, (s)))
 #define PUTC(c) RCR_FORWARD(rcr_buf_append_u8(out, (uint8_t)(c)))
@@ -48,6 +57,30 @@ int rcr_tx_timestamp(rcr_buf *out, const uint8_t *v, size_t n);
 int rcr_tx_timestamptz(rcr_buf *out, const uint8_t *v, size_t n);
 int rcr_tx_interval(rcr_buf *out, const uint8_t *v, size_t n);
 
+/* textout_geo.c */
+int rcr_tx_point(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_lseg(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_box(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_path(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_polygon(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_line(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_circle(rcr_buf *out, const uint8_t *v, size_t n);
+/* textout_tsearch.c */
+int rcr_tx_tsvector(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_tsquery(rcr_buf *out, const uint8_t *v, size_t n);
+/* textout_misc.c */
+int rcr_tx_tid(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_xid(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_xid8(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_pg_lsn(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_snapshot(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_int2vector(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_oidvector(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_money(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_jsonpath(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_bytea_escape(rcr_buf *out, const uint8_t *v, size_t n);
+int rcr_tx_xml(rcr_buf *out, const uint8_t *v, size_t n);
+
 /* Ryu's fixed-point powers of five (textout_float.c, where their definitions are); shared only
  * so that the unit test can recompute and compare every entry. */
 extern const uint64_t rcr_tx_d_pow5_inv[292][2];
@@ -58,6 +91,23 @@ extern const uint64_t rcr_tx_f_pow5[48];
 static inline int64_t rcr_tx_load_i64be(const uint8_t *p)
 {
 	return (int64_t)(((uint64_t)rcr_load_u32be(p) << 32) | rcr_load_u32be(p + 4));
+}
+
+/* A big-endian float8 (float8send, and the geometric types' coordinates). */
+static inline double rcr_tx_load_f8(const uint8_t *p)
+{
+	uint64_t u = (uint64_t)rcr_tx_load_i64be(p);
+	double d;
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+/* Appends float8out's text of d (shortest round trip). */
+static inline int rcr_tx_put_f8(rcr_buf *out, double d)
+{
+	RCR_FORWARD(rcr_buf_reserve(out, RCR_TEXTOUT_FLOAT_BUF));
+	out->len += rcr_textout_float8((char *)out->data + out->len, d);
+	return 0;
 }
 
 static inline int rcr_tx_puts(rcr_buf *out, const char *s)

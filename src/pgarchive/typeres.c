@@ -14,6 +14,7 @@
 
 struct rcr_typeres {
 	const rcr_toc *toc;
+	const char *lc_monetary; /* the dump's, borrowed from the manifest; NULL if not recorded */
 	char **strs; /* interned names and field arrays' strings, owned */
 	size_t nstrs, cap_strs;
 	rcr_textout_composite *comps; /* each fields array owned */
@@ -46,6 +47,24 @@ void rcr_typeres_free(rcr_typeres *r)
 const rcr_textout_catalog *rcr_typeres_catalog(const rcr_typeres *r)
 {
 	return &r->cat;
+}
+
+int rcr_typeres_session(rcr_typeres *r, const rcr_manifest *m)
+{
+	const char *bytea = rcr_manifest_get_meta(m, "bytea_output");
+	const char *enc = rcr_manifest_get_meta(m, "encoding");
+	if (bytea && strcmp(bytea, "hex") != 0 && strcmp(bytea, "escape") != 0)
+		return rcr_error_set(RCR_E_FORMAT, "metadata entry 'bytea_output' holds '%s', expected hex or escape",
+				     rcr_text_escape(bytea).s);
+	r->lc_monetary = rcr_manifest_get_meta(m, "lc_monetary");
+	r->cat.flags = 0;
+	if (rcr_textout_printable("pg_catalog", "money", 'b', r->lc_monetary))
+		r->cat.flags |= RCR_TEXTOUT_MONEY_C;
+	if (bytea && strcmp(bytea, "escape") == 0)
+		r->cat.flags |= RCR_TEXTOUT_BYTEA_ESCAPE;
+	if (enc && enc[0] && strcmp(enc, "UTF8") != 0 && strcmp(enc, "SQL_ASCII") != 0)
+		r->cat.flags |= RCR_TEXTOUT_XML_DECL;
+	return 0;
 }
 
 static const char *intern(rcr_typeres *r, const char *s)
@@ -240,8 +259,70 @@ static int add_composite(rcr_typeres *r, const rcr_toc_entry *e, const char *qua
 		return rc;
 	}
 	r->comps[r->ncomps++] = (rcr_textout_composite){(uint32_t)oid, n, fields};
-	r->cat = (rcr_textout_catalog){r->ncomps, r->comps};
+	r->cat.n = r->ncomps;
+	r->cat.types = r->comps;
 	return 0;
+}
+
+/* money prints only where the dump's lc_monetary was C or POSIX; any other refused type has
+ * no text output. `type` is the type as the message shows it, after "what: " unless NULL. */
+static int refuse(const rcr_typeres *r, const char *what, const char *type, const char *base)
+{
+	const char *sep = what ? ": " : "";
+	what = what ? what : "";
+	if (strcmp(base, "money") == 0) {
+		char lc[RCR_SHOWN_SIZE + 2] = "not recorded";
+		if (r->lc_monetary)
+			snprintf(lc, sizeof lc, "'%s'", rcr_text_escape(r->lc_monetary).s);
+		return rcr_error_set_hint(RCR_E_USAGE, "rcr dump stores such tables as text; dump the database again",
+					  "%s%stype '%s' is printed only for dumps whose lc_monetary was C or POSIX, this "
+					  "one's was %s", what, sep, type, lc);
+	}
+	return rcr_error_set(RCR_E_USAGE, "%s%stype '%s' has no text output", what, sep, type);
+}
+
+/* A range's TYPE entry, from body = "RANGE (\n    subtype = <type>[,\n    ...]\n);" (pg_dump's
+ * dumpRangeType), into name as "range:<subtype's name>". */
+static int resolve_range(rcr_typeres *r, const char *body, const char *qual, char *name, const char *what, int depth)
+{
+	const char *p = body + 7, *end = body + strlen(body);
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\t'))
+		p++;
+	if (strncmp(p, "subtype = ", 10) != 0)
+		return rcr_error_set(RCR_E_FORMAT, "cannot read range type '%s' in toc.dat", qual);
+	p += 10;
+	char sub[NAME_CAP], w[700];
+	snprintf(w, sizeof w, "%.400s (range '%.250s')", what, qual);
+	RCR_FORWARD(resolve_text(r, p, type_text_end(p, end), sub, w, depth + 1));
+	if (strlen(sub) + 6 >= NAME_CAP)
+		return rcr_error_set(RCR_E_USAGE, "%s: range type '%s' is nested too deeply", what, qual);
+	snprintf(name, NAME_CAP, "range:%s", sub);
+	return 0;
+}
+
+/* The range TYPE entry whose multirange_type_name is schema.tname (a multirange has no entry of
+ * its own), with *body after its " AS "; NULL if none. */
+static const rcr_toc_entry *find_multirange(const rcr_typeres *r, const char *schema, const char *tname,
+					    const char **body)
+{
+	static const char key[] = "multirange_type_name = ";
+	for (int i = 0; i < r->toc->nentries; i++) {
+		const rcr_toc_entry *e = &r->toc->entries[i];
+		const char *p = e->desc && strcmp(e->desc, "TYPE") == 0 ? after_as(e->defn, "CREATE TYPE ") : NULL;
+		if (!p || strncmp(p, "RANGE (", 7) != 0 || !e->namespace_ || !e->tag)
+			continue;
+		const char *end = p + strlen(p), *k = find_outside_quotes(p, end, key);
+		char sch[256], nm[256];
+		if (k == end)
+			continue;
+		k += sizeof key - 1;
+		if (read_ident(&k, end, sch, sizeof sch) == 0 && k < end && *k++ == '.' &&
+		    read_ident(&k, end, nm, sizeof nm) == 0 && strcmp(sch, schema) == 0 && strcmp(nm, tname) == 0) {
+			*body = p;
+			return e;
+		}
+	}
+	return NULL;
 }
 
 /* A type named schema.name, into name. */
@@ -282,8 +363,20 @@ static int resolve_qualified(rcr_typeres *r, const char *schema, const char *tna
 			snprintf(name, NAME_CAP, "record:%s", e->oid);
 			return 0;
 		}
-		return rcr_error_set(RCR_E_USAGE, "%s: type '%s' is a user-defined base or range type with no text output",
-				     what, qual);
+		if (p && strncmp(p, "RANGE (", 7) == 0)
+			return resolve_range(r, p, qual, name, what, depth);
+		return rcr_error_set(RCR_E_USAGE, "%s: type '%s' is a user-defined base type with no text output", what,
+				     qual);
+	}
+	const char *body;
+	if ((e = find_multirange(r, schema, tname, &body))) {
+		char range[NAME_CAP], rqual[RCR_SHOWN_SIZE];
+		snprintf(rqual, sizeof rqual, "%s", rcr_name_qualify(e->namespace_, e->tag).s);
+		RCR_FORWARD(resolve_range(r, body, rqual, range, what, depth + 1));
+		if (strlen(range) + 11 >= NAME_CAP)
+			return rcr_error_set(RCR_E_USAGE, "%s: multirange type '%s' is nested too deeply", what, qual);
+		snprintf(name, NAME_CAP, "multirange:%s", range);
+		return 0;
 	}
 	/* Extension members have no entries of their own; pgvector's types are known by name. */
 	if (!strcmp(tname, "vector") || !strcmp(tname, "halfvec") || !strcmp(tname, "sparsevec")) {
@@ -328,8 +421,11 @@ static int resolve_text(rcr_typeres *r, const char *s, const char *end, char *na
 			n--;
 		sql[n] = 0;
 		const char *bn = builtin_name(sql);
-		if (strlen(bn) >= sizeof base)
-			return rcr_error_set(RCR_E_USAGE, "%s: type '%.*s' has no text output", what, (int)(end - s), s);
+		if (strlen(bn) >= sizeof base || !rcr_textout_printable("pg_catalog", bn, 0, r->lc_monetary)) {
+			char shown[300];
+			snprintf(shown, sizeof shown, "%.*s", (int)(end - s + 2 * array), s);
+			return refuse(r, what, shown, bn);
+		}
 		memcpy(base, bn, strlen(bn) + 1);
 	}
 	if (!rcr_textout_supported(base) || (array && base[0] == '_'))
@@ -343,6 +439,7 @@ int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
 {
 	char buf[NAME_CAP], qual[RCR_SHOWN_SIZE + 8];
 	const char *tn = c->type_name;
+	int user = strcmp(c->type_schema, "pg_catalog") != 0; /* its ranges need their definitions */
 	snprintf(qual, sizeof qual, "type '%s'", rcr_name_qualify(c->type_schema, tn).s);
 	*name = NULL;
 	if ((c->type_kind == 'c' && !find_entry(r, "TYPE", c->type_schema, tn)) ||
@@ -350,7 +447,8 @@ int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
 		/* A composite outside the dumped schema (rcr dump -t leaves its type out): print it
 		 * as an anonymous record, whose fields must then be built-in types, checked per value. */
 		snprintf(buf, sizeof buf, "%s", tn[0] == '_' ? "_record" : "record");
-	} else if (tn[0] == '_' && (c->elem_kind == 'c' || c->elem_kind == 'd' || c->elem_kind == 'e')) {
+	} else if (tn[0] == '_' && (c->elem_kind == 'c' || c->elem_kind == 'd' || c->elem_kind == 'e' ||
+				    (user && (c->elem_kind == 'r' || c->elem_kind == 'm')))) {
 		/* An array of a user type: its element type has the name without the underscore. */
 		buf[0] = '_';
 		RCR_FORWARD(resolve_qualified(r, c->type_schema, tn + 1, buf + 1, qual, 0));
@@ -358,13 +456,17 @@ int rcr_typeres_column(rcr_typeres *r, const rcr_column *c, const char **name)
 			return rcr_error_set(RCR_E_USAGE, "%s has no text output", qual);
 	} else if (c->type_kind == 'e') {
 		snprintf(buf, sizeof buf, "enum");
-	} else if (c->type_kind == 'c') {
+	} else if (c->type_kind == 'c' || (user && (c->type_kind == 'r' || c->type_kind == 'm'))) {
 		RCR_FORWARD(resolve_qualified(r, c->type_schema, tn, buf, qual, 0));
 	} else {
 		/* A base type or a range, or an array of one: the question rcr dump asks too. */
 		int arr = tn[0] == '_' && c->elem_kind;
-		if (!rcr_textout_printable(c->type_schema, tn + arr, (char)(arr ? c->elem_kind : c->type_kind), NULL))
+		if (!rcr_textout_printable(c->type_schema, tn + arr, (char)(arr ? c->elem_kind : c->type_kind),
+					   r->lc_monetary)) {
+			if (strcmp(tn + arr, "money") == 0 && !user)
+				return refuse(r, NULL, "pg_catalog.money", "money");
 			return rcr_error_set(RCR_E_USAGE, "no text output for %s", qual);
+		}
 		snprintf(buf, sizeof buf, "%s", tn);
 	}
 	*name = intern(r, buf);

@@ -360,7 +360,8 @@ static void test_archive_writer__meta_and_schema_files(void)
 					   "no_privileges", "no_comments"};
 	rcr_manifest *m;
 	REQUIRE_OK(rcr_manifest_new(&m));
-	rcr_archive_meta meta = {"2026-01-02T03:04:05Z", "0.1.0", "17.2", "db", NULL, "0-1", 7, 3, "data-only", 1, 0, 1};
+	rcr_archive_meta meta = {"2026-01-02T03:04:05Z", "0.1.0", "17.2", "db", NULL, "0-1", 7, 3, "data-only", 1, 0, 1,
+				 NULL, NULL};
 	REQUIRE_OK(rcr_archive_set_meta(m, &meta));
 	CHECK_EQ_U64(m->nmeta, 11);
 	CHECK(rcr_manifest_get_meta(m, "encoding") == NULL);
@@ -378,6 +379,15 @@ static void test_archive_writer__meta_and_schema_files(void)
 	CHECK_STR(rcr_manifest_get_meta(m, "content"), "data-only");
 	for (uint32_t i = 4; i < 11; i++)
 		CHECK_STR(m->meta[i].key, keys[i + 1]);
+	/* the dumping session's settings that change values' text (textout.h), after the others */
+	meta.lc_monetary = "C";
+	meta.bytea_output = "escape";
+	REQUIRE_OK(rcr_archive_set_meta(m, &meta));
+	REQUIRE(m->nmeta == 14);
+	CHECK_STR(m->meta[12].key, "lc_monetary");
+	CHECK_STR(m->meta[12].value, "C");
+	CHECK_STR(m->meta[13].key, "bytea_output");
+	CHECK_STR(m->meta[13].value, "escape");
 	REQUIRE_OK(rcr_archive_add_schema_file(m, "toc.dat", 10, 0x1234));
 	REQUIRE_OK(rcr_archive_add_schema_file(m, "3001.dat.gz", 20, 0x5678));
 	REQUIRE(m->nschema_files == 2);

@@ -9,6 +9,7 @@
 #include "../test.h"
 
 #include "rcr/buf.h"
+#include "rcr/manifest.h"
 #include "rcr/pgtoc.h"
 #include "rcr/textout.h"
 #include "rcr/typeres.h"
@@ -35,6 +36,18 @@ static rcr_toc_entry entries[] = {
 	ENT("DOMAIN", "public", "loop_b", "509", "CREATE DOMAIN public.loop_b AS public.loop_a;\n"),
 	ENT("TYPE", "public", "r", "510", "CREATE TYPE public.r AS RANGE (\n    subtype = integer\n);\n"),
 	ENT("TYPE", "public", "empty", "511", "CREATE TYPE public.empty AS (\n);\n"),
+	/* dumpRangeType as pg_dump 16 to 18 write it: subtype first, then the multirange's name */
+	ENT("TYPE", "public", "textrange", "512",
+	    "CREATE TYPE public.textrange AS RANGE (\n    subtype = text,\n    multirange_type_name = public.textmultirange\n);\n"),
+	ENT("TYPE", "Nest Ing", "pair, range", "513",
+	    "CREATE TYPE \"Nest Ing\".\"pair, range\" AS RANGE (\n    subtype = public.pair,\n"
+	    "    multirange_type_name = \"Nest Ing\".\"multi, Pair\",\n    subtype_diff = public.f\n);\n"),
+	ENT("TYPE", "public", "frange", "514",
+	    "CREATE TYPE public.frange AS RANGE (\n    subtype = double precision,\n    multirange_type_name = public.fmulti\n);\n"),
+	ENT("TYPE", "public", "ranges", "515",
+	    "CREATE TYPE public.ranges AS (\n\tr public.frange,\n\tm public.fmulti[],\n\tb int4multirange,\n\tp point[]\n);\n"),
+	ENT("TYPE", "public", "badrange", "516", "CREATE TYPE public.badrange AS RANGE (\n    subtyp = text\n);\n"),
+	ENT("DOMAIN", "public", "cash", "517", "CREATE DOMAIN public.cash AS money;\n"),
 };
 static const rcr_toc toc = {.vmaj = 1, .vmin = 14, .nentries = (int)(sizeof entries / sizeof entries[0]),
 			    .entries = entries};
@@ -123,6 +136,118 @@ static void test_typeres__nested_composite(void)
 	rcr_typeres_free(r);
 }
 
+static void test_typeres__ranges(void)
+{
+	rcr_typeres *r;
+	REQUIRE_OK(rcr_typeres_new(&r, &toc));
+	const char *n;
+	rcr_column c = col("public", "r", 'r', 0);
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	CHECK_STR(n, "range:int4");
+	c = col("public", "_r", 'b', 'r');
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	CHECK_STR(n, "_range:int4");
+	c = col("public", "textmultirange", 'm', 0);
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	CHECK_STR(n, "multirange:range:text");
+	c = col("Nest Ing", "_multi, Pair", 'b', 'm');
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	CHECK_STR(n, "_multirange:range:record:500");
+	c = col("pg_catalog", "int4multirange", 'm', 0);
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	CHECK_STR(n, "int4multirange");
+	c = col("public", "ranges", 'c', 0);
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	const rcr_textout_composite *w = find_comp(r, 515);
+	REQUIRE(w && w->nfields == 4);
+	CHECK_STR(w->fields[0], "range:float8");
+	CHECK_STR(w->fields[1], "_multirange:range:float8");
+	CHECK_STR(w->fields[2], "int4multirange");
+	CHECK_STR(w->fields[3], "_point");
+	/* a multirange no range names, and a range whose entry cannot be read */
+	c = col("public", "lostmultirange", 'm', 0);
+	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
+	c = col("public", "badrange", 'r', 0);
+	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_FORMAT);
+	rcr_typeres_free(r);
+}
+
+/* textout of "range:SUB" and "multirange:RANGE" names: range_send and multirange_send
+ * layouts, the bounds printed by the subtype's rules. */
+static void test_typeres__range_values(void)
+{
+	static const uint8_t range[] = {0x02, 0, 0, 0, 3, 'a', ' ', 'b', 0, 0, 0, 1, 'c'}; /* [a b,c) */
+	uint8_t multi[4 + 2 * (4 + sizeof range)];
+	rcr_store_u32be(multi, 2);
+	for (size_t i = 0; i < 2; i++) {
+		rcr_store_u32be(multi + 4 + i * (4 + sizeof range), sizeof range);
+		memcpy(multi + 8 + i * (4 + sizeof range), range, sizeof range);
+	}
+	rcr_buf out = RCR_BUF_INIT;
+	CHECK_RC(rcr_textout_value(&out, "range:text", -1, range, sizeof range), 0);
+	CHECK_MEM(out.data, out.len, "[\"a b\",c)", 9);
+	out.len = 0;
+	CHECK_RC(rcr_textout_value(&out, "multirange:range:text", -1, multi, sizeof multi), 0);
+	CHECK_MEM(out.data, out.len, "{[\"a b\",c),[\"a b\",c)}", 21);
+	out.len = 0;
+	CHECK_RC(rcr_textout_value(&out, "multirange:range:text", -1, multi, sizeof multi - 1), RCR_E_FORMAT);
+	CHECK_RC(rcr_textout_value(&out, "range:int4", -1, range, sizeof range), RCR_E_FORMAT);
+	CHECK(rcr_textout_supported("_multirange:range:_int4"));
+	CHECK(rcr_textout_supported("multirange:int4range"));
+	CHECK(!rcr_textout_supported("multirange:int4"));
+	CHECK(!rcr_textout_supported("multirange:_range:int4"));
+	CHECK(!rcr_textout_supported("range:nosuch"));
+	rcr_buf_free(&out);
+}
+
+/* The dump's session from the manifest's metadata. */
+static void test_typeres__session(void)
+{
+	rcr_manifest *m;
+	REQUIRE_OK(rcr_manifest_new(&m));
+	rcr_typeres *r;
+	REQUIRE_OK(rcr_typeres_new(&r, &toc));
+	REQUIRE_OK(rcr_typeres_session(r, m)); /* nothing recorded: the defaults */
+	CHECK(rcr_typeres_catalog(r)->flags == 0);
+	const char *n;
+	rcr_column c = col("pg_catalog", "money", 'b', 0);
+	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
+	CHECK(strstr(rcr_error_message(), "type 'pg_catalog.money' is printed only for dumps whose lc_monetary was C or POSIX, this one's was not recorded"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "server_version", "17.2 (Debian 17.2-1.pgdg120+1)"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "encoding", "LATIN1"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "lc_monetary", "de_DE.UTF-8"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "bytea_output", "escape"));
+	REQUIRE_OK(rcr_typeres_session(r, m));
+	CHECK(rcr_typeres_catalog(r)->flags == (RCR_TEXTOUT_BYTEA_ESCAPE | RCR_TEXTOUT_XML_DECL));
+	c = col("public", "priced", 'c', 0);
+	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
+	CHECK(strstr(rcr_error_message(), "field 'price' of type 'public.priced': type 'money' is printed only for dumps whose lc_monetary was C or POSIX, this one's was 'de_DE.UTF-8'"));
+	rcr_typeres_free(r);
+	rcr_manifest_free(m);
+
+	REQUIRE_OK(rcr_manifest_new(&m));
+	REQUIRE_OK(rcr_typeres_new(&r, &toc));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "lc_monetary", "POSIX"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "encoding", "UTF8"));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "bytea_output", "hex"));
+	REQUIRE_OK(rcr_typeres_session(r, m));
+	CHECK(rcr_typeres_catalog(r)->flags == RCR_TEXTOUT_MONEY_C);
+	c = col("public", "priced", 'c', 0);
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	c = col("public", "_cash", 'b', 'd');
+	REQUIRE_OK(rcr_typeres_column(r, &c, &n));
+	CHECK_STR(n, "_money");
+	rcr_typeres_free(r);
+	rcr_manifest_free(m);
+
+	REQUIRE_OK(rcr_manifest_new(&m));
+	REQUIRE_OK(rcr_typeres_new(&r, &toc));
+	REQUIRE_OK(rcr_manifest_set_meta(m, "bytea_output", "Escape"));
+	CHECK_RC(rcr_typeres_session(r, m), RCR_E_FORMAT);
+	rcr_typeres_free(r);
+	rcr_manifest_free(m);
+}
+
 static void test_typeres__refusals(void)
 {
 	rcr_typeres *r;
@@ -130,11 +255,13 @@ static void test_typeres__refusals(void)
 	const char *n;
 	rcr_column c = col("public", "priced", 'c', 0);
 	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
-	CHECK(strstr(rcr_error_message(), "field 'price' of type 'public.priced': type 'money' has no text output"));
-	c = col("pg_catalog", "money", 'b', 0);
+	CHECK(strstr(rcr_error_message(), "field 'price' of type 'public.priced': type 'money' is printed only"));
+	c = col("pg_catalog", "regclass", 'b', 0);
 	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
-	CHECK(strstr(rcr_error_message(), "'pg_catalog.money'"));
-	c = col("pg_catalog", "_tsvector", 'b', 'b');
+	CHECK(strstr(rcr_error_message(), "'pg_catalog.regclass'"));
+	c = col("pg_catalog", "_aclitem", 'b', 'b');
+	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
+	c = col("public", "int4", 'b', 0); /* a user's base type is not the built-in */
 	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
 	/* an array of a domain over an array: arrays of arrays have no textout name */
 	c = col("public", "_posints", 'b', 'd');
@@ -143,8 +270,6 @@ static void test_typeres__refusals(void)
 	c = col("public", "_loop_a", 'b', 'd');
 	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
 	CHECK(strstr(rcr_error_message(), "levels deep"));
-	c = col("public", "_r", 'b', 'r');
-	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
 	c = col("public", "_unknown", 'b', 'd');
 	CHECK_RC(rcr_typeres_column(r, &c, &n), RCR_E_USAGE);
 	CHECK(strstr(rcr_error_message(), "'public.unknown'"));
@@ -211,6 +336,9 @@ static void test_typeres__textout_catalog(void)
 static const test_case cases[] = {
 	TEST(test_typeres__columns),
 	TEST(test_typeres__nested_composite),
+	TEST(test_typeres__ranges),
+	TEST(test_typeres__range_values),
+	TEST(test_typeres__session),
 	TEST(test_typeres__refusals),
 	TEST(test_typeres__textout_catalog),
 };
