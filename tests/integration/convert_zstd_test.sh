@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rcr convert -Z: pg_dump 16's compression syntax. zstd data files (NNNN.dat.zst, one zstd
-# frame each, as pg_dump 16 writes) need archive version 1.15+; 1.14 + zstd is refused before
-# anything is written. Only pg_restore 15 exists here, so what pg_restore 16+ would do is
+# frame each, as pg_dump 16 writes) need archive version 1.15+; --archive-version 1.14 with zstd
+# is refused before anything is written. Only pg_restore 15 exists here, so what pg_restore 16+ would do is
 # checked piece by piece: our toc reader reads back algorithm zstd (3) in the header, every
 # .dat.zst decompresses with the zstd CLI to exactly the bytes the gzip conversion of the same
 # archive decompresses to (and gzip conversions restore correctly: convert_test), and pg_restore
@@ -13,8 +13,9 @@ start_cluster
 load_type_matrix src
 "$RCR" dump -q -d src -f "$T/arch" -j 2 --row-group-size 16384
 
-# 1.14 + zstd: one-line error and a HINT naming the version, nothing created.
-expect_exit 1 "$RCR" convert "$T/arch" -o "$T/no14" -Z zstd
+# 1.14 + zstd: one-line error and a HINT naming the version, nothing created. (Without
+# --archive-version, zstd makes the default 1.15: convert_types_test.sh.)
+expect_exit 1 "$RCR" convert "$T/arch" -o "$T/no14" --archive-version 1.14 -Z zstd
 grep -q "^rcr convert: error: zstd data files need archive version 1.15 or later, not 1.14$" "$T/err" ||
 	fail "1.14 + zstd message: $(cat "$T/err")"
 grep -q "^HINT: .*--archive-version 1.15 (pg_restore 16 or later)" "$T/err" || fail "1.14 + zstd hint: $(cat "$T/err")"

@@ -83,6 +83,8 @@ rm -rf "$U" && user_files "$U"
 pass "convert of a mistyped archive or into a non-empty -o: refused, files byte-identical, HINT names -o"
 
 "$RCR" dump -q -d cash -f "$T/cash"
+# money prints only where the dump saw lc_monetary C: an archive that records another locale
+"$RCR_FORGE" "$T/cash" meta:lc_monetary de_DE.UTF-8
 expect_exit 1 "$RCR" convert "$T/cash" -o "$U"
 assert_same "$U" "$T/u.snap" "convert of a money column into a non-empty -o"
 rm -rf "$U" && user_files "$U"
