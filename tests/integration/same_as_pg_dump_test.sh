@@ -45,9 +45,7 @@ excl_a=(
 # B: rcr convert + pg_restore.
 excl_b=(
 	"${excl_a[@]}"     # as in A
-	-T public.t_geo    # item 3 ("types"): convert has no text output for the geometric types
-	-T public.t_misc   # item 3: nor for money, pg_lsn, tid, tsvector, tsquery, xml, jsonpath, xid, reg*...
-	-T public.t_multi  # item 3: nor for multiranges and user range types (textrange)
+	-T public.t_misc   # convert refuses its reg* columns (no offline text form), which item 1 ("text") stores as text
 )
 
 # dump_text DB: the pg_dump of DB, without \restrict's random keys, and without the rows of
