@@ -8,7 +8,7 @@ _rcr_options() { # command -> its options, long and short
 	case $1 in
 	dump)
 		echo "-f --file -j --jobs -Z --compress -n --schema -N --exclude-schema -t --table
-		      -T --exclude-table -e --extension -a --data-only -s --schema-only -O --no-owner -x --no-privileges
+		      -T --exclude-table --exclude-table-data -e --extension -a --data-only -s --schema-only -O --no-owner -x --no-privileges
 		      --no-acl --no-comments --load-via-partition-root --lock-wait-timeout --force --piece-size
 		      --row-group-size -d --dbname
 		      -h --host -p --port -U --username --role -v --verbose -q --quiet --progress --help" ;;
@@ -30,7 +30,7 @@ _rcr_options() { # command -> its options, long and short
 _rcr_takes_value() {
 	case $1 in
 	-f|--file|-o|--output|-j|--jobs|-Z|--compress|-n|--schema|-N|--exclude-schema|-t|--table|\
-	-T|--exclude-table|-e|--extension|--lock-wait-timeout|--piece-size|--row-group-size|-d|--dbname|-h|--host|\
+	-T|--exclude-table|--exclude-table-data|-e|--extension|--lock-wait-timeout|--piece-size|--row-group-size|-d|--dbname|-h|--host|\
 	-p|--port|-U|--username|--role|--progress|--maintenance-work-mem|--archive-version|--split-size)
 		return 0 ;;
 	esac

@@ -120,6 +120,7 @@ typedef struct rcr_catalog {
 
 typedef struct rcr_table_filter {
 	rcr_strlist schemas, exclude_schemas, tables, exclude_tables;
+	rcr_strlist exclude_table_data; /* pg_dump's --exclude-table-data: not stored, still in the schema */
 } rcr_table_filter;
 
 /* Lists the ordinary tables (and leaf partitions) whose data a pg_dump with the same filters

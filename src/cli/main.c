@@ -20,6 +20,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_LOCK_WAIT,
 	OPT_FORCE,
+	OPT_EXCLUDE_DATA,
 	OPT_ROLE,
 	OPT_ROW_GROUP,
 	OPT_PIECE,
@@ -138,7 +139,8 @@ static int cmd_dump(int argc, char **argv)
 		{"file", required_argument, NULL, 'f'}, {"jobs", required_argument, NULL, 'j'},
 		{"compress", required_argument, NULL, 'Z'}, {"schema", required_argument, NULL, 'n'},
 		{"exclude-schema", required_argument, NULL, 'N'}, {"table", required_argument, NULL, 't'},
-		{"exclude-table", required_argument, NULL, 'T'}, {"data-only", no_argument, NULL, 'a'},
+		{"exclude-table", required_argument, NULL, 'T'},
+		{"exclude-table-data", required_argument, NULL, OPT_EXCLUDE_DATA}, {"data-only", no_argument, NULL, 'a'},
 		{"extension", required_argument, NULL, 'e'},
 		{"schema-only", no_argument, NULL, 's'}, {"no-owner", no_argument, NULL, 'O'},
 		{"no-privileges", no_argument, NULL, 'x'}, {"no-acl", no_argument, NULL, 'x'},
@@ -161,6 +163,7 @@ static int cmd_dump(int argc, char **argv)
 		case 'N': rc = rcr_strlist_add(&o.filter.exclude_schemas, optarg); break;
 		case 't': rc = rcr_strlist_add(&o.filter.tables, optarg); break;
 		case 'T': rc = rcr_strlist_add(&o.filter.exclude_tables, optarg); break;
+		case OPT_EXCLUDE_DATA: rc = rcr_strlist_add(&o.filter.exclude_table_data, optarg); break;
 		case 'e': rc = rcr_strlist_add(&o.extensions, optarg); break;
 		case 'a': o.data_only = 1; break;
 		case 's': o.schema_only = 1; break;
@@ -197,6 +200,7 @@ static int cmd_dump(int argc, char **argv)
 	rcr_strlist_free(&o.filter.exclude_schemas);
 	rcr_strlist_free(&o.filter.tables);
 	rcr_strlist_free(&o.filter.exclude_tables);
+	rcr_strlist_free(&o.filter.exclude_table_data);
 	rcr_strlist_free(&o.extensions);
 	return rc < 0 ? fail(cmd, rc) : 0;
 }

@@ -45,6 +45,7 @@ const char rcr_usage_dump[] =
 	"  -N, --exclude-schema=PATTERN\n"
 	"  -t, --table=PATTERN       dump only matching tables\n"
 	"  -T, --exclude-table=PATTERN\n"
+	"      --exclude-table-data=PATTERN  keep matching tables' definitions, not their rows\n"
 	"  -e, --extension=PATTERN   dump matching extensions (with -n, which leaves them out)\n"
 	"  -a, --data-only           no schema, only data (sequence values included)\n"
 	"  -s, --schema-only         no table data\n"

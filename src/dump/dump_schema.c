@@ -320,6 +320,10 @@ static int build_pg_dump_argv(rcr_argv *a, const dump_ctx *d, const char *tool, 
 	rcr_argv_add_each(a, "--exclude-schema=", o->filter.exclude_schemas.items, o->filter.exclude_schemas.n);
 	rcr_argv_add_each(a, "--table=", o->filter.tables.items, o->filter.tables.n);
 	rcr_argv_add_each(a, "--exclude-table=", o->filter.exclude_tables.items, o->filter.exclude_tables.n);
+	/* The user's own: rcr stores none of these tables, and pg_dump must leave out the rest of
+	 * their data too (a materialized view's refresh, a sequence's value). */
+	rcr_argv_add_each(a, "--exclude-table-data=", o->filter.exclude_table_data.items,
+			  o->filter.exclude_table_data.n);
 	rcr_argv_add_each(a, "--extension=", o->extensions.items, o->extensions.n);
 	RCR_FORWARD(add_exclude_table_data(a, d->m));
 	if (o->common.verbose > 1)

@@ -60,8 +60,8 @@ static int append_pattern_match(rcr_buf *b, PGconn *conn, const rcr_strlist *pat
 	return 0;
 }
 
-/* The filter's conditions. pg_dump: -t selects tables and makes -n/-N irrelevant; -T always
- * excludes. */
+/* The filter's conditions. pg_dump: -t selects tables and makes -n/-N irrelevant; -T and
+ * --exclude-table-data always exclude. */
 static int append_filter(rcr_buf *q, PGconn *conn, const rcr_table_filter *f)
 {
 	if (f->tables.n) {
@@ -80,6 +80,12 @@ static int append_filter(rcr_buf *q, PGconn *conn, const rcr_table_filter *f)
 	if (f->exclude_tables.n) {
 		RCR_BUF_LIT(q, " AND NOT ");
 		RCR_FORWARD(append_pattern_match(q, conn, &f->exclude_tables, 0));
+	}
+	/* --exclude-table-data: the table stays in the schema (pg_dump gets the patterns too), but
+	 * its rows are not stored. */
+	if (f->exclude_table_data.n) {
+		RCR_BUF_LIT(q, " AND NOT ");
+		RCR_FORWARD(append_pattern_match(q, conn, &f->exclude_table_data, 0));
 	}
 	return 0;
 }
