@@ -107,6 +107,11 @@ typedef struct rcr_cat_table {
 	char relkind;
 	uint64_t bytes;         /* heap + toast, for ordering and splitting */
 	uint64_t heap_pages;    /* current heap size in blocks, for ctid-range pieces */
+	/* 1: stored as text values (RCR_TABLE_TEXT), because a column's type, followed through
+	 * domains, arrays, composites, ranges and multiranges, reaches a type without binary
+	 * send/receive or one rcr convert cannot print offline (rcr_textout_printable: user base
+	 * types, reg* types, money under an lc_monetary other than C's). */
+	int text;
 	uint32_t ncols;
 	rcr_cat_column *cols;
 	char *root_schema;      /* the partition root its rows load through (rcr_catalog_load_roots), */
@@ -124,8 +129,9 @@ typedef struct rcr_table_filter {
 } rcr_table_filter;
 
 /* Lists the ordinary tables (and leaf partitions) whose data a pg_dump with the same filters
- * would dump: not system schemas, not extension members, not temporary. *out owned by the
- * caller (rcr_catalog_free). */
+ * would dump: not system schemas, not extension members, not temporary, not matched by
+ * --exclude-table-data; and which of them are stored as text. *out owned by the caller
+ * (rcr_catalog_free). */
 int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *filter);
 void rcr_catalog_free(rcr_catalog *c);
 

@@ -34,7 +34,12 @@
  *   encoding, so anything else (PGCLIENTENCODING, a SQL_ASCII default) could alter or reject
  *   values; the manifest records the encoding and restore loads in it;
  * - row_security off: a role that does not bypass RLS gets an error, never a filtered table;
- * - an empty search_path: nothing user-defined can capture a name in our queries.
+ * - an empty search_path: nothing user-defined can capture a name in our queries;
+ * - pg_dump's output settings, DateStyle ISO, IntervalStyle postgres and extra_float_digits 3:
+ *   a text table's values (RCR_TABLE_TEXT) are the types' text output, which must be what
+ *   pg_dump would write; and synchronize_seqscans off, so a table is read from its first
+ *   page, in pg_dump's row order;
+ * - no timeout of any kind (transaction_timeout from PostgreSQL 17 on).
  */
 int rcr_dump_begin_snapshot_txn(PGconn *conn, const char *snapshot)
 {
@@ -43,7 +48,11 @@ int rcr_dump_begin_snapshot_txn(PGconn *conn, const char *snapshot)
 		return rcr_error_set(RCR_E_QUERY, "could not set client_encoding to '%s': %s", enc, rcr_pg_error_line(conn));
 	RCR_FORWARD(rcr_pg_exec(conn, "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;"
 				      " SET lock_timeout = 0; SET row_security = off;"
+				      " SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3;"
+				      " SET synchronize_seqscans = off;"
 				      " SELECT pg_catalog.set_config('search_path', '', false)"));
+	if (PQserverVersion(conn) >= 170000)
+		RCR_FORWARD(rcr_pg_exec(conn, "SET transaction_timeout = 0"));
 	/* The catalog queries over tens of thousands of tables are estimated expensive enough to
 	 * be JIT-compiled, which then takes most of their time (0.8 of 1.1 s for 10,000 tables). */
 	if (PQserverVersion(conn) >= 110000)

@@ -2,7 +2,8 @@
  * dump_copy.c: the workers of `rcr dump`. Each runs on its own connection, which imports the
  * leader's snapshot, and claims jobs largest first: a big table or a piece of a split one
  * alone, small tables in batches sent as one query (send_batch). A job streams its
- * `COPY ... TO STDOUT (FORMAT binary)` through the binary COPY parser into row groups; each
+ * `COPY ... TO STDOUT (FORMAT binary)` (of its values' text output, for a text table:
+ * append_text_value) through the binary COPY parser into row groups; each
  * full row group is handed to the job's encoder thread, which writes it with the archive
  * writer (one frame per column, appended to the job's data file) while the connection's thread
  * fills the next. Memory per worker is two row groups plus their frames, whatever the table
@@ -140,15 +141,36 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 	return next_fill(w);
 }
 
-/* ", "-separated quoted column names. */
-static int append_column_list(rcr_buf *sql, PGconn *conn, const rcr_table *t)
+/*
+ * A text table's column as its type's text output (RCR_TABLE_TEXT), which binary COPY then
+ * sends as text: the field holds exactly what text COPY would print before escaping, in the
+ * session's (the database's) encoding. format's %s calls the type's output function, as COPY
+ * does; a cast to text may be another function (bool's gives 'true' where COPY prints 't',
+ * inet's keeps a /32 that COPY leaves out, char(n)'s drops trailing blanks), and calling the
+ * output function by name would need EXECUTE on it, which COPY does not. num_nulls, not IS
+ * NULL, tells a NULL from a composite whose fields are all NULL ("(,)").
+ */
+static void append_text_value(rcr_buf *sql, const char *q)
+{
+	RCR_BUF_LIT(sql, "CASE WHEN pg_catalog.num_nulls(");
+	rcr_buf_append_cstr(sql, q);
+	RCR_BUF_LIT(sql, ") OPERATOR(pg_catalog.=) 0 THEN pg_catalog.format('%s', ");
+	rcr_buf_append_cstr(sql, q);
+	RCR_BUF_LIT(sql, ") END");
+}
+
+/* ", "-separated quoted column names, or with as_text their text output. */
+static int append_column_list(rcr_buf *sql, PGconn *conn, const rcr_table *t, int as_text)
 {
 	for (uint32_t c = 0; c < t->ncols; c++) {
 		char *q;
 		RCR_FORWARD(rcr_pg_quote_ident(&q, conn, t->cols[c].name));
 		if (c)
 			RCR_BUF_LIT(sql, ", ");
-		rcr_buf_append_cstr(sql, q);
+		if (as_text)
+			append_text_value(sql, q);
+		else
+			rcr_buf_append_cstr(sql, q);
 		free(q);
 	}
 	return 0;
@@ -177,18 +199,19 @@ static void append_ctid_range(rcr_buf *sql, const dump_job *j)
  * snapshot; with row_security off a table whose policies apply fails either way (42501). A
  * ctid range needs a query, `COPY (SELECT cols FROM ONLY t WHERE ctid ...)`, and so does a
  * table with no stored column, since `COPY t ()` is not valid SQL and `COPY t` would add
- * generated ones.
+ * generated ones, and a text table, whose values are selected as text (append_text_value).
  */
 static int append_copy(rcr_buf *sql, PGconn *conn, const rcr_table *t, const dump_job *j, const char *qn)
 {
-	if (j->npieces == 1 && t->ncols > 0) {
+	int as_text = (t->flags & RCR_TABLE_TEXT) != 0;
+	if (j->npieces == 1 && t->ncols > 0 && !as_text) {
 		RCR_BUF_LIT(sql, "COPY ");
 		rcr_buf_append_cstr(sql, qn);
 		RCR_BUF_LIT(sql, " (");
-		RCR_FORWARD(append_column_list(sql, conn, t));
+		RCR_FORWARD(append_column_list(sql, conn, t, 0));
 	} else {
 		RCR_BUF_LIT(sql, "COPY (SELECT ");
-		RCR_FORWARD(append_column_list(sql, conn, t));
+		RCR_FORWARD(append_column_list(sql, conn, t, as_text));
 		RCR_BUF_LIT(sql, " FROM ONLY ");
 		rcr_buf_append_cstr(sql, qn);
 		if (j->npieces > 1)

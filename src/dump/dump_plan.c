@@ -31,6 +31,7 @@ static int plan_tables(dump_ctx *d)
 		m->ntables = (uint32_t)i + 1;
 		t->oid = ct->oid;
 		t->relkind = (uint8_t)ct->relkind;
+		t->flags = ct->text ? RCR_TABLE_TEXT : 0;
 		RCR_FORWARD(str_dup_into(&t->schema, ct->schema));
 		RCR_FORWARD(str_dup_into(&t->name, ct->name));
 		t->cols = calloc(ct->ncols + 1, sizeof *t->cols);

@@ -1,7 +1,9 @@
-/* catalog.c: which tables a dump stores, and their columns (see pg.h). */
+/* catalog.c: which tables a dump stores, their columns, and which are stored as text (see
+ * pg.h). */
 #include "rcr/pg.h"
 #include "rcr/buf.h"
 #include "rcr/err.h"
+#include "rcr/textout.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -246,6 +248,145 @@ static int assign_columns(rcr_catalog *cat, PGresult *cr)
 	return rc;
 }
 
+/*
+ * Which tables are stored as text (pg.h, rcr_cat_table.text): the types their columns reach,
+ * followed through domains (typbasetype), true arrays (typelem of a varlena type that is its
+ * element's typarray; not point's or name's fixed-length elements, nor int2vector's), the live
+ * attributes of composites, the subtype of ranges and the range of multiranges. Computed once
+ * per distinct column type, not per column, so it stays small with 10,000 tables. Each row is
+ * a column type (root) and a type it reaches that decides: `forced` when that type has no
+ * binary send or receive (aclitem, a user base type declared without them); else a base type,
+ * range or multirange, which convert may or may not print offline (rcr_textout_printable, also
+ * given the session's lc_monetary, on which money's text depends). Enums, domains and
+ * composites print as what they hold, which the walk reaches.
+ */
+#define TRUE_ARRAY(t) \
+	"(" t ".typlen OPERATOR(pg_catalog.=) -1 AND " t ".typelem OPERATOR(pg_catalog.<>) 0" \
+	" AND EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.oid OPERATOR(pg_catalog.=) " t ".typelem" \
+	"   AND e.typarray OPERATOR(pg_catalog.=) " t ".oid))"
+/* used(root) first: the distinct column types (append_column_types). */
+static const char text_types_head[] =
+	" reach(root, oid) AS ("
+	"  SELECT root, root FROM used"
+	"  UNION SELECT r.root, s.oid FROM reach r"
+	"  JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) r.oid"
+	"  CROSS JOIN LATERAL ("
+	"   SELECT t.typbasetype WHERE t.typtype OPERATOR(pg_catalog.=) 'd'"
+	"   UNION ALL SELECT t.typelem WHERE " TRUE_ARRAY("t")
+	"   UNION ALL SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE t.typtype OPERATOR(pg_catalog.=) 'c'"
+	"    AND a.attrelid OPERATOR(pg_catalog.=) t.typrelid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+	"   UNION ALL SELECT g.rngsubtype FROM pg_catalog.pg_range g WHERE g.rngtypid OPERATOR(pg_catalog.=) t.oid";
+/* Multiranges came with PostgreSQL 14 (and pg_range.rngmultitypid with them). */
+static const char text_types_multirange[] =
+	"   UNION ALL SELECT g.rngtypid FROM pg_catalog.pg_range g WHERE g.rngmultitypid OPERATOR(pg_catalog.=) t.oid";
+#define TEXT_FORCED \
+	"(t.typsend::pg_catalog.oid OPERATOR(pg_catalog.=) 0 OR t.typreceive::pg_catalog.oid OPERATOR(pg_catalog.=) 0)"
+static const char text_types_tail[] =
+	"  ) s(oid))"
+	" SELECT r.root, n.nspname, t.typname, t.typtype, " TEXT_FORCED ", pg_catalog.current_setting('lc_monetary')"
+	" FROM reach r JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) r.oid"
+	" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace"
+	" WHERE " TEXT_FORCED " OR (t.typtype OPERATOR(pg_catalog.=) ANY ('{b,r,m}'::pg_catalog.\"char\"[])"
+	"  AND NOT " TRUE_ARRAY("t") ")"
+	" ORDER BY 1";
+
+/* A column type and whether the tables that have it are stored as text. */
+typedef struct text_root {
+	uint32_t oid;
+	int text;
+} text_root;
+
+static int cmp_text_root(const void *a, const void *b)
+{
+	const text_root *x = a, *y = b;
+	return x->oid < y->oid ? -1 : x->oid > y->oid;
+}
+
+/* Each column type the query returned and whether its tables are stored as text, from the
+ * query's rows (ordered by root): *out sorted by oid, *n of them. */
+static int text_roots(text_root **out, int *n, PGresult *r)
+{
+	int rows = PQntuples(r), k = 0;
+	text_root *roots = malloc(((size_t)rows + 1) * sizeof *roots);
+	if (!roots)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int i = 0; i < rows; i++) {
+		uint32_t oid = (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
+		int text = PQgetvalue(r, i, 4)[0] == 't' ||
+			   !rcr_textout_printable(PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)[0],
+						  PQgetvalue(r, i, 5));
+		if (k > 0 && roots[k - 1].oid == oid)
+			roots[k - 1].text |= text;
+		else
+			roots[k++] = (text_root){oid, text};
+	}
+	*out = roots;
+	*n = k;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* "WITH RECURSIVE used(root) AS (...)," over the distinct types of the selected tables'
+ * columns, given as an oid[] literal of numbers formatted here: the catalog already has
+ * them, so the query reads no pg_attribute row of its own (over 10,000 tables that scan was
+ * 100-200 ms, the walk from a few types is under 1 ms). */
+static int append_column_types(rcr_buf *q, const rcr_catalog *cat)
+{
+	size_t n = 0, k = 0;
+	for (int i = 0; i < cat->ntables; i++)
+		n += cat->tables[i].ncols;
+	uint32_t *oids = malloc((n + 1) * sizeof *oids);
+	if (!oids)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (int i = 0; i < cat->ntables; i++)
+		for (uint32_t c = 0; c < cat->tables[i].ncols; c++)
+			oids[k++] = cat->tables[i].cols[c].type_oid;
+	qsort(oids, n, sizeof *oids, cmp_u32);
+	RCR_BUF_LIT(q, "WITH RECURSIVE used(root) AS (SELECT pg_catalog.unnest('{");
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || oids[i] != oids[i - 1])
+			rcr_buf_appendf(q, "%s%u", i ? "," : "", oids[i]);
+	RCR_BUF_LIT(q, "}'::pg_catalog.oid[])),");
+	free(oids);
+	return 0;
+}
+
+/* Marks the tables stored as text: a column whose type is a text root. */
+static int mark_text_tables(rcr_catalog *cat, PGconn *conn)
+{
+	rcr_buf q = RCR_BUF_INIT;
+	int rc = append_column_types(&q, cat);
+	rcr_buf_append_cstr(&q, text_types_head);
+	if (PQserverVersion(conn) >= 140000)
+		rcr_buf_append_cstr(&q, text_types_multirange);
+	rcr_buf_append_cstr(&q, text_types_tail);
+	const char *sql = rcr_buf_cstr(&q);
+	PGresult *r = NULL;
+	if (rc == 0)
+		rc = sql ? rcr_pg_query(&r, conn, sql) : rcr_buf_check(&q);
+	rcr_buf_free(&q);
+	text_root *roots = NULL;
+	int n = 0;
+	if (rc == 0)
+		rc = text_roots(&roots, &n, r);
+	PQclear(r);
+	for (int i = 0; i < cat->ntables && rc == 0; i++) {
+		rcr_cat_table *t = &cat->tables[i];
+		for (uint32_t c = 0; c < t->ncols && !t->text; c++) {
+			text_root key = {t->cols[c].type_oid, 0};
+			const text_root *hit = bsearch(&key, roots, (size_t)n, sizeof *roots, cmp_text_root);
+			t->text = hit && hit->text;
+		}
+	}
+	free(roots);
+	return rc < 0 ? rcr_error_wrap(rc, "finding the column types without binary I/O") : 0;
+}
+
 int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 {
 	*out = NULL;
@@ -261,6 +402,8 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 	if (rc == 0 && cr)
 		rc = assign_columns(cat, cr);
 	PQclear(cr);
+	if (rc == 0 && cat->ntables > 0)
+		rc = mark_text_tables(cat, conn);
 	if (rc < 0) {
 		rcr_catalog_free(cat);
 		return rc;

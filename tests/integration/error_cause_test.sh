@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Errors that name their cause (issue 11, defect 9):
-# - a column type without binary output (aclitem): the dump shows the server's message, not the
-#   missing trailer of the COPY stream the server aborted;
+# - a value the server cannot send (an enum value whose label was deleted from pg_enum, after
+#   20,000 good rows): the dump shows the server's message, not the missing trailer of the COPY
+#   stream the server aborted (a type without binary output, aclitem, no longer fails: such a
+#   table is stored as text, text_tables_test.sh);
 # - a pg_dump older than the server: rcr says so before running it, naming both versions, with
 #   a HINT (install the matching client or set RCR_PG_BINDIR). The old pg_dump is a wrapper that
 #   reports an older version and would otherwise run the real one, so only rcr's own check can
@@ -9,16 +11,17 @@
 . "$(dirname "$0")/lib.sh"
 start_cluster
 createdb src
-psql_q -d src -c "CREATE TABLE perms (id int, acl aclitem)" \
-	-c "INSERT INTO perms VALUES (1, 'postgres=r/postgres')"
+psql_q -d src -c "CREATE TYPE color AS ENUM ('red', 'gone')" -c "CREATE TABLE perms (id int, c color)" \
+	-c "INSERT INTO perms SELECT i, 'red' FROM generate_series(1, 20000) i" -c "INSERT INTO perms VALUES (0, 'gone')" \
+	-c "DELETE FROM pg_enum WHERE enumlabel = 'gone'"
 
 expect_exit 4 "$RCR" dump -q -d src -f "$T/a"
-grep -q 'no binary output function available for type aclitem' "$T/err" ||
-	{ cat "$T/err" >&2; fail "aclitem: the server's message is not shown"; }
-grep -q 'without its trailer' "$T/err" && { cat "$T/err" >&2; fail "aclitem: the stream's symptom is reported"; }
-grep -q "perms" "$T/err" || { cat "$T/err" >&2; fail "aclitem: the table is not named"; }
-[ ! -e "$T/a/manifest.json" ] || fail "aclitem: an archive was written"
-pass "a type without binary output: the server's message, naming the table"
+grep -q 'invalid internal value for enum' "$T/err" ||
+	{ cat "$T/err" >&2; fail "a value the server cannot send: the server's message is not shown"; }
+grep -q 'without its trailer' "$T/err" && { cat "$T/err" >&2; fail "the stream's symptom is reported"; }
+grep -q "perms" "$T/err" || { cat "$T/err" >&2; fail "the table is not named"; }
+[ ! -e "$T/a/manifest.json" ] || fail "an archive was written"
+pass "a value the server cannot send, mid-COPY: the server's message, naming the table"
 
 psql_q -d src -c "DROP TABLE perms" -c "CREATE TABLE t (id int)" -c "INSERT INTO t VALUES (1)"
 real=$(command -v pg_dump)
