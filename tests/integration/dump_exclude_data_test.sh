@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rcr-test: matrix
 # rcr dump --exclude-table-data=PATTERN, as pg_dump's: the matching tables' definitions stay,
 # their rows are stored nowhere (not among the archive's tables, no TABLE DATA in pg_dump's
 # part), and so are a matching sequence's value and materialized view's refresh. Patterns with
