@@ -279,8 +279,12 @@ static const char text_types_head[] =
 /* Multiranges came with PostgreSQL 14 (and pg_range.rngmultitypid with them). */
 static const char text_types_multirange[] =
 	"   UNION ALL SELECT g.rngtypid FROM pg_catalog.pg_range g WHERE g.rngmultitypid OPERATOR(pg_catalog.=) t.oid";
+/* Also forced: int2vector (22) and oidvector (30), whose binary receive refuses what their send
+ * writes for an empty vector (int2vectorrecv wants one dimension, the send gives none), so a
+ * binary COPY of one cannot be loaded back; pg_dump's text form can. */
 #define TEXT_FORCED \
-	"(t.typsend::pg_catalog.oid OPERATOR(pg_catalog.=) 0 OR t.typreceive::pg_catalog.oid OPERATOR(pg_catalog.=) 0)"
+	"(t.typsend::pg_catalog.oid OPERATOR(pg_catalog.=) 0 OR t.typreceive::pg_catalog.oid OPERATOR(pg_catalog.=) 0" \
+	" OR t.oid OPERATOR(pg_catalog.=) ANY ('{22,30}'::pg_catalog.oid[]))"
 static const char text_types_tail[] =
 	"  ) s(oid))"
 	" SELECT r.root, n.nspname, t.typname, t.typtype, " TEXT_FORCED ", pg_catalog.current_setting('lc_monetary')"
