@@ -105,12 +105,12 @@ same_text() {
 createdb tt
 psql_q -d tt -f "$RCR_SRC/tests/integration/sql/text_types.sql" >/dev/null
 "$RCR" dump -q -d tt -f "$T/tt_arch" -j 1 -n text_types
-same_text tt text_types "$T/tt_arch" geo search sys ranges
-for t in geo search sys ranges; do
+same_text tt text_types "$T/tt_arch" geo search sys ranges vecs
+for t in geo search sys ranges vecs; do
 	row_text tt "text_types.$t" >"$T/a.txt"
 	row_text tt_back "text_types.$t" | cmp -s - "$T/a.txt" || fail "text_types.$t differs from the source after convert + pg_restore"
 done
-pass "geometric, text search, money, system types, jsonpath, multiranges and users' ranges (8000 rows): data files byte-identical to the server's COPY text, and pg_restore gives every row back"
+pass "geometric, text search, money, system types, jsonpath, multiranges, users' ranges and int2vector/oidvector (stored as text; 10000 rows): data files byte-identical to the server's COPY text, and pg_restore gives every row back"
 
 if psql_q -c "SELECT '<a/>'::xml" >/dev/null 2>&1; then
 	xml_sql="CREATE SCHEMA x; CREATE TABLE x.docs (id int, d xml, ds xml[]);

@@ -43,13 +43,12 @@ INSERT INTO text_types.search VALUES
 	(-3, 'a:1,2,3,4,5,6,7,8,9', $$('a' <-> 'b') <-> 'c' | 'a' <-> ('b' <-> 'c') & !!'x' <0> 'y' <16384> 'z'$$, NULL, NULL),
 	(-4, $$'quo"te' 'com,ma' 'sp ace'$$, $$'quo"te' & 'com,ma':D$$, $${"'a b':1"}$$, $${"'x' & 'y'"}$$);
 
-CREATE TABLE text_types.sys (id int, lsn pg_lsn, t tid, x xid, x8 xid8, c cid, i2 int2vector, ov oidvector,
+CREATE TABLE text_types.sys (id int, lsn pg_lsn, t tid, x xid, x8 xid8, c cid,
 	s pg_snapshot, ts txid_snapshot, jp jsonpath, rc refcursor, m money, ms money[], dm text_types.cash,
 	lsns pg_lsn[], tids tid[]);
 INSERT INTO text_types.sys
 SELECT g, '0/0'::pg_lsn + floor(random() * 1.8e19)::numeric, format('(%s,%s)', floor(random() * 4294967295), g % 65536)::tid,
 	(floor(random() * 4294967295)::bigint)::text::xid, (floor(random() * 9e18)::bigint)::text::xid8, (g * 13)::text::cid,
-	array_to_string(ARRAY[g % 32767, -g, 0], ' ')::int2vector, array_to_string(ARRAY[g, 4294967295 - g], ' ')::oidvector,
 	format('%s:%s:%s', 100 + g, 200 + g, 150 + g)::pg_snapshot, format('%s:%s:', 10 + g, 10 + g)::txid_snapshot,
 	(ARRAY[format('$.a%s[*] ? (@ > %s)', g, g), 'strict $."key with space"', '$ ? (@ like_regex "^a" flag "i")',
 	       'lax $[1 to last].datetime()', format('$.x + %s', g * 0.5)])[1 + g % 5]::jsonpath,
@@ -57,10 +56,10 @@ SELECT g, '0/0'::pg_lsn + floor(random() * 1.8e19)::numeric, format('(%s,%s)', f
 	(g * -0.01)::numeric::money, ARRAY['0/0'::pg_lsn + g], ARRAY[format('(%s,%s)', g, g)::tid]
 FROM generate_series(1, 2000) g;
 INSERT INTO text_types.sys VALUES
-	(-1, '0/0', '(0,0)', '0', '0', '0', '', '', '1:1:', '1:1:', '$', '', '-92233720368547758.08', '{0,-0.01}',
+	(-1, '0/0', '(0,0)', '0', '0', '0', '1:1:', '1:1:', '$', '', '-92233720368547758.08', '{0,-0.01}',
 	 '92233720368547758.07', '{}', '{}'),
-	(-2, 'FFFFFFFF/FFFFFFFF', '(4294967295,65535)', '4294967295', '18446744073709551615', '4294967295', '32767 -32768',
-	 '4294967295', '18446744073709551614:18446744073709551615:18446744073709551614', '5:9:6,7', 'strict $.a',
+	(-2, 'FFFFFFFF/FFFFFFFF', '(4294967295,65535)', '4294967295', '18446744073709551615', '4294967295',
+	 '18446744073709551614:18446744073709551615:18446744073709551614', '5:9:6,7', 'strict $.a',
 	 $$a "quoted"\ cursor$$, '0', NULL, '-0.01', '{0/1,FFFFFFFF/0}', '{"(1,2)"}');
 
 CREATE TABLE text_types.ranges (id int, i4 int4multirange, i8 int8multirange, n nummultirange, d datemultirange,
@@ -80,3 +79,10 @@ INSERT INTO text_types.ranges VALUES
 	(-2, '{(,)}', '{[-9223372036854775808,0)}', '{(,1.5],[2.5,)}', '{[2000-01-01,infinity)}', '{(,)}',
 	 '{[-infinity,infinity]}', '(,)', '{(,"c\\d"],["e f",)}', '[-Infinity,Infinity]', '{(-0,0]}', '{"(\",\",\"\\\\\")"}',
 	 NULL);
+-- int2vector and oidvector: rcr dump stores their tables as text (binary COPY cannot load an
+-- empty one back), so they have a table of their own and sys stays binary.
+CREATE TABLE text_types.vecs (id int, i2 int2vector, ov oidvector);
+INSERT INTO text_types.vecs
+SELECT g, array_to_string(ARRAY[g % 32767, -g, 0], ' ')::int2vector, array_to_string(ARRAY[g, 4294967295 - g], ' ')::oidvector
+FROM generate_series(1, 2000) g;
+INSERT INTO text_types.vecs VALUES (0, '', ''), (-2, '32767 -32768', '4294967295'), (-3, NULL, NULL);
