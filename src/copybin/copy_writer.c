@@ -41,8 +41,8 @@ int rcr_copy_write_tuples(rcr_buf *out, const uint8_t **cursors, const uint8_t *
 		rcr_store_u16be(cnt, ncols);
 		RCR_FORWARD(rcr_buf_append(out, cnt, 2));
 		for (uint16_t c = 0; c < ncols; c++) {
-			const uint8_t *f;
-			int32_t flen;
+			const uint8_t *f = NULL;
+			int32_t flen = 0;
 			RCR_FORWARD(next_field(&f, &flen, &cursors[c], ends[c], c, r));
 			RCR_FORWARD(rcr_buf_append(out, f, (size_t)(cursors[c] - f)));
 		}
@@ -55,8 +55,8 @@ int rcr_copy_write_text_rows(rcr_buf *out, const uint8_t **cursors, const uint8_
 {
 	for (uint32_t r = 0; r < rows; r++) {
 		for (uint16_t c = 0; c < ncols; c++) {
-			const uint8_t *f;
-			int32_t flen;
+			const uint8_t *f = NULL;
+			int32_t flen = 0;
 			RCR_FORWARD(next_field(&f, &flen, &cursors[c], ends[c], c, r));
 			if (c)
 				rcr_buf_append_u8(out, '\t');

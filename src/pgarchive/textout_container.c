@@ -177,7 +177,7 @@ static int put_array_step(rcr_buf *out, int32_t *idx, const array_head *h)
 
 int rcr_tx_array(rcr_buf *out, const uint8_t *v, size_t n, const char *elem, int depth)
 {
-	array_head h;
+	array_head h = {0};
 	RCR_FORWARD(array_head_read(&h, v, n, elem));
 	if (h.nitems == 0) {
 		if (n != h.pos)

@@ -123,14 +123,14 @@ static int points_len(const char *type, const uint8_t *v, size_t n, size_t at, s
 /* path_send: uint8 closed flag (any non-zero byte is closed), then the points. */
 int rcr_tx_path(rcr_buf *out, const uint8_t *v, size_t n)
 {
-	size_t npts;
+	size_t npts = 0;
 	RCR_FORWARD(points_len("path", v, n, 1, &npts));
 	return v[0] ? put_points(out, v + 5, npts, '(', ')') : put_points(out, v + 5, npts, '[', ']');
 }
 
 int rcr_tx_polygon(rcr_buf *out, const uint8_t *v, size_t n)
 {
-	size_t npts;
+	size_t npts = 0;
 	RCR_FORWARD(points_len("polygon", v, n, 0, &npts));
 	return put_points(out, v + 4, npts, '(', ')');
 }

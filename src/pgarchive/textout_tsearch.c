@@ -93,7 +93,7 @@ int rcr_tx_tsvector(rcr_buf *out, const uint8_t *v, size_t n)
 		return rcr_error_set(RCR_E_FORMAT, "tsvector value of %zu bytes for %" PRIu32 " lexemes", n, count);
 	size_t pos = 4, total = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		size_t len;
+		size_t len = 0;
 		RCR_FORWARD(read_cstring("tsvector", v, n, &pos, &len));
 		total += len;
 		if (total > MAXSTRPOS)

@@ -186,8 +186,8 @@ int restore_usable_build(restore_ctx *r)
 			rcr_now() - r->t0, n, n == 1 ? "" : "es");
 	if (n == 0)
 		return 0;
-	long long cur_kb, cap_kb;
-	int workers;
+	long long cur_kb = 0, cap_kb = 0;
+	int workers = 0;
 	RCR_FORWARD(restore_vindex_limits(r, &cur_kb, &cap_kb, &workers));
 	int first_rc = 0;
 	char failed[4096] = "";

@@ -188,8 +188,8 @@ int restore_vindex_build_all(restore_ctx *r)
 		todo += !r->vidx[i].concurrent;
 	if (todo == 0)
 		return 0;
-	long long cur_kb, cap_kb;
-	int workers;
+	long long cur_kb = 0, cap_kb = 0;
+	int workers = 0;
 	RCR_FORWARD(server_limits(r->conn, r->o, &cur_kb, &cap_kb, &workers));
 	for (size_t i = 0; i < r->nvidx && !rcr_interrupted(); i++) {
 		restore_vindex *x = &r->vidx[i];
