@@ -9,13 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fault_lib.sh"
 . "$(dirname "$0")/lock_lib.sh"
-LOC="$T/locale"
-mkdir -p "$LOC"
-if ! localedef -i de_DE -f UTF-8 "$LOC/de_DE.UTF-8" >"$T/localedef.log" 2>&1; then
-	echo "SKIP: no de_DE locale source (install Debian's locales package: tools/deps.sh)"
-	exit 0
-fi
-chmod -R a+rX "$LOC"
+german_locale
 LOCPATH="$LOC" RCR_TEST_PG_CONF="lc_messages = 'de_DE.UTF-8'" start_cluster
 createdb src
 psql_q -d src -c "CREATE TABLE a (id int)" -c "INSERT INTO a SELECT generate_series(1, 100)"

@@ -103,6 +103,18 @@ skip() {
 
 psql_q() { psql -X -v ON_ERROR_STOP=1 -qAt "$@"; }
 
+# A private de_DE.UTF-8 locale in LOC=$T/locale, for a server whose messages are German (start
+# it with LOCPATH="$LOC"); without Debian's locale sources the test is skipped, saying so.
+german_locale() {
+	LOC="$T/locale"
+	mkdir -p "$LOC"
+	if ! localedef -i de_DE -f UTF-8 "$LOC/de_DE.UTF-8" >"$T/localedef.log" 2>&1; then
+		echo "SKIP: no de_DE locale source (install Debian's locales package: tools/deps.sh)"
+		exit 0
+	fi
+	chmod -R a+rX "$LOC"
+}
+
 load_type_matrix() { # dbname
 	createdb "$1"
 	psql_q -d "$1" -v vec_ext="$VEC_EXT" -f "$RCR_SRC/tests/integration/sql/type_matrix.sql" >/dev/null

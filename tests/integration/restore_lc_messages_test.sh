@@ -10,13 +10,7 @@
 #  - a clashing object still gets the one-transaction hint (German: "existiert bereits");
 #  - the messages of pg_restore that the user sees are still shown, in English.
 . "$(dirname "$0")/lib.sh"
-LOC="$T/locale"
-mkdir -p "$LOC"
-if ! localedef -i de_DE -f UTF-8 "$LOC/de_DE.UTF-8" >"$T/localedef.log" 2>&1; then
-	echo "SKIP: no de_DE locale source (install Debian's locales package: tools/deps.sh)"
-	exit 0
-fi
-chmod -R a+rX "$LOC"
+german_locale
 start_cluster
 
 NTABLES=400
