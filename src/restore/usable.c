@@ -27,10 +27,14 @@
 int restore_usable_deferred(long id, const void *ctx)
 {
 	const restore_ctx *r = ctx;
-	for (size_t i = 0; i < r->nvidx; i++)
+	int any = 0;
+	for (size_t i = 0; i < r->nvidx; i++) {
 		if (r->vidx[i].concurrent && r->vidx[i].v.dump_id == id)
 			return 1;
-	for (int i = 0; r->toc && i < r->toc->nentries; i++) {
+		any |= r->vidx[i].concurrent;
+	}
+	/* Without --usable-first nothing is deferred: no walk over the toc for every list line. */
+	for (int i = 0; any && r->toc && i < r->toc->nentries; i++) {
 		const rcr_toc_entry *e = &r->toc->entries[i];
 		if (e->dump_id != id)
 			continue;
