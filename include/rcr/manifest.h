@@ -42,7 +42,12 @@
  *   an entry had no trial (no column with a type codec, or no rows); without it, nothing was
  *   recorded. */
 #define RCR_FEATURE_TABLE_FLAGS (1u << 0)
-#define RCR_FEATURES_REQUIRED_KNOWN RCR_FEATURE_TABLE_FLAGS
+/* bit 1, row identity (spec 1.7.0): every row group carries a content hash (SHA-256), the
+ * origin of its frames, an optional row-hash frame and a list of skipped rows; a data file may
+ * hold frames the manifest does not reference (it is shared, by hard link, with the base
+ * archive an incremental dump started from). rcr dump sets it on every archive it writes. */
+#define RCR_FEATURE_ROW_IDENTITY (1u << 1)
+#define RCR_FEATURES_REQUIRED_KNOWN RCR_FEATURE_TABLE_FLAGS /* bit 1 joins when the manifest codec reads it */
 #define RCR_FEATURE_CODEC_TRIALS (1u << 0)
 #define RCR_CODEC_TRIALS_KEY "codec_trials:"
 
@@ -82,11 +87,30 @@ typedef struct rcr_column {
 	uint8_t elem_kind;      /* for arrays, the element type's typtype; 0 otherwise */
 } rcr_column;
 
+/* Row identity (Required_Features bit 1, spec 1.7.0): the sizes of the two SHA-256 hashes. */
+#define RCR_ROW_HASH_SIZE 32
+#define RCR_CONTENT_HASH_SIZE 32
+
 typedef struct rcr_row_group {
 	uint32_t file;          /* index into the table's files */
-	uint32_t row_count;
+	uint32_t row_count;     /* rows in the frames, skipped ones included */
 	rcr_frame_ref *frames;  /* one per column, in column order */
+	/* Row identity (Required_Features bit 1); all zero in archives without it. */
+	uint8_t content_hash[RCR_CONTENT_HASH_SIZE]; /* SHA-256 of the row hashes, or of the field
+				   streams when the row group keeps no row hashes (spec "Row group") */
+	uint32_t origin_table;  /* the Table and Row_Group its frame headers carry: its own indexes, */
+	uint32_t origin_rg;     /* or those of the archive that wrote the frames (shared from a base) */
+	uint8_t has_row_hashes; /* 1: row_hashes is the row-hash frame (SHA-256 of each row, in order) */
+	rcr_frame_ref row_hashes;
+	uint32_t nskip;         /* rows of the frames that are not in the table (gone since the base): */
+	uint32_t *skip;         /* ascending row indexes below row_count; owned by the manifest */
 } rcr_row_group;
+
+/* Rows of rg that belong to the table: its frames' rows less the skipped ones. */
+static inline uint32_t rcr_row_group_live(const rcr_row_group *rg)
+{
+	return rg->row_count - rg->nskip;
+}
 
 /* What the writer's codec trials measured in one table (spec "Metadata keys", codec_trials):
  * in `row_groups` row groups, the columns that have a type codec were also encoded with the

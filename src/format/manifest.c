@@ -42,8 +42,10 @@ static void table_free(rcr_table *t)
 	for (uint32_t i = 0; i < t->nfiles && t->files; i++)
 		free(t->files[i]);
 	free(t->files);
-	for (uint32_t i = 0; i < t->nrgs && t->rgs; i++)
+	for (uint32_t i = 0; i < t->nrgs && t->rgs; i++) {
 		free(t->rgs[i].frames);
+		free(t->rgs[i].skip);
+	}
 	free(t->rgs);
 }
 
