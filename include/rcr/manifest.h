@@ -47,7 +47,7 @@
  * hold frames the manifest does not reference (it is shared, by hard link, with the base
  * archive an incremental dump started from). rcr dump sets it on every archive it writes. */
 #define RCR_FEATURE_ROW_IDENTITY (1u << 1)
-#define RCR_FEATURES_REQUIRED_KNOWN RCR_FEATURE_TABLE_FLAGS /* bit 1 joins when the manifest codec reads it */
+#define RCR_FEATURES_REQUIRED_KNOWN (RCR_FEATURE_TABLE_FLAGS | RCR_FEATURE_ROW_IDENTITY)
 #define RCR_FEATURE_CODEC_TRIALS (1u << 0)
 #define RCR_CODEC_TRIALS_KEY "codec_trials:"
 
@@ -90,6 +90,9 @@ typedef struct rcr_column {
 /* Row identity (Required_Features bit 1, spec 1.7.0): the sizes of the two SHA-256 hashes. */
 #define RCR_ROW_HASH_SIZE 32
 #define RCR_CONTENT_HASH_SIZE 32
+/* Row_Group_Flags (spec "Row group"): bit 0, the row group has a row-hash frame. */
+#define RCR_RG_ROW_HASHES 0x01u
+#define RCR_RG_FLAGS_KNOWN RCR_RG_ROW_HASHES
 
 typedef struct rcr_row_group {
 	uint32_t file;          /* index into the table's files */

@@ -175,25 +175,44 @@ static void encode_schema_files(rcr_buf *out, const rcr_manifest *m)
 	}
 }
 
-static void encode_row_group(rcr_buf *out, const rcr_row_group *rg, uint32_t ncols)
+static void encode_frame_ref(rcr_buf *out, const rcr_frame_ref *f)
+{
+	rcr_buf_append_u64le(out, f->offset);
+	rcr_buf_append_u32le(out, f->stored_size);
+	rcr_buf_append_u32le(out, f->content_size);
+	rcr_buf_append_u64le(out, f->raw_size);
+	rcr_buf_append_u64le(out, f->stored_hash);
+	rcr_buf_append_u64le(out, f->raw_hash);
+	rcr_buf_append_u8(out, f->codec);
+	rcr_buf_append_u8(out, f->compression);
+	rcr_buf_append_u16le(out, 0);
+}
+
+/* The fields of Required_Features bit 1, after the column frames (spec "Row group"). */
+static void encode_row_identity(rcr_buf *out, const rcr_row_group *rg)
+{
+	rcr_buf_append(out, rg->content_hash, RCR_CONTENT_HASH_SIZE);
+	rcr_buf_append_u32le(out, rg->origin_table);
+	rcr_buf_append_u32le(out, rg->origin_rg);
+	rcr_buf_append_u8(out, rg->has_row_hashes ? RCR_RG_ROW_HASHES : 0);
+	if (rg->has_row_hashes)
+		encode_frame_ref(out, &rg->row_hashes);
+	rcr_buf_append_u32le(out, rg->nskip);
+	for (uint32_t i = 0; i < rg->nskip; i++)
+		rcr_buf_append_u32le(out, rg->skip[i]);
+}
+
+static void encode_row_group(rcr_buf *out, const rcr_row_group *rg, uint32_t ncols, uint32_t required)
 {
 	rcr_buf_append_u32le(out, rg->file);
 	rcr_buf_append_u32le(out, rg->row_count);
-	for (uint32_t c = 0; c < ncols; c++) {
-		const rcr_frame_ref *f = &rg->frames[c];
-		rcr_buf_append_u64le(out, f->offset);
-		rcr_buf_append_u32le(out, f->stored_size);
-		rcr_buf_append_u32le(out, f->content_size);
-		rcr_buf_append_u64le(out, f->raw_size);
-		rcr_buf_append_u64le(out, f->stored_hash);
-		rcr_buf_append_u64le(out, f->raw_hash);
-		rcr_buf_append_u8(out, f->codec);
-		rcr_buf_append_u8(out, f->compression);
-		rcr_buf_append_u16le(out, 0);
-	}
+	for (uint32_t c = 0; c < ncols; c++)
+		encode_frame_ref(out, &rg->frames[c]);
+	if (required & RCR_FEATURE_ROW_IDENTITY)
+		encode_row_identity(out, rg);
 }
 
-static void encode_table(rcr_buf *out, const rcr_table *t)
+static void encode_table(rcr_buf *out, const rcr_table *t, uint32_t required)
 {
 	rcr_buf_append_u32le(out, t->oid);
 	rcr_buf_append_str(out, t->schema);
@@ -222,17 +241,32 @@ static void encode_table(rcr_buf *out, const rcr_table *t)
 		rcr_buf_append_str(out, t->files[f]);
 	rcr_buf_append_u32le(out, t->nrgs);
 	for (uint32_t g = 0; g < t->nrgs; g++)
-		encode_row_group(out, &t->rgs[g], t->ncols);
+		encode_row_group(out, &t->rgs[g], t->ncols, required);
 }
 
-/* The caller's required bits, plus the table-flags bit when any table has a flag: an archive
- * with flags must never reach a reader that would load its data the old way. */
+/* 1 if a row group of t has row-identity content that an older reader would lose: skipped
+ * rows (which it would load) or a row-hash frame. Origins are the writer's to set together
+ * with the bit: without it they are not encoded. */
+static int has_row_identity(const rcr_table *t)
+{
+	for (uint32_t g = 0; g < t->nrgs; g++)
+		if (t->rgs[g].nskip || t->rgs[g].has_row_hashes)
+			return 1;
+	return 0;
+}
+
+/* The caller's required bits, plus the table-flags bit when any table has a flag and the
+ * row-identity bit when any row group needs it: an archive with either must never reach a
+ * reader that would load its data the old way (text as binary, skipped rows as rows). */
 static uint32_t required_features(const rcr_manifest *m)
 {
 	uint32_t req = m->required_features;
-	for (uint32_t i = 0; i < m->ntables; i++)
+	for (uint32_t i = 0; i < m->ntables; i++) {
 		if (m->tables[i].flags)
 			req |= RCR_FEATURE_TABLE_FLAGS;
+		if (!(req & RCR_FEATURE_ROW_IDENTITY) && has_row_identity(&m->tables[i]))
+			req |= RCR_FEATURE_ROW_IDENTITY;
+	}
 	return req;
 }
 
@@ -243,9 +277,10 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 	rcr_buf_append(out, hdr, sizeof hdr);
 	encode_meta(out, m);
 	encode_schema_files(out, m);
+	uint32_t required = required_features(m);
 	rcr_buf_append_u32le(out, m->ntables);
 	for (uint32_t i = 0; i < m->ntables; i++)
-		encode_table(out, &m->tables[i]);
+		encode_table(out, &m->tables[i], required);
 	if (rcr_buf_broken(out))
 		return rcr_error_wrap(rcr_buf_check(out), "encoding the manifest");
 
@@ -253,7 +288,7 @@ int rcr_manifest_encode(rcr_buf *out, const rcr_manifest *m)
 	memcpy(h, RCR_MANIFEST_MAGIC, 8);
 	rcr_store_u16le(h + 8, m->read_version);
 	rcr_store_u16le(h + 10, m->write_version);
-	rcr_store_u32le(h + 12, required_features(m));
+	rcr_store_u32le(h + 12, required);
 	rcr_store_u32le(h + 16, m->optional_features);
 	rcr_store_u64le(h + 24, out->len - start - RCR_MANIFEST_HEADER_SIZE);
 	return rcr_buf_append_u64le(out, rcr_hash64(out->data + start, out->len - start));
@@ -350,7 +385,72 @@ typedef struct table_sums {
 	uint64_t rows, raw, stored;
 } table_sums;
 
-static int decode_row_group(rcr_table *t, rcr_reader *r, uint32_t g, table_sums *sum)
+/* The row-hash frame: SHA-256 of each row, stored as is, so everything about it follows from
+ * the row count. */
+static int check_row_hash_ref(const rcr_frame_ref *f, const rcr_table *t, uint32_t g, uint32_t rows)
+{
+	if (f->codec != RCR_CODEC_RAW || f->compression != RCR_COMPRESSION_NONE ||
+	    f->raw_size != (uint64_t)rows * RCR_ROW_HASH_SIZE || f->content_size != f->raw_size ||
+	    f->stored_size != f->raw_size)
+		return rcr_error_set(RCR_E_FORMAT,
+				     "table '%s' row group %u has a row-hash frame that is not %u raw bytes of 32 per row",
+				     rcr_name_qualify(t->schema, t->name).s, g, rows);
+	return 0;
+}
+
+/* Skipped rows: ascending, inside the frames, and never all of them (a writer leaves out a row
+ * group that has no row left). */
+static int decode_skips(rcr_row_group *rg, rcr_reader *r, const rcr_table *t, uint32_t g)
+{
+	uint32_t n = rcr_reader_u32le(r);
+	if (r->bad || n == 0)
+		return 0;
+	if (n >= rg->row_count)
+		return rcr_error_set(RCR_E_FORMAT, "table '%s' row group %u skips %u of its %u rows",
+				     rcr_name_qualify(t->schema, t->name).s, g, n, rg->row_count);
+	RCR_FORWARD(check_count(r, n, 4, "skipped rows"));
+	rg->skip = malloc((size_t)n * sizeof *rg->skip);
+	if (!rg->skip)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	rg->nskip = n;
+	for (uint32_t i = 0; i < n; i++) {
+		rg->skip[i] = rcr_reader_u32le(r);
+		if (!r->bad && (rg->skip[i] >= rg->row_count || (i && rg->skip[i] <= rg->skip[i - 1])))
+			return rcr_error_set(RCR_E_FORMAT,
+					     "table '%s' row group %u: skipped row %u is out of order or beyond its %u rows",
+					     rcr_name_qualify(t->schema, t->name).s, g, rg->skip[i], rg->row_count);
+	}
+	return 0;
+}
+
+/* The fields of Required_Features bit 1 (spec "Row group"). The row-hash frame counts in the
+ * table's totals like a column's. */
+static int decode_row_identity(rcr_row_group *rg, rcr_reader *r, const rcr_table *t, uint32_t g, table_sums *sum)
+{
+	const uint8_t *h = rcr_reader_take(r, RCR_CONTENT_HASH_SIZE);
+	if (h)
+		memcpy(rg->content_hash, h, RCR_CONTENT_HASH_SIZE);
+	rg->origin_table = rcr_reader_u32le(r);
+	rg->origin_rg = rcr_reader_u32le(r);
+	uint8_t flags = rcr_reader_u8(r);
+	if (!r->bad && (flags & ~RCR_RG_FLAGS_KNOWN))
+		return rcr_error_set(RCR_E_FORMAT, "table '%s' row group %u has unknown flag bits 0x%02x set",
+				     rcr_name_qualify(t->schema, t->name).s, g, (unsigned)(flags & ~RCR_RG_FLAGS_KNOWN));
+	rg->has_row_hashes = (flags & RCR_RG_ROW_HASHES) != 0;
+	if (rg->has_row_hashes) {
+		uint64_t raw = 0;
+		RCR_FORWARD(decode_frame_ref(&rg->row_hashes, r, t, g, t->ncols, &raw));
+		if (!r->bad)
+			RCR_FORWARD(check_row_hash_ref(&rg->row_hashes, t, g, rg->row_count));
+		sum->raw += rg->row_hashes.raw_size;
+		sum->stored += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size;
+	}
+	RCR_FORWARD(decode_skips(rg, r, t, g));
+	sum->rows -= rg->nskip;
+	return 0;
+}
+
+static int decode_row_group(rcr_table *t, rcr_reader *r, uint32_t g, table_sums *sum, uint32_t required)
 {
 	rcr_row_group *rg = &t->rgs[g];
 	t->nrgs = g + 1;
@@ -374,6 +474,8 @@ static int decode_row_group(rcr_table *t, rcr_reader *r, uint32_t g, table_sums 
 		sum->raw += f->raw_size;
 		sum->stored += RCR_FRAME_HEADER_SIZE + (uint64_t)f->stored_size;
 	}
+	if (required & RCR_FEATURE_ROW_IDENTITY)
+		return decode_row_identity(rg, r, t, g, sum);
 	return 0;
 }
 
@@ -408,14 +510,17 @@ static int decode_table(rcr_table *t, rcr_reader *r, uint32_t index, uint32_t re
 	t->stored_bytes = rcr_reader_u64le(r);
 	RCR_FORWARD(decode_files(t, r));
 	uint32_t nrgs = rcr_reader_u32le(r);
-	RCR_FORWARD(check_count(r, nrgs, 8 + (size_t)t->ncols * FRAME_REF_SIZE, "row groups"));
+	size_t rg_min = 8 + (size_t)t->ncols * FRAME_REF_SIZE;
+	if (required & RCR_FEATURE_ROW_IDENTITY)
+		rg_min += RCR_CONTENT_HASH_SIZE + 13;
+	RCR_FORWARD(check_count(r, nrgs, rg_min, "row groups"));
 	t->rgs = calloc(nrgs ? nrgs : 1, sizeof *t->rgs);
 	if (!t->rgs)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	t->rgs_cap = nrgs;
 	table_sums sum = {0, 0, 0};
 	for (uint32_t g = 0; g < nrgs; g++)
-		RCR_FORWARD(decode_row_group(t, r, g, &sum));
+		RCR_FORWARD(decode_row_group(t, r, g, &sum, required));
 	if (r->bad)
 		return rcr_error_set(RCR_E_FORMAT, "manifest truncated inside table %u", index);
 	if (sum.rows != t->row_count || sum.raw != t->raw_bytes || sum.stored != t->stored_bytes)
@@ -490,8 +595,12 @@ static int check_meta(const rcr_kv *kv)
 	static const char *const contents[] = {"full", "schema-only", "data-only", NULL};
 	static const char *const flags[] = {"0", "1", NULL};
 	static const char *const bytea[] = {"hex", "escape", NULL};
-	static const char *const printable[] = {"created_at", "rcr_version", "server_version", "snapshot",
-						"compression", "jobs", "lc_monetary", NULL};
+	static const char *const printable[] = {"created_at",		"rcr_version",		"server_version",
+						"snapshot",		"compression",		"jobs",
+						"lc_monetary",		"archive_id",		"database_id",
+						"base_archive_id",	"base_shared_row_groups", "base_shared_bytes",
+						"base_linked_files",	"base_copied_bytes",	"base_new_bytes",
+						NULL};
 	const char *k = kv->key, *v = kv->value, *expected = NULL;
 	if (strcmp(k, "encoding") == 0 && v[0] && !rcr_text_encoding_known(v))
 		expected = "a PostgreSQL encoding name such as UTF8 or LATIN1";

@@ -59,6 +59,32 @@ static void encode_or_die(rcr_buf *out, const rcr_manifest *m)
 		fx_oom();
 }
 
+static void check_frame_ref_equal(const rcr_frame_ref *x, const rcr_frame_ref *y)
+{
+	CHECK_EQ_U64(x->offset, y->offset);
+	CHECK_EQ_U64(x->stored_size, y->stored_size);
+	CHECK_EQ_U64(x->content_size, y->content_size);
+	CHECK_EQ_U64(x->raw_size, y->raw_size);
+	CHECK_EQ_U64(x->stored_hash, y->stored_hash);
+	CHECK_EQ_U64(x->raw_hash, y->raw_hash);
+	CHECK_EQ_U64(x->codec, y->codec);
+	CHECK_EQ_U64(x->compression, y->compression);
+}
+
+/* The fields of Required_Features bit 1. */
+static void check_row_identity_equal(const rcr_row_group *x, const rcr_row_group *y)
+{
+	CHECK_MEM(x->content_hash, RCR_CONTENT_HASH_SIZE, y->content_hash, RCR_CONTENT_HASH_SIZE);
+	CHECK_EQ_U64(x->origin_table, y->origin_table);
+	CHECK_EQ_U64(x->origin_rg, y->origin_rg);
+	CHECK_EQ_U64(x->has_row_hashes, y->has_row_hashes);
+	if (x->has_row_hashes && y->has_row_hashes)
+		check_frame_ref_equal(&x->row_hashes, &y->row_hashes);
+	CHECK_EQ_U64(x->nskip, y->nskip);
+	for (uint32_t i = 0; i < x->nskip && i < y->nskip; i++)
+		CHECK_EQ_U64(x->skip[i], y->skip[i]);
+}
+
 static void check_equal(const rcr_manifest *a, const rcr_manifest *b)
 {
 	CHECK_EQ_U64(a->read_version, b->read_version);
@@ -114,17 +140,10 @@ static void check_equal(const rcr_manifest *a, const rcr_manifest *b)
 		for (uint32_t g = 0; g < s->nrgs && g < t->nrgs; g++) {
 			CHECK_EQ_U64(s->rgs[g].file, t->rgs[g].file);
 			CHECK_EQ_U64(s->rgs[g].row_count, t->rgs[g].row_count);
-			for (uint32_t c = 0; c < s->ncols && c < t->ncols; c++) {
-				const rcr_frame_ref *x = &s->rgs[g].frames[c], *y = &t->rgs[g].frames[c];
-				CHECK_EQ_U64(x->offset, y->offset);
-				CHECK_EQ_U64(x->stored_size, y->stored_size);
-				CHECK_EQ_U64(x->content_size, y->content_size);
-				CHECK_EQ_U64(x->raw_size, y->raw_size);
-				CHECK_EQ_U64(x->stored_hash, y->stored_hash);
-				CHECK_EQ_U64(x->raw_hash, y->raw_hash);
-				CHECK_EQ_U64(x->codec, y->codec);
-				CHECK_EQ_U64(x->compression, y->compression);
-			}
+			if (a->required_features & RCR_FEATURE_ROW_IDENTITY)
+				check_row_identity_equal(&s->rgs[g], &t->rgs[g]);
+			for (uint32_t c = 0; c < s->ncols && c < t->ncols; c++)
+				check_frame_ref_equal(&s->rgs[g].frames[c], &t->rgs[g].frames[c]);
 		}
 	}
 }
@@ -791,6 +810,136 @@ static void test_manifest__encode_into_broken_buffer(void)
 	rcr_buf_free(&b);
 }
 
+
+/* Gives table 1 of the sample (3 columns, 4 row groups) the row-identity fields of an
+ * incremental archive: content hashes, row-hash frames, row group 2 shared from table 7 row
+ * group 9 of a base, and skipped rows in row group 1; the table's totals follow. */
+static void add_row_identity(rcr_manifest *m)
+{
+	rcr_table *t = &m->tables[1];
+	m->required_features |= RCR_FEATURE_ROW_IDENTITY;
+	for (uint32_t i = 0; i < m->ntables; i++)
+		for (uint32_t g = 0; g < m->tables[i].nrgs; g++) {
+			m->tables[i].rgs[g].origin_table = i;
+			m->tables[i].rgs[g].origin_rg = g;
+			memset(m->tables[i].rgs[g].content_hash, (int)(0x40 + g), RCR_CONTENT_HASH_SIZE);
+		}
+	for (uint32_t g = 0; g < t->nrgs; g++) {
+		rcr_row_group *rg = &t->rgs[g];
+		rcr_frame_ref *h = &rg->row_hashes;
+		rg->has_row_hashes = 1;
+		*h = (rcr_frame_ref){.offset = 7000 + g, .raw_size = (uint64_t)rg->row_count * RCR_ROW_HASH_SIZE,
+				     .stored_hash = 0x5151 + g, .raw_hash = 0x6161 + g};
+		h->stored_size = h->content_size = (uint32_t)h->raw_size;
+		t->raw_bytes += h->raw_size;
+		t->stored_bytes += 64 + (uint64_t)h->stored_size;
+	}
+	t->rgs[2].origin_table = 7;
+	t->rgs[2].origin_rg = 9;
+	rcr_row_group *rg = &t->rgs[1];
+	rg->skip = malloc(3 * sizeof *rg->skip);
+	REQUIRE(rg->skip != NULL);
+	rg->skip[0] = 0;
+	rg->skip[1] = 17;
+	rg->skip[2] = rg->row_count - 1;
+	rg->nskip = 3;
+	t->row_count -= 3;
+}
+
+/* Required_Features bit 1 (spec 1.7.0): the fields round-trip canonically, the encoder raises
+ * the bit itself when skipped rows or row hashes would otherwise be lost, and the reader
+ * refuses skip lists out of order or covering the whole row group, a row-hash frame that is
+ * not 32 raw bytes per row, unknown row-group flags and totals that forget the row hashes. */
+static void test_manifest__row_identity(void)
+{
+	rcr_manifest *m = fx_sample_manifest(), *d;
+	rcr_buf b = RCR_BUF_INIT, again = RCR_BUF_INIT;
+	add_row_identity(m);
+	rcr_table *t = &m->tables[1];
+	encode_or_die(&b, m);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 12), RCR_FEATURE_ROW_IDENTITY);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	check_equal(m, d);
+	CHECK_EQ_U64(rcr_row_group_live(&d->tables[1].rgs[1]), t->rgs[1].row_count - 3);
+	REQUIRE_OK(rcr_manifest_encode(&again, d));
+	CHECK_MEM(again.data, again.len, b.data, b.len);
+	rcr_manifest_free(d);
+
+	/* The caller forgot the bit: skipped rows raise it anyway. */
+	m->required_features = 0;
+	encode_or_die(&b, m);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 12), RCR_FEATURE_ROW_IDENTITY);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+
+	/* Skipped rows out of order, repeated, beyond the rows, or all of them. */
+	rcr_row_group *rg = &t->rgs[1];
+	rg->skip[1] = 0;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rg->skip[1] = 17;
+	rg->skip[2] = rg->row_count;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rg->skip[2] = rg->row_count - 1;
+	uint32_t rows = rg->row_count;
+	rg->row_count = 3;   /* three skips of three rows, totals aside */
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	rg->row_count = rows;
+
+	/* A row-hash frame must be raw, uncompressed, 32 bytes per row. */
+	rcr_frame_ref *h = &t->rgs[3].row_hashes;
+	h->compression = RCR_COMPRESSION_ZSTD;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	h->compression = RCR_COMPRESSION_NONE;
+	h->stored_size--;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	h->stored_size++;
+
+	/* Totals that leave the row-hash frames out. */
+	t->raw_bytes -= h->raw_size;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	t->raw_bytes += h->raw_size;
+	encode_or_die(&b, m);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+
+	/* An unknown row-group flag bit: the byte after the origins of the first row group of
+	 * table 0, which has no columns: 4 + 4 + 32 + 4 + 4 bytes into it. Found by searching
+	 * for its content hash, which the sample makes unique to row group 0. */
+	uint8_t probe[RCR_CONTENT_HASH_SIZE];
+	memset(probe, 0x40, sizeof probe);
+	uint8_t *at = memmem(b.data, b.len, probe, sizeof probe);
+	REQUIRE(at != NULL);
+	at[RCR_CONTENT_HASH_SIZE + 8] = 0x80;
+	reseal(&b);
+	CHECK_RC(decode_rc(b.data, b.len), RCR_E_FORMAT);
+	at[RCR_CONTENT_HASH_SIZE + 8] = 0;
+	reseal(&b);
+	CHECK_RC(decode_rc(b.data, b.len), 0);
+
+	/* Without the bit none of it is encoded: an archive as readers of 1.6 know it. */
+	for (uint32_t g = 0; g < t->nrgs; g++) {
+		t->rgs[g].has_row_hashes = 0;
+		t->raw_bytes -= t->rgs[g].row_hashes.raw_size;
+		t->stored_bytes -= 64 + (uint64_t)t->rgs[g].row_hashes.stored_size;
+	}
+	t->row_count += rg->nskip;
+	rg->nskip = 0;
+	m->required_features = 0;
+	encode_or_die(&b, m);
+	CHECK_EQ_U64(rcr_load_u32le(b.data + 12), 0);
+	REQUIRE_OK(decode_copy(&d, b.data, b.len));
+	CHECK_EQ_U64(d->tables[1].rgs[2].origin_table, 0);
+	CHECK_EQ_U64(d->tables[1].rgs[2].has_row_hashes, 0);
+	rcr_manifest_free(d);
+	rcr_manifest_free(m);
+	rcr_buf_free(&b);
+	rcr_buf_free(&again);
+}
+
 static const test_case cases[] = {
 	TEST(test_manifest__roundtrip),
 	TEST(test_manifest__codec_trials),
@@ -804,6 +953,7 @@ static const test_case cases[] = {
 	TEST(test_manifest__row_group_raw_limited),
 	TEST(test_manifest__versions_and_features),
 	TEST(test_manifest__table_flags),
+	TEST(test_manifest__row_identity),
 	TEST(test_manifest__bad_paths_rejected),
 	TEST(test_manifest__inconsistencies_rejected),
 	TEST(test_manifest__meta_values_and_names_checked),
