@@ -44,4 +44,21 @@ int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uin
 			   const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rg, uint32_t col,
 			   const uint8_t **fields, size_t *len);
 
+/* Row identity (Required_Features bit 1, manifest.h). Without it, frame headers carry the row
+ * group's own indexes; with it, the origin_table and origin_rg the manifest records, which for
+ * a row group shared from a base are the base's. Both functions above compare accordingly. */
+
+/* Checks row group rgi's skip list: only with row identity, fewer entries than rows, strictly
+ * ascending row indexes below row_count. Restore and convert check it before they drop rows,
+ * verify reports it. Errors name the table and row group. */
+int rcr_archive_check_skip(const rcr_manifest *m, uint32_t ti, uint32_t rgi);
+
+/* Reads the row-hash frame of row group rgi of table ti (has_row_hashes) into scratch and
+ * checks it: header against the manifest (origin, Column = the table's column count, codec
+ * raw, compression none, Row_Count, 32 bytes per row), stored and content checksums. On
+ * success *hashes (borrowed from scratch) holds RCR_ROW_HASH_SIZE bytes per row, in row
+ * order. Errors name the frame. */
+int rcr_archive_load_row_hashes(rcr_buf *scratch, int fd, uint64_t file_size, const char *path,
+				const rcr_manifest *m, uint32_t ti, uint32_t rgi, const uint8_t **hashes);
+
 #endif

@@ -53,4 +53,16 @@ int rcr_copy_write_tuples(rcr_buf *out, const uint8_t **cursors, const uint8_t *
 int rcr_copy_write_text_rows(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends,
 			     uint16_t ncols, uint32_t rows);
 
+/* The same two for a row group with skipped rows (manifest.h, row identity: rows of the frames
+ * that are not in the table): rows 0..rows-1 are read, those listed in skip (nskip entries,
+ * strictly ascending, below rows) are left out; rows - nskip rows are appended. A list that is
+ * not so is RCR_E_FORMAT (with part of the rows appended: check it before, with
+ * rcr_archive_check_skip, to fail before any output). skip may be NULL when nskip is 0. */
+int rcr_copy_write_tuples_skip(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends, uint16_t ncols,
+			       uint32_t rows, const uint32_t *skip, uint32_t nskip);
+int rcr_copy_write_text_rows_skip(rcr_buf *out, const uint8_t **cursors, const uint8_t *const *ends, uint16_t ncols,
+				  uint32_t rows, const uint32_t *skip, uint32_t nskip);
+/* Moves the cursors past row r (its index, for messages) without writing it. */
+int rcr_copy_skip_row(const uint8_t **cursors, const uint8_t *const *ends, uint16_t ncols, uint32_t r);
+
 #endif

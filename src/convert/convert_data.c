@@ -154,9 +154,17 @@ static int write_row_group(table_writer *w, uint32_t g)
 	const rcr_row_group *rg = &w->t->rgs[g];
 	if (rcr_interrupted())
 		return rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+	RCR_FORWARD(rcr_archive_check_skip(w->d->m, w->ti, g));
 	RCR_FORWARD(load_row_group(w, g));
-	for (uint32_t r = 0; r < rg->row_count; r++, w->rows++) {
+	/* The rows the row group skips (gone since the base it was shared from) are read past. */
+	for (uint32_t r = 0, k = 0; r < rg->row_count; r++) {
+		if (k < rg->nskip && rg->skip[k] == r) {
+			k++;
+			RCR_FORWARD(rcr_copy_skip_row(w->cur, w->end, (uint16_t)w->t->ncols, r));
+			continue;
+		}
 		RCR_FORWARD(print_row(w, g));
+		w->rows++;
 		if (w->line.len >= LINE_FLUSH)
 			RCR_FORWARD(flush_lines(w));
 	}
@@ -164,7 +172,7 @@ static int write_row_group(table_writer *w, uint32_t g)
 	uint64_t raw = 0;
 	for (uint32_t c = 0; c < w->t->ncols; c++)
 		raw += rg->frames[c].raw_size;
-	rcr_progress_add(w->prog, w->ti, rg->row_count, raw);
+	rcr_progress_add(w->prog, w->ti, rcr_row_group_live(rg), raw);
 	return 0;
 }
 
@@ -188,7 +196,7 @@ static int write_job(const rcr_convert_data *d, rcr_convert_job *j, const char *
 	writer_free_input(&w);
 	uint64_t want = 0;
 	for (uint32_t g = j->rg_lo; g < j->rg_hi; g++)
-		want += w.t->rgs[g].row_count;
+		want += rcr_row_group_live(&w.t->rgs[g]);
 	if (rc == 0 && w.rows != want)
 		rc = rcr_error_set(RCR_E_ROWCOUNT, "wrote %llu rows, the archive holds %llu", (unsigned long long)w.rows,
 				   (unsigned long long)want);

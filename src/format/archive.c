@@ -82,11 +82,25 @@ int rcr_archive_check_schema_file(const rcr_manifest *m, const char *dir, uint32
 	return 0;
 }
 
+/* The Table and Row_Group the frames of row group rgi of table ti carry. With row identity the
+ * manifest records them (a row group shared from a base keeps the indexes the base's writer
+ * stamped); without it they are the row group's own. */
+static void frame_owner(uint32_t *table, uint32_t *rg_index, const rcr_manifest *m, uint32_t ti, uint32_t rgi)
+{
+	const rcr_row_group *rg = &m->tables[ti].rgs[rgi];
+	int origin = (m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
+	*table = origin ? rg->origin_table : ti;
+	*rg_index = origin ? rg->origin_rg : rgi;
+}
+
 /* A frame header read from the file must be the one the manifest describes at that place. */
-static int header_matches(const rcr_frame_header *h, const rcr_row_group *rg, const rcr_frame_ref *ref, uint32_t ti,
+static int header_matches(const rcr_frame_header *h, const rcr_manifest *m, const rcr_frame_ref *ref, uint32_t ti,
 			  uint32_t rgi, uint32_t col)
 {
-	if (h->table != ti || h->row_group != rgi || h->column != col)
+	const rcr_row_group *rg = &m->tables[ti].rgs[rgi];
+	uint32_t table, rg_index;
+	frame_owner(&table, &rg_index, m, ti, rgi);
+	if (h->table != table || h->row_group != rg_index || h->column != col)
 		return rcr_error_set(RCR_E_FORMAT, "frame belongs to table %u row group %u column %u", h->table,
 				     h->row_group, h->column);
 	if (h->row_count != rg->row_count)
@@ -125,14 +139,13 @@ int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size,
 				   const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col)
 {
 	const rcr_table *t = &m->tables[ti];
-	const rcr_row_group *rg = &t->rgs[rgi];
-	const rcr_frame_ref *ref = &rg->frames[col];
+	const rcr_frame_ref *ref = &t->rgs[rgi].frames[col];
 	rcr_frame_header h;
 	int rc = read_frame(scratch, fd, file_size, path, ref);
 	if (rc == 0)
 		rc = rcr_frame_header_read(&h, scratch->data, scratch->len);
 	if (rc == 0)
-		rc = header_matches(&h, rg, ref, ti, rgi, col);
+		rc = header_matches(&h, m, ref, ti, rgi, col);
 	if (rc == 0 && rcr_hash64(scratch->data + RCR_FRAME_HEADER_SIZE, ref->stored_size) != ref->stored_hash)
 		rc = rcr_error_set(RCR_E_CHECKSUM, "stored bytes do not match their checksum");
 	return rc == 0 ? 0 : frame_error(rc, t, rgi, col, path, ref);
@@ -143,13 +156,76 @@ int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uin
 			   const uint8_t **fields, size_t *len)
 {
 	const rcr_table *t = &m->tables[ti];
-	const rcr_row_group *rg = &t->rgs[rgi];
-	const rcr_frame_ref *ref = &rg->frames[col];
+	const rcr_frame_ref *ref = &t->rgs[rgi].frames[col];
 	rcr_frame_header h;
 	int rc = read_frame(scratch, fd, file_size, path, ref);
 	if (rc == 0)
 		rc = rcr_frame_decode(dec, &h, scratch->data, scratch->len, fields, len);
 	if (rc == 0)
-		rc = header_matches(&h, rg, ref, ti, rgi, col);
+		rc = header_matches(&h, m, ref, ti, rgi, col);
 	return rc == 0 ? 0 : frame_error(rc, t, rgi, col, path, ref);
+}
+
+int rcr_archive_check_skip(const rcr_manifest *m, uint32_t ti, uint32_t rgi)
+{
+	const rcr_table *t = &m->tables[ti];
+	const rcr_row_group *rg = &t->rgs[rgi];
+	int rc = 0;
+	if (rg->nskip && !(m->required_features & RCR_FEATURE_ROW_IDENTITY))
+		rc = rcr_error_set(RCR_E_FORMAT, "skips %u rows in an archive without row identity", rg->nskip);
+	else if (rg->nskip && rg->nskip >= rg->row_count)
+		rc = rcr_error_set(RCR_E_FORMAT, "skips %u of its %u rows", rg->nskip, rg->row_count);
+	for (uint32_t k = 0; k < rg->nskip && rc == 0; k++)
+		if (rg->skip[k] >= rg->row_count || (k && rg->skip[k] <= rg->skip[k - 1]))
+			rc = rcr_error_set(RCR_E_FORMAT, "skipped row %u (entry %u) is not ascending below %u rows",
+					   rg->skip[k], k, rg->row_count);
+	return rc == 0 ? 0 : rcr_error_wrap(rc, "table '%s' row group %u", rcr_name_qualify(t->schema, t->name).s, rgi);
+}
+
+/* The row-hash frame's header: raw bytes stored as they are (codec raw, no compression), one
+ * column past the row group's last, a hash per row, and every field as the manifest records. */
+static int row_hashes_header_ok(const rcr_frame_header *h, const rcr_manifest *m, uint32_t ti, uint32_t rgi)
+{
+	const rcr_row_group *rg = &m->tables[ti].rgs[rgi];
+	const rcr_frame_ref *ref = &rg->row_hashes;
+	RCR_FORWARD(header_matches(h, m, ref, ti, rgi, m->tables[ti].ncols));
+	if (h->codec != RCR_CODEC_RAW || h->compression != RCR_COMPRESSION_NONE)
+		return rcr_error_set(RCR_E_FORMAT, "row-hash frame has codec %u and compression %u, not raw and none",
+				     h->codec, h->compression);
+	if (h->raw_size != (uint64_t)RCR_ROW_HASH_SIZE * rg->row_count || h->stored_size != h->raw_size ||
+	    h->content_size != h->stored_size)
+		return rcr_error_set(RCR_E_FORMAT, "row-hash frame holds %llu bytes, %u rows need %llu",
+				     (unsigned long long)h->raw_size, rg->row_count,
+				     (unsigned long long)RCR_ROW_HASH_SIZE * rg->row_count);
+	return 0;
+}
+
+int rcr_archive_load_row_hashes(rcr_buf *scratch, int fd, uint64_t file_size, const char *path,
+				const rcr_manifest *m, uint32_t ti, uint32_t rgi, const uint8_t **hashes)
+{
+	const rcr_table *t = &m->tables[ti];
+	const rcr_row_group *rg = &t->rgs[rgi];
+	const rcr_frame_ref *ref = &rg->row_hashes;
+	*hashes = NULL;
+	int rc = 0;
+	if (!rg->has_row_hashes || !(m->required_features & RCR_FEATURE_ROW_IDENTITY))
+		rc = rcr_error_set(RCR_E_FORMAT, "has no row-hash frame");
+	else
+		rc = read_frame(scratch, fd, file_size, path, ref);
+	rcr_frame_header h;
+	if (rc == 0)
+		rc = rcr_frame_header_read(&h, scratch->data, scratch->len);
+	if (rc == 0)
+		rc = row_hashes_header_ok(&h, m, ti, rgi);
+	/* Stored and raw bytes are the same bytes here, and both checksums are checked. */
+	const uint8_t *p = rc == 0 ? scratch->data + RCR_FRAME_HEADER_SIZE : NULL;
+	if (rc == 0 && rcr_hash64(p, ref->stored_size) != ref->stored_hash)
+		rc = rcr_error_set(RCR_E_CHECKSUM, "stored bytes do not match their checksum");
+	if (rc == 0 && rcr_hash64(p, ref->stored_size) != ref->raw_hash)
+		rc = rcr_error_set(RCR_E_CHECKSUM, "row hashes do not match their content checksum");
+	if (rc < 0)
+		return rcr_error_wrap(rc, "table '%s' row group %u row hashes (frame at '%s' offset %llu)",
+				      rcr_name_qualify(t->schema, t->name).s, rgi, path, (unsigned long long)ref->offset);
+	*hashes = p;
+	return 0;
 }

@@ -118,7 +118,7 @@ static int decode_row_group(decoder *d, const rcr_manifest *m, uint32_t g, rcr_b
 {
 	const rcr_table *t = d->t;
 	const rcr_row_group *rg = &t->rgs[g];
-	int rc = 0;
+	int rc = rcr_archive_check_skip(m, d->ti, g);
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
 		size_t len;
 		rc = rcr_archive_load_frame(d->decs[c], &d->scratch, d->tf.fds[rg->file], d->tf.sizes[rg->file],
@@ -126,13 +126,14 @@ static int decode_row_group(decoder *d, const rcr_manifest *m, uint32_t g, rcr_b
 		if (rc == 0)
 			d->ends[c] = d->cursors[c] + len;
 	}
-	/* A text table's values are text output, loaded with text COPY (load.c). */
+	/* A text table's values are text output, loaded with text COPY (load.c). The rows the
+	 * row group skips (gone since the base it was shared from) are left out. */
 	if (rc == 0 && (t->flags & RCR_TABLE_TEXT))
-		rc = rcr_copy_write_text_rows(out, d->cursors, (const uint8_t *const *)d->ends, (uint16_t)t->ncols,
-					      rg->row_count);
+		rc = rcr_copy_write_text_rows_skip(out, d->cursors, (const uint8_t *const *)d->ends, (uint16_t)t->ncols,
+						   rg->row_count, rg->skip, rg->nskip);
 	else if (rc == 0)
-		rc = rcr_copy_write_tuples(out, d->cursors, (const uint8_t *const *)d->ends, (uint16_t)t->ncols,
-					   rg->row_count);
+		rc = rcr_copy_write_tuples_skip(out, d->cursors, (const uint8_t *const *)d->ends, (uint16_t)t->ncols,
+						rg->row_count, rg->skip, rg->nskip);
 	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 		if (d->cursors[c] != d->ends[c])
 			rc = rcr_error_set(RCR_E_FORMAT, "table '%s' row group %u column '%s' has values beyond its %u rows",
@@ -177,7 +178,7 @@ static int feed_produce(rcr_handoff *h, void *arg)
 			rc = decode_row_group(&d, f->r->m, g, &s->buf);
 		else if (rc == 0 && binary)
 			rc = rcr_copy_write_trailer(&s->buf);
-		s->rows = last ? 0 : d.t->rgs[g].row_count;
+		s->rows = last ? 0 : rcr_row_group_live(&d.t->rgs[g]);
 		s->raw = last ? 0 : row_group_raw(d.t, g);
 		if (rc == 0)
 			rcr_handoff_publish(h);

@@ -68,7 +68,7 @@ static void plan_table(restore_ctx *r, uint32_t i, uint64_t piece)
 				raw += t->rgs[g].frames[c].raw_size;
 			if (t->ncols == 0)
 				raw = 1;
-			j->rows += t->rgs[g].row_count;
+			j->rows += rcr_row_group_live(&t->rgs[g]);
 			g++;
 		}
 		j->rg_hi = g;
@@ -120,6 +120,8 @@ static int precheck_table(const restore_ctx *r, uint32_t ti, rcr_buf *scratch)
 		const rcr_row_group *rg = &t->rgs[g];
 		if (rcr_interrupted())
 			rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+		if (rc == 0)
+			rc = rcr_archive_check_skip(r->m, ti, g);
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 			rc = rcr_archive_check_frame_stored(scratch, tf.fds[rg->file], tf.sizes[rg->file], tf.paths[rg->file],
 							    r->m, ti, g, c);

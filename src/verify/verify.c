@@ -53,61 +53,151 @@ static void problem(verify_ctx *v, int code)
 	pthread_mutex_unlock(&v->mu);
 }
 
-static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr_buf *scratch)
+/* What verify found in one table's frames, added to the totals once the table is done. */
+typedef struct table_sums {
+	uint64_t frames, rows, raw, stored;
+} table_sums;
+
+/* Where one referenced frame lies in its data file. */
+typedef struct extent {
+	uint64_t offset, size;
+} extent;
+
+static int cmp_extent(const void *a, const void *b)
 {
-	const rcr_manifest *m = v->m;
-	const rcr_table *t = &m->tables[ti];
-	uint64_t frames = 0, rows = 0, raw = 0, stored = 0;
-	for (uint32_t f = 0; f < t->nfiles; f++) {
-		char path[4096];
-		int fd = rcr_fs_open_in(v->o->archive, t->files[f], path, sizeof path);
-		if (fd < 0) {
-			rcr_error_wrap(fd, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
-			problem(v, fd);
-			continue;
-		}
-		struct stat st;
-		uint64_t size = 0;
-		if (fstat(fd, &st) == 0)
-			size = (uint64_t)st.st_size;
-		uint64_t covered = 0;
-		for (uint32_t g = 0; g < t->nrgs; g++) {
-			if (t->rgs[g].file != f)
-				continue;
-			int rg_ok = 1;
-			for (uint32_t c = 0; c < t->ncols; c++) {
-				const uint8_t *fields;
-				size_t len;
-				int rc = rcr_archive_load_frame(dec, scratch, fd, size, path, m, ti, g, c, &fields, &len);
-				covered += RCR_FRAME_HEADER_SIZE + (uint64_t)t->rgs[g].frames[c].stored_size;
-				if (rc < 0) {
-					problem(v, rc);
-					rg_ok = 0;
-					continue;
-				}
-				frames++;
-				raw += len;
-				stored += RCR_FRAME_HEADER_SIZE + (uint64_t)t->rgs[g].frames[c].stored_size;
-				rcr_progress_add(&v->prog, ti, 0, len);
-			}
-			if (rg_ok) {
-				rows += t->rgs[g].row_count;
-				rcr_progress_add(&v->prog, ti, t->rgs[g].row_count, 0);
-			}
-		}
+	const extent *x = a, *y = b;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* One file of table ti (fd, size bytes) whose row group frames were checked; ext holds the
+ * n frames the manifest references in it. Without row identity the frames are the whole file,
+ * back to back. With it, a file may be shared by hard link with an older archive and hold
+ * frames of rows this archive no longer has: the frames referenced must then lie inside it
+ * (checked as each was read) and must not overlap. */
+static void verify_file_layout(verify_ctx *v, const char *path, uint64_t size, extent *ext, uint32_t n)
+{
+	uint64_t covered = 0;
+	for (uint32_t i = 0; i < n; i++)
+		covered += ext[i].size;
+	if (!(v->m->required_features & RCR_FEATURE_ROW_IDENTITY)) {
 		if (covered != size) {
 			rcr_error_set(RCR_E_FORMAT, "data file '%s' is %llu bytes, its frames account for %llu", path,
 				      (unsigned long long)size, (unsigned long long)covered);
 			problem(v, RCR_E_FORMAT);
 		}
-		close(fd);
+		return;
 	}
+	qsort(ext, n, sizeof *ext, cmp_extent);
+	for (uint32_t i = 1; i < n; i++)
+		if (ext[i].offset < ext[i - 1].offset + ext[i - 1].size) {
+			rcr_error_set(RCR_E_FORMAT, "data file '%s': the frames at offsets %llu and %llu overlap", path,
+				      (unsigned long long)ext[i - 1].offset, (unsigned long long)ext[i].offset);
+			problem(v, RCR_E_FORMAT);
+		}
+}
+
+/* Row group g's row-hash frame (row identity, has_row_hashes): header, both checksums. */
+static int verify_row_hashes(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uint64_t size, const char *path,
+			     rcr_buf *scratch, table_sums *sum)
+{
+	const rcr_frame_ref *ref = &v->m->tables[ti].rgs[g].row_hashes;
+	const uint8_t *hashes;
+	int rc = rcr_archive_load_row_hashes(scratch, fd, size, path, v->m, ti, g, &hashes);
+	if (rc < 0) {
+		problem(v, rc);
+		return rc;
+	}
+	sum->frames++;
+	sum->raw += ref->raw_size;  /* the table's Raw_Bytes count row-hash frames too */
+	sum->stored += RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
+	rcr_progress_add(&v->prog, ti, 0, ref->raw_size);
+	return 0;
+}
+
+/* Every frame of row group g of table ti (in the open file fd), its skip list and its row
+ * hashes; records where its frames lie in ext (*n of them so far). */
+static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uint64_t size, const char *path,
+			     rcr_frame_decoder *dec, rcr_buf *scratch, table_sums *sum, extent *ext, uint32_t *n)
+{
+	const rcr_table *t = &v->m->tables[ti];
+	const rcr_row_group *rg = &t->rgs[g];
+	int rg_ok = 1, rc = rcr_archive_check_skip(v->m, ti, g);
+	if (rc < 0) {
+		problem(v, rc);
+		rg_ok = 0;
+	}
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		const uint8_t *fields;
+		size_t len;
+		ext[(*n)++] = (extent){rg->frames[c].offset, RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size};
+		rc = rcr_archive_load_frame(dec, scratch, fd, size, path, v->m, ti, g, c, &fields, &len);
+		if (rc < 0) {
+			problem(v, rc);
+			rg_ok = 0;
+			continue;
+		}
+		sum->frames++;
+		sum->raw += len;
+		sum->stored += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
+		rcr_progress_add(&v->prog, ti, 0, len);
+	}
+	if (rg->has_row_hashes) {
+		ext[(*n)++] = (extent){rg->row_hashes.offset, RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size};
+		if (verify_row_hashes(v, ti, g, fd, size, path, scratch, sum) < 0)
+			rg_ok = 0;
+	}
+	if (rg_ok) {
+		sum->rows += rcr_row_group_live(rg);
+		rcr_progress_add(&v->prog, ti, rcr_row_group_live(rg), 0);
+	}
+}
+
+/* Data file f of table ti: every row group in it, then the file's layout. */
+static void verify_data_file(verify_ctx *v, uint32_t ti, uint32_t f, rcr_frame_decoder *dec, rcr_buf *scratch,
+			     table_sums *sum)
+{
+	const rcr_table *t = &v->m->tables[ti];
+	char path[4096];
+	int fd = rcr_fs_open_in(v->o->archive, t->files[f], path, sizeof path);
+	if (fd < 0) {
+		rcr_error_wrap(fd, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
+		problem(v, fd);
+		return;
+	}
+	struct stat st;
+	uint64_t size = 0;
+	if (fstat(fd, &st) == 0)
+		size = (uint64_t)st.st_size;
+	uint64_t cap = 0;
+	for (uint32_t g = 0; g < t->nrgs; g++)
+		if (t->rgs[g].file == f)
+			cap += (uint64_t)t->ncols + 1;
+	extent *ext = malloc((size_t)cap * sizeof *ext + 1);
+	if (!ext) {
+		rcr_error_set(RCR_E_NOMEM, "out of memory");
+		problem(v, RCR_E_NOMEM);
+	} else {
+		uint32_t n = 0;
+		for (uint32_t g = 0; g < t->nrgs; g++)
+			if (t->rgs[g].file == f)
+				verify_row_group(v, ti, g, fd, size, path, dec, scratch, sum, ext, &n);
+		verify_file_layout(v, path, size, ext, n);
+	}
+	free(ext);
+	close(fd);
+}
+
+static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr_buf *scratch)
+{
+	table_sums sum = {0};
+	for (uint32_t f = 0; f < v->m->tables[ti].nfiles; f++)
+		verify_data_file(v, ti, f, dec, scratch, &sum);
 	rcr_progress_part_done(&v->prog, ti);
 	pthread_mutex_lock(&v->mu);
-	v->frames += frames;
-	v->rows += rows;
-	v->raw += raw;
-	v->stored += stored;
+	v->frames += sum.frames;
+	v->rows += sum.rows;
+	v->raw += sum.raw;
+	v->stored += sum.stored;
 	pthread_mutex_unlock(&v->mu);
 }
 
