@@ -21,6 +21,30 @@
 #  * rcr runs as a background child the script waits for, so a SIGTERM/SIGINT to the script
 #    is forwarded to rcr (which cancels its queries and removes what it wrote) and the
 #    partial directory is removed before the script exits.
+#  * Incremental backups: a backup takes as its base (rcr dump --base) the newest backup of the
+#    same source (local or remote) and kind (full or data-only) that rcr verify accepts; the new
+#    archive shares the base's unchanged rows through hard links and stands alone (deleting the
+#    base, or any older backup, breaks nothing). --full writes one without a base.
+#  * Which backups are ours: db-manager writes .db-manager-backup (source, kind, base) into every
+#    backup it makes. Only such directories are ever taken as a base or deleted by retention; a
+#    directory that merely has a backup's name is listed, never touched.
+#  * Verification is cached in .db-manager-verified, written after rcr verify accepted the
+#    archive: a hash of manifest.rcr (which holds the hash of every frame) and of the listing
+#    of every file with its size, inode and mtime, taken before and after the verify (a file
+#    that changed meanwhile leaves no note). Anything written through the file system (a
+#    rewrite, a truncation, a copy, a replaced or missing file) changes that listing, and the
+#    archive is verified again before it is trusted; hard links made or removed by later
+#    backups and retention do not. What the note cannot see (bits rotting on the disk) rcr
+#    dump --base sees: it checks the hash of every frame it shares and refuses a damaged base
+#    (exit 2); the note is then removed and the next older backup tried. restore and verify
+#    never use the note: they always run rcr verify.
+#  * Retention (--keep N, --keep-days D, after a backup or with prune) deletes a backup only
+#    under an exclusive lock of BACKUP_DIR/.db-manager.lock, which every backup, restore and
+#    verify holds shared while it runs: a backup being written, or one being read as a base or
+#    restored, is never deleted (retention waits for nothing: it is skipped, with a message,
+#    and runs again after the next backup). It never deletes the newest backup of a kind that
+#    verifies, and renames a backup to a hidden name before removing it, so a half-deleted
+#    directory never carries a backup's name.
 set -euo pipefail
 
 PROG=db-manager.sh
@@ -29,9 +53,14 @@ PARALLEL_JOBS=4
 COMPRESS_LEVEL=6
 DATA_ONLY=false
 USABLE_FIRST=true
+FULL=false
+KEEP_N=
+KEEP_DAYS=
 ENV_FILE=
 ENV_FILE_GIVEN=false
 RCR=${RCR:-rcr}
+INFO_FILE=.db-manager-backup
+MARK_FILE=.db-manager-verified
 
 # State for cleanup on exit or signal.
 CHILD_PID=
@@ -48,13 +77,21 @@ Commands:
   backup local|remote  Back up the local or remote database into BACKUP_DIR
   restore [ARCHIVE]    Restore the newest complete backup (or ARCHIVE: a name in BACKUP_DIR
                        or a path) into the local database
-  list                 List the backups in BACKUP_DIR, newest first
+  list                 List the backups in BACKUP_DIR, newest first, with the bytes each one
+                       holds alone and shares with others, and its base
   verify [ARCHIVE]     Check every backup in BACKUP_DIR (or ARCHIVE) with rcr verify
+  prune                Apply --keep / --keep-days to every source and kind of backup
 
 Options:
   -j, --jobs N         Number of parallel jobs (default: 4)
   -Z, --compress N     Compression level 0-22 (zstd; default: 6, 0=none)
   --data-only          Back up only the data of schema public / restore a data-only backup
+  --full, --no-base    backup: write a full backup (default: incremental, on the newest
+                       backup of the same source and kind that rcr verify accepts)
+  --keep N             backup, prune: keep the N newest backups of the source and kind
+  --keep-days D        backup, prune: keep the backups of the last D days (with --keep:
+                       a backup either keeps is kept); the newest one that verifies is
+                       always kept, and only backups db-manager wrote are deleted
   --no-usable-first    restore: build the vector indexes before the database is usable, as
                        pg_restore does (default: usable first, then CREATE INDEX CONCURRENTLY,
                        so the app can use the local database while HNSW indexes build)
@@ -72,6 +109,9 @@ restore replaces the objects a full backup holds (rcr restore --clean --if-exist
 objects stay), or for --data-only empties the backup's tables and loads them with triggers
 disabled, in one transaction (a failure leaves the old rows). Old single-file NAME-....dump
 backups (pg_dump -Fc) restore through pg_restore.
+
+An incremental backup stands alone: it stores the rows that did not change as hard links to
+its base's files, so deleting the base (or any older backup) never breaks it.
 EOF
 }
 
@@ -365,13 +405,17 @@ check_archive() { # path expected-kind(full|data|any)
 		fi
 		return 0
 	fi
+	local fp_before
+	fp_before=$(fingerprint "$path") || fp_before=
 	if ! out=$("$RCR" verify -q -j "$PARALLEL_JOBS" "$path" 2>/dev/null); then
 		local first n
 		first=$(echo "$out" | grep -m 1 '^problem: ' | sed 's/^problem: //')
 		n=$(echo "$out" | grep -c '^problem: ' || true)
+		rm -f -- "$path/$MARK_FILE"
 		echo "rcr verify found $n problem(s): ${first:-unreadable}"
 		return 1
 	fi
+	note_verified "$path" "$fp_before"
 	content=$(archive_content "$path")
 	if [ "$want" = full ] && [ "$content" != full ]; then
 		echo "it holds '$content' content, not a full backup"
@@ -382,6 +426,74 @@ check_archive() { # path expected-kind(full|data|any)
 		return 1
 	fi
 	return 0
+}
+
+# What the verification note of an archive holds: a hash of manifest.rcr and one of the listing
+# of its files (not directories, not db-manager's own files) with type, size, inode and mtime.
+fingerprint() { # archive directory -> line
+	local dir=$1 m l
+	[ -f "$dir/manifest.rcr" ] && [ ! -L "$dir/manifest.rcr" ] || return 1
+	m=$(sha256sum <"$dir/manifest.rcr") || return 1
+	l=$(cd -- "$dir" && find . \( -name "$INFO_FILE" -o -name "$MARK_FILE*" \) -prune -o ! -type d \
+		-printf '%P\t%y\t%s\t%i\t%T@\n' | LC_ALL=C sort | sha256sum) || return 1
+	echo "manifest ${m%% *} files ${l%% *}"
+}
+
+# After rcr verify accepted a backup of ours: notes it, if its files are still the ones it
+# verified (the fingerprint taken before the verify).
+note_verified() { # path fingerprint-before
+	local path=$1 fp
+	[ -n "$2" ] && [ -f "$path/$INFO_FILE" ] || return 0
+	fp=$(fingerprint "$path") || return 0
+	[ "$fp" = "$2" ] || return 0
+	printf '# rcr verify accepted this archive at %s; db-manager trusts this note while the files match\n%s\n' \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$fp" >"$path/$MARK_FILE.tmp" && mv -f -- "$path/$MARK_FILE.tmp" "$path/$MARK_FILE"
+}
+
+# True when a backup's verification note matches its files as they are now.
+is_verified() { # path
+	local path=$1 fp
+	[ -f "$path/$MARK_FILE" ] && [ ! -L "$path/$MARK_FILE" ] || return 1
+	fp=$(fingerprint "$path") || return 1
+	[ "$(sed -n 2p "$path/$MARK_FILE")" = "$fp" ]
+}
+
+# What db-manager recorded in a backup it wrote (source, kind, base); fails for a directory
+# it did not write.
+backup_info() { # path key -> value
+	local f=$1/$INFO_FILE
+	[ -d "$1" ] && [ ! -L "$1" ] && [ -f "$f" ] && [ ! -L "$f" ] || return 1
+	sed -n "s/^$2=//p" "$f" | head -n 1
+}
+
+# Our backups of SOURCE and KIND (full|data), newest first.
+our_backups() { # source kind
+	local b
+	while IFS= read -r b; do
+		[ "$(kind_of "$b")" = "$2" ] || continue
+		[ "$(backup_info "$BACKUP_DIR/$b" source 2>/dev/null)" = "$1" ] || continue
+		echo "$b"
+	done < <(backups_newest_first)
+}
+
+# Sets BASE to the newest of our backups of SOURCE and KIND that rcr verify accepts (a matching
+# note stands for a verify), skipping the names given; empty when there is none.
+pick_base() { # source kind [skip...]
+	local source=$1 kind=$2 b reason skip
+	shift 2
+	BASE=
+	while IFS= read -r b; do
+		for skip in "$@"; do [ "$skip" = "$b" ] && continue 2; done
+		if is_verified "$BACKUP_DIR/$b"; then
+			BASE=$b
+			return 0
+		fi
+		if reason=$(check_archive "$BACKUP_DIR/$b" "$kind"); then
+			BASE=$b
+			return 0
+		fi
+		say "Not taking $b as a base: $reason"
+	done < <(our_backups "$source" "$kind")
 }
 
 # The statement that empties the tables a legacy data-only .dump holds, in one statement (so
@@ -419,9 +531,81 @@ resolve_archive() { # name or path -> path
 # ---------------------------------------------------------------------------------------------
 # Commands
 
+# Takes the lock of BACKUP_DIR: shared (-s, waiting) while a backup is written or one is read,
+# exclusive (-x -n, not waiting) to delete backups. The lock file stays; the lock goes with the
+# script and the children it runs (they inherit the descriptor).
+lock_backups() { # flock options
+	if [ -z "$LOCK_FD" ]; then
+		[ -d "$BACKUP_DIR" ] || return 0
+		exec {LOCK_FD}>>"$BACKUP_DIR/.db-manager.lock" || die "cannot open '$BACKUP_DIR/.db-manager.lock'"
+	fi
+	flock "$@" "$LOCK_FD"
+}
+LOCK_FD=
+
+# Epoch seconds of a backup name's timestamp (local time, as `date` wrote it).
+name_time() { # name
+	local ts
+	ts=$(echo "${1%.dump}" | grep -Eo "$TS_RE\$")
+	if [ ${#ts} -gt 10 ]; then
+		ts="${ts:0:10} ${ts:11:2}:${ts:14:2}:${ts:17:2}"
+	fi
+	date -d "$ts" +%s
+}
+
+# Removes one of our backups: renamed to a hidden name first, so that a removal cut short never
+# leaves a directory with a backup's name.
+delete_backup() { # name
+	local path=$BACKUP_DIR/$1 gone=$BACKUP_DIR/.$1.deleting
+	backup_info "$path" source >/dev/null || return 0
+	rm -rf -- "$gone"
+	mv -T -- "$path" "$gone" || die "could not rename '$path' to delete it" 3
+	rm -rf -- "$gone"
+	say "Deleted $1"
+}
+
+# Retention for one source and kind: keeps the --keep newest, those of the last --keep-days
+# days, and the newest that verifies; deletes the rest of our backups. Needs the exclusive lock.
+prune_kind() { # source kind
+	local source=$1 kind=$2 b i=0 cutoff=0 newest_ok='' reason
+	local -a names=()
+	mapfile -t names < <(our_backups "$source" "$kind")
+	[ ${#names[@]} -gt 0 ] || return 0
+	[ -z "$KEEP_DAYS" ] || cutoff=$(($(date +%s) - KEEP_DAYS * 86400))
+	for b in "${names[@]}"; do
+		if is_verified "$BACKUP_DIR/$b" || reason=$(check_archive "$BACKUP_DIR/$b" "$kind"); then
+			newest_ok=$b
+			break
+		fi
+		say "Not counting $b as verified: $reason"
+	done
+	for b in "${names[@]}"; do
+		i=$((i + 1))
+		[ "$b" = "$newest_ok" ] && continue
+		[ -n "$KEEP_N" ] && [ "$i" -le "$KEEP_N" ] && continue
+		[ -n "$KEEP_DAYS" ] && [ "$(name_time "$b")" -ge "$cutoff" ] && continue
+		delete_backup "$b"
+	done
+}
+
+# Runs retention for the given source/kind pairs ("remote full" ...), if --keep or --keep-days
+# was given and no other run is using BACKUP_DIR.
+prune() { # "source kind"...
+	local sk
+	[ -n "$KEEP_N$KEEP_DAYS" ] || return 0
+	if ! lock_backups -x -n; then
+		say "Old backups not deleted: another db-manager run is using $BACKUP_DIR (retention runs again after the next backup, or with prune)"
+		return 0
+	fi
+	for sk in "$@"; do
+		# shellcheck disable=SC2086 # "source kind" splits into two arguments
+		prune_kind $sk
+	done
+}
+
 do_backup() { # local|remote
-	local source=$1 date name backup_path
-	local -a dump_args
+	local source=$1 date name backup_path kind=full want=full rc reason
+	local -a dump_args base_args refused=()
 	case $source in
 	local) use_database DATABASE_URL_LOCAL ;;
 	remote) use_database DATABASE_URL_REMOTE ;;
@@ -432,6 +616,8 @@ do_backup() { # local|remote
 	dump_args=(--jobs="$PARALLEL_JOBS" --compress="$COMPRESS_LEVEL" --no-owner --no-privileges --no-comments)
 	if [ "$DATA_ONLY" = true ]; then
 		name="${DATABASE_NAME}-data-${date}"
+		kind=data
+		want=data
 		dump_args+=(--data-only --schema=public)
 	else
 		name="${DATABASE_NAME}-${date}"
@@ -440,14 +626,50 @@ do_backup() { # local|remote
 	backup_path="$BACKUP_DIR/$name"
 	mkdir -p -- "$BACKUP_DIR"
 	[ ! -e "$backup_path" ] || die "'$backup_path' already exists"
-	# A directory of our own (mktemp: unique, 0700): a run never removes another's, nor a user's
-	# file that happens to have the name.
-	PARTIAL_DIR=$(mktemp -d --suffix=.partial -- "$BACKUP_DIR/.$name.XXXXXX") || die "could not create a directory in '$BACKUP_DIR'"
+	# Held until the script ends: retention deletes nothing while this backup is written or
+	# its base is read.
+	lock_backups -s
 
-	say "Creating backup from $source database ($PARALLEL_JOBS jobs, compression level $COMPRESS_LEVEL)..."
-	local rc=0
-	run "$RCR" dump --dbname="$CONN" "${dump_args[@]}" --file="$PARTIAL_DIR" || rc=$?
+	BASE=
+	if [ "$FULL" = false ]; then
+		local help
+		help=$("$RCR" dump --help 2>&1 || true)
+		if [[ $help == *--base* ]]; then
+			pick_base "$source" "$kind"
+		else
+			say "This rcr has no dump --base: writing a full backup"
+		fi
+	fi
+	while :; do
+		# A directory of our own (mktemp: unique, 0700): a run never removes another's, nor a
+		# user's file that happens to have the name.
+		PARTIAL_DIR=$(mktemp -d --suffix=.partial -- "$BACKUP_DIR/.$name.XXXXXX") || die "could not create a directory in '$BACKUP_DIR'"
+		base_args=()
+		if [ -n "$BASE" ]; then
+			base_args=(--base="$BACKUP_DIR/$BASE")
+			say "Creating incremental backup from $source database on $BASE ($PARALLEL_JOBS jobs, compression level $COMPRESS_LEVEL)..."
+		else
+			say "Creating backup from $source database ($PARALLEL_JOBS jobs, compression level $COMPRESS_LEVEL)..."
+		fi
+		rc=0
+		run "$RCR" dump --dbname="$CONN" "${dump_args[@]}" "${base_args[@]}" --file="$PARTIAL_DIR" || rc=$?
+		# Exit 2 with a base: rcr refused the base (a frame it would share failed its hash),
+		# before it shared anything. The base is damaged although it once verified: its note
+		# goes, and the next older verified backup is tried.
+		[ $rc -eq 2 ] && [ -n "$BASE" ] || break
+		rm -f -- "$BACKUP_DIR/$BASE/$MARK_FILE"
+		rm -rf -- "$PARTIAL_DIR"
+		refused+=("$BASE")
+		say "rcr dump refused $BASE as a base; trying an older one"
+		pick_base "$source" "$kind" "${refused[@]}"
+	done
 	[ $rc -eq 0 ] || die "backup failed (rcr dump exit status $rc); nothing was kept" $rc
+	printf 'source=%s\nkind=%s\nbase=%s\ncreated=%s\n' "$source" "$kind" "$BASE" "$date" >"$PARTIAL_DIR/$INFO_FILE" ||
+		die "could not write '$PARTIAL_DIR/$INFO_FILE'; this backup was not kept" 3
+	# Verified before it gets its name (and its note): the next backup takes it as its base.
+	if ! reason=$(check_archive "$PARTIAL_DIR" "$want"); then
+		die "the new backup failed verification: $reason; it was not kept" 2
+	fi
 	# The name was free when the backup started; another run started in the same second takes
 	# it too, and the one that finishes second is told so (not mv's raw message), keeping the
 	# other's archive.
@@ -457,6 +679,7 @@ do_backup() { # local|remote
 	fi
 	PARTIAL_DIR=
 	say "Backup created at: $backup_path"
+	prune "$source $kind"
 }
 
 do_restore() { # [archive]
@@ -465,6 +688,7 @@ do_restore() { # [archive]
 	check_name_settings
 	use_database DATABASE_URL_LOCAL
 	find_rcr
+	lock_backups -s
 
 	if [ $# -gt 0 ]; then
 		dump_path=$(resolve_archive "$1")
@@ -555,41 +779,99 @@ do_restore() { # [archive]
 	say "Restore complete."
 }
 
+# Bytes of the files of each directory given: "own shared" (files with one link, and with more:
+# shared with another backup), each inode counted once.
+link_bytes() { # dir
+	find "$1" -type f -printf '%i %n %s\n' | awk '!seen[$1]++ { if ($2 > 1) sh += $3; else own += $3 }
+		END { printf "%d %d\n", own, sh }'
+}
+
+human() { numfmt --to=iec "$1"; }
+
 do_list() {
 	check_name_settings
 	find_rcr
-	local b path kind format size state f any=false
-	printf '%-45s %-5s %-8s %8s  %s\n' NAME KIND FORMAT SIZE STATE
-	while IFS= read -r b; do
+	local b path kind source state f json id own shared base any=false
+	local -a names=()
+	local -A name_of_id=()
+	mapfile -t names < <(backups_newest_first)
+	# archive_id -> name, to name each backup's base
+	declare -A meta_of=()
+	for b in "${names[@]}"; do
+		[ -d "$BACKUP_DIR/$b" ] || continue
+		json=$("$RCR" list --json "$BACKUP_DIR/$b" 2>/dev/null) || continue
+		meta_of[$b]=$json
+		[[ $json =~ \"archive_id\":\"([0-9a-f]+)\" ]] && name_of_id[${BASH_REMATCH[1]}]=$b
+	done
+	printf '%-40s %-5s %-7s %7s %7s  %-40s %s\n' NAME KIND SOURCE OWN SHARED BASE STATE
+	for b in "${names[@]}"; do
 		any=true
 		path="$BACKUP_DIR/$b"
 		kind=$(kind_of "$b")
-		size=$(du -sh -- "$path" | cut -f1)
+		source=$(backup_info "$path" source 2>/dev/null) || source=-
+		base=-
 		if [ -f "$path" ]; then
-			format=pg_dump
-			state="legacy (restores through pg_restore)"
+			own=$(stat -c %s -- "$path")
+			shared=0
+			state="legacy pg_dump -Fc (restores through pg_restore)"
 		else
-			format=rcr
-			if "$RCR" list "$path" >/dev/null 2>&1; then
-				state="complete (run verify to check every frame)"
-			else
+			read -r own shared < <(link_bytes "$path")
+			json=${meta_of[$b]:-}
+			if [ -z "$json" ]; then
 				state="INCOMPLETE: no manifest"
+			elif is_verified "$path"; then
+				state="verified $(sed -n '1s/.* at \([^;]*\);.*/\1/p' "$path/$MARK_FILE")"
+			else
+				state="complete (run verify to check every frame)"
+			fi
+			if [[ $json =~ \"base_archive_id\":\"([0-9a-f]+)\" ]]; then
+				id=${BASH_REMATCH[1]}
+				base=${name_of_id[$id]:-}
+				if [ -z "$base" ]; then
+					base="(deleted)"
+					[[ $json =~ \"base_path\":\"([^\"]*)\" ]] && base="${BASH_REMATCH[1]##*/} (deleted)"
+				fi
 			fi
 		fi
-		printf '%-45s %-5s %-8s %8s  %s\n' "$b" "$kind" "$format" "$size" "$state"
-	done < <(backups_newest_first)
-	for f in "$BACKUP_DIR/.$DATABASE_NAME"-*.partial; do
+		printf '%-40s %-5s %-7s %7s %7s  %-40s %s\n' "$b" "$kind" "$source" "$(human "$own")" "$(human "$shared")" "$base" "$state"
+	done
+	for f in "$BACKUP_DIR/.$DATABASE_NAME"-*.partial "$BACKUP_DIR/.$DATABASE_NAME"-*.deleting; do
 		[ -e "$f" ] || continue
 		any=true
-		printf '%-45s %-5s %-8s %8s  %s\n' "${f##*/}" - rcr "$(du -sh -- "$f" | cut -f1)" \
-			"unfinished backup (running, or killed before it could clean up)"
+		read -r own shared < <(link_bytes "$f")
+		if [[ $f == *.partial ]]; then
+			state="unfinished backup (running, or killed before it could clean up)"
+		else
+			state="backup being deleted (or a deletion that was cut short)"
+		fi
+		printf '%-40s %-5s %-7s %7s %7s  %-40s %s\n' "${f##*/}" - - "$(human "$own")" "$(human "$shared")" - "$state"
 	done
-	$any || say "(no backups of $DATABASE_NAME in $BACKUP_DIR)"
+	if $any; then
+		# du counts a file with several links in BACKUP_DIR once.
+		say "Disk used by $BACKUP_DIR: $(du -sb -- "$BACKUP_DIR" | cut -f1 | numfmt --to=iec) (OWN: bytes only this backup holds; SHARED: hard-linked with another backup, counted in each)"
+	else
+		say "(no backups of $DATABASE_NAME in $BACKUP_DIR)"
+	fi
+}
+
+do_prune() {
+	check_name_settings
+	[ -n "$KEEP_N$KEEP_DAYS" ] || die "prune needs --keep N or --keep-days D"
+	[ -d "$BACKUP_DIR" ] || return 0
+	lock_backups -x -n || die "another db-manager run is using $BACKUP_DIR; nothing was deleted"
+	find_rcr
+	local source kind
+	for source in local remote; do
+		for kind in full data; do
+			prune_kind "$source" "$kind"
+		done
+	done
 }
 
 do_verify() { # [archive]
 	check_name_settings
 	find_rcr
+	lock_backups -s
 	local -a paths=()
 	local b bad=0 reason
 	if [ $# -gt 0 ]; then
@@ -642,6 +924,19 @@ while [ $# -gt 0 ]; do
 	--compress=*) COMPRESS_LEVEL=${1#*=} ;;
 	-Z?*) COMPRESS_LEVEL=${1#-Z} ;;
 	--data-only) DATA_ONLY=true ;;
+	--full | --no-base) FULL=true ;;
+	--keep)
+		need_value "$1" $#
+		KEEP_N=$2
+		shift
+		;;
+	--keep=*) KEEP_N=${1#*=} ;;
+	--keep-days)
+		need_value "$1" $#
+		KEEP_DAYS=$2
+		shift
+		;;
+	--keep-days=*) KEEP_DAYS=${1#*=} ;;
 	--usable-first) USABLE_FIRST=true ;;
 	--no-usable-first) USABLE_FIRST=false ;;
 	--env-file)
@@ -667,10 +962,18 @@ fi
 if ! [[ $COMPRESS_LEVEL =~ ^[0-9]{1,2}$ ]] || ((10#$COMPRESS_LEVEL > 22)); then
 	die "-Z/--compress must be a number from 0 to 22, got '$COMPRESS_LEVEL'"
 fi
+if [ -n "$KEEP_N" ] && { ! [[ $KEEP_N =~ ^[0-9]{1,6}$ ]] || ((10#$KEEP_N < 1)); }; then
+	die "--keep must be a number of backups from 1, got '$KEEP_N'"
+fi
+if [ -n "$KEEP_DAYS" ] && { ! [[ $KEEP_DAYS =~ ^[0-9]{1,6}$ ]] || ((10#$KEEP_DAYS < 1)); }; then
+	die "--keep-days must be a number of days from 1, got '$KEEP_DAYS'"
+fi
+[ -z "$KEEP_N" ] || KEEP_N=$((10#$KEEP_N))
+[ -z "$KEEP_DAYS" ] || KEEP_DAYS=$((10#$KEEP_DAYS))
 PARALLEL_JOBS=$((10#$PARALLEL_JOBS))
 COMPRESS_LEVEL=$((10#$COMPRESS_LEVEL))
 
-[ ${#positional[@]} -gt 0 ] || die "no command given (backup, restore, list or verify; see --help)"
+[ ${#positional[@]} -gt 0 ] || die "no command given (backup, restore, list, verify or prune; see --help)"
 
 if $ENV_FILE_GIVEN; then
 	load_env_file "$ENV_FILE"
@@ -699,5 +1002,9 @@ verify)
 	[ ${#args[@]} -le 1 ] || die "usage: $PROG verify [ARCHIVE]"
 	do_verify "${args[@]}"
 	;;
-*) die "unknown command '$cmd' (backup, restore, list or verify; see --help)" ;;
+prune)
+	[ ${#args[@]} -eq 0 ] || die "usage: $PROG prune --keep N | --keep-days D"
+	do_prune
+	;;
+*) die "unknown command '$cmd' (backup, restore, list, verify or prune; see --help)" ;;
 esac
