@@ -110,7 +110,9 @@ typedef struct rcr_cat_table {
 	/* 1: stored as text values (RCR_TABLE_TEXT), because a column's type, followed through
 	 * domains, arrays, composites, ranges and multiranges, reaches a type without binary
 	 * send/receive or one rcr convert cannot print offline (rcr_textout_printable: user base
-	 * types, reg* types, money under an lc_monetary other than C's). */
+	 * types, reg* types, money under an lc_monetary other than C's), or a composite, user
+	 * range, or nested enum or domain whose definition the dump's schema leaves out (-t, a
+	 * schema -n/-N does not select, extension members, row types of tables). */
 	int text;
 	uint32_t ncols;
 	rcr_cat_column *cols;

@@ -62,6 +62,22 @@ static int append_pattern_match(rcr_buf *b, PGconn *conn, const rcr_strlist *pat
 	return 0;
 }
 
+/* "(true [AND -n's patterns] [AND NOT -N's])": schema n is one -n/-N select. */
+static int append_schema_selected(rcr_buf *q, PGconn *conn, const rcr_table_filter *f)
+{
+	RCR_BUF_LIT(q, "(true");
+	if (f->schemas.n) {
+		RCR_BUF_LIT(q, " AND ");
+		RCR_FORWARD(append_pattern_match(q, conn, &f->schemas, 1));
+	}
+	if (f->exclude_schemas.n) {
+		RCR_BUF_LIT(q, " AND NOT ");
+		RCR_FORWARD(append_pattern_match(q, conn, &f->exclude_schemas, 1));
+	}
+	RCR_BUF_LIT(q, ")");
+	return 0;
+}
+
 /* The filter's conditions. pg_dump: -t selects tables and makes -n/-N irrelevant; -T and
  * --exclude-table-data always exclude. */
 static int append_filter(rcr_buf *q, PGconn *conn, const rcr_table_filter *f)
@@ -70,14 +86,8 @@ static int append_filter(rcr_buf *q, PGconn *conn, const rcr_table_filter *f)
 		RCR_BUF_LIT(q, " AND ");
 		RCR_FORWARD(append_pattern_match(q, conn, &f->tables, 0));
 	} else {
-		if (f->schemas.n) {
-			RCR_BUF_LIT(q, " AND ");
-			RCR_FORWARD(append_pattern_match(q, conn, &f->schemas, 1));
-		}
-		if (f->exclude_schemas.n) {
-			RCR_BUF_LIT(q, " AND NOT ");
-			RCR_FORWARD(append_pattern_match(q, conn, &f->exclude_schemas, 1));
-		}
+		RCR_BUF_LIT(q, " AND ");
+		RCR_FORWARD(append_schema_selected(q, conn, f));
 	}
 	if (f->exclude_tables.n) {
 		RCR_BUF_LIT(q, " AND NOT ");
@@ -255,10 +265,13 @@ static int assign_columns(rcr_catalog *cat, PGresult *cr)
  * attributes of composites, the subtype of ranges and the range of multiranges. Computed once
  * per distinct column type, not per column, so it stays small with 10,000 tables. Each row is
  * a column type (root) and a type it reaches that decides: `forced` when that type has no
- * binary send or receive (aclitem, a user base type declared without them); else a base type,
- * range or multirange, which convert may or may not print offline (rcr_textout_printable, also
- * given the session's lc_monetary, on which money's text depends). Enums, domains and
- * composites print as what they hold, which the walk reaches.
+ * binary send or receive (aclitem, a user base type declared without them); `outside` when
+ * convert would need its definition and the archive's schema will not hold it (below); else a
+ * base type, range or multirange, which convert may or may not print offline
+ * (rcr_textout_printable, also given the session's lc_monetary, on which money's text depends).
+ * `deep` says the type was reached through more than domains: the column's own domain and enum
+ * need no definition (convert prints what they hold), those inside an array, a composite or a
+ * range do.
  */
 #define TRUE_ARRAY(t) \
 	"(" t ".typlen OPERATOR(pg_catalog.=) -1 AND " t ".typelem OPERATOR(pg_catalog.<>) 0" \
@@ -266,33 +279,68 @@ static int assign_columns(rcr_catalog *cat, PGresult *cr)
 	"   AND e.typarray OPERATOR(pg_catalog.=) " t ".oid))"
 /* used(root) first: the distinct column types (append_column_types). */
 static const char text_types_head[] =
-	" reach(root, oid) AS ("
-	"  SELECT root, root FROM used"
-	"  UNION SELECT r.root, s.oid FROM reach r"
+	" reach(root, oid, deep) AS ("
+	"  SELECT root, root, false FROM used"
+	"  UNION SELECT r.root, s.oid, r.deep OR s.deep FROM reach r"
 	"  JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) r.oid"
 	"  CROSS JOIN LATERAL ("
-	"   SELECT t.typbasetype WHERE t.typtype OPERATOR(pg_catalog.=) 'd'"
-	"   UNION ALL SELECT t.typelem WHERE " TRUE_ARRAY("t")
-	"   UNION ALL SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE t.typtype OPERATOR(pg_catalog.=) 'c'"
+	"   SELECT t.typbasetype, false WHERE t.typtype OPERATOR(pg_catalog.=) 'd'"
+	"   UNION ALL SELECT t.typelem, true WHERE " TRUE_ARRAY("t")
+	"   UNION ALL SELECT a.atttypid, true FROM pg_catalog.pg_attribute a WHERE t.typtype OPERATOR(pg_catalog.=) 'c'"
 	"    AND a.attrelid OPERATOR(pg_catalog.=) t.typrelid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
-	"   UNION ALL SELECT g.rngsubtype FROM pg_catalog.pg_range g WHERE g.rngtypid OPERATOR(pg_catalog.=) t.oid";
+	"   UNION ALL SELECT g.rngsubtype, true FROM pg_catalog.pg_range g WHERE g.rngtypid OPERATOR(pg_catalog.=) t.oid";
 /* Multiranges came with PostgreSQL 14 (and pg_range.rngmultitypid with them). */
 static const char text_types_multirange[] =
-	"   UNION ALL SELECT g.rngtypid FROM pg_catalog.pg_range g WHERE g.rngmultitypid OPERATOR(pg_catalog.=) t.oid";
+	"   UNION ALL SELECT g.rngtypid, true FROM pg_catalog.pg_range g WHERE g.rngmultitypid OPERATOR(pg_catalog.=) t.oid";
 /* Also forced: int2vector (22) and oidvector (30), whose binary receive refuses what their send
  * writes for an empty vector (int2vectorrecv wants one dimension, the send gives none), so a
  * binary COPY of one cannot be loaded back; pg_dump's text form can. */
 #define TEXT_FORCED \
 	"(t.typsend::pg_catalog.oid OPERATOR(pg_catalog.=) 0 OR t.typreceive::pg_catalog.oid OPERATOR(pg_catalog.=) 0" \
 	" OR t.oid OPERATOR(pg_catalog.=) ANY ('{22,30}'::pg_catalog.oid[]))"
+static const char text_types_select[] =
+	"  ) s(oid, deep))"
+	" SELECT root, nspname, typname, typtype, forced, lc_monetary, outside FROM ("
+	" SELECT r.root, n.nspname, t.typname, t.typtype, " TEXT_FORCED " AS forced,"
+	"  t.typtype OPERATOR(pg_catalog.=) ANY ('{b,r,m}'::pg_catalog.\"char\"[]) AND NOT " TRUE_ARRAY("t") " AS printed,"
+	"  pg_catalog.current_setting('lc_monetary') AS lc_monetary,"
+	/* convert reads a composite's fields, a user range's subtype, an enum's or a domain's
+	 * inside those from their TYPE or DOMAIN entry (a multirange from its range's) */
+	"  (t.typtype OPERATOR(pg_catalog.=) 'c'"
+	"   OR (t.typtype OPERATOR(pg_catalog.=) 'r' AND n.nspname OPERATOR(pg_catalog.<>) 'pg_catalog')"
+	"   OR (r.deep AND t.typtype OPERATOR(pg_catalog.=) ANY ('{d,e}'::pg_catalog.\"char\"[]))) AND ";
 static const char text_types_tail[] =
-	"  ) s(oid))"
-	" SELECT r.root, n.nspname, t.typname, t.typtype, " TEXT_FORCED ", pg_catalog.current_setting('lc_monetary')"
+	" AS outside"
 	" FROM reach r JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) r.oid"
-	" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace"
-	" WHERE " TEXT_FORCED " OR (t.typtype OPERATOR(pg_catalog.=) ANY ('{b,r,m}'::pg_catalog.\"char\"[])"
-	"  AND NOT " TRUE_ARRAY("t") ")"
+	" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace) x"
+	" WHERE forced OR printed OR outside"
 	" ORDER BY 1";
+/* Types pg_dump never writes a TYPE entry for, whatever the filters: extension members
+ * (CREATE EXTENSION makes them; a composite's relation is the member), a table's, view's or
+ * sequence's row type (its CREATE TABLE is no TYPE), and the system schemas' types. */
+static const char type_never_dumped[] =
+	"(EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.deptype OPERATOR(pg_catalog.=) 'e'"
+	"   AND ((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) t.oid)"
+	"    OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) t.typrelid)))"
+	" OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.typrelid"
+	"   AND c.relkind OPERATOR(pg_catalog.<>) 'c')"
+	" OR n.nspname OPERATOR(pg_catalog.~) '^pg_' OR n.nspname OPERATOR(pg_catalog.=) 'information_schema'";
+
+/* The condition that type t (schema n) has no definition in a schema pg_dump writes with the
+ * filter: with -t none has (pg_dump dumps the tables alone); with -n only the selected
+ * schemas' types, -N leaves its schemas' out. */
+static int append_type_not_dumped(rcr_buf *q, PGconn *conn, const rcr_table_filter *f)
+{
+	if (f->tables.n) {
+		RCR_BUF_LIT(q, "true");
+		return 0;
+	}
+	rcr_buf_append_cstr(q, type_never_dumped);
+	RCR_BUF_LIT(q, " OR NOT ");
+	RCR_FORWARD(append_schema_selected(q, conn, f));
+	RCR_BUF_LIT(q, ")");
+	return 0;
+}
 
 /* A column type and whether the tables that have it are stored as text. */
 typedef struct text_root {
@@ -316,7 +364,7 @@ static int text_roots(text_root **out, int *n, PGresult *r)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (int i = 0; i < rows; i++) {
 		uint32_t oid = (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
-		int text = PQgetvalue(r, i, 4)[0] == 't' ||
+		int text = PQgetvalue(r, i, 4)[0] == 't' || PQgetvalue(r, i, 6)[0] == 't' ||
 			   !rcr_textout_printable(PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)[0],
 						  PQgetvalue(r, i, 5));
 		if (k > 0 && roots[k - 1].oid == oid)
@@ -361,13 +409,16 @@ static int append_column_types(rcr_buf *q, const rcr_catalog *cat)
 }
 
 /* Marks the tables stored as text: a column whose type is a text root. */
-static int mark_text_tables(rcr_catalog *cat, PGconn *conn)
+static int mark_text_tables(rcr_catalog *cat, PGconn *conn, const rcr_table_filter *f)
 {
 	rcr_buf q = RCR_BUF_INIT;
 	int rc = append_column_types(&q, cat);
 	rcr_buf_append_cstr(&q, text_types_head);
 	if (PQserverVersion(conn) >= 140000)
 		rcr_buf_append_cstr(&q, text_types_multirange);
+	rcr_buf_append_cstr(&q, text_types_select);
+	if (rc == 0)
+		rc = append_type_not_dumped(&q, conn, f);
 	rcr_buf_append_cstr(&q, text_types_tail);
 	const char *sql = rcr_buf_cstr(&q);
 	PGresult *r = NULL;
@@ -407,7 +458,7 @@ int rcr_catalog_load(rcr_catalog **out, PGconn *conn, const rcr_table_filter *f)
 		rc = assign_columns(cat, cr);
 	PQclear(cr);
 	if (rc == 0 && cat->ntables > 0)
-		rc = mark_text_tables(cat, conn);
+		rc = mark_text_tables(cat, conn, f);
 	if (rc < 0) {
 		rcr_catalog_free(cat);
 		return rc;
