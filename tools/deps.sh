@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev groff-base man-db python3 python3-jsonschema bsdutils
       postgresql-15 postgresql-client-15 postgresql-server-dev-15
-      libpq-dev libzstd-dev libxxhash-dev zlib1g-dev libdeflate-dev zstd shellcheck time
+      libpq-dev libssl-dev libzstd-dev libxxhash-dev zlib1g-dev libdeflate-dev zstd shellcheck time
       locales)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -56,7 +56,7 @@ const char rcr_usage_dump[] =
 	"                            (always done below a table hash-partitioned on an enum column)\n"
 	"      --lock-wait-timeout=TIMEOUT  fail instead of waiting longer for a table lock\n"
 	"      --piece-size=SIZE     split tables bigger than this into ctid ranges (default: automatic)\n"
-	"      --row-group-size=SIZE  column data per row group (default 4MB; suffixes kB, MB, GB)\n"
+	"      --row-group-size=SIZE  expected column data per row group (default 4MB; suffixes kB, MB, GB)\n"
 	"Connection (also PG* environment variables and ~/.pgpass):\n"
 	"  -d, --dbname=CONNINFO     database name, connection string or URI\n"
 	"  -h, --host=HOST  -p, --port=PORT  -U, --username=USER  --role=ROLE\n"

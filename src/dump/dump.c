@@ -21,9 +21,11 @@
 #include "rcr/pool.h"
 #include "rcr/text.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 /* --- the leader's session ---------------------------------------------------------------- */
@@ -77,6 +79,9 @@ static int set_meta(dump_ctx *d)
 	const rcr_dump_opts *o = d->o;
 	/* Every table's codec trials were recorded (rcr list shows what the codecs saved). */
 	d->m->optional_features |= RCR_FEATURE_CODEC_TRIALS;
+	/* Every row group has its content hash and origin (archive_writer.h), which a later
+	 * incremental dump needs from this archive as its base. */
+	d->m->required_features |= RCR_FEATURE_ROW_IDENTITY;
 	char now[64];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -104,6 +109,8 @@ static int set_meta(dump_ctx *d)
 		.no_comments = o->no_comments,
 		.lc_monetary = PQgetvalue(set, 0, 0),
 		.bytea_output = PQgetvalue(set, 0, 1),
+		.archive_id = d->archive_id,
+		.database_id = d->database_id,
 	};
 	int rc = rcr_archive_set_meta(d->m, &meta);
 	PQclear(set);
@@ -154,6 +161,53 @@ static int export_snapshot(dump_ctx *d)
 	return rc;
 }
 
+/* The archive's id: 128 random bits as 32 hex digits, from the kernel's generator. */
+static int make_archive_id(dump_ctx *d)
+{
+	uint8_t r[16];
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = getrandom(r + got, sizeof r - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rcr_error_set(RCR_E_IO, "could not read random bytes for the archive id: %s", strerror(errno));
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(d->archive_id + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+/*
+ * database_id, "<system_identifier>/<database oid>": which database of which cluster this is,
+ * so that an incremental dump can tell a base of another database. pg_control_system() is not
+ * executable by every role (an administrator may revoke it); its privilege is checked first,
+ * since a refused call would abort the snapshot's transaction. Without it the system
+ * identifier is written as 0, which no cluster has (initdb derives it from the time and its
+ * process id): two such archives of one database oid then look alike, which costs nothing
+ * worse than looking for shared rows, each of which is still proven by its SHA-256.
+ */
+static int read_database_id(dump_ctx *d)
+{
+	PGresult *r;
+	RCR_FORWARD(rcr_pg_query(&r, d->conn,
+				 "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE'),"
+				 " d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=)"
+				 " pg_catalog.current_database()"));
+	int can = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	unsigned long long oid = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 1), NULL, 10) : 0;
+	PQclear(r);
+	unsigned long long sysid = 0;
+	if (can) {
+		RCR_FORWARD(rcr_pg_query(&r, d->conn, "SELECT system_identifier FROM pg_catalog.pg_control_system()"));
+		sysid = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+		PQclear(r);
+	}
+	snprintf(d->database_id, sizeof d->database_id, "%llu/%llu", sysid, oid);
+	return 0;
+}
+
 /* The leader's session: pg_dump for its server, the transaction whose snapshot the workers
  * and pg_dump share, exported. */
 static int open_leader(dump_ctx *d)
@@ -166,7 +220,8 @@ static int open_leader(dump_ctx *d)
 	RCR_FORWARD(rcr_dump_find_pg_dump(d));
 	RCR_FORWARD(rcr_dump_begin_snapshot_txn(d->conn, NULL));
 	RCR_FORWARD(set_lock_timeout(d));
-	return export_snapshot(d);
+	RCR_FORWARD(export_snapshot(d));
+	return read_database_id(d);
 }
 
 /* The first failure of a worker or of pg_dump, or an interrupt. */
@@ -243,6 +298,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	rcr_fs_outdir od;
 	RCR_FORWARD(rcr_dump_dir_claim(&od, o));
 	int rc = rcr_manifest_new(&d.m);
+	if (rc == 0)
+		rc = make_archive_id(&d);
 	if (rc == 0)
 		rc = open_leader(&d);
 	if (rc == 0)

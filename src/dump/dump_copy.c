@@ -3,11 +3,13 @@
  * leader's snapshot, and claims jobs largest first: a big table or a piece of a split one
  * alone, small tables in batches sent as one query (send_batch). A job streams its
  * `COPY ... TO STDOUT (FORMAT binary)` (of its values' text output, for a text table:
- * append_text_value) through the binary COPY parser into row groups; each
- * full row group is handed to the job's encoder thread, which writes it with the archive
- * writer (one frame per column, appended to the job's data file) while the connection's thread
- * fills the next. Memory per worker is two row groups plus their frames, whatever the table
- * size.
+ * append_text_value) through the binary COPY parser into row groups, closed where the content
+ * says (rcr_rg_cutter); each full row group is handed to the job's encoder thread, which
+ * writes it with the archive writer (one frame per column, and the row-hash frame, appended to
+ * the job's data files, segments of RCR_SEGMENT_ROW_GROUPS row groups) while the connection's
+ * thread fills the next. Memory per worker is two row groups plus their frames, whatever the
+ * table size. With a base (--base), each row is hashed on the connection thread and asked
+ * about (dump_base_take): a row the base already holds is not written.
  */
 #include "dump_int.h"
 
@@ -16,6 +18,7 @@
 #include "rcr/err.h"
 #include "rcr/fsutil.h"
 #include "rcr/pool.h"
+#include "rcr/row_hash.h"
 #include "rcr/text.h"
 
 #include <assert.h>
@@ -26,10 +29,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One row group being filled or encoded: a field stream per column, and its row count. */
+/* One row group being filled or encoded: a field stream per column, its row count and, with a
+ * base, its rows' hashes (computed on the connection thread, so the encoder need not). */
 typedef struct row_group_buf {
 	rcr_buf *cols;
 	uint32_t rows;
+	rcr_buf hashes;
 } row_group_buf;
 
 /*
@@ -43,10 +48,11 @@ typedef struct table_writer {
 	const dump_job *job;
 	uint32_t index;
 	rcr_table *t;
-	char rel[64];
+	char rel[64];           /* the stem of the job's data files' names */
 	row_group_buf bufs[2];
 	row_group_buf *fill;    /* the connection thread's, from rcr_handoff_put */
-	size_t bytes;           /* field bytes in fill */
+	rcr_rg_cutter cut;      /* where fill closes */
+	rcr_row_hasher *hasher; /* the connection thread's, with a base */
 	rcr_handoff *h;
 	/* The encoder thread's only: the archive writer and the data file it appends to. */
 	rcr_table_writer *tw;
@@ -54,11 +60,24 @@ typedef struct table_writer {
 	char path[4096];
 } table_writer;
 
-/* The archive writer's sink: the job's data file, created on its first row group; the table's
- * lock guards what the pieces of a split table share. */
-static int file_create(void *ctx)
+/* Closes the job's current data file (not fsynced: one syncfs at the end makes every file
+ * durable, rcr_fs_syncfs). */
+static int file_close(table_writer *w)
+{
+	int fd = w->fd;
+	w->fd = -1;
+	if (fd >= 0 && close(fd) != 0)
+		return rcr_error_set(RCR_E_IO, "could not close '%s': %s", w->path, strerror(errno));
+	return 0;
+}
+
+/* The archive writer's sink: the job's data files, each created on its first row group; the
+ * table's lock guards what the pieces of a split table share. */
+static int file_create(void *ctx, const char *file)
 {
 	table_writer *w = ctx;
+	RCR_FORWARD(file_close(w));
+	snprintf(w->path, sizeof w->path, "%s/%s", w->d->o->dir, file);
 	w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (w->fd < 0)
 		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
@@ -89,7 +108,15 @@ static void table_unlock(void *ctx)
 	pthread_mutex_unlock(&w->d->table_mu[w->index]);
 }
 
-static const rcr_data_sink_vtbl file_sink = {file_create, file_append, file_discard, table_lock, table_unlock};
+/* A row group that keeps no row hashes, equal to one of the base's, is not written. */
+static int take_group(void *ctx, const uint8_t content_hash[RCR_CONTENT_HASH_SIZE])
+{
+	table_writer *w = ctx;
+	return w->d->base ? dump_base_take_group(w->d->base, w->index, content_hash) : 0;
+}
+
+static const rcr_data_sink_vtbl file_sink = {file_create, file_append, file_discard, table_lock, table_unlock,
+					     take_group};
 
 /* The encoder thread: every row group handed to it, in order, through the archive writer. */
 static int encoder_main(rcr_handoff *h, void *ctx)
@@ -99,9 +126,10 @@ static int encoder_main(rcr_handoff *h, void *ctx)
 	int rc;
 	while ((rc = rcr_handoff_take(h, &slot)) == 1) {
 		row_group_buf *g = slot;
-		rc = rcr_table_writer_add(w->tw, g->cols, g->rows);
+		rc = rcr_table_writer_add_rows(w->tw, g->cols, g->rows, w->d->base ? g->hashes.data : NULL);
 		for (uint32_t c = 0; c < w->t->ncols; c++)
 			rcr_buf_reset(&g->cols[c]);
+		rcr_buf_reset(&g->hashes);
 		g->rows = 0;
 		if (rc < 0)
 			return rc;
@@ -121,21 +149,38 @@ static int next_fill(table_writer *w)
 	/* The encoder stops before the COPY ends only when it fails, which put returns. */
 	assert(rc == 1);
 	w->fill = slot;
-	w->bytes = 0;
 	return 0;
 }
 
+/* With a base: 1 if the base holds this row (it is then not written), 0 if not; the row's hash
+ * goes with the row group. */
+static int take_row(table_writer *w, const uint8_t *row, size_t n)
+{
+	uint8_t hash[RCR_ROW_HASH_SIZE];
+	RCR_FORWARD(rcr_row_hash(w->hasher, hash, row, n));
+	int taken = dump_base_take(w->d->base, w->index, hash);
+	if (taken != 0)
+		return taken;
+	return rcr_buf_append(&w->fill->hashes, hash, sizeof hash);
+}
+
+/* A row's fields are contiguous: its encodings, as the row hash and the cutter take them. */
 static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 {
 	table_writer *w = ctx;
+	const uint8_t *row = fields[0];
 	size_t n = (size_t)(fields[nfields] - fields[0]);
+	rcr_progress_add(&w->d->prog, w->index, 1, n);
+	if (w->d->base) {
+		int taken = take_row(w, row, n);
+		if (taken != 0)
+			return taken < 0 ? taken : 0;
+	}
 	row_group_buf *g = w->fill;
 	for (uint16_t c = 0; c < nfields; c++)
 		RCR_FORWARD(rcr_buf_append(&g->cols[c], fields[c], (size_t)(fields[c + 1] - fields[c])));
 	g->rows++;
-	w->bytes += n;
-	rcr_progress_add(&w->d->prog, w->index, 1, n);
-	if (w->bytes < w->d->o->row_group_bytes && g->rows < w->d->o->row_group_rows)
+	if (!rcr_rg_cutter_row(&w->cut, row, n))
 		return 0;
 	rcr_handoff_publish(w->h);
 	return next_fill(w);
@@ -304,16 +349,18 @@ static int table_writer_begin(table_writer *w)
 {
 	const dump_job *job = w->job;
 	rcr_table *t = w->t;
-	if (job->npieces > 1)
-		snprintf(w->rel, sizeof w->rel, "data/%u.%u.rcd", t->oid, job->piece);
-	else
-		snprintf(w->rel, sizeof w->rel, "data/%u.rcd", t->oid);
-	snprintf(w->path, sizeof w->path, "%s/%s", w->d->o->dir, w->rel);
+	/* data/<oid>-<archive id's first 8 hex>.<piece>.<segment>.rcd: files a later dump links
+	 * from this archive never collide with its own (dump_dir.c's is_data_name). */
+	snprintf(w->rel, sizeof w->rel, "data/%u-%.8s.%u", t->oid, w->d->archive_id, job->piece);
 	for (int i = 0; i < 2; i++) {
+		w->bufs[i].hashes = (rcr_buf)RCR_BUF_INIT;
 		w->bufs[i].cols = calloc(t->ncols + 1, sizeof *w->bufs[i].cols);
 		if (!w->bufs[i].cols)
 			return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	}
+	rcr_rg_cutter_init(&w->cut, w->d->o->row_group_bytes, w->d->o->row_group_rows);
+	if (w->d->base)
+		RCR_FORWARD(rcr_row_hasher_new(&w->hasher));
 	rcr_table_writer_opts wo = RCR_TABLE_WRITER_OPTS_INIT;
 	wo.level = w->d->o->level;
 	RCR_FORWARD(rcr_table_writer_new(&w->tw, t, w->index, w->rel, &wo, &file_sink, w));
@@ -326,16 +373,16 @@ static int table_writer_begin(table_writer *w)
 static int table_writer_end(table_writer *w, int rc)
 {
 	rc = rcr_handoff_end(w->h, rc);
-	/* Not fsynced here: one syncfs at the end makes every file durable (rcr_fs_syncfs). */
-	if (w->fd >= 0) {
-		if (close(w->fd) != 0 && rc == 0)
-			rc = rcr_error_set(RCR_E_IO, "could not close '%s': %s", w->path, strerror(errno));
-	}
+	int crc = file_close(w);
+	if (rc == 0)
+		rc = crc;
 	for (int i = 0; i < 2; i++) {
 		for (uint32_t c = 0; w->bufs[i].cols && c < w->t->ncols; c++)
 			rcr_buf_free(&w->bufs[i].cols[c]);
 		free(w->bufs[i].cols);
+		rcr_buf_free(&w->bufs[i].hashes);
 	}
+	rcr_row_hasher_free(w->hasher);
 	rcr_table_writer_free(w->tw);
 	return rc;
 }

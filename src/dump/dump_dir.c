@@ -32,13 +32,27 @@ static int digits_then(const char *s, const char *tail)
 	return p > s && strcmp(p, tail) == 0;
 }
 
-/* data/OID.rcd or data/OID.PIECE.rcd (dump_one). */
+/* s is one or more digits followed by c; returns what follows c, or NULL. */
+static const char *digits_then_char(const char *s, char c)
+{
+	size_t n = strspn(s, "0123456789");
+	return n > 0 && s[n] == c ? s + n + 1 : NULL;
+}
+
+/* data/OID-ID8.PIECE.SEGMENT.rcd (table_writer_begin: ID8, the archive id's first 8 hex
+ * digits), and data/OID.rcd or data/OID.PIECE.rcd, which dumps before segments wrote. */
 static int is_data_name(const char *name)
 {
 	if (digits_then(name, ".rcd"))
 		return 1;
 	const char *dot = strchr(name, '.');
-	return dot && dot > name && digits_then(dot + 1, ".rcd") && strspn(name, "0123456789") == (size_t)(dot - name);
+	if (dot && dot > name && digits_then(dot + 1, ".rcd") && strspn(name, "0123456789") == (size_t)(dot - name))
+		return 1;
+	const char *p = digits_then_char(name, '-');
+	if (!p || strspn(p, "0123456789abcdef") != 8 || p[8] != '.')
+		return 0;
+	p = digits_then_char(p + 9, '.');
+	return p && digits_then(p, ".rcd");
 }
 
 /* What pg_dump --format=directory writes: toc.dat, blobs.toc and blobs_N.toc (pg_dump 17+),

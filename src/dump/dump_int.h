@@ -9,6 +9,7 @@
  *                  and every failure to lock explained by SQLSTATE
  *   dump_schema.c  the pg_dump child that writes schema/, run on its own thread
  *   dump_dir.c     claiming and cleaning up the output directory (dump_dir.h)
+ *   dump_base.c    --base: the archive an incremental dump shares rows and files with
  */
 #ifndef RCR_DUMP_INT_H
 #define RCR_DUMP_INT_H
@@ -36,6 +37,21 @@ typedef struct dump_job {
 	uint64_t weight;        /* estimated bytes, for largest-first ordering */
 } dump_job;
 
+/*
+ * The base of an incremental dump (dump_base.c); NULL in dump_ctx without --base. The workers
+ * ask it about each row and each row group they are about to write (dump_copy.c):
+ * - dump_base_take: a row of table `ti` (its index in the new manifest) whose row hash is
+ *   `hash`: 1 if an unused equal row of the base was consumed (the row is then NOT written: the
+ *   base's row group that holds it is shared), 0 if not. Thread-safe: the pieces of a split
+ *   table ask at once, from their connection threads.
+ * - dump_base_take_group: a new row group that keeps no row hashes, about to be written, whose
+ *   content hash is `content_hash`: 1 if the base holds an equal row group of the table and it
+ *   was taken (the row group is then not written), 0 if not. Called from encoder threads.
+ */
+typedef struct dump_base dump_base;
+int dump_base_take(dump_base *b, uint32_t ti, const uint8_t hash[RCR_ROW_HASH_SIZE]);
+int dump_base_take_group(dump_base *b, uint32_t ti, const uint8_t content_hash[RCR_CONTENT_HASH_SIZE]);
+
 /* pg_dump, run from its own thread so that it overlaps the data (dump_schema.c). */
 typedef struct dump_schema_child {
 	char *tool;             /* pg_dump's path */
@@ -59,6 +75,11 @@ typedef struct dump_ctx {
 	int watch_slot;         /* the leader's interrupt watch, -1 without */
 	char snapshot[128];
 	int server_major;
+	/* Metadata of row identity: 32 random hex digits, whose first 8 are in every data file's
+	 * name; "<system_identifier>/<database oid>", read in the leader's session. */
+	char archive_id[33];
+	char database_id[64];
+	dump_base *base;
 	/* The server's lock table, read before locking, to explain running out of it. */
 	long max_locks, max_conns, max_prepared;
 	dump_job *jobs;

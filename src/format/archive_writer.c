@@ -3,6 +3,9 @@
 #include "rcr/codec.h"
 #include "rcr/err.h"
 #include "rcr/frame.h"
+#include "rcr/row_hash.h"
+
+#include <xxhash.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +14,11 @@
 struct rcr_table_writer {
 	rcr_table *t;
 	uint32_t table;
-	char *file;
-	uint32_t file_index;    /* UINT32_MAX until the file is listed */
+	char *file;             /* the file's name, or with segments their stem */
+	char *cur;              /* the current file's name */
+	uint32_t file_index;    /* the current file's in t->files; UINT32_MAX until one is listed */
+	uint32_t segment;       /* the current file's segment number */
+	uint32_t in_file;       /* row groups in the current file */
 	rcr_table_writer_opts o;
 	const rcr_data_sink_vtbl *sink;
 	void *ctx;
@@ -20,6 +26,9 @@ struct rcr_table_writer {
 	uint8_t *use_raw;       /* 1 while the last trial found raw smaller for this column */
 	uint32_t added;         /* row groups added by this writer */
 	rcr_frame_encoder *enc;
+	rcr_frame_encoder *raw_enc; /* level 0: row-hash frames are stored as they are */
+	rcr_row_hasher *hasher;
+	rcr_buf hashes;         /* one row group's row hashes, when computed here */
 	rcr_buf out;            /* one row group's frames */
 	rcr_buf trial;          /* the other codec's frame of a trial */
 	uint64_t offset;        /* bytes appended to the file so far */
@@ -51,7 +60,7 @@ int rcr_table_writer_new(rcr_table_writer **out, rcr_table *t, uint32_t table, c
 	if (!w)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	*w = (rcr_table_writer){.t = t, .table = table, .file_index = UINT32_MAX, .o = *o, .sink = sink,
-				.ctx = sink_ctx, .out = RCR_BUF_INIT, .trial = RCR_BUF_INIT};
+				.ctx = sink_ctx, .hashes = RCR_BUF_INIT, .out = RCR_BUF_INIT, .trial = RCR_BUF_INIT};
 	w->file = strdup(file);
 	w->codecs = calloc(t->ncols + 1, sizeof *w->codecs);
 	w->use_raw = calloc(t->ncols + 1, 1);
@@ -64,6 +73,10 @@ int rcr_table_writer_new(rcr_table_writer **out, rcr_table *t, uint32_t table, c
 							   : rcr_codec_for_type(t->cols[c].type_name);
 	if (rc == 0)
 		rc = rcr_frame_encoder_new(&w->enc, o->level);
+	if (rc == 0)
+		rc = rcr_frame_encoder_new(&w->raw_enc, 0);
+	if (rc == 0)
+		rc = rcr_row_hasher_new(&w->hasher);
 	if (rc < 0) {
 		rcr_table_writer_free(w);
 		return rc;
@@ -77,11 +90,15 @@ void rcr_table_writer_free(rcr_table_writer *w)
 	if (!w)
 		return;
 	rcr_frame_encoder_free(w->enc);
+	rcr_frame_encoder_free(w->raw_enc);
+	rcr_row_hasher_free(w->hasher);
+	rcr_buf_free(&w->hashes);
 	rcr_buf_free(&w->out);
 	rcr_buf_free(&w->trial);
 	free(w->codecs);
 	free(w->use_raw);
 	free(w->file);
+	free(w->cur);
 	free(w);
 }
 
@@ -90,20 +107,39 @@ uint32_t rcr_table_writer_file(const rcr_table_writer *w)
 	return w->file_index;
 }
 
-/* Creates the data file, then lists it in the table: a file is listed only once it exists
- * and is this run's (create refuses an existing one), so a failed run's cleanup, which
- * removes the listed files, never removes anything else. */
+/* The next file's name: the one given, or the stem's next segment. */
+static int next_name(rcr_table_writer *w)
+{
+	free(w->cur);
+	w->cur = NULL;
+	if (w->o.segment_rgs == 0) {
+		w->cur = strdup(w->file);
+	} else {
+		size_t n = strlen(w->file) + 16;
+		w->cur = malloc(n);
+		if (w->cur)
+			snprintf(w->cur, n, "%s.%u.rcd", w->file, w->segment++);
+	}
+	return w->cur ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+}
+
+/* Creates the next data file, then lists it in the table: a file is listed only once it
+ * exists and is this run's (create refuses an existing one), so a failed run's cleanup,
+ * which removes the listed files, never removes anything else. */
 static int open_file(rcr_table_writer *w)
 {
+	RCR_FORWARD(next_name(w));
 	if (w->sink->create)
-		RCR_FORWARD(w->sink->create(w->ctx));
+		RCR_FORWARD(w->sink->create(w->ctx, w->cur));
+	w->offset = 0;
+	w->in_file = 0;
 	rcr_table *t = w->t;
 	int rc = 0;
 	table_lock(w);
 	char **files = realloc(t->files, (t->nfiles + 1) * sizeof *files);
 	if (files) {
 		t->files = files;
-		files[t->nfiles] = strdup(w->file);
+		files[t->nfiles] = strdup(w->cur);
 	}
 	if (!files || !files[t->nfiles])
 		rc = rcr_error_set(RCR_E_NOMEM, "out of memory");
@@ -115,9 +151,18 @@ static int open_file(rcr_table_writer *w)
 	return rc;
 }
 
-/* Reserves the table's next row group for this file; its frame references are filled after,
- * outside the lock: a row group's frames array stays put when the row group array grows. */
-static int reserve_row_group(rcr_table_writer *w, uint32_t rows, uint32_t *rgi, rcr_frame_ref **frames)
+/* What identifies a row group's content (row_hash.h), worked out before it is reserved. */
+typedef struct rg_identity {
+	const uint8_t *hashes;  /* the row hashes, when kept; NULL otherwise */
+	uint8_t content[RCR_CONTENT_HASH_SIZE];
+} rg_identity;
+
+/* Reserves the table's next row group for this file, its own indexes as its frames' origin;
+ * its frame references are filled after, outside the lock: a row group's frames array stays
+ * put when the row group array grows (the row group itself does not: its row-hash frame's
+ * reference is set under the lock, with the totals). */
+static int reserve_row_group(rcr_table_writer *w, uint32_t rows, const rg_identity *id, uint32_t *rgi,
+			     rcr_frame_ref **frames)
 {
 	rcr_row_group *rg;
 	table_lock(w);
@@ -127,6 +172,10 @@ static int reserve_row_group(rcr_table_writer *w, uint32_t rows, uint32_t *rgi, 
 		rg->row_count = rows;
 		*rgi = w->t->nrgs - 1;
 		*frames = rg->frames;
+		memcpy(rg->content_hash, id->content, sizeof rg->content_hash);
+		rg->origin_table = w->table;
+		rg->origin_rg = *rgi;
+		rg->has_row_hashes = id->hashes != NULL;
 	}
 	table_unlock(w);
 	return rc;
@@ -161,14 +210,48 @@ static int encode_column(rcr_table_writer *w, rcr_frame_header *h, uint32_t rgi,
 	return 0;
 }
 
+/* The row group's content hash, and its row hashes if it keeps them: when its rows average at
+ * least row_hash_min_row_bytes of field bytes (given ones, or computed into w->hashes). */
+static int identify(rcr_table_writer *w, rg_identity *id, const rcr_buf *cols, uint32_t rows, const uint8_t *hashes)
+{
+	uint32_t ncols = w->t->ncols;
+	uint64_t bytes = 0;
+	for (uint32_t c = 0; c < ncols; c++)
+		bytes += cols[c].len;
+	id->hashes = NULL;
+	if (rows == 0 || w->o.row_hash_min_row_bytes == 0 || bytes < (uint64_t)w->o.row_hash_min_row_bytes * rows)
+		return rcr_content_hash_streams(w->hasher, id->content, cols, ncols);
+	if (!hashes) {
+		rcr_buf_reset(&w->hashes);
+		RCR_FORWARD(rcr_buf_reserve(&w->hashes, (size_t)rows * RCR_ROW_HASH_SIZE));
+		RCR_FORWARD(rcr_row_hashes(w->hasher, w->hashes.data, cols, ncols, rows));
+		hashes = w->hashes.data;
+	}
+	id->hashes = hashes;
+	return rcr_content_hash_rows(w->hasher, id->content, hashes, rows);
+}
+
 int rcr_table_writer_add(rcr_table_writer *w, const rcr_buf *cols, uint32_t rows)
 {
+	int rc = rcr_table_writer_add_rows(w, cols, rows, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+int rcr_table_writer_add_rows(rcr_table_writer *w, const rcr_buf *cols, uint32_t rows, const uint8_t *hashes)
+{
 	rcr_table *t = w->t;
-	if (w->file_index == UINT32_MAX)
+	rg_identity id;
+	RCR_FORWARD(identify(w, &id, cols, rows, hashes));
+	if (!id.hashes && w->sink->take_group) {
+		int taken = w->sink->take_group(w->ctx, id.content);
+		if (taken != 0)
+			return taken;
+	}
+	if (w->file_index == UINT32_MAX || (w->o.segment_rgs && w->in_file == w->o.segment_rgs))
 		RCR_FORWARD(open_file(w));
 	uint32_t rgi = 0;
 	rcr_frame_ref *frames = NULL;
-	RCR_FORWARD(reserve_row_group(w, rows, &rgi, &frames));
+	RCR_FORWARD(reserve_row_group(w, rows, &id, &rgi, &frames));
 	rcr_buf_reset(&w->out);
 	rg_totals tot = {0};
 	for (uint32_t c = 0; c < t->ncols; c++) {
@@ -179,10 +262,25 @@ int rcr_table_writer_add(rcr_table_writer *w, const rcr_buf *cols, uint32_t rows
 		tot.raw += h.raw_size;
 		tot.stored += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
 	}
+	/* The row-hash frame: column ncols, raw, uncompressed (hashes do not compress, and a
+	 * reader finds them without decompressing anything). */
+	rcr_frame_ref hashes_ref = {0};
+	if (id.hashes) {
+		size_t at = w->out.len;
+		rcr_frame_header h;
+		RCR_FORWARD(rcr_frame_encode(w->raw_enc, &w->out, &h, w->table, rgi, t->ncols, RCR_CODEC_RAW, id.hashes,
+					     (size_t)rows * RCR_ROW_HASH_SIZE, rows));
+		rcr_frame_ref_set(&hashes_ref, &h, w->offset + at);
+		tot.raw += h.raw_size;
+		tot.stored += RCR_FRAME_HEADER_SIZE + (uint64_t)h.stored_size;
+	}
 	RCR_FORWARD(w->sink->append(w->ctx, w->out.data, w->out.len));
 	w->offset += w->out.len;
 	w->added++;
+	w->in_file++;
 	table_lock(w);
+	if (id.hashes)
+		t->rgs[rgi].row_hashes = hashes_ref;
 	t->row_count += rows;
 	t->raw_bytes += tot.raw;
 	t->stored_bytes += tot.stored;
@@ -213,6 +311,8 @@ int rcr_archive_set_meta(rcr_manifest *m, const rcr_archive_meta *meta)
 		{"no_comments", meta->no_comments ? "1" : "0"},
 		{"lc_monetary", meta->lc_monetary},
 		{"bytea_output", meta->bytea_output},
+		{"archive_id", meta->archive_id},
+		{"database_id", meta->database_id},
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
 		if (kv[i][1])
@@ -231,4 +331,33 @@ int rcr_archive_add_schema_file(rcr_manifest *m, const char *name, uint64_t size
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	sf[m->nschema_files++] = (rcr_schema_file){n, size, hash};
 	return 0;
+}
+
+void rcr_rg_cutter_init(rcr_rg_cutter *c, uint64_t target, uint32_t max_rows)
+{
+	uint64_t ceiling = 2 * target < ((uint64_t)1 << 30) ? 2 * target : (uint64_t)1 << 30;
+	uint64_t floor = target / 4;
+	uint64_t span = target - floor > 0 ? target - floor : 1;
+	uint32_t rows_span = max_rows / 8 > 0 ? max_rows / 8 : 1;
+	*c = (rcr_rg_cutter){.floor = floor, .ceiling = ceiling, .max_rows = max_rows, .floor_rows = max_rows / 4,
+			     .per_byte = UINT64_MAX / span, .least = UINT64_MAX / rows_span};
+}
+
+int rcr_rg_cutter_row(rcr_rg_cutter *c, const uint8_t *row, size_t n)
+{
+	c->bytes += n;
+	c->rows++;
+	int cut = c->bytes >= c->ceiling || c->rows >= c->max_rows;
+	if (!cut && (c->bytes >= c->floor || c->rows >= c->floor_rows)) {
+		/* n / span of the hash space, saturating: a row of span bytes or more always cuts. */
+		uint64_t t = n >= UINT64_MAX / (c->per_byte ? c->per_byte : 1) ? UINT64_MAX : (uint64_t)n * c->per_byte;
+		if (t < c->least)
+			t = c->least;
+		cut = XXH3_64bits(row, n) < t;
+	}
+	if (cut) {
+		c->bytes = 0;
+		c->rows = 0;
+	}
+	return cut;
 }

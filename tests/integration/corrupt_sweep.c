@@ -33,7 +33,8 @@
  * Judgement of a case, from verify's exit status and output:
  *   caught    exit 2 (damaged) or 3 (I/O) and a "problem:" line that names the file (and, for
  *             a data file, the table and the frame or the data file size)
- *   harmless  only "forged" cases may pass verify. A forged manifest with a flipped byte of a
+ *   harmless  only "forged" cases may pass verify, and a byte appended to a data file of an
+ *             archive with row identity, whose data files may hold unreferenced bytes. A forged manifest with a flipped byte of a
  *             name, an oid or a metadata value is a different but well-formed archive that no
  *             reader can tell from a real one (the spec's non-goals: checksums do not
  *             authenticate). A forged frame that passes decoded to a field stream matching its
@@ -257,7 +258,8 @@ static void build_cases(const char *pristine)
 				}
 			if (!lo) {
 				/* A table without columns has a data file without frames. */
-				add(K_DATA, OP_APPEND, rel, sz, "%s (no frames) with a byte appended", rel);
+				sweep_case *c = add(K_DATA, OP_APPEND, rel, sz, "%s (no frames) with a byte appended", rel);
+				c->may_pass = (m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
 			} else if (f == 0) {
 				/* Magic, codec, compression, flags, table, row group, column, row count, raw
 				 * size (low and high byte), content size, stored size (low and high), both
@@ -293,7 +295,11 @@ static void build_cases(const char *pristine)
 					add(K_DATA, OP_TRUNC, rel, hi->offset, "%s truncated before its last frame", rel);
 					spread(K_DATA, OP_TRUNC, rel, RCR_FRAME_HEADER_SIZE, sz - 1, focus ? 6 : 2, rel);
 				}
-				add(K_DATA, OP_APPEND, rel, sz, "%s with a byte appended", rel);
+				/* With row identity (Required_Features bit 1) a data file may hold bytes no
+				 * frame of the manifest covers (frames of a shared file that this archive
+				 * no longer references): verify then checks the frames, not the size. */
+				sweep_case *c = add(K_DATA, OP_APPEND, rel, sz, "%s with a byte appended", rel);
+				c->may_pass = (m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
 			}
 			if (f == 0)
 				file_forms(K_DATA, rel, table, sz);

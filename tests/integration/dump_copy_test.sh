@@ -35,7 +35,8 @@ SQL
 # The superuser bypasses row-level security: every table, big split into pieces (-j 2).
 "$RCR" dump -q -d src -f "$T/arch" -j 2 --piece-size 1000000
 big_oid=$(psql_q -d src -c "SELECT 'public.big'::regclass::oid")
-pieces=$(find "$T/arch/data" -name "$big_oid.*.rcd" | wc -l)
+# data/OID-ID8.PIECE.SEGMENT.rcd: the distinct pieces
+pieces=$(find "$T/arch/data" -name "$big_oid-*.rcd" -printf '%f\n' | sed -E 's/\.[0-9]+\.rcd$//' | sort -u | wc -l)
 [ "$pieces" -ge 2 ] || fail "big was not split into pieces ($pieces data files)"
 createdb dst
 "$RCR" restore -q -d dst -j 2 "$T/arch"
@@ -56,3 +57,24 @@ grep -q 'row-level security' "$T/rls.err" || { cat "$T/rls.err" >&2; fail "the e
 grep -q 'secret' "$T/rls.err" || { cat "$T/rls.err" >&2; fail "the error does not name the table"; }
 [ ! -e "$T/filtered/manifest.rcr" ] || fail "an archive was written for a filtered table"
 pass "a table filtered by row-level security fails the dump (exit $rc)"
+
+# Row identity's metadata (issue 15): a random archive id, whose first 8 hex digits name every
+# data file, and the database's id, "<pg_control_system().system_identifier>/<database oid>";
+# a role that may not run pg_control_system() records the system identifier as 0.
+meta() { "$RCR" list "$1" | awk -v k="$2" '$1 == k {print $2}'; }
+want=$(psql_q -d src -c "SELECT (SELECT system_identifier FROM pg_catalog.pg_control_system()) || '/' || oid
+	FROM pg_database WHERE datname = 'src'")
+[ "$(meta "$T/arch" database_id)" = "$want" ] || fail "database_id is '$(meta "$T/arch" database_id)', not '$want'"
+id=$(meta "$T/arch" archive_id)
+[[ $id =~ ^[0-9a-f]{32}$ ]] || fail "archive_id '$id' is not 32 hex digits"
+others=$(find "$T/arch/data" -name '*.rcd' ! -name "*-${id:0:8}.*.*.rcd" | wc -l)
+[ "$others" = 0 ] || fail "$others data files do not carry the archive id in their name"
+psql_q -d src -c "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC"
+"$RCR" dump -q -d src -U reader -t gen -f "$T/noctl"
+psql_q -d src -c "GRANT EXECUTE ON FUNCTION pg_catalog.pg_control_system() TO PUBLIC"
+[ "$(meta "$T/noctl" database_id)" = "0/${want#*/}" ] || fail "without pg_control_system: database_id '$(meta "$T/noctl" database_id)'"
+[ "$(meta "$T/noctl" archive_id)" != "$id" ] || fail "two dumps have the same archive_id"
+# Required_Features (u32 at offset 12 of the manifest) has bit 1, row identity, on every archive.
+req=$(od -An -tu4 -j12 -N4 "$T/arch/manifest.rcr" | tr -d ' ')
+(((req & 2) != 0)) || fail "Required_Features is $req, without bit 1 (row identity)"
+pass "archive_id $id names the data files; database_id $want (0/${want#*/} for a role without pg_control_system)"

@@ -287,6 +287,7 @@ release_lock
 mkdir "$L/data" "$L/schema"
 echo x >"$L/data/16384.rcd"
 echo x >"$L/data/16385.2.rcd"
+echo x >"$L/data/16386-0badcafe.0.3.rcd"
 echo x >"$L/schema/toc.dat"
 echo x >"$L/schema/3456.dat.gz"
 echo x >"$L/manifest.rcr.tmp"

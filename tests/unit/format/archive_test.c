@@ -25,7 +25,7 @@ static char file_path[128];
 
 /* The writer's bytes go to memory; the test writes the file itself (and appends to it). */
 static int mem_append(void *ctx, const void *p, size_t n) { return rcr_buf_append(ctx, p, n); }
-static const rcr_data_sink_vtbl mem_sink = {NULL, mem_append, NULL, NULL, NULL};
+static const rcr_data_sink_vtbl mem_sink = {NULL, mem_append, NULL, NULL, NULL, NULL};
 
 /* Table 0 "public.t" (int8, text) holds NRG row groups of ROWS rows in data/t.rcd; table 1
  * "public.u", same columns, holds one row group whose frames are table 0's row group 1, as a

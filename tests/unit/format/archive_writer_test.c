@@ -13,24 +13,31 @@
 #include "rcr/archive_writer.h"
 #include "rcr/codec.h"
 #include "rcr/fsutil.h"
+#include "rcr/row_hash.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A sink writing to a file of the test directory, counting its calls. */
+/* A sink writing to files of the test directory, counting its calls. */
 typedef struct file_sink {
 	char path[512];
 	int fd;
 	int creates, appends, discards, locked, max_locked, fail_create;
+	int take_groups, taken;   /* take_group: calls, and how many to answer 1 */
 } file_sink;
 
-static int fs_create(void *ctx)
+static char root[64];
+
+static int fs_create(void *ctx, const char *file)
 {
 	file_sink *s = ctx;
 	s->creates++;
+	snprintf(s->path, sizeof s->path, "%s/%s", root, file);
 	if (s->fail_create)
 		return rcr_error_set(RCR_E_IO, "could not create '%s'", s->path);
+	if (s->fd >= 0)
+		close(s->fd);
 	s->fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	return s->fd < 0 ? rcr_error_set(RCR_E_IO, "could not create '%s'", s->path) : 0;
 }
@@ -59,9 +66,17 @@ static void fs_lock(void *ctx)
 
 static void fs_unlock(void *ctx) { ((file_sink *)ctx)->locked--; }
 
-static const rcr_data_sink_vtbl sink_vtbl = {fs_create, fs_append, fs_discard, fs_lock, fs_unlock};
+static int fs_take_group(void *ctx, const uint8_t content_hash[RCR_CONTENT_HASH_SIZE])
+{
+	file_sink *s = ctx;
+	s->take_groups++;
+	if (s->taken == 0)
+		return 0;
+	s->taken--;
+	return 1;
+}
 
-static char root[64];
+static const rcr_data_sink_vtbl sink_vtbl = {fs_create, fs_append, fs_discard, fs_lock, fs_unlock, fs_take_group};
 
 static void make_root(void)
 {
@@ -181,6 +196,7 @@ static void test_archive_writer__two_pieces_read_back(void)
 	sink_init(&s[1], "data/16384.1.rcd");
 	rcr_table_writer *w[2];
 	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	o.segment_rgs = 0;
 	REQUIRE_OK(rcr_table_writer_new(&w[0], t, 0, "data/16384.0.rcd", &o, &sink_vtbl, &s[0]));
 	REQUIRE_OK(rcr_table_writer_new(&w[1], t, 0, "data/16384.1.rcd", &o, &sink_vtbl, &s[1]));
 	CHECK_EQ_U64(rcr_table_writer_file(w[0]), UINT32_MAX);
@@ -322,6 +338,7 @@ static void test_archive_writer__files_and_edges(void)
 	s.fail_create = 1;
 	rcr_table_writer *w;
 	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	o.segment_rgs = 0;
 	REQUIRE_OK(rcr_table_writer_new(&w, t, 0, "data/16384.rcd", &o, &sink_vtbl, &s));
 	CHECK_EQ_U64(s.creates, 0);
 	CHECK_RC(rcr_table_writer_add(w, NULL, 2), RCR_E_IO);
@@ -361,7 +378,7 @@ static void test_archive_writer__meta_and_schema_files(void)
 	rcr_manifest *m;
 	REQUIRE_OK(rcr_manifest_new(&m));
 	rcr_archive_meta meta = {"2026-01-02T03:04:05Z", "0.1.0", "17.2", "db", NULL, "0-1", 7, 3, "data-only", 1, 0, 1,
-				 NULL, NULL};
+				 NULL, NULL, NULL, NULL};
 	REQUIRE_OK(rcr_archive_set_meta(m, &meta));
 	CHECK_EQ_U64(m->nmeta, 11);
 	CHECK(rcr_manifest_get_meta(m, "encoding") == NULL);
@@ -388,6 +405,15 @@ static void test_archive_writer__meta_and_schema_files(void)
 	CHECK_STR(m->meta[12].value, "C");
 	CHECK_STR(m->meta[13].key, "bytea_output");
 	CHECK_STR(m->meta[13].value, "escape");
+	/* row identity's (issue 15), last */
+	meta.archive_id = "0123456789abcdef0123456789abcdef";
+	meta.database_id = "7300000000000000001/16384";
+	REQUIRE_OK(rcr_archive_set_meta(m, &meta));
+	REQUIRE(m->nmeta == 16);
+	CHECK_STR(m->meta[14].key, "archive_id");
+	CHECK_STR(m->meta[14].value, "0123456789abcdef0123456789abcdef");
+	CHECK_STR(m->meta[15].key, "database_id");
+	CHECK_STR(m->meta[15].value, "7300000000000000001/16384");
 	REQUIRE_OK(rcr_archive_add_schema_file(m, "toc.dat", 10, 0x1234));
 	REQUIRE_OK(rcr_archive_add_schema_file(m, "3001.dat.gz", 20, 0x5678));
 	REQUIRE(m->nschema_files == 2);
@@ -397,11 +423,249 @@ static void test_archive_writer__meta_and_schema_files(void)
 	rcr_manifest_free(m);
 }
 
+/* A row group of `rows` rows of one text column, each field `len` bytes (seeded by r). */
+static void text_rows(rcr_buf *col, test_rng *r, uint32_t rows, uint32_t len)
+{
+	uint8_t v[4096];
+	*col = (rcr_buf)RCR_BUF_INIT;
+	for (uint32_t i = 0; i < rows; i++) {
+		test_rng_fill(r, v, len);
+		fx_field(col, v, (int32_t)len);
+	}
+}
+
+/* Reads `n` bytes at `offset` of the archive file `rel`. */
+static void read_at(const char *rel, uint64_t offset, uint8_t *out, size_t n)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	int fd = open(path, O_RDONLY);
+	REQUIRE(fd >= 0);
+	REQUIRE(pread(fd, out, n, (off_t)offset) == (ssize_t)n);
+	close(fd);
+}
+
+/* Row identity: every row group records its content hash and its own indexes as origin; one
+ * whose rows average 1 KiB of field bytes or more (4 + 1020 here: just at the line) keeps its
+ * row hashes in a row-hash frame right after its column frames (column ncols, raw, not
+ * compressed, 32 bytes a row), which the table's totals count; one just below the line
+ * (4 + 1019) keeps none and its content hash is that of its field streams. */
+static void test_archive_writer__row_identity(void)
+{
+	make_root();
+	static const char *const types[] = {"text"};
+	rcr_manifest *m = one_table(1, types);
+	rcr_table *t = &m->tables[0];
+	file_sink s;
+	sink_init(&s, "x");
+	rcr_table_writer *w;
+	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	REQUIRE_OK(rcr_table_writer_new(&w, t, 0, "data/16384-00c0ffee.0", &o, &sink_vtbl, &s));
+	rcr_row_hasher *h;
+	REQUIRE_OK(rcr_row_hasher_new(&h));
+	test_rng r = {5};
+	static const uint32_t lens[] = {1020, 1019, 3000};
+	uint64_t stored = 0, raw = 0;
+	for (uint32_t g = 0; g < 3; g++) {
+		rcr_buf col;
+		text_rows(&col, &r, 10, lens[g]);
+		REQUIRE_OK(rcr_table_writer_add(w, &col, 10));
+		const rcr_row_group *rg = &t->rgs[g];
+		CHECK_EQ_U64(rg->origin_table, 0);
+		CHECK_EQ_U64(rg->origin_rg, g);
+		uint8_t want[32], hashes[320];
+		REQUIRE_OK(rcr_row_hashes(h, hashes, &col, 1, 10));
+		stored += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[0].stored_size;
+		raw += col.len;
+		if (g == 1) {
+			CHECK_EQ_U64(rg->has_row_hashes, 0);
+			REQUIRE_OK(rcr_content_hash_streams(h, want, &col, 1));
+			CHECK_MEM(rg->content_hash, 32, want, 32);
+			rcr_buf_free(&col);
+			continue;
+		}
+		CHECK_EQ_U64(rg->has_row_hashes, 1);
+		REQUIRE_OK(rcr_content_hash_rows(h, want, hashes, 10));
+		CHECK_MEM(rg->content_hash, 32, want, 32);
+		const rcr_frame_ref *f = &rg->row_hashes;
+		CHECK_EQ_U64(f->offset, rg->frames[0].offset + RCR_FRAME_HEADER_SIZE + rg->frames[0].stored_size);
+		CHECK_EQ_U64(f->codec, RCR_CODEC_RAW);
+		CHECK_EQ_U64(f->compression, RCR_COMPRESSION_NONE);
+		CHECK_EQ_U64(f->raw_size, 320);
+		CHECK_EQ_U64(f->stored_size, 320);
+		sink_close(&s);
+		uint8_t frame[RCR_FRAME_HEADER_SIZE + 320];
+		read_at(t->files[rg->file], f->offset, frame, sizeof frame);
+		rcr_frame_header fh;
+		REQUIRE_OK(rcr_frame_header_read(&fh, frame, sizeof frame));
+		CHECK_EQ_U64(fh.column, 1);
+		CHECK_EQ_U64(fh.row_group, g);
+		CHECK_EQ_U64(fh.row_count, 10);
+		CHECK_MEM(frame + RCR_FRAME_HEADER_SIZE, 320, hashes, 320);
+		stored += RCR_FRAME_HEADER_SIZE + 320;
+		raw += 320;
+		s.fd = open(s.path, O_WRONLY | O_APPEND);
+		rcr_buf_free(&col);
+	}
+	CHECK_EQ_U64(t->raw_bytes, raw);
+	CHECK_EQ_U64(t->stored_bytes, stored);
+	sink_close(&s);
+	CHECK_EQ_U64(file_size(s.path), stored);
+	CHECK_EQ_U64(s.take_groups, 1); /* asked about the row group without row hashes only */
+	rcr_row_hasher_free(h);
+	rcr_table_writer_free(w);
+	rcr_manifest_free(m);
+	remove_root();
+}
+
+/* Segments: a new file after every 16 row groups, named <stem>.<segment>.rcd, each starting at
+ * offset 0 and holding exactly its row groups' frames. A row group the sink's take_group
+ * takes is neither written nor recorded and does not count in its segment. */
+static void test_archive_writer__segments(void)
+{
+	make_root();
+	static const char *const types[] = {"int4", "text"};
+	rcr_manifest *m = one_table(2, types);
+	rcr_table *t = &m->tables[0];
+	file_sink s;
+	sink_init(&s, "x");
+	s.taken = 2;
+	rcr_table_writer *w;
+	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	REQUIRE_OK(rcr_table_writer_new(&w, t, 0, "data/16384-0badcafe.3", &o, &sink_vtbl, &s));
+	test_rng r = {9};
+	for (uint32_t g = 0; g < 42; g++) {
+		rcr_buf cols[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+		for (uint32_t i = 0; i < 5; i++)
+			fx_field(&cols[0], "\0\0\0\1", 4);
+		fx_fields_random(&cols[1], &r, 5, 20);
+		CHECK_RC(rcr_table_writer_add_rows(w, cols, 5, NULL), g < 2 ? 1 : 0);
+		rcr_buf_free(&cols[0]);
+		rcr_buf_free(&cols[1]);
+	}
+	sink_close(&s);
+	CHECK_EQ_U64(s.take_groups, 42);
+	CHECK_EQ_U64(t->nrgs, 40);
+	CHECK_EQ_U64(t->row_count, 200);
+	REQUIRE(t->nfiles == 3);
+	CHECK_EQ_U64(s.creates, 3);
+	CHECK_STR(t->files[0], "data/16384-0badcafe.3.0.rcd");
+	CHECK_STR(t->files[1], "data/16384-0badcafe.3.1.rcd");
+	CHECK_STR(t->files[2], "data/16384-0badcafe.3.2.rcd");
+	uint64_t in_file[3] = {0, 0, 0};
+	for (uint32_t g = 0; g < 40; g++) {
+		const rcr_row_group *rg = &t->rgs[g];
+		CHECK_EQ_U64(rg->file, g / 16);
+		CHECK_EQ_U64(rg->origin_rg, g);
+		if (g % 16 == 0)
+			CHECK_EQ_U64(rg->frames[0].offset, 0);
+		CHECK_EQ_U64(rg->frames[0].offset, in_file[rg->file]);
+		for (uint32_t c = 0; c < 2; c++)
+			in_file[rg->file] += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
+	}
+	for (uint32_t f = 0; f < 3; f++) {
+		char p[600];
+		snprintf(p, sizeof p, "%s/%s", root, t->files[f]);
+		CHECK_EQ_U64(file_size(p), in_file[f]);
+	}
+	rcr_table_writer_free(w);
+	rcr_manifest_free(m);
+	remove_root();
+}
+
+/* Row i of a synthetic stream: `len` bytes made from its id (ids are unique). */
+static void synth_row(uint8_t *row, uint64_t id, size_t len)
+{
+	test_rng r = {id * 2654435761u + 1};
+	test_rng_fill(&r, row, len);
+}
+
+/* Cuts the stream of row ids `ids` (row i is synth_row(ids[i])) into row groups; returns how
+ * many, their first index in `starts` (and n at starts[count]). */
+static uint32_t cut_stream(const uint64_t *ids, uint32_t n, size_t len, uint64_t target, uint32_t max_rows,
+			   uint32_t *starts)
+{
+	rcr_rg_cutter c;
+	rcr_rg_cutter_init(&c, target, max_rows);
+	uint32_t count = 0;
+	starts[0] = 0;
+	uint8_t row[64];
+	for (uint32_t i = 0; i < n; i++) {
+		synth_row(row, ids[i], len);
+		if (rcr_rg_cutter_row(&c, row, len) || i + 1 == n)
+			starts[++count] = i + 1;
+	}
+	return count;
+}
+
+/* Row groups of b (starts sb) that are not also row groups of a: the same ids in the same
+ * order. */
+static uint32_t groups_not_in(const uint64_t *a, const uint32_t *sa, uint32_t na, const uint64_t *b,
+			      const uint32_t *sb, uint32_t nb)
+{
+	uint32_t missing = 0;
+	for (uint32_t j = 0; j < nb; j++) {
+		int found = 0;
+		for (uint32_t i = 0; i < na && !found; i++)
+			found = sa[i + 1] - sa[i] == sb[j + 1] - sb[j] &&
+				memcmp(a + sa[i], b + sb[j], (sb[j + 1] - sb[j]) * sizeof *a) == 0;
+		missing += !found;
+	}
+	return missing;
+}
+
+/* Content-defined boundaries: one row inserted early in a stream of small rows changes only
+ * the row groups around it (at most 2 of the new stream's are not the old stream's), for rows
+ * that reach the byte floor first (40 bytes, 64 KiB target) and for tiny ones that reach the
+ * row floor first (8 bytes, 4 MiB target, 65536 rows). Row groups stay between the floor and
+ * the ceiling, and average near the target. */
+static void test_archive_writer__boundaries_stable(void)
+{
+	static const struct {
+		size_t len;
+		uint64_t target;
+		uint32_t n;
+	} runs[] = {{40, 64 << 10, 200000}, {8, 4 << 20, 1200000}};
+	for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+		uint32_t n = runs[k].n;
+		uint64_t *a = fx_calloc(n, sizeof *a), *b = fx_calloc(n + 1, sizeof *b);
+		uint32_t *sa = fx_calloc(n + 1, sizeof *sa), *sb = fx_calloc(n + 2, sizeof *sb);
+		for (uint32_t i = 0; i < n; i++)
+			a[i] = i;
+		uint32_t at = 3000;
+		memcpy(b, a, at * sizeof *a);
+		b[at] = (uint64_t)n + 7;
+		memcpy(b + at + 1, a + at, (n - at) * sizeof *a);
+		uint32_t na = cut_stream(a, n, runs[k].len, runs[k].target, 65536, sa);
+		uint32_t nb = cut_stream(b, n + 1, runs[k].len, runs[k].target, 65536, sb);
+		CHECK(na >= 15);
+		CHECK(groups_not_in(a, sa, na, b, sb, nb) <= 2);
+		uint64_t floor_bytes = runs[k].target / 4;
+		for (uint32_t i = 0; i + 1 < na; i++) {
+			uint64_t rows = sa[i + 1] - sa[i];
+			CHECK(rows * runs[k].len >= floor_bytes || rows >= 65536 / 4);
+			/* the ceiling: the row that crosses it closes the row group */
+			CHECK(rows * runs[k].len < 2 * runs[k].target + runs[k].len && rows <= 65536);
+		}
+		/* the expected size: target bytes, or for tiny rows the row floor + 8192 rows */
+		double len = (double)runs[k].len, avg = (double)n / na * len;
+		double want = len * 8192.0 > (double)runs[k].target ? (double)runs[k].target : (16384.0 + 8192.0) * len;
+		CHECK(avg > 0.6 * want && avg < 1.4 * want);
+		free(a);
+		free(b);
+		free(sa);
+		free(sb);
+	}
+}
+
 static const test_case cases[] = {
 	TEST(test_archive_writer__two_pieces_read_back),
 	TEST(test_archive_writer__codec_trials),
 	TEST(test_archive_writer__files_and_edges),
 	TEST(test_archive_writer__meta_and_schema_files),
+	TEST(test_archive_writer__row_identity),
+	TEST(test_archive_writer__segments),
+	TEST(test_archive_writer__boundaries_stable),
 };
 
 TEST_MAIN(cases)
