@@ -411,7 +411,7 @@ check_archive() { # path expected-kind(full|data|any)
 		local first n
 		first=$(echo "$out" | grep -m 1 '^problem: ' | sed 's/^problem: //')
 		n=$(echo "$out" | grep -c '^problem: ' || true)
-		rm -f -- "$path/$MARK_FILE"
+		rm -f -- "$path/$MARK_FILE" 2>/dev/null || true
 		echo "rcr verify found $n problem(s): ${first:-unreadable}"
 		return 1
 	fi
@@ -434,20 +434,22 @@ fingerprint() { # archive directory -> line
 	local dir=$1 m l
 	[ -f "$dir/manifest.rcr" ] && [ ! -L "$dir/manifest.rcr" ] || return 1
 	m=$(sha256sum <"$dir/manifest.rcr") || return 1
-	l=$(cd -- "$dir" && find . \( -name "$INFO_FILE" -o -name "$MARK_FILE*" \) -prune -o ! -type d \
+	l=$(cd -- "$dir" && find . \( -path "./$INFO_FILE" -o -path "./$MARK_FILE*" \) -prune -o ! -type d \
 		-printf '%P\t%y\t%s\t%i\t%T@\n' | LC_ALL=C sort | sha256sum) || return 1
 	echo "manifest ${m%% *} files ${l%% *}"
 }
 
 # After rcr verify accepted a backup of ours: notes it, if its files are still the ones it
-# verified (the fingerprint taken before the verify).
+# verified (the fingerprint taken before the verify). A backup that cannot be written to (read-
+# only media) simply gets no note.
 note_verified() { # path fingerprint-before
 	local path=$1 fp
 	[ -n "$2" ] && [ -f "$path/$INFO_FILE" ] || return 0
 	fp=$(fingerprint "$path") || return 0
 	[ "$fp" = "$2" ] || return 0
-	printf '# rcr verify accepted this archive at %s; db-manager trusts this note while the files match\n%s\n' \
-		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$fp" >"$path/$MARK_FILE.tmp" && mv -f -- "$path/$MARK_FILE.tmp" "$path/$MARK_FILE"
+	{ printf '# rcr verify accepted this archive at %s; db-manager trusts this note while the files match\n%s\n' \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$fp" >"$path/$MARK_FILE.tmp" &&
+		mv -f -- "$path/$MARK_FILE.tmp" "$path/$MARK_FILE"; } 2>/dev/null || rm -f -- "$path/$MARK_FILE.tmp" 2>/dev/null || true
 }
 
 # True when a backup's verification note matches its files as they are now.
@@ -588,6 +590,17 @@ prune_kind() { # source kind
 	done
 }
 
+# Removes what deletions cut short left (hidden .NAME.deleting directories, only db-manager
+# makes them). Needs the exclusive lock.
+finish_deletions() {
+	local f
+	for f in "$BACKUP_DIR/.$DATABASE_NAME"-*.deleting; do
+		[ -d "$f" ] && [ ! -L "$f" ] || continue
+		rm -rf -- "$f"
+		say "Removed ${f##*/} (a deletion that was cut short)"
+	done
+}
+
 # Runs retention for the given source/kind pairs ("remote full" ...), if --keep or --keep-days
 # was given and no other run is using BACKUP_DIR.
 prune() { # "source kind"...
@@ -597,6 +610,7 @@ prune() { # "source kind"...
 		say "Old backups not deleted: another db-manager run is using $BACKUP_DIR (retention runs again after the next backup, or with prune)"
 		return 0
 	fi
+	finish_deletions
 	for sk in "$@"; do
 		# shellcheck disable=SC2086 # "source kind" splits into two arguments
 		prune_kind $sk
@@ -861,6 +875,7 @@ do_prune() {
 	lock_backups -x -n || die "another db-manager run is using $BACKUP_DIR; nothing was deleted"
 	find_rcr
 	local source kind
+	finish_deletions
 	for source in local remote; do
 		for kind in full data; do
 			prune_kind "$source" "$kind"

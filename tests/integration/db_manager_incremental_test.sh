@@ -169,6 +169,11 @@ echo mine >"$BK/app-2020-01-05-00-00-00/notes"
 mkdir "$T/elsewhere"
 cp -a "$B1" "$T/elsewhere/target"
 ln -s "$T/elsewhere/target" "$BK/app-2020-01-06-00-00-00"
+# A deletion cut short (the rename done, the removal not) is listed, then finished by prune.
+mkdir -p "$BK/.app-2019-12-31-00-00-00.deleting/data"
+echo x >"$BK/.app-2019-12-31-00-00-00.deleting/data/1.rcd"
+dbm list >"$T/l4.out"
+grep -q "^.app-2019-12-31-00-00-00.deleting .*a deletion that was cut short" "$T/l4.out" || fail "list: $(cat "$T/l4.out")"
 # The newest backup that verifies is kept even beyond --keep: make the newest one damaged.
 f=$(biggest_data "$B1")
 flip_byte "$B1/$f" 100
@@ -183,8 +188,9 @@ done
 [ "$(cat "$BK/app-2020-01-05-00-00-00/notes")" = mine ] || fail "prune touched a directory db-manager did not write"
 [ -L "$BK/app-2020-01-06-00-00-00" ] && [ -f "$T/elsewhere/target/manifest.rcr" ] || fail "prune touched a symbolic link or its target"
 [ "$(grep -c '^Deleted' "$T/p2.out")" = 3 ] || fail "prune deleted more than three: $(cat "$T/p2.out")"
-compgen -G "$BK/.app-*.deleting" >/dev/null && fail "prune left a directory being deleted"
-pass "retention: keeps --keep newest, the newest that verifies, never a directory it did not write nor a link"
+compgen -G "$BK/.app-*.deleting" >/dev/null && fail "prune left a directory being deleted: $(ls -A "$BK")"
+grep -q "^Removed .app-2019-12-31-00-00-00.deleting (a deletion that was cut short)$" "$T/p2.out" || fail "prune: $(cat "$T/p2.out")"
+pass "retention: keeps --keep newest, the newest that verifies, never a directory it did not write nor a link; finishes a cut-short deletion"
 
 # --keep-days alone: the 2020 backup is older than 30 days, but the newest that verifies.
 dbm prune --keep-days 30 >"$T/p3.out" 2>&1 || { cat "$T/p3.out" >&2; fail "prune --keep-days 30"; }
