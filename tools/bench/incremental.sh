@@ -212,7 +212,7 @@ day() {
 			         s AS (SELECT *, row_number() OVER () AS n FROM public.day_stage)
 			    UPDATE public.$t t SET $text, embedding = s.embedding FROM pick JOIN s USING (n) WHERE t.id = pick.id" \
 			-c "DELETE FROM public.$t WHERE id IN (SELECT id FROM public.$t ORDER BY random() LIMIT $del)" \
-			-c "DROP TABLE public.day_stage"
+			-c "DROP TABLE public.day_stage" >/dev/null
 	done
 	Q -d "$db" -c "VACUUM" >/dev/null
 }
