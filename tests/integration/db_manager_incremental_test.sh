@@ -8,34 +8,12 @@
 # nor the newest backup that verifies, nor anything while a backup runs.
 . "$(dirname "$0")/lib.sh"
 start_cluster
+. "$(dirname "$0")/db_manager_lib.sh"
 
-mkdir -p "$T/bin"
-cp "$RCR_SRC/tools/db-manager.sh" "$T/bin/db-manager.sh"
-DBM="$T/bin/db-manager.sh"
-export RCR
-
-SCHEMA_SQL="
-CREATE EXTENSION IF NOT EXISTS $VEC_EXT;
-CREATE SCHEMA drizzle;
-CREATE TABLE public.records (id bigint PRIMARY KEY, title text NOT NULL, body text, embedding vector(768));
-CREATE TABLE public.feed_entries (id bigint PRIMARY KEY, url text, embedding vector(768));
-CREATE TABLE drizzle.__drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL);
-"
-add_rows() { # db first last
-	psql_q -d "$1" <<SQL
-INSERT INTO public.records (id, title, body, embedding)
-  SELECT g, 'record ' || g, repeat(md5(g::text), 8),
-         (SELECT ('[' || string_agg((random() * 2 - 1)::float4::text, ',') || ']')
-            FROM generate_series(1, 768) i WHERE g > 0)::vector
-  FROM generate_series($2, $3) g;
-INSERT INTO public.feed_entries (id, url, embedding)
-  SELECT id, 'https://example.com/' || id, embedding FROM public.records WHERE id BETWEEN $2 AND $3;
-SQL
-}
 createdb remote_db
 psql_q -d remote_db -c "$SCHEMA_SQL"
 add_rows remote_db 1 1500
-psql_q -d remote_db -c "INSERT INTO drizzle.__drizzle_migrations (hash) VALUES ('0000_init')"
+psql_q -d remote_db -c "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('0000_init', 1700000000000)"
 createdb local_db
 psql_q -d local_db -c "CREATE EXTENSION $VEC_EXT"
 
