@@ -181,25 +181,17 @@ dbm prune --keep-days 30 >"$T/p4.out" 2>&1 || { cat "$T/p4.out" >&2; fail "prune
 next_second
 dbm backup remote >"$T/b5.out" 2>&1 || { cat "$T/b5.out" >&2; fail "backup before the lock test"; }
 B5=$(created "$T/b5.out")
-psql_q -d remote_db -c "BEGIN" -c "LOCK TABLE public.records IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
-locker=$!
-for _ in $(seq 1 100); do
-	[ "$(psql_q -d remote_db -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.records'::regclass AND mode = 'AccessExclusiveLock' AND granted")" != 0 ] && break
-	sleep 0.1
-done
+lock_records
 next_second
 dbm backup remote --keep 1 >"$T/b6.out" 2>&1 &
 writer=$!
-for _ in $(seq 1 200); do
-	[ "$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbm' AND wait_event_type = 'Lock'")" != 0 ] && break
-	sleep 0.1
-done
+wait_dbm_blocked
 compgen -G "$BK/.app-*.partial" >/dev/null || fail "no backup running for the lock test: $(ls -A "$BK")"
 expect_exit 1 dbm prune --keep 1
 grep -q "another db-manager run is using" "$T/err" || fail "prune during a backup: $(cat "$T/err")"
 [ -e "$B5" ] && [ -e "$BK/app-2020-01-03-00-00-00" ] || fail "prune deleted a backup while another was written"
 psql_q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'remote_db' AND application_name = 'psql'" >/dev/null
-wait "$locker" || true
+wait "$LOCKER" || true
 wait "$writer" || { cat "$T/b6.out" >&2; fail "the backup of the lock test"; }
 grep -q "^Deleted ${B5##*/}$" "$T/b6.out" || fail "backup --keep 1 did not delete the older backup: $(cat "$T/b6.out")"
 pass "prune refuses while a backup runs (exit 1, nothing deleted); the backup's own --keep then deletes"

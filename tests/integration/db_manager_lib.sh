@@ -34,3 +34,25 @@ INSERT INTO public.feed_entries (record_id, url, embedding)
   SELECT id, 'https://example.com/' || id, embedding FROM public.records WHERE id BETWEEN $2 AND $3;
 SQL
 }
+
+# Holds ACCESS EXCLUSIVE on remote_db's public.records from a background session (LOCKER is its
+# pid; the test ends it with pg_terminate_backend) and returns once the lock is granted, so that
+# a backup started next waits in its COPY. It must be held before the backup starts: DDL that
+# queues behind a running dump makes rcr fail at once (its workers lock NOWAIT).
+lock_records() {
+	psql_q -d remote_db -c "BEGIN" -c "LOCK TABLE public.records IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+	# shellcheck disable=SC2034 # the test waits for it
+	LOCKER=$!
+	for _ in $(seq 1 100); do
+		[ "$(psql_q -d remote_db -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.records'::regclass AND mode = 'AccessExclusiveLock' AND granted")" != 0 ] && return 0
+		sleep 0.1
+	done
+}
+
+# Returns once a session of application_name 'dbm' (the backup's rcr) waits for a lock.
+wait_dbm_blocked() {
+	for _ in $(seq 1 200); do
+		[ "$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbm' AND wait_event_type = 'Lock'")" != 0 ] && return 0
+		sleep 0.1
+	done
+}

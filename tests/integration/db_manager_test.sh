@@ -313,21 +313,11 @@ pass "legacy data-only .dump: a table named 'sp ace' next to 'sp' is emptied and
 # --- a backup that fails or is interrupted leaves nothing that looks complete -------------------
 before=$(ls -A "$BK")
 # Interrupted: a session holds a lock, so rcr dump waits; then the script gets SIGTERM.
-psql_q -d remote_db -c "BEGIN" -c "LOCK TABLE public.records IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
-locker=$!
-# The lock must be held before the backup starts: DDL that queues behind a running dump makes
-# rcr fail at once (its workers lock NOWAIT), which would end the backup before the signal.
-for _ in $(seq 1 100); do
-	[ "$(psql_q -d remote_db -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.records'::regclass AND mode = 'AccessExclusiveLock' AND granted")" != 0 ] && break
-	sleep 0.1
-done
+lock_records
 # (Not through dbm(): the signal must reach the script, not a subshell around it.)
 env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD "$DBM" --env-file "$T/app.env" backup remote >"$T/b4.out" 2>&1 &
 dbm_pid=$!
-for _ in $(seq 1 100); do
-	[ "$(psql_q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbm' AND wait_event_type = 'Lock'")" != 0 ] && break
-	sleep 0.1
-done
+wait_dbm_blocked
 compgen -G "$BK/.app-*.partial" >/dev/null || fail "no partial directory while the backup runs: $(ls -A "$BK")"
 t_kill=$SECONDS
 kill -TERM "$dbm_pid"
@@ -338,7 +328,7 @@ set -e
 # The lock is still held: rcr must cancel its waiting query rather than wait for the lock.
 [ $((SECONDS - t_kill)) -le 10 ] || fail "interrupted backup took $((SECONDS - t_kill)) s to stop"
 psql_q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'remote_db' AND application_name = 'psql'" >/dev/null
-wait "$locker" || true
+wait "$LOCKER" || true
 [ "$rc" -ne 0 ] || fail "interrupted backup exited 0"
 [ "$(ls -A "$BK")" = "$before" ] || fail "interrupted backup left: $(diff <(echo "$before") <(ls -A "$BK"))"
 for _ in $(seq 1 50); do
