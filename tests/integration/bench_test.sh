@@ -1,14 +1,90 @@
 #!/usr/bin/env bash
+# rcr-test: matrix
 # tools/bench/bench.sh end to end at a tiny scale. Not a timing test (times are the bench's
 # business, and this one runs beside the rest of the suite): it checks that one command still
 # runs every comparison the report promises, checks every restore it times, and writes a JSON
 # whose runs, scales and ratios are all there and numeric. Also --hold-guest-memory against a
 # stand-in for the kernel's page_reporting_order parameter: 11 while anything is measured, the
 # old value back afterwards, after a failed run too. And the many-tables case (--many-tables)
-# at 50 tables: both ratios printed and in its JSON, every restore checked.
+# at 50 tables: both ratios printed and in its JSON, every restore checked. On a PostgreSQL
+# with the real pgvector (the matrix's other versions) only the HNSW run: rcr restore's vector
+# indexes, each timed alone as its floor with the memory rcr gave it, and the server's memory.
 . "$(dirname "$0")/lib.sh"
 
 BENCH=$RCR_SRC/tools/bench/bench.sh
+
+# The phases, their floors and the server's memory, in the JSON of a run (vec: the vector
+# indexes were pgvector's, which rcr builds on their own).
+check_phases() { # json vec
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+vec = sys.argv[2] == "1"
+bad = []
+runs = {r["key"]: r for r in d["runs"]}
+sampled = ["pgr_all", "pgr_post", "rcr_restore", "rcr_restore_usable", "post_floor"] + (["vec_floor"] if vec else [])
+for k in sampled:
+    r = runs.get(k)
+    if r is None or not isinstance(r["server_peak_pss_mib"], (int, float)) or r["server_peak_pss_mib"] <= 0:
+        bad.append("%s: server_peak_pss_mib %r" % (k, r and r["server_peak_pss_mib"]))
+    elif not r["server_peak_rss_mib"] >= r["server_peak_pss_mib"]:
+        bad.append("%s: Rss sum %r below the Pss sum %r" % (k, r["server_peak_rss_mib"], r["server_peak_pss_mib"]))
+phases = {p["phase"]: p for p in d["phases"]}
+want = ["pre_data", "data", "post_data", "vector_indexes", "index_phase", "whole"]
+if [p["phase"] for p in d["phases"]] != want:
+    bad.append("phases %r" % [p["phase"] for p in d["phases"]])
+for name in want:
+    p = phases.get(name, {})
+    numeric = vec or name != "vector_indexes"
+    for f in ["rcr_s", "floor_s", "rcr_over_floor"]:
+        if numeric != (isinstance(p.get(f), (int, float)) and p[f] > 0):
+            bad.append("phase %s: %s %r" % (name, f, p.get(f)))
+if phases["whole"].get("rcr_s") != runs["rcr_restore"]["wall_s"]:
+    bad.append("whole phase %r is not the restore's wall time" % phases["whole"].get("rcr_s"))
+parts = sum(phases[n]["rcr_s"] or 0 for n in ["pre_data", "data", "post_data", "vector_indexes"])
+if abs(parts - runs["rcr_restore"]["wall_s"]) > 0.05:
+    bad.append("the phases add up to %.3f s, the restore took %.3f s" % (parts, runs["rcr_restore"]["wall_s"]))
+vi = d["vector_indexes"]
+if vec:
+    names = sorted(v["name"] for v in vi)
+    if names != ["public.feed_entries_embedding_idx", "public.records_embedding_idx"]:
+        bad.append("vector_indexes %r" % names)
+    for v in vi:
+        if not (v["rcr_s"] > 0 and v["alone_s"] > 0 and v["maintenance_work_mem"] and v["parallel_workers"] >= 0):
+            bad.append("vector index %r" % v)
+    if abs(sum(v["alone_s"] for v in vi) - runs["vec_floor"]["wall_s"]) > 0.5 * runs["vec_floor"]["wall_s"] + 0.2:
+        bad.append("the indexes' times alone do not add up to the floor run's")
+elif vi or "vec_floor" in runs:
+    bad.append("vector indexes without pgvector: %r" % vi)
+mem = d["server_peak_memory_mib"]
+for k in ["rcr_restore", "rcr_restore_index_phase", "pg_restore", "pg_restore_post_data"] + (["rcr_restore_vector_indexes"] if vec else []):
+    if not (isinstance(mem[k]["pss"], (int, float)) and mem[k]["pss"] > 0):
+        bad.append("server_peak_memory_mib.%s %r" % (k, mem[k]))
+ratios = {r["name"]: r for r in d["ratios"]}
+want_target = "<= 0.6" if vec else "<= 0.5"
+if ratios["restore_vs_pg_restore"]["target"] != want_target:
+    bad.append("restore_vs_pg_restore target %r" % ratios["restore_vs_pg_restore"]["target"])
+for k in ["usable_vs_pg_restore", "restore_post_vs_pg_restore", "index_memory_vs_pg_restore"]:
+    if not isinstance(ratios.get(k, {}).get("value"), (int, float)):
+        bad.append("ratio %s: %r" % (k, ratios.get(k)))
+for b in bad:
+    print("bench JSON:", b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# The real pgvector (the matrix's 16, 17, 18): the HNSW run alone.
+if [ -f "$("$PGBIN/pg_config" --sharedir)/extension/vector.control" ]; then
+	"$BENCH" --scale 0.01 --quiet-wait 0 --rcr "$RCR" --workdir "$T/wv" --results "$T/results_v" >"$T/out_v" 2>&1 ||
+		{ tail -n 30 "$T/out_v" >&2; fail "bench.sh --scale 0.01 with HNSW indexes failed"; }
+	grep -q 'vector index: hnsw' "$T/out_v" || fail "the dataset has no HNSW indexes"
+	check_phases "$(ls "$T"/results_v/*.json)" 1 || fail "the HNSW run's JSON is incomplete (see above)"
+	grep -q '^phase  *rcr s  *floor s  *rcr-floor  *rcr/floor  *pg_restore  *floor is$' "$T/out_v" || fail "no phase table in the report"
+	grep -q '^  vector index public.records_embedding_idx  *rcr  *[0-9.]* s, alone  *[0-9.]* s' "$T/out_v" ||
+		fail "no per-index line in the report"
+	pass "HNSW on PostgreSQL $PG_MAJOR: phases beside their floors, each vector index timed alone, server memory sampled"
+	exit 0
+fi
 if command -v shellcheck >/dev/null 2>&1; then
 	shellcheck -S warning "$BENCH" "$RCR_SRC/tools/bench/many_tables.sh" || fail "shellcheck warns about bench.sh"
 	pass "shellcheck: no warnings"
@@ -84,7 +160,8 @@ for b in bad:
     print("bench JSON:", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
-pass "JSON: every run, both scales and the targeted ratios are there and numeric"
+check_phases "$json" 0 || fail "the phases or the server's memory are missing from the JSON (see above)"
+pass "JSON: every run, both scales and the targeted ratios are there and numeric; phases, floors, server memory"
 grep -q '^ratio  *value  *target  *met' "$T/out" || fail "no ratio table in the report"
 grep -q '^free page reporting to the VM host: paused' "$T/out" || fail "the report does not say reporting was paused"
 pass "the printed report has the ratio table and the reporting line"
