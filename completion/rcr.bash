@@ -9,7 +9,7 @@ _rcr_options() { # command -> its options, long and short
 	dump)
 		echo "-f --file -j --jobs -Z --compress -n --schema -N --exclude-schema -t --table
 		      -T --exclude-table --exclude-table-data -e --extension -a --data-only -s --schema-only -O --no-owner -x --no-privileges
-		      --no-acl --no-comments --load-via-partition-root --lock-wait-timeout --force --piece-size
+		      --no-acl --no-comments --load-via-partition-root --lock-wait-timeout --force --piece-size --base
 		      --row-group-size -d --dbname
 		      -h --host -p --port -U --username --role -v --verbose -q --quiet --progress --help" ;;
 	restore)
@@ -30,7 +30,7 @@ _rcr_options() { # command -> its options, long and short
 _rcr_takes_value() {
 	case $1 in
 	-f|--file|-o|--output|-j|--jobs|-Z|--compress|-n|--schema|-N|--exclude-schema|-t|--table|\
-	-T|--exclude-table|--exclude-table-data|-e|--extension|--lock-wait-timeout|--piece-size|--row-group-size|-d|--dbname|-h|--host|\
+	-T|--exclude-table|--exclude-table-data|-e|--extension|--lock-wait-timeout|--piece-size|--row-group-size|--base|-d|--dbname|-h|--host|\
 	-p|--port|-U|--username|--role|--progress|--maintenance-work-mem|--archive-version|--split-size)
 		return 0 ;;
 	esac
@@ -76,7 +76,7 @@ _rcr() {
 		case $opt in
 		--progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
 		--archive-version) COMPREPLY=($(compgen -W "1.14 1.15 1.16" -- "$cur")) ;;
-		-f|--file|-o|--output) _rcr_dirs "$cur" ;;
+		-f|--file|-o|--output|--base) _rcr_dirs "$cur" ;;
 		esac
 		return 0
 	fi

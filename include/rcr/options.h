@@ -41,6 +41,8 @@ typedef struct rcr_dump_opts {
 	int force;              /* replace an earlier rcr dump's incomplete leftovers in dir */
 	int load_via_partition_root;  /* every partition's rows load through its root, not only
 				       * those pg_dump would send there (rcr_catalog_load_roots) */
+	const char *base;       /* --base: an earlier archive of the same database whose unchanged
+				 * rows the new one shares (dump_base.c); NULL: a full dump */
 } rcr_dump_opts;
 
 #define RCR_DUMP_DEFAULT_LEVEL 1

@@ -33,6 +33,7 @@ enum {
 	OPT_NO_EXTENSIONS,
 	OPT_LOAD_VIA_ROOT,
 	OPT_USABLE_FIRST,
+	OPT_BASE,
 	OPT_HELP,
 };
 
@@ -150,6 +151,7 @@ static int cmd_dump(int argc, char **argv)
 		{"row-group-size", required_argument, NULL, OPT_ROW_GROUP},
 		{"piece-size", required_argument, NULL, OPT_PIECE}, {"force", no_argument, NULL, OPT_FORCE},
 		{"load-via-partition-root", no_argument, NULL, OPT_LOAD_VIA_ROOT},
+		{"base", required_argument, NULL, OPT_BASE},
 		{"help", no_argument, NULL, OPT_HELP}, {NULL, 0, NULL, 0}};
 	int c, rc = 0;
 	uint64_t sz = 0;
@@ -176,6 +178,7 @@ static int cmd_dump(int argc, char **argv)
 		case OPT_LOCK_WAIT: o.lock_wait_timeout = optarg; break;
 		case OPT_FORCE: o.force = 1; break;
 		case OPT_LOAD_VIA_ROOT: o.load_via_partition_root = 1; break;
+		case OPT_BASE: o.base = optarg; break;
 		case OPT_ROW_GROUP:
 			if ((rc = parse_size(cmd, optarg, (uint64_t)1 << 30, &sz, "--row-group-size"))) return rc;
 			o.row_group_bytes = (size_t)sz;

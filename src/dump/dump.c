@@ -4,10 +4,12 @@
  *  2. the leader's session: a REPEATABLE READ transaction whose snapshot is exported, and the
  *     pg_dump for this server (dump_schema.c);
  *  3. plan: the tables to store, from the catalog, and the jobs they make (dump_plan.c);
+ *     with --base, open and verify the base and index its rows (dump_base.c);
  *  4. lock every stored table ACCESS SHARE as pg_dump does, and check that none changed since
  *     the snapshot (dump_locks.c);
  *  5. start pg_dump on the snapshot, for everything that is not table data (dump_schema.c),
  *     and meanwhile copy the tables with the workers (dump_copy.c);
+ *     then, with --base, link, copy or compact what was taken from the base (dump_base.c);
  *  6. list pg_dump's files, commit, set the metadata, make the data durable and write the
  *     manifest last and atomically: until it exists the directory is not an archive, and any
  *     failure removes what was written.
@@ -130,6 +132,9 @@ static int check_opts(const rcr_dump_opts *o)
 		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
 	if (o->level < 0 || o->level > 22)
 		return rcr_error_set(RCR_E_USAGE, "-Z/--compress must be between 0 and 22");
+	/* The base is only read: the new archive may not be made inside it (nor be it). */
+	if (o->base)
+		RCR_FORWARD(rcr_fs_check_apart(o->base, o->dir, "-f"));
 	return 0;
 }
 
@@ -275,11 +280,13 @@ static void report(const dump_ctx *d, double seconds)
 	fprintf(stderr, "rcr: dumped %u tables, %llu rows, %s of column data stored in %s, in %.2f s\n",
 		d->m->ntables, (unsigned long long)rows, rcr_fmt_bytes(b1, sizeof b1, raw),
 		rcr_fmt_bytes(b2, sizeof b2, stored), seconds);
+	dump_base_report(d);
 }
 
 static void dump_ctx_free(dump_ctx *d)
 {
 	rcr_dump_schema_free(&d->tool);
+	dump_base_free(d->base);
 	rcr_pool_free(d->pool);
 	rcr_interrupt_forget(d->watch_slot);
 	PQfinish(d->conn);
@@ -304,6 +311,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 		rc = open_leader(&d);
 	if (rc == 0)
 		rc = rcr_dump_plan(&d);
+	if (rc == 0 && o->base)
+		rc = dump_base_open(&d, d.database_id);
 	if (rc == 0)
 		rc = rcr_dump_lock_tables(&d);
 	if (rc < 0)
@@ -317,12 +326,16 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	rcr_dump_schema_wait(&d);
 	if (rc == 0)
 		rc = first_failure(&d);
+	if (rc == 0 && d.base)
+		rc = dump_base_finish(&d);
 	if (rc == 0)
 		rc = rcr_dump_collect_schema_files(&d);
 	if (rc == 0)
 		rc = rcr_pg_exec(d.conn, "COMMIT");
 	if (rc == 0)
 		rc = set_meta(&d);
+	if (rc == 0 && d.base)
+		rc = dump_base_set_meta(&d);
 	if (rc == 0)
 		rc = write_manifest(&d, &od);
 	if (rc < 0)

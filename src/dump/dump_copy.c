@@ -56,19 +56,42 @@ typedef struct table_writer {
 	rcr_handoff *h;
 	/* The encoder thread's only: the archive writer and the data file it appends to. */
 	rcr_table_writer *tw;
-	int fd;
-	char path[4096];
+	dump_file file;
 } table_writer;
 
-/* Closes the job's current data file (not fsynced: one syncfs at the end makes every file
- * durable, rcr_fs_syncfs). */
-static int file_close(table_writer *w)
+/* The data files of the new archive (dump_int.h): created when the archive writer starts one,
+ * by name, exclusively; appended to; closed (not fsynced: one syncfs at the end makes every
+ * file durable, rcr_fs_syncfs). Compaction (dump_base.c) writes through them too. */
+int rcr_dump_file_close(dump_file *f)
 {
-	int fd = w->fd;
-	w->fd = -1;
+	int fd = f->fd;
+	f->fd = -1;
 	if (fd >= 0 && close(fd) != 0)
-		return rcr_error_set(RCR_E_IO, "could not close '%s': %s", w->path, strerror(errno));
+		return rcr_error_set(RCR_E_IO, "could not close '%s': %s", f->path, strerror(errno));
 	return 0;
+}
+
+int rcr_dump_file_create(void *ctx, const char *file)
+{
+	dump_file *f = ctx;
+	RCR_FORWARD(rcr_dump_file_close(f));
+	snprintf(f->path, sizeof f->path, "%s/%s", f->dir, file);
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (f->fd < 0)
+		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", f->path, strerror(errno));
+	return 0;
+}
+
+int rcr_dump_file_append(void *ctx, const void *p, size_t n)
+{
+	dump_file *f = ctx;
+	return rcr_fs_write_all(f->fd, p, n, f->path);
+}
+
+void rcr_dump_file_discard(void *ctx)
+{
+	dump_file *f = ctx;
+	unlink(f->path);
 }
 
 /* The archive writer's sink: the job's data files, each created on its first row group; the
@@ -76,24 +99,19 @@ static int file_close(table_writer *w)
 static int file_create(void *ctx, const char *file)
 {
 	table_writer *w = ctx;
-	RCR_FORWARD(file_close(w));
-	snprintf(w->path, sizeof w->path, "%s/%s", w->d->o->dir, file);
-	w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (w->fd < 0)
-		return rcr_error_set(RCR_E_IO, "could not create '%s': %s", w->path, strerror(errno));
-	return 0;
+	return rcr_dump_file_create(&w->file, file);
 }
 
 static int file_append(void *ctx, const void *p, size_t n)
 {
 	table_writer *w = ctx;
-	return rcr_fs_write_all(w->fd, p, n, w->path);
+	return rcr_dump_file_append(&w->file, p, n);
 }
 
 static void file_discard(void *ctx)
 {
 	table_writer *w = ctx;
-	unlink(w->path);
+	rcr_dump_file_discard(&w->file);
 }
 
 static void table_lock(void *ctx)
@@ -373,7 +391,7 @@ static int table_writer_begin(table_writer *w)
 static int table_writer_end(table_writer *w, int rc)
 {
 	rc = rcr_handoff_end(w->h, rc);
-	int crc = file_close(w);
+	int crc = rcr_dump_file_close(&w->file);
 	if (rc == 0)
 		rc = crc;
 	for (int i = 0; i < 2; i++) {
@@ -391,7 +409,7 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 {
 	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
-	table_writer w = {.d = d, .job = job, .index = index, .t = t, .fd = -1};
+	table_writer w = {.d = d, .job = job, .index = index, .t = t, .file = {.dir = d->o->dir, .fd = -1}};
 	int rc = table_writer_begin(&w);
 	if (d->o->common.verbose) {
 		if (job->npieces > 1)

@@ -128,6 +128,19 @@ int rcr_dump_pool_new(dump_ctx *d);
 /* Runs the workers over d->jobs and waits for them; returns the first failure (the pool's). */
 int rcr_dump_copy_tables(dump_ctx *d);
 
+/* A data file of the new archive being written, as an archive writer's sink's context
+ * (rcr_data_sink_vtbl): create (exclusively, by the name the writer gives), append, discard,
+ * close (not fsynced: one syncfs at the end makes every file durable). */
+typedef struct dump_file {
+	const char *dir;        /* the archive's directory */
+	int fd;                 /* -1 when none is open */
+	char path[4096];
+} dump_file;
+int rcr_dump_file_create(void *f, const char *file);
+int rcr_dump_file_append(void *f, const void *p, size_t n);
+void rcr_dump_file_discard(void *f);
+int rcr_dump_file_close(dump_file *f);
+
 /* dump_locks.c */
 /* LOCK TABLE ... IN ACCESS SHARE MODE on every stored table (waiting up to
  * --lock-wait-timeout), then fails if one was rewritten or dropped after the snapshot. */
@@ -139,6 +152,22 @@ int rcr_dump_explain_lock_failure(dump_ctx *d, int rc);
 int rcr_dump_explain_worker_failure(const dump_ctx *d, PGconn *conn, const PGresult *r);
 /* pg_dump failed (rc): adds the lock table's numbers when the dump needs more than it holds. */
 int rcr_dump_explain_tool_failure(const dump_ctx *d, int rc);
+
+/* dump_base.c: rcr dump --base, the driver's steps (the workers' dump_base_take and
+ * dump_base_take_group are above, with dump_base) */
+/* Before the COPY (after the plan): opens d->o->base as d->base, checks that it is a dump of
+ * database_id (else says so once and shares nothing), matches the tables, verifies every frame
+ * that may be shared and indexes the row hashes. A damaged base fails here, naming the base and
+ * the frame, before anything is written. */
+int dump_base_open(dump_ctx *d, const char *database_id);
+/* After the COPY: per base data file rows were taken from, links (or copies) it and adds its
+ * row groups with their skip lists, or writes its rows anew (compaction). */
+int dump_base_finish(dump_ctx *d);
+/* The base_* metadata keys (spec "Metadata keys"). */
+int dump_base_set_meta(const dump_ctx *d);
+/* The summary's lines about the base (what was shared, the tables that were not matched). */
+void dump_base_report(const dump_ctx *d);
+void dump_base_free(dump_base *b);
 
 /* dump_schema.c */
 /* Finds the pg_dump for this server and checks its version, before anything is locked. */
