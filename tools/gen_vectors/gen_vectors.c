@@ -277,6 +277,11 @@ typedef struct arch {
 	int nextra;
 	int force_codec; /* >= 0: preferred codec for every frame instead of the column type's */
 	uint32_t trial_every; /* the writer's codec trials: 0 (none) unless a vector shows them */
+	/* Row identity (Required_Features bit 1): set by the vectors that show it, as rcr dump does
+	 * for every archive since specification 1.7.0; row groups keep row hashes from this many
+	 * field bytes a row (0: never). */
+	int row_identity;
+	uint32_t row_hash_min;
 } arch;
 
 /* The metadata keys rcr dump writes, with fixed values so that output is reproducible. */
@@ -392,7 +397,10 @@ static dfile *arch_file_for(arch *a, uint32_t ti, const char *path)
 	f->table = ti;
 	f->findex = UINT32_MAX;
 	snprintf(f->path, sizeof f->path, "%s", path);
-	rcr_table_writer_opts wo = {.level = a->level, .trial_every = a->trial_every, .force_codec = a->force_codec};
+	rcr_table_writer_opts wo = {.level = a->level,
+				    .trial_every = a->trial_every,
+				    .force_codec = a->force_codec,
+				    .row_hash_min_row_bytes = a->row_hash_min};
 	must(rcr_table_writer_new(&f->w, &a->m->tables[ti], ti, path, &wo, &mem_sink, f), "writer");
 	return f;
 }
@@ -491,6 +499,15 @@ static void put_hex_lines(rcr_buf *o, const uint8_t *p, size_t n)
 	}
 }
 
+/* 1 if row r of rg is one of its skipped rows (row identity): not loaded. */
+static int row_skipped(const rcr_row_group *rg, uint32_t r)
+{
+	for (uint32_t i = 0; i < rg->nskip; i++)
+		if (rg->skip[i] == r)
+			return 1;
+	return 0;
+}
+
 /* The binary COPY stream restore sends for table ti, assembled here independently of
  * rcr_copy_write_tuples: the 19-byte header, then per row a BE int16 field count and that
  * row's field of each column, then the BE int16 -1 trailer. */
@@ -502,12 +519,15 @@ static void copy_stream(rcr_buf *o, const arch *a, uint32_t ti)
 	for (uint32_t g = 0; g < t->nrgs; g++) {
 		size_t pos[1600] = {0};
 		for (uint32_t r = 0; r < t->rgs[g].row_count; r++) {
-			put_u16be(o, (uint16_t)t->ncols);
+			int skipped = row_skipped(&t->rgs[g], r);
+			if (!skipped)
+				put_u16be(o, (uint16_t)t->ncols);
 			for (uint32_t c = 0; c < t->ncols; c++) {
 				const rcr_buf *f = &arch_exp(a, ti, g, c)->fields;
 				int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
 				size_t n = 4 + (len > 0 ? (size_t)len : 0);
-				put(o, f->data + pos[c], n);
+				if (!skipped)
+					put(o, f->data + pos[c], n);
 				pos[c] += n;
 			}
 		}
@@ -523,6 +543,14 @@ static void copy_text_stream(rcr_buf *o, const arch *a, uint32_t ti)
 	for (uint32_t g = 0; g < t->nrgs; g++) {
 		size_t pos[1600] = {0};
 		for (uint32_t r = 0; r < t->rgs[g].row_count; r++) {
+			if (row_skipped(&t->rgs[g], r)) {
+				for (uint32_t c = 0; c < t->ncols; c++) {
+					const rcr_buf *f = &arch_exp(a, ti, g, c)->fields;
+					int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
+					pos[c] += 4 + (len > 0 ? (size_t)len : 0);
+				}
+				continue;
+			}
 			for (uint32_t c = 0; c < t->ncols; c++) {
 				const rcr_buf *f = &arch_exp(a, ti, g, c)->fields;
 				int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
@@ -537,6 +565,34 @@ static void copy_text_stream(rcr_buf *o, const arch *a, uint32_t ti)
 			put(o, "\n", 1);
 		}
 	}
+}
+
+/* The row-identity lines of row group g (keep in step with vectors_test.c): its content hash,
+ * origin and skipped rows, then its row-hash frame and the row hashes, read back from the data
+ * file the writer filled. */
+static void render_row_identity(rcr_buf *o, const arch *a, uint32_t ti, uint32_t g)
+{
+	const rcr_row_group *rg = &a->m->tables[ti].rgs[g];
+	putf(o, "row_identity %u.%u origin=%u.%u row_hashes=%d skip=", ti, g, rg->origin_table, rg->origin_rg,
+	     rg->has_row_hashes);
+	for (uint32_t i = 0; i < rg->nskip; i++)
+		putf(o, "%s%u", i ? "," : "", rg->skip[i]);
+	putf(o, "%s\ncontent_sha256 %u.%u\n", rg->nskip ? "" : "-", ti, g);
+	put_hex_lines(o, rg->content_hash, RCR_CONTENT_HASH_SIZE);
+	if (!rg->has_row_hashes)
+		return;
+	const rcr_frame_ref *f = &rg->row_hashes;
+	putf(o, "row_hash_frame %u.%u offset=%llu stored_size=%u stored_xxh3=0x%016llx raw_xxh3=0x%016llx\n", ti, g,
+	     (unsigned long long)f->offset, f->stored_size, (unsigned long long)f->stored_hash,
+	     (unsigned long long)f->raw_hash);
+	const dfile *df = NULL;
+	for (int i = 0; i < a->nfiles; i++)
+		if (a->files[i].table == ti && strcmp(a->files[i].path, a->m->tables[ti].files[rg->file]) == 0)
+			df = &a->files[i];
+	if (!df || f->offset + RCR_FRAME_HEADER_SIZE + f->stored_size > df->bytes.len)
+		die("table %u row group %u: row-hash frame not in its file", ti, g);
+	putf(o, "row_hashes %u.%u bytes=%u\n", ti, g, f->stored_size);
+	put_hex_lines(o, df->bytes.data + f->offset + RCR_FRAME_HEADER_SIZE, f->stored_size);
 }
 
 static void render_expected(rcr_buf *o, const arch *a, const char *kind, const char *name, const char *what)
@@ -576,6 +632,8 @@ static void render_expected(rcr_buf *o, const arch *a, const char *kind, const c
 		for (uint32_t g = 0; g < t->nrgs; g++) {
 			const rcr_row_group *rg = &t->rgs[g];
 			putf(o, "row_group %u.%u file=%u rows=%u\n", ti, g, rg->file, rg->row_count);
+			if (m->required_features & RCR_FEATURE_ROW_IDENTITY)
+				render_row_identity(o, a, ti, g);
 			for (uint32_t c = 0; c < t->ncols; c++) {
 				const rcr_frame_ref *f = &rg->frames[c];
 				putf(o, "frame %u.%u.%u offset=%llu codec=%s compression=%s stored_size=%u content_size=%u raw_size=%llu stored_xxh3=0x%016llx raw_xxh3=0x%016llx\n",
@@ -610,6 +668,8 @@ static void arch_manifest(const arch *a, rcr_buf *mb)
 	for (uint32_t i = 0; i < a->m->ntables; i++)
 		if (a->m->tables[i].flags)
 			a->m->required_features |= RCR_FEATURE_TABLE_FLAGS;
+	if (a->row_identity)
+		a->m->required_features |= RCR_FEATURE_ROW_IDENTITY;
 	rcr_buf_reset(mb);
 	must(rcr_manifest_encode(mb, a->m), "manifest encode");
 }
@@ -830,6 +890,128 @@ static void build_zstd_ids(arch *a)
 		die("zstd base: frame was not compressed");
 }
 
+
+/* A text of n bytes of prose-like letters, deterministic. */
+static void f_long_text(rcr_buf *b, uint32_t n, char seed)
+{
+	char *t = xcalloc(n + 1, 1);
+	for (uint32_t i = 0; i < n; i++)
+		t[i] = i % 7 == 6 ? ' ' : (char)('a' + ((uint32_t)(unsigned char)seed + i * 5) % 26);
+	f_text(b, t);
+	free(t);
+}
+
+/* Row identity as rcr dump writes it (specification 1.7.0): docs(id int8, body text) with
+ * rows of over 1 KiB keeps a row-hash frame; tags(id int4, name text), small rows, only a
+ * content hash over its field streams. */
+static void build_row_identity(arch *a)
+{
+	a->row_identity = 1;
+	a->row_hash_min = 1024;
+	const colspec dcols[] = {COL_ID8, {"body", "pg_catalog", "text", 25, -1}};
+	uint32_t ti = arch_table(a, 16500, "public", "docs", 2, dcols);
+	rcr_buf c[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+	f_int8(&c[0], 1), f_long_text(&c[1], 1100, 'a');
+	f_int8(&c[0], 2), f_null(&c[1]);
+	f_int8(&c[0], 3), f_long_text(&c[1], 2000, 'q');
+	arch_row_group_in(a, ti, "data/16500-0badcafe.0.0.rcd", c, 3, "rr");
+	cols_free(c, 2);
+	const colspec tcols[] = {COL_ID4, COL_NAME};
+	ti = arch_table(a, 16501, "public", "tags", 2, tcols);
+	f_int4(&c[0], 7), f_text(&c[1], "news");
+	f_int4(&c[0], 8), f_text(&c[1], "sport");
+	arch_row_group_in(a, ti, "data/16501-0badcafe.0.0.rcd", c, 2, "rr");
+	cols_free(c, 2);
+}
+
+/* Adds to a, as row group g of table ti, base row group bg of table bti of archive b (its
+ * frames, their expected field streams, its row identity), in data file `file` of a's table
+ * (already holding b's file's bytes), with the given skipped rows; the table's totals follow,
+ * as an incremental dump records a row group it shares with its base. */
+static void arch_share_row_group(arch *a, uint32_t ti, uint32_t file, const arch *b, uint32_t bti, uint32_t bg,
+				 const uint32_t *skip, uint32_t nskip)
+{
+	rcr_table *t = &a->m->tables[ti];
+	const rcr_row_group *src = &b->m->tables[bti].rgs[bg];
+	rcr_row_group *rg;
+	must(rcr_table_add_row_group(&rg, t), "row group");
+	uint32_t g = t->nrgs - 1;
+	rg->file = file;
+	rg->row_count = src->row_count;
+	memcpy(rg->content_hash, src->content_hash, RCR_CONTENT_HASH_SIZE);
+	rg->origin_table = src->origin_table;
+	rg->origin_rg = src->origin_rg;
+	rg->has_row_hashes = src->has_row_hashes;
+	rg->row_hashes = src->row_hashes;
+	rg->skip = xcalloc(nskip, sizeof *rg->skip);
+	memcpy(rg->skip, skip, nskip * sizeof *skip);
+	rg->nskip = nskip;
+	t->row_count += rg->row_count - nskip;
+	if (rg->has_row_hashes) {
+		t->raw_bytes += rg->row_hashes.raw_size;
+		t->stored_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size;
+	}
+	for (uint32_t c = 0; c < t->ncols; c++) {
+		rg->frames[c] = src->frames[c];
+		t->raw_bytes += rg->frames[c].raw_size;
+		t->stored_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
+		if (a->nexp == MAX_FRAMES)
+			die("too many frames");
+		exp_frame *e = &a->exp[a->nexp++];
+		*e = (exp_frame){.t = ti, .g = g, .c = c, .fields = RCR_BUF_INIT};
+		const rcr_buf *f = &arch_exp(b, bti, bg, c)->fields;
+		put(&e->fields, f->data, f->len);
+	}
+}
+
+/* An incremental dump's archive: public.docs shares row group 2 of its base (where the table
+ * was index 1), with its second row skipped (deleted since), in the base's data file, linked
+ * whole: row groups 0 and 1 of that file are dead bytes the manifest does not reference. A new
+ * row group in a file of its own holds the row inserted since. */
+static void build_shared_skip(arch *a, int twice)
+{
+	arch b;
+	arch_init(&b, 0);
+	b.row_identity = 1;
+	b.row_hash_min = 1;
+	const colspec cols[] = {COL_ID8, COL_NOTE};
+	arch_table(&b, 16390, "public", "old_table", 2, cols);
+	uint32_t bti = arch_table(&b, 16500, "public", "docs", 2, cols);
+	const char *bfile = "data/16500-1234abcd.0.0.rcd";
+	rcr_buf c[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+	for (int g = 0; g < 3; g++) {
+		for (int r = 0; r < 3; r++)
+			f_int8(&c[0], g * 10 + r), f_text(&c[1], r == 1 ? "gone since" : "kept");
+		arch_row_group_in(&b, bti, bfile, c, 3, "rr");
+		cols_free(c, 2);
+	}
+
+	a->row_identity = 1;
+	a->row_hash_min = 1;
+	uint32_t ti = arch_table(a, 16500, "public", "docs", 2, cols);
+	rcr_table *t = &a->m->tables[ti];
+	if (a->nfiles == MAX_FILES)
+		die("too many data files");
+	dfile *df = &a->files[a->nfiles++];
+	memset(df, 0, sizeof *df);
+	df->table = ti;
+	df->findex = 0;
+	snprintf(df->path, sizeof df->path, "%s", bfile);
+	for (int i = 0; i < b.nfiles; i++)
+		if (strcmp(b.files[i].path, bfile) == 0)
+			put(&df->bytes, b.files[i].bytes.data, b.files[i].bytes.len);
+	t->files = xcalloc(1, sizeof *t->files);
+	t->files[0] = xstrdup(bfile);
+	t->nfiles = 1;
+	arch_share_row_group(a, ti, 0, &b, bti, 2, (const uint32_t[]){1}, 1);
+	if (twice) /* a second reference to the same frames */
+		arch_share_row_group(a, ti, 0, &b, bti, 2, (const uint32_t[]){1}, 1);
+	f_int8(&c[0], 99), f_text(&c[1], "inserted since");
+	arch_row_group_in(a, ti, "data/16500-5678ef01.0.0.rcd", c, 1, "rr");
+	cols_free(c, 2);
+	arch_free(&b);
+}
+
 static void gen_valid(void)
 {
 	arch a;
@@ -1014,6 +1196,22 @@ static void gen_valid(void)
 			"optional feature 0 (codec trials): row group 0 of the vector column was measured with the "
 			"raw codec too; the metadata entry codec_trials:0 holds 1 row group, the vector frame's 64 + "
 			"Stored_Size and the raw frame's");
+
+	arch_init(&a, 0);
+	build_row_identity(&a);
+	finish_readable(&a, "valid", "row_identity",
+			"required feature 1 (row identity): public.docs, rows of over 1 KiB, keeps a row-hash frame "
+			"(Column 2, 3 x 32 bytes) and its content hash is SHA-256 of the row hashes; public.tags, small "
+			"rows, has no row-hash frame and its content hash covers its field streams; origins are the "
+			"row groups' own");
+
+	arch_init(&a, 0);
+	build_shared_skip(&a, 0);
+	finish_readable(&a, "valid", "shared_skip",
+			"required feature 1: an incremental dump's public.docs shares its base's row group 2 (origin "
+			"1.2, as its frames say) with row 1 skipped, in the base's data file whose row groups 0 and 1 "
+			"nothing references; a new row group (origin 0.1) in a file of its own; COPY leaves the "
+			"skipped row out");
 }
 
 static void gen_permissive(void)
@@ -1157,10 +1355,43 @@ static void gen_permissive(void)
 			"a bytea column stored with codec vector: readers do not tie codecs to column types");
 }
 
+/* Row identity's defects (specification 1.7.0). */
+static void gen_invalid_row_identity(void)
+{
+	arch a;
+	arch_init(&a, 0);
+	build_row_identity(&a);
+	{
+		const rcr_row_group *rg = &a.m->tables[0].rgs[0];
+		arch_dfile(&a, 0, rg->file)->bytes.data[rg->row_hashes.offset + RCR_FRAME_HEADER_SIZE + 5] ^= 0x10;
+	}
+	finish_invalid_model(&a, "row_hashes_flipped", "checksum",
+			     "one bit flipped in a row hash of public.docs (its row-hash frame's stored bytes)");
+
+	arch_init(&a, 0);
+	build_row_identity(&a);
+	a.m->tables[0].rgs[0].origin_rg = 5;
+	finish_invalid_model(&a, "frame_origin_wrong", "format",
+			     "the manifest says row group 0.0's frames carry row group 5, its frames say 0");
+
+	arch_init(&a, 0);
+	build_shared_skip(&a, 0);
+	a.m->tables[0].rgs[0].skip[0] = 3;
+	finish_invalid_model(&a, "manifest_skip_beyond", "format",
+			     "Skip_Rows names row 3 of a row group of 3 rows (checksum valid)");
+
+	arch_init(&a, 0);
+	build_shared_skip(&a, 1);
+	finish_invalid_model(&a, "frames_overlap", "format",
+			     "two row groups reference the same frames of a shared data file: with row identity a "
+			     "file may hold frames nobody references, never one frame twice");
+}
+
 static void gen_invalid(void)
 {
 	arch a;
 	rcr_buf mb = RCR_BUF_INIT;
+	gen_invalid_row_identity();
 
 	/* --- the manifest --- */
 	arch_init(&a, 0);

@@ -55,6 +55,7 @@ static void fail(const char *vec, const char *fmt, ...)
 typedef struct decoded {
 	rcr_manifest *m;
 	rcr_buf **fields; /* fields[table][row_group * ncols + column]: copies of the field streams */
+	rcr_buf **hashes; /* hashes[table][row_group]: the row-hash frame's bytes (row identity) */
 } decoded;
 
 static void decoded_free(decoded *d)
@@ -65,10 +66,37 @@ static void decoded_free(decoded *d)
 			for (uint32_t i = 0; d->fields[t] && i < tb->nrgs * tb->ncols; i++)
 				rcr_buf_free(&d->fields[t][i]);
 			free(d->fields[t]);
+			for (uint32_t i = 0; d->hashes && d->hashes[t] && i < tb->nrgs; i++)
+				rcr_buf_free(&d->hashes[t][i]);
+			if (d->hashes)
+				free(d->hashes[t]);
 		}
 	free(d->fields);
+	free(d->hashes);
 	rcr_manifest_free(d->m);
 	memset(d, 0, sizeof *d);
+}
+
+/* A frame's bytes in its data file. */
+typedef struct span {
+	uint64_t offset, len;
+} span;
+
+static int span_cmp(const void *a, const void *b)
+{
+	const span *x = a, *y = b;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* No two referenced frames of a data file share a byte (each was read inside the file). */
+static int check_spans(span *s, size_t n, const char *path)
+{
+	qsort(s, n, sizeof *s, span_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (s[i].offset < s[i - 1].offset + s[i - 1].len)
+			return rcr_error_set(RCR_E_FORMAT, "data file '%s': frames at offsets %llu and %llu overlap", path,
+					     (unsigned long long)s[i - 1].offset, (unsigned long long)s[i].offset);
+	return 0;
 }
 
 static int read_table(decoded *d, const char *dir, uint32_t ti, rcr_frame_decoder *dec, rcr_buf *scratch)
@@ -76,8 +104,10 @@ static int read_table(decoded *d, const char *dir, uint32_t ti, rcr_frame_decode
 	const rcr_manifest *m = d->m;
 	const rcr_table *t = &m->tables[ti];
 	d->fields[ti] = calloc((size_t)t->nrgs * t->ncols + 1, sizeof **d->fields);
-	if (!d->fields[ti])
+	d->hashes[ti] = calloc((size_t)t->nrgs + 1, sizeof **d->hashes);
+	if (!d->fields[ti] || !d->hashes[ti])
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	int shared = (m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
 	for (uint32_t f = 0; f < t->nfiles; f++) {
 		char path[4096];
 		int fd = rcr_fs_open_in(dir, t->files[f], path, sizeof path);
@@ -89,26 +119,46 @@ static int read_table(decoded *d, const char *dir, uint32_t ti, rcr_frame_decode
 			return rcr_error_set(RCR_E_IO, "could not stat '%s'", path);
 		}
 		uint64_t size = (uint64_t)st.st_size, covered = 0;
-		for (uint32_t g = 0; g < t->nrgs; g++) {
+		span *spans = calloc((size_t)t->nrgs * (t->ncols + 1) + 1, sizeof *spans);
+		size_t nspans = 0;
+		int rc = spans ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+		for (uint32_t g = 0; g < t->nrgs && rc == 0; g++) {
 			if (t->rgs[g].file != f)
 				continue;
-			for (uint32_t c = 0; c < t->ncols; c++) {
+			rc = rcr_archive_check_skip(m, ti, g);
+			if (rc == 0 && t->rgs[g].has_row_hashes) {
+				const uint8_t *h;
+				const rcr_frame_ref *ref = &t->rgs[g].row_hashes;
+				rc = rcr_archive_load_row_hashes(scratch, fd, size, path, m, ti, g, &h);
+				if (rc == 0)
+					rc = rcr_buf_append(&d->hashes[ti][g], h, ref->stored_size);
+				spans[nspans++] = (span){ref->offset, RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size};
+				covered += RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
+			}
+			for (uint32_t c = 0; c < t->ncols && rc == 0; c++) {
 				const uint8_t *fields;
 				size_t len;
-				int rc = rcr_archive_load_frame(dec, scratch, fd, size, path, m, ti, g, c, &fields, &len);
+				rc = rcr_archive_load_frame(dec, scratch, fd, size, path, m, ti, g, c, &fields, &len);
 				if (rc == 0)
 					rc = rcr_buf_append(&d->fields[ti][(size_t)g * t->ncols + c], fields, len);
-				if (rc < 0) {
-					close(fd);
-					return rc;
-				}
-				covered += RCR_FRAME_HEADER_SIZE + (uint64_t)t->rgs[g].frames[c].stored_size;
+				if (rc < 0)
+					break;
+				const rcr_frame_ref *ref = &t->rgs[g].frames[c];
+				spans[nspans++] = (span){ref->offset, RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size};
+				covered += RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
 			}
 		}
 		close(fd);
-		if (covered != size)
-			return rcr_error_set(RCR_E_FORMAT, "data file '%s' is %llu bytes, its frames account for %llu", path,
-					     (unsigned long long)size, (unsigned long long)covered);
+		/* Row identity lets a shared file hold frames nobody references, never two references
+		 * to one byte; otherwise the frames are the whole file (spec "Agreement"). */
+		if (rc == 0 && shared)
+			rc = check_spans(spans, nspans, path);
+		else if (rc == 0 && covered != size)
+			rc = rcr_error_set(RCR_E_FORMAT, "data file '%s' is %llu bytes, its frames account for %llu", path,
+					   (unsigned long long)size, (unsigned long long)covered);
+		free(spans);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -128,7 +178,8 @@ static int read_archive(decoded *d, const char *dir)
 			return rcr_error_set(RCR_E_MISSING, "the manifest lists no schema file 'toc.dat'");
 	}
 	d->fields = calloc((size_t)m->ntables + 1, sizeof *d->fields);
-	if (!d->fields)
+	d->hashes = calloc((size_t)m->ntables + 1, sizeof *d->hashes);
+	if (!d->fields || !d->hashes)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	rcr_frame_decoder *dec;
 	RCR_FORWARD(rcr_frame_decoder_new(&dec, RCR_MAX_FRAME_RAW));
@@ -185,8 +236,8 @@ static int copy_stream(rcr_buf *o, const decoded *d, uint32_t ti)
 			cursors[c] = f->data;
 			ends[c] = f->len ? f->data + f->len : f->data;   /* NULL + 0 is UB (clang UBSan) */
 		}
-		rc = rcr_copy_write_tuples(o, cursors, (const uint8_t *const *)ends, (uint16_t)t->ncols,
-					   t->rgs[g].row_count);
+		rc = rcr_copy_write_tuples_skip(o, cursors, (const uint8_t *const *)ends, (uint16_t)t->ncols,
+						t->rgs[g].row_count, t->rgs[g].skip, t->rgs[g].nskip);
 		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
 			if (cursors[c] != ends[c])
 				rc = rcr_error_set(RCR_E_FORMAT, "row group %u column %u has values beyond its rows", g, c);
@@ -208,7 +259,17 @@ static int copy_text_stream(rcr_buf *o, const decoded *d, uint32_t ti)
 			RCR_FORWARD(rcr_fields_check(d->fields[ti][(size_t)g * t->ncols + c].data,
 						     d->fields[ti][(size_t)g * t->ncols + c].len, t->rgs[g].row_count));
 		size_t pos[1600] = {0};
+		uint32_t k = 0;
 		for (uint32_t r = 0; r < t->rgs[g].row_count; r++) {
+			int skipped = k < t->rgs[g].nskip && t->rgs[g].skip[k] == r;
+			k += (uint32_t)skipped;
+			for (uint32_t c = 0; c < t->ncols && skipped; c++) {
+				const rcr_buf *f = &d->fields[ti][(size_t)g * t->ncols + c];
+				int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
+				pos[c] += 4 + (len > 0 ? (size_t)len : 0);
+			}
+			if (skipped)
+				continue;
 			for (uint32_t c = 0; c < t->ncols; c++) {
 				const rcr_buf *f = &d->fields[ti][(size_t)g * t->ncols + c];
 				int32_t len = (int32_t)rcr_load_u32be(f->data + pos[c]);
@@ -224,6 +285,27 @@ static int copy_text_stream(rcr_buf *o, const decoded *d, uint32_t ti)
 		}
 	}
 	return 0;
+}
+
+/* Keep in step with render_row_identity() in tools/gen_vectors/gen_vectors.c. */
+static int render_row_identity(rcr_buf *o, const decoded *d, uint32_t ti, uint32_t g)
+{
+	const rcr_row_group *rg = &d->m->tables[ti].rgs[g];
+	int rc = putf(o, "row_identity %u.%u origin=%u.%u row_hashes=%d skip=", ti, g, rg->origin_table, rg->origin_rg,
+		      rg->has_row_hashes);
+	for (uint32_t i = 0; i < rg->nskip; i++)
+		rc |= putf(o, "%s%u", i ? "," : "", rg->skip[i]);
+	rc |= putf(o, "%s\ncontent_sha256 %u.%u\n", rg->nskip ? "" : "-", ti, g);
+	rc |= put_hex_lines(o, rg->content_hash, RCR_CONTENT_HASH_SIZE);
+	if (!rg->has_row_hashes)
+		return rc;
+	const rcr_frame_ref *f = &rg->row_hashes;
+	rc |= putf(o, "row_hash_frame %u.%u offset=%llu stored_size=%u stored_xxh3=0x%016llx raw_xxh3=0x%016llx\n", ti, g,
+		   (unsigned long long)f->offset, f->stored_size, (unsigned long long)f->stored_hash,
+		   (unsigned long long)f->raw_hash);
+	const rcr_buf *h = &d->hashes[ti][g];
+	rc |= putf(o, "row_hashes %u.%u bytes=%zu\n", ti, g, h->len);
+	return rc | put_hex_lines(o, h->data, h->len);
 }
 
 static int render(rcr_buf *o, const decoded *d)
@@ -261,6 +343,8 @@ static int render(rcr_buf *o, const decoded *d)
 		for (uint32_t g = 0; g < t->nrgs; g++) {
 			const rcr_row_group *rg = &t->rgs[g];
 			rc |= putf(o, "row_group %u.%u file=%u rows=%u\n", ti, g, rg->file, rg->row_count);
+			if (m->required_features & RCR_FEATURE_ROW_IDENTITY)
+				rc |= render_row_identity(o, d, ti, g);
 			for (uint32_t c = 0; c < t->ncols; c++) {
 				const rcr_frame_ref *f = &rg->frames[c];
 				rc |= putf(o, "frame %u.%u.%u offset=%llu codec=%s compression=%s stored_size=%u content_size=%u raw_size=%llu stored_xxh3=0x%016llx raw_xxh3=0x%016llx\n",
@@ -370,8 +454,12 @@ static int check_reencode(const char *vec, const char *dir, const decoded *d)
 					continue; /* zstd's output depends on the libzstd release */
 				const rcr_buf *fs = &d->fields[ti][(size_t)g * t->ncols + c];
 				rcr_buf_reset(&enc);
-				if (rcr_frame_encode(e, &enc, NULL, ti, g, c, rcr_codec_for_type(t->cols[c].type_name), fs->data,
-						     fs->len, rg->row_count) < 0) {
+				/* A frame is encoded for the position its header names: its origin, with row
+				 * identity (a shared row group's frames are its base's bytes). */
+				int origin = (m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
+				if (rcr_frame_encode(e, &enc, NULL, origin ? rg->origin_table : ti, origin ? rg->origin_rg : g, c,
+						     rcr_codec_for_type(t->cols[c].type_name), fs->data, fs->len,
+						     rg->row_count) < 0) {
 					fail(vec, "re-encoding frame %u.%u.%u: %s", ti, g, c, rcr_error_message());
 					ok = 0;
 				} else if (enc.len != RCR_FRAME_HEADER_SIZE + (size_t)f->stored_size ||
