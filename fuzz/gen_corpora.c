@@ -63,6 +63,35 @@ static void manifests(void)
 	put_buf("manifest", "newer-writer-optional-feature", &b);
 	rcr_manifest_free(m);
 
+	/* Row identity (spec 1.7.0): content hashes, origins, a row-hash frame, skipped rows. */
+	m = fx_sample_manifest();
+	m->required_features = RCR_FEATURE_ROW_IDENTITY;
+	{
+		rcr_table *t = &m->tables[1];
+		rcr_row_group *rg = &t->rgs[1];
+		for (uint32_t g = 0; g < t->nrgs; g++) {
+			t->rgs[g].origin_table = 1;
+			t->rgs[g].origin_rg = g;
+		}
+		rg->origin_table = 4;
+		rg->has_row_hashes = 1;
+		rg->row_hashes = (rcr_frame_ref){.offset = 9000, .raw_size = (uint64_t)rg->row_count * RCR_ROW_HASH_SIZE};
+		rg->row_hashes.stored_size = rg->row_hashes.content_size = (uint32_t)rg->row_hashes.raw_size;
+		t->raw_bytes += rg->row_hashes.raw_size;
+		t->stored_bytes += 64 + (uint64_t)rg->row_hashes.stored_size;
+		rg->skip = calloc(2, sizeof *rg->skip);
+		if (rg->skip) {
+			rg->skip[0] = 3;
+			rg->skip[1] = 7;
+			rg->nskip = 2;
+			t->row_count -= 2;
+		}
+	}
+	rcr_buf_reset(&b);
+	rcr_manifest_encode(&b, m);
+	put_buf("manifest", "row-identity", &b);
+	rcr_manifest_free(m);
+
 	rcr_manifest_new(&m);
 	rcr_buf_reset(&b);
 	rcr_manifest_encode(&b, m);

@@ -12,6 +12,7 @@
 #include "rcr/fsutil.h"
 #include "rcr/json.h"
 #include "rcr/pool.h"
+#include "rcr/row_hash.h"
 #include "rcr/text.h"
 
 #include <errno.h>
@@ -52,6 +53,18 @@ static void problem(verify_ctx *v, int code)
 		v->first_code = code;
 	pthread_mutex_unlock(&v->mu);
 }
+
+/* One pool worker's tools: its frame decoder and scratch, its SHA-256 hasher, and a copy of
+ * each column's field stream of the row group being checked (row identity needs them all at
+ * once, while the decoder holds one column at a time). */
+typedef struct verify_worker {
+	rcr_frame_decoder *dec;
+	rcr_buf scratch;
+	rcr_row_hasher *hasher;
+	rcr_buf *cols;
+	uint32_t ncols_cap;
+	rcr_buf hashes;         /* the row hashes recomputed from the fields */
+} verify_worker;
 
 /* What verify found in one table's frames, added to the totals once the table is done. */
 typedef struct table_sums {
@@ -98,11 +111,10 @@ static void verify_file_layout(verify_ctx *v, const char *path, uint64_t size, e
 
 /* Row group g's row-hash frame (row identity, has_row_hashes): header, both checksums. */
 static int verify_row_hashes(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uint64_t size, const char *path,
-			     rcr_buf *scratch, table_sums *sum)
+			     rcr_buf *scratch, table_sums *sum, const uint8_t **hashes)
 {
 	const rcr_frame_ref *ref = &v->m->tables[ti].rgs[g].row_hashes;
-	const uint8_t *hashes;
-	int rc = rcr_archive_load_row_hashes(scratch, fd, size, path, v->m, ti, g, &hashes);
+	int rc = rcr_archive_load_row_hashes(scratch, fd, size, path, v->m, ti, g, hashes);
 	if (rc < 0) {
 		problem(v, rc);
 		return rc;
@@ -114,13 +126,39 @@ static int verify_row_hashes(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uin
 	return 0;
 }
 
+/* Row identity proven from the data: each row's SHA-256 recomputed from its decoded fields
+ * equals the one in the row-hash frame (hashes, or NULL without one), and the content hash
+ * equals the SHA-256 of the row hashes, or of the field streams. A frame can pass its XXH3
+ * checks and still hold a wrong row hash only if a writer or a forger put it there; an
+ * incremental dump would then share rows on its word, so verify checks it. */
+static int check_row_identity(verify_worker *w, const rcr_table *t, const rcr_row_group *rg, const uint8_t *hashes)
+{
+	uint8_t content[RCR_CONTENT_HASH_SIZE];
+	if (hashes) {
+		rcr_buf_reset(&w->hashes);
+		RCR_FORWARD(rcr_buf_reserve(&w->hashes, (size_t)rg->row_count * RCR_ROW_HASH_SIZE));
+		RCR_FORWARD(rcr_row_hashes(w->hasher, w->hashes.data, w->cols, t->ncols, rg->row_count));
+		for (uint32_t r = 0; r < rg->row_count; r++)
+			if (memcmp(w->hashes.data + (size_t)r * RCR_ROW_HASH_SIZE, hashes + (size_t)r * RCR_ROW_HASH_SIZE,
+				   RCR_ROW_HASH_SIZE) != 0)
+				return rcr_error_set(RCR_E_CHECKSUM, "the row hash of row %u does not match its fields", r);
+		RCR_FORWARD(rcr_content_hash_rows(w->hasher, content, hashes, rg->row_count));
+	} else
+		RCR_FORWARD(rcr_content_hash_streams(w->hasher, content, w->cols, t->ncols));
+	if (memcmp(content, rg->content_hash, RCR_CONTENT_HASH_SIZE) != 0)
+		return rcr_error_set(RCR_E_CHECKSUM, "the content hash does not match the %s",
+				     hashes ? "row hashes" : "field streams");
+	return 0;
+}
+
 /* Every frame of row group g of table ti (in the open file fd), its skip list and its row
  * hashes; records where its frames lie in ext (*n of them so far). */
 static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uint64_t size, const char *path,
-			     rcr_frame_decoder *dec, rcr_buf *scratch, table_sums *sum, extent *ext, uint32_t *n)
+			     verify_worker *w, table_sums *sum, extent *ext, uint32_t *n)
 {
 	const rcr_table *t = &v->m->tables[ti];
 	const rcr_row_group *rg = &t->rgs[g];
+	int identity = (v->m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
 	int rg_ok = 1, rc = rcr_archive_check_skip(v->m, ti, g);
 	if (rc < 0) {
 		problem(v, rc);
@@ -130,7 +168,11 @@ static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uin
 		const uint8_t *fields;
 		size_t len;
 		ext[(*n)++] = (extent){rg->frames[c].offset, RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size};
-		rc = rcr_archive_load_frame(dec, scratch, fd, size, path, v->m, ti, g, c, &fields, &len);
+		rc = rcr_archive_load_frame(w->dec, &w->scratch, fd, size, path, v->m, ti, g, c, &fields, &len);
+		if (rc == 0 && identity) {
+			rcr_buf_reset(&w->cols[c]);
+			rc = rcr_buf_append(&w->cols[c], fields, len);
+		}
 		if (rc < 0) {
 			problem(v, rc);
 			rg_ok = 0;
@@ -141,10 +183,16 @@ static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uin
 		sum->stored += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
 		rcr_progress_add(&v->prog, ti, 0, len);
 	}
+	const uint8_t *hashes = NULL;
 	if (rg->has_row_hashes) {
 		ext[(*n)++] = (extent){rg->row_hashes.offset, RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size};
-		if (verify_row_hashes(v, ti, g, fd, size, path, scratch, sum) < 0)
+		if (verify_row_hashes(v, ti, g, fd, size, path, &w->scratch, sum, &hashes) < 0)
 			rg_ok = 0;
+	}
+	if (rg_ok && identity && (rc = check_row_identity(w, t, rg, hashes)) < 0) {
+		rcr_error_wrap(rc, "table '%s' row group %u (file '%s')", rcr_name_qualify(t->schema, t->name).s, g, path);
+		problem(v, rc);
+		rg_ok = 0;
 	}
 	if (rg_ok) {
 		sum->rows += rcr_row_group_live(rg);
@@ -153,8 +201,7 @@ static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uin
 }
 
 /* Data file f of table ti: every row group in it, then the file's layout. */
-static void verify_data_file(verify_ctx *v, uint32_t ti, uint32_t f, rcr_frame_decoder *dec, rcr_buf *scratch,
-			     table_sums *sum)
+static void verify_data_file(verify_ctx *v, uint32_t ti, uint32_t f, verify_worker *w, table_sums *sum)
 {
 	const rcr_table *t = &v->m->tables[ti];
 	char path[4096];
@@ -180,18 +227,38 @@ static void verify_data_file(verify_ctx *v, uint32_t ti, uint32_t f, rcr_frame_d
 		uint32_t n = 0;
 		for (uint32_t g = 0; g < t->nrgs; g++)
 			if (t->rgs[g].file == f)
-				verify_row_group(v, ti, g, fd, size, path, dec, scratch, sum, ext, &n);
+				verify_row_group(v, ti, g, fd, size, path, w, sum, ext, &n);
 		verify_file_layout(v, path, size, ext, n);
 	}
 	free(ext);
 	close(fd);
 }
 
-static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr_buf *scratch)
+/* Room in w for the field streams of a row group of ncols columns. */
+static int worker_cols(verify_worker *w, uint32_t ncols)
+{
+	if (ncols <= w->ncols_cap)
+		return 0;
+	rcr_buf *c = realloc(w->cols, ncols * sizeof *c);
+	if (!c)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = w->ncols_cap; i < ncols; i++)
+		c[i] = (rcr_buf)RCR_BUF_INIT;
+	w->cols = c;
+	w->ncols_cap = ncols;
+	return 0;
+}
+
+static void verify_table(verify_ctx *v, uint32_t ti, verify_worker *w)
 {
 	table_sums sum = {0};
+	int rc = worker_cols(w, v->m->tables[ti].ncols);
+	if (rc < 0) {
+		problem(v, rc);
+		return;
+	}
 	for (uint32_t f = 0; f < v->m->tables[ti].nfiles; f++)
-		verify_data_file(v, ti, f, dec, scratch, &sum);
+		verify_data_file(v, ti, f, w, &sum);
 	rcr_progress_part_done(&v->prog, ti);
 	pthread_mutex_lock(&v->mu);
 	v->frames += sum.frames;
@@ -206,18 +273,22 @@ static void verify_table(verify_ctx *v, uint32_t ti, rcr_frame_decoder *dec, rcr
 static int verify_work(rcr_pool *pool, void *arg, int worker)
 {
 	verify_ctx *v = arg;
-	rcr_frame_decoder *dec = NULL;
-	rcr_buf scratch = RCR_BUF_INIT;
-	int rc = rcr_frame_decoder_new(&dec, RCR_MAX_FRAME_RAW);
-	if (rc < 0) {
-		problem(v, rc);
-		return 0;
-	}
+	verify_worker w = {.scratch = RCR_BUF_INIT, .hashes = RCR_BUF_INIT};
+	int rc = rcr_frame_decoder_new(&w.dec, RCR_MAX_FRAME_RAW);
+	if (rc == 0)
+		rc = rcr_row_hasher_new(&w.hasher);
 	uint32_t i;
-	while (rcr_pool_next(pool, &i))
-		verify_table(v, i, dec, &scratch);
-	rcr_frame_decoder_free(dec);
-	rcr_buf_free(&scratch);
+	while (rc == 0 && rcr_pool_next(pool, &i))
+		verify_table(v, i, &w);
+	if (rc < 0)
+		problem(v, rc);
+	rcr_frame_decoder_free(w.dec);
+	rcr_row_hasher_free(w.hasher);
+	rcr_buf_free(&w.scratch);
+	rcr_buf_free(&w.hashes);
+	for (uint32_t c = 0; c < w.ncols_cap; c++)
+		rcr_buf_free(&w.cols[c]);
+	free(w.cols);
 	return 0;
 }
 

@@ -1370,6 +1370,29 @@ static void gen_invalid_row_identity(void)
 
 	arch_init(&a, 0);
 	build_row_identity(&a);
+	{
+		/* Every checksum recomputed: only the SHA-256 of the row's fields tells. */
+		rcr_row_group *rg = &a.m->tables[0].rgs[0];
+		uint8_t *h = arch_dfile(&a, 0, rg->file)->bytes.data + rg->row_hashes.offset;
+		h[RCR_FRAME_HEADER_SIZE + RCR_ROW_HASH_SIZE + 3] ^= 0x01;
+		rg->row_hashes.stored_hash = rg->row_hashes.raw_hash =
+			rcr_hash64(h + RCR_FRAME_HEADER_SIZE, rg->row_hashes.stored_size);
+		rcr_store_u64le(h + 40, rg->row_hashes.stored_hash);
+		rcr_store_u64le(h + 48, rg->row_hashes.raw_hash);
+		fix_header_check(h);
+	}
+	finish_invalid_model(&a, "row_hash_wrong", "checksum",
+			     "the row hash of row 1 of public.docs is not the SHA-256 of its fields; both XXH3 "
+			     "checksums of the row-hash frame match the wrong bytes");
+
+	arch_init(&a, 0);
+	build_row_identity(&a);
+	a.m->tables[1].rgs[0].content_hash[31] ^= 0x80;
+	finish_invalid_model(&a, "content_hash_wrong", "checksum",
+			     "public.tags' content hash is not the SHA-256 of its field streams (checksum valid)");
+
+	arch_init(&a, 0);
+	build_row_identity(&a);
 	a.m->tables[0].rgs[0].origin_rg = 5;
 	finish_invalid_model(&a, "frame_origin_wrong", "format",
 			     "the manifest says row group 0.0's frames carry row group 5, its frames say 0");

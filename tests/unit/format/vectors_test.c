@@ -27,6 +27,7 @@
 #include "rcr/frame.h"
 #include "rcr/fsutil.h"
 #include "rcr/manifest.h"
+#include "rcr/row_hash.h"
 #include "rcr/textout.h"
 
 #include <dirent.h>
@@ -99,6 +100,33 @@ static int check_spans(span *s, size_t n, const char *path)
 	return 0;
 }
 
+/* Row identity from the data, as rcr verify checks it: the row hashes are the SHA-256 of each
+ * row's fields, the content hash that of the row hashes or of the field streams. */
+static int check_identity(const decoded *d, uint32_t ti, uint32_t g)
+{
+	const rcr_table *t = &d->m->tables[ti];
+	const rcr_row_group *rg = &t->rgs[g];
+	const rcr_buf *h = &d->hashes[ti][g];
+	rcr_row_hasher *hs;
+	RCR_FORWARD(rcr_row_hasher_new(&hs));
+	uint8_t content[RCR_CONTENT_HASH_SIZE];
+	uint8_t *mine = malloc((size_t)rg->row_count * RCR_ROW_HASH_SIZE + 1);
+	int rc = mine ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+	if (rc == 0 && rg->has_row_hashes) {
+		rc = rcr_row_hashes(hs, mine, &d->fields[ti][(size_t)g * t->ncols], t->ncols, rg->row_count);
+		if (rc == 0 && memcmp(mine, h->data, h->len) != 0)
+			rc = rcr_error_set(RCR_E_CHECKSUM, "row group %u.%u: a row hash does not match its row", ti, g);
+		if (rc == 0)
+			rc = rcr_content_hash_rows(hs, content, h->data, rg->row_count);
+	} else if (rc == 0)
+		rc = rcr_content_hash_streams(hs, content, &d->fields[ti][(size_t)g * t->ncols], t->ncols);
+	if (rc == 0 && memcmp(content, rg->content_hash, sizeof content) != 0)
+		rc = rcr_error_set(RCR_E_CHECKSUM, "row group %u.%u: the content hash does not match", ti, g);
+	free(mine);
+	rcr_row_hasher_free(hs);
+	return rc;
+}
+
 static int read_table(decoded *d, const char *dir, uint32_t ti, rcr_frame_decoder *dec, rcr_buf *scratch)
 {
 	const rcr_manifest *m = d->m;
@@ -147,6 +175,8 @@ static int read_table(decoded *d, const char *dir, uint32_t ti, rcr_frame_decode
 				spans[nspans++] = (span){ref->offset, RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size};
 				covered += RCR_FRAME_HEADER_SIZE + (uint64_t)ref->stored_size;
 			}
+			if (rc == 0 && shared)
+				rc = check_identity(d, ti, g);
 		}
 		close(fd);
 		/* Row identity lets a shared file hold frames nobody references, never two references
