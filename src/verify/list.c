@@ -8,6 +8,7 @@
 #include "rcr/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void codec_counts(const rcr_table *t, uint64_t counts[RCR_CODEC_COUNT])
@@ -17,6 +18,58 @@ static void codec_counts(const rcr_table *t, uint64_t counts[RCR_CODEC_COUNT])
 		for (uint32_t c = 0; c < t->ncols; c++)
 			if (t->rgs[g].frames[c].codec < RCR_CODEC_COUNT)
 				counts[t->rgs[g].frames[c].codec]++;
+}
+
+/* How a table's row groups came to be (row identity, Required_Features bit 1): those whose
+ * frames an earlier archive wrote (origin differs from their own indexes: shared from a base,
+ * by hard link or copy), their stored bytes, and the frame rows they skip. */
+typedef struct sharing {
+	uint32_t shared_rgs;
+	uint64_t shared_bytes;
+	uint64_t skipped_rows;
+} sharing;
+
+static sharing table_sharing(const rcr_manifest *m, uint32_t ti)
+{
+	const rcr_table *t = &m->tables[ti];
+	sharing s = {0};
+	if (!(m->required_features & RCR_FEATURE_ROW_IDENTITY))
+		return s;
+	for (uint32_t g = 0; g < t->nrgs; g++) {
+		const rcr_row_group *rg = &t->rgs[g];
+		s.skipped_rows += rg->nskip;
+		if (rg->origin_table == ti && rg->origin_rg == g)
+			continue;
+		s.shared_rgs++;
+		for (uint32_t c = 0; c < t->ncols; c++)
+			s.shared_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
+		if (rg->has_row_hashes)
+			s.shared_bytes += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size;
+	}
+	return s;
+}
+
+/* The metadata an incremental dump records about its base (spec "Metadata keys"). */
+static const char *const base_keys[] = {"base_archive_id", "base_path", "base_shared_row_groups",
+					"base_shared_bytes", "base_linked_files", "base_copied_bytes",
+					"base_new_bytes"};
+#define NBASE_KEYS (sizeof base_keys / sizeof base_keys[0])
+
+static int is_base_key(const char *key)
+{
+	for (size_t i = 0; i < NBASE_KEYS; i++)
+		if (!strcmp(key, base_keys[i]))
+			return 1;
+	return 0;
+}
+
+/* A base_* count: a decimal number, or -1 when missing or not one (metadata is untrusted). */
+static int64_t base_count(const rcr_manifest *m, const char *key)
+{
+	const char *v = rcr_manifest_get_meta(m, key);
+	if (!v || !*v || strlen(v) > 18 || strspn(v, "0123456789") != strlen(v))
+		return -1;
+	return (int64_t)strtoull(v, NULL, 10);
 }
 
 /* The columns that have a type codec (the embedding codecs), comma-separated into buf. */
@@ -74,8 +127,10 @@ static void print_savings(const rcr_manifest *m)
 	}
 }
 
-static void json_table(const rcr_table *t)
+static void json_table(const rcr_manifest *m, uint32_t ti)
 {
+	const rcr_table *t = &m->tables[ti];
+	const sharing sh = table_sharing(m, ti);
 	uint64_t counts[RCR_CODEC_COUNT];
 	printf("{\"schema\":");
 	rcr_json_str(stdout, t->schema);
@@ -124,7 +179,36 @@ static void json_table(const rcr_table *t)
 			printf("%s", nc++ ? "," : "");
 			rcr_json_str(stdout, t->cols[c].name);
 		}
-	printf("]}");
+	printf("],\"shared_row_groups\":%u,\"shared_stored_bytes\":%llu,\"skipped_rows\":%llu}", sh.shared_rgs,
+	       (unsigned long long)sh.shared_bytes, (unsigned long long)sh.skipped_rows);
+}
+
+/* The base an incremental dump started from, as an object of its base_* metadata (strings
+ * for the id and path, numbers for the counts, null for what is missing), or null. */
+static void json_base(const rcr_manifest *m)
+{
+	const char *id = rcr_manifest_get_meta(m, "base_archive_id");
+	if (!id) {
+		printf("null");
+		return;
+	}
+	printf("{\"archive_id\":");
+	rcr_json_str(stdout, id);
+	const char *path = rcr_manifest_get_meta(m, "base_path");
+	printf(",\"path\":");
+	if (path)
+		rcr_json_str(stdout, path);
+	else
+		printf("null");
+	for (size_t i = 2; i < NBASE_KEYS; i++) {
+		int64_t n = base_count(m, base_keys[i]);
+		printf(",\"%s\":", base_keys[i] + 5);
+		if (n < 0)
+			printf("null");
+		else
+			printf("%lld", (long long)n);
+	}
+	putchar('}');
 }
 
 static void list_json(const char *archive, const rcr_manifest *m, const rcr_extlist *exts)
@@ -158,17 +242,20 @@ static void list_json(const char *archive, const rcr_manifest *m, const rcr_extl
 		rcr_json_str(stdout, e->use);
 		putchar('}');
 	}
-	printf("],\"tables\":[");
+	printf("],\"row_identity\":%s,\"base\":", m->required_features & RCR_FEATURE_ROW_IDENTITY ? "true" : "false");
+	json_base(m);
+	printf(",\"tables\":[");
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		if (i)
 			putchar(',');
-		json_table(&m->tables[i]);
+		json_table(m, i);
 	}
 	printf("]}\n");
 }
 
-static void text_table(const rcr_table *t)
+static void text_table(const rcr_manifest *m, uint32_t ti)
 {
+	const rcr_table *t = &m->tables[ti];
 	uint64_t counts[RCR_CODEC_COUNT];
 	char b1[32], b2[32], cod[256] = "";
 	rcr_shown name = rcr_name_qualify(t->schema, t->name);
@@ -187,14 +274,51 @@ static void text_table(const rcr_table *t)
 		printf("; text values");
 	if (t->flags & RCR_TABLE_VIA_ROOT)
 		printf("; loads via %s", rcr_name_qualify(t->root_schema, t->root_name).s);
+	const sharing sh = table_sharing(m, ti);
+	if (sh.shared_rgs)
+		printf("; %u of %u row groups shared (%s)", sh.shared_rgs, t->nrgs, rcr_fmt_bytes(b1, sizeof b1, sh.shared_bytes));
+	if (sh.skipped_rows)
+		printf("; %llu row%s skipped", (unsigned long long)sh.skipped_rows, sh.skipped_rows == 1 ? "" : "s");
 	putchar('\n');
+}
+
+/* A count of the base metadata as text (bytes formatted), or "?" when it is missing or not a
+ * number. */
+static const char *base_text(char *buf, size_t cap, const rcr_manifest *m, const char *key, int bytes)
+{
+	int64_t n = base_count(m, key);
+	if (n < 0)
+		return "?";
+	if (bytes)
+		return rcr_fmt_bytes(buf, cap, (uint64_t)n);
+	snprintf(buf, cap, "%lld", (long long)n);
+	return buf;
+}
+
+/* Where an incremental archive's bytes come from: the base it started from (which it does not
+ * need: shared files are hard links or copies), what it shares and what it wrote. */
+static void text_base(const rcr_manifest *m)
+{
+	const char *id = rcr_manifest_get_meta(m, "base_archive_id");
+	if (!id)
+		return;
+	const char *path = rcr_manifest_get_meta(m, "base_path");
+	char b[5][32];
+	printf("  %-15s incremental from archive %s", "base", rcr_text_escape(id).s);
+	if (path)
+		printf(" (given as '%s')", rcr_text_escape(path).s);
+	printf("\n  %-15s %s row groups shared with it (%s), %s files linked, %s copied, %s new\n", "",
+	       base_text(b[0], 32, m, "base_shared_row_groups", 0), base_text(b[1], 32, m, "base_shared_bytes", 1),
+	       base_text(b[2], 32, m, "base_linked_files", 0), base_text(b[3], 32, m, "base_copied_bytes", 1),
+	       base_text(b[4], 32, m, "base_new_bytes", 1));
 }
 
 static void list_text(const char *archive, const rcr_manifest *m, const rcr_extlist *exts)
 {
 	printf("archive: %s (rcr format %u)\n", rcr_text_escape(archive).s, m->write_version);
 	for (uint32_t i = 0; i < m->nmeta; i++)
-		if (!rcr_manifest_is_trial_key(m->meta[i].key) && !rcr_extlist_is_key(m->meta[i].key))
+		if (!rcr_manifest_is_trial_key(m->meta[i].key) && !rcr_extlist_is_key(m->meta[i].key) &&
+		    !is_base_key(m->meta[i].key))
 			printf("  %-15s %s\n", rcr_text_escape(m->meta[i].key).s, rcr_text_escape(m->meta[i].value).s);
 	for (size_t i = 0; i < exts->n; i++) {
 		const rcr_extension *e = &exts->items[i];
@@ -204,11 +328,12 @@ static void list_text(const char *archive, const rcr_manifest *m, const rcr_extl
 	}
 	if (m->schema_dir[0])
 		printf("  %-15s pg_dump directory archive in %s/ (%u files)\n", "schema", m->schema_dir, m->nschema_files);
+	text_base(m);
 	printf("\n%-40s %12s %12s %12s %7s  %s\n", "table", "rows", "raw", "stored", "ratio", "codecs (frames)");
 	uint64_t tr = 0, traw = 0, tst = 0;
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
-		text_table(t);
+		text_table(m, i);
 		tr += t->row_count;
 		traw += t->raw_bytes;
 		tst += t->stored_bytes;
