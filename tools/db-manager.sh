@@ -817,7 +817,7 @@ do_list() {
 		meta_of[$b]=$json
 		[[ $json =~ \"archive_id\":\"([0-9a-f]+)\" ]] && name_of_id[${BASH_REMATCH[1]}]=$b
 	done
-	printf '%-40s %-5s %-7s %7s %7s  %-40s %s\n' NAME KIND SOURCE OWN SHARED BASE STATE
+	printf '%-40s %-5s %-7s %7s %7s  %-45s %s\n' NAME KIND SOURCE OWN SHARED BASE STATE
 	for b in "${names[@]}"; do
 		any=true
 		path="$BACKUP_DIR/$b"
@@ -847,7 +847,7 @@ do_list() {
 				fi
 			fi
 		fi
-		printf '%-40s %-5s %-7s %7s %7s  %-40s %s\n' "$b" "$kind" "$source" "$(human "$own")" "$(human "$shared")" "$base" "$state"
+		printf '%-40s %-5s %-7s %7s %7s  %-45s %s\n' "$b" "$kind" "$source" "$(human "$own")" "$(human "$shared")" "$base" "$state"
 	done
 	for f in "$BACKUP_DIR/.$DATABASE_NAME"-*.partial "$BACKUP_DIR/.$DATABASE_NAME"-*.deleting; do
 		[ -e "$f" ] || continue
@@ -858,11 +858,11 @@ do_list() {
 		else
 			state="backup being deleted (or a deletion that was cut short)"
 		fi
-		printf '%-40s %-5s %-7s %7s %7s  %-40s %s\n' "${f##*/}" - - "$(human "$own")" "$(human "$shared")" - "$state"
+		printf '%-40s %-5s %-7s %7s %7s  %-45s %s\n' "${f##*/}" - - "$(human "$own")" "$(human "$shared")" - "$state"
 	done
 	if $any; then
 		# du counts a file with several links in BACKUP_DIR once.
-		say "Disk used by $BACKUP_DIR: $(du -sb -- "$BACKUP_DIR" | cut -f1 | numfmt --to=iec) (OWN: bytes only this backup holds; SHARED: hard-linked with another backup, counted in each)"
+		say "Disk used by $BACKUP_DIR: $(du -sb -- "$BACKUP_DIR" | cut -f1 | numfmt --to=iec) (files shared by several backups counted once)"
 	else
 		say "(no backups of $DATABASE_NAME in $BACKUP_DIR)"
 	fi
