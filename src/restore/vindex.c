@@ -4,11 +4,15 @@
  * pg_restore builds every index of post-data with the session's maintenance_work_mem, and an
  * HNSW graph that does not fit is built many times slower (vindex.h). Restore takes the vector
  * indexes of the selected tables out of the ordinary post-data run and builds them after it,
- * largest first, one at a time, each through its own pg_restore (the statement stays pg_dump's,
- * never one rcr runs itself) with the maintenance_work_mem that keeps its graph in memory,
+ * through pg_restore (the statement stays pg_dump's, never one rcr runs itself), with the
+ * maintenance_work_mem that keeps the graph in memory,
  * computed from the archive's rows and bytes per value and capped (--maintenance-work-mem, by
  * default a quarter of the server's effective_cache_size, at most 2GB, at least the server's
- * own setting), and with parallel maintenance workers for the cores the other builds left. A
+ * own setting). When -j allows several builds at once and all of their graphs fit in the cap
+ * together, they run side by side, one pg_restore -j k over them, each on its own core: two
+ * independent builds use two cores better than one build with a parallel worker, which shares
+ * one graph under locks and writes the index out in the leader alone. Otherwise they run one
+ * at a time, largest first, each with parallel maintenance workers for the cores -j gave. A
  * parallel build allocates its graph in dynamic shared memory, which a container may lack: a
  * build that fails with workers is retried once without them, in the backend's own memory.
  * Each build is reported: time, memory given, whether the graph was expected to fit.
@@ -181,6 +185,72 @@ void restore_vindex_report(const restore_ctx *r, const restore_vindex *x, long l
 						 " effective_cache_size): built partly on disk, slower");
 }
 
+/* Drops from the -L list everything but the vector indexes built after post-data. */
+static int not_built_here(long id, const void *ctx)
+{
+	const restore_ctx *r = ctx;
+	for (size_t i = 0; i < r->nvidx; i++)
+		if (r->vidx[i].v.dump_id == id)
+			return r->vidx[i].concurrent;
+	return 1;
+}
+
+/* How many builds may run side by side: up to -j of them, when the largest graph's memory
+ * times their number stays within the cap (each session gets the largest one's: a setting
+ * per pg_restore, not per index). 1: one at a time. */
+static int side_by_side(const restore_ctx *r, size_t todo, long long cur_kb, long long cap_kb, long long *kb)
+{
+	*kb = cur_kb;
+	for (size_t i = 0; i < r->nvidx; i++)
+		if (!r->vidx[i].concurrent && restore_vindex_kb(&r->vidx[i], cur_kb, cap_kb) > *kb)
+			*kb = restore_vindex_kb(&r->vidx[i], cur_kb, cap_kb);
+	long long k = r->o->jobs < (int)todo ? r->o->jobs : (long long)todo;
+	if (k < 2 || *kb * k > cap_kb)
+		return 1;
+	return (int)k;
+}
+
+/* One pg_restore -j k over every build of the list, with this memory and these workers. */
+static int run_together(restore_ctx *r, int k, long long kb, int workers)
+{
+	char options[256], *conninfo = NULL, *password = NULL, *list = NULL;
+	snprintf(options, sizeof options, "-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb,
+		 workers);
+	int rc = rcr_pg_child_conninfo_opts(&conninfo, &password, r->conn, options);
+	if (rc == 0)
+		rc = restore_write_list(&list, r, not_built_here, r);
+	if (rc == 0)
+		rc = restore_run_post_data_list(r, conninfo, list, k);
+	restore_close_list(list);
+	free(conninfo);
+	free(password);
+	return rc;
+}
+
+/* The builds side by side, each reported with the batch's time (they started together). As
+ * one at a time, a run that failed with parallel workers runs again without them. */
+static int build_together(restore_ctx *r, int k, long long kb)
+{
+	int workers = r->o->jobs / k - 1;
+	double t0 = rcr_now();
+	int rc = run_together(r, k, kb, workers);
+	if (rc < 0 && workers > 0 && !rcr_interrupted()) {
+		if (!r->o->common.quiet)
+			fprintf(stderr, "rcr: vector indexes failed with %d parallel workers (%s); building them again"
+					" without them\n",
+				workers, rcr_error_message());
+		workers = 0;
+		t0 = rcr_now();
+		rc = run_together(r, k, kb, workers);
+	}
+	if (rc < 0)
+		return rcr_error_wrap(rc, "building %d vector indexes side by side", k);
+	for (size_t i = 0; i < r->nvidx; i++)
+		if (!r->vidx[i].concurrent)
+			restore_vindex_report(r, &r->vidx[i], kb, workers, rcr_now() - t0);
+	return 0;
+}
+
 int restore_vindex_build_all(restore_ctx *r)
 {
 	size_t todo = 0;
@@ -188,9 +258,12 @@ int restore_vindex_build_all(restore_ctx *r)
 		todo += !r->vidx[i].concurrent;
 	if (todo == 0)
 		return 0;
-	long long cur_kb = 0, cap_kb = 0;
+	long long cur_kb = 0, cap_kb = 0, batch_kb = 0;
 	int workers = 0;
 	RCR_FORWARD(server_limits(r->conn, r->o, &cur_kb, &cap_kb, &workers));
+	int k = side_by_side(r, todo, cur_kb, cap_kb, &batch_kb);
+	if (k > 1)
+		return build_together(r, k, batch_kb);
 	for (size_t i = 0; i < r->nvidx && !rcr_interrupted(); i++) {
 		restore_vindex *x = &r->vidx[i];
 		if (x->concurrent)

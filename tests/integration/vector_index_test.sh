@@ -50,6 +50,18 @@ mwm=$(sed -n 's/^rcr: vector index public.records_emb_hnsw .*maintenance_work_me
 awk -v m="$mwm" 'BEGIN { exit !(m > 1.5) }' || fail "the hnsw build got ${mwm:-no} MB, not more than the server's 1MB"
 pass "vector indexes built with the memory they need (${mwm} MB for hnsw) and reported"
 
+# -j 2 and two builds whose graphs fit the cap together: side by side, one core each (no
+# parallel workers, the same memory and the same batch time); -j 1: one at a time.
+sides=$(sed -n 's/^rcr: vector index .*: \([0-9.]*\) s, maintenance_work_mem \([0-9.]* [kMG]B\), parallel workers \([0-9]*\);.*/\1 \2 \3/p' "$T/r.err" | sort -u)
+[ "$(printf '%s\n' "$sides" | wc -l)" = 1 ] && [ "${sides##* }" = 0 ] ||
+	{ cat "$T/r.err" >&2; fail "-j 2: the two vector indexes were not built side by side without workers: $sides"; }
+createdb serial
+"$RCR" restore -d serial -j 1 --progress=never "$T/a" 2>"$T/s.err"
+[ "$(grep -c '^rcr: vector index .*parallel workers 0;' "$T/s.err")" = 2 ] ||
+	{ cat "$T/s.err" >&2; fail "-j 1: not two builds without workers"; }
+assert_same_db src serial "restore -j 1 with vector indexes"
+pass "-j 2 builds the two vector indexes side by side, -j 1 one at a time"
+
 # Capped by --maintenance-work-mem: the report says the graph does not fit.
 createdb capped
 "$RCR" restore -d capped -j 2 --progress=never --maintenance-work-mem=1MB "$T/a" 2>"$T/c.err"
