@@ -542,7 +542,7 @@ static int add_shared_rg(dump_base *b, const base_table *bt, rcr_table *t, uint3
 
 static int share_file(dump_base *b, const dump_ctx *d, const base_table *bt, rcr_table *t, uint32_t f)
 {
-	uint32_t fidx;
+	uint32_t fidx = UINT32_MAX; /* set by link_or_copy on success */
 	RCR_FORWARD(link_or_copy(b, d, t, bt->bt->files[f], &fidx));
 	for (uint32_t i = 0; i < bt->bt->nrgs; i++)
 		if (bt->bt->rgs[i].file == f && bt->ntaken[i] > 0)
