@@ -31,8 +31,12 @@ CREATE TABLE gone (id int, v text);
 INSERT INTO gone SELECT i, repeat('g', 2000) FROM generate_series(1, 50) i;
 SQL
 
-meta() { # archive key
-	"$RCR" list "$1" | awk -v k="$2" '$1 == k { print $2 }'
+meta() { # archive key: a metadata value as rcr list --json gives it (base_* keys in "base")
+	"$RCR" list --json "$1" | python3 -c '
+import json, sys
+d, k = json.load(sys.stdin), sys.argv[1]
+v = (d["base"] or {}).get(k[5:]) if k.startswith("base_") else d["meta"].get(k)
+print("" if v is None else v)' "$2"
 }
 data_bytes() { # archive: the stored bytes of its data files
 	du -sb --apparent-size "$1/data" | cut -f1
