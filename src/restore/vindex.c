@@ -146,22 +146,30 @@ static int server_limits(PGconn *conn, const rcr_restore_opts *o, long long *cur
 	return 0;
 }
 
-/* One index through pg_restore, its session given the memory and workers. */
-static int build_one(restore_ctx *r, const restore_vindex *x, long long kb, int workers)
+/* One pg_restore -j jobs over the -L list's entries that `drop` keeps, its sessions given the
+ * memory and workers: one index at a time, or every build side by side. */
+static int run_builds(restore_ctx *r, int (*drop)(long id, const void *ctx), const void *ctx, int jobs, long long kb,
+		      int workers)
 {
 	char options[256], *conninfo = NULL, *password = NULL, *list = NULL;
 	snprintf(options, sizeof options, "-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb,
 		 workers);
-	int only = x->v.dump_id;
 	int rc = rcr_pg_child_conninfo_opts(&conninfo, &password, r->conn, options);
 	if (rc == 0)
-		rc = restore_write_list(&list, r, restore_vindex_not_this, &only);
+		rc = restore_write_list(&list, r, drop, ctx);
 	if (rc == 0)
-		rc = restore_run_post_data_list(r, conninfo, list, 1);
+		rc = restore_run_post_data_list(r, conninfo, list, jobs);
 	restore_close_list(list);
 	free(conninfo);
 	free(password);
 	return rc;
+}
+
+/* One index through pg_restore. */
+static int build_one(restore_ctx *r, const restore_vindex *x, long long kb, int workers)
+{
+	int only = x->v.dump_id;
+	return run_builds(r, restore_vindex_not_this, &only, 1, kb, workers);
 }
 
 int restore_vindex_not_this(long id, const void *ctx)
@@ -210,30 +218,13 @@ static int side_by_side(const restore_ctx *r, size_t todo, long long cur_kb, lon
 	return (int)k;
 }
 
-/* One pg_restore -j k over every build of the list, with this memory and these workers. */
-static int run_together(restore_ctx *r, int k, long long kb, int workers)
-{
-	char options[256], *conninfo = NULL, *password = NULL, *list = NULL;
-	snprintf(options, sizeof options, "-c maintenance_work_mem=%lldkB -c max_parallel_maintenance_workers=%d", kb,
-		 workers);
-	int rc = rcr_pg_child_conninfo_opts(&conninfo, &password, r->conn, options);
-	if (rc == 0)
-		rc = restore_write_list(&list, r, not_built_here, r);
-	if (rc == 0)
-		rc = restore_run_post_data_list(r, conninfo, list, k);
-	restore_close_list(list);
-	free(conninfo);
-	free(password);
-	return rc;
-}
-
 /* The builds side by side, each reported with the batch's time (they started together). As
  * one at a time, a run that failed with parallel workers runs again without them. */
 static int build_together(restore_ctx *r, int k, long long kb)
 {
 	int workers = r->o->jobs / k - 1;
 	double t0 = rcr_now();
-	int rc = run_together(r, k, kb, workers);
+	int rc = run_builds(r, not_built_here, r, k, kb, workers);
 	if (rc < 0 && workers > 0 && !rcr_interrupted()) {
 		if (!r->o->common.quiet)
 			fprintf(stderr, "rcr: vector indexes failed with %d parallel workers (%s); building them again"
@@ -241,7 +232,7 @@ static int build_together(restore_ctx *r, int k, long long kb)
 				workers, rcr_error_message());
 		workers = 0;
 		t0 = rcr_now();
-		rc = run_together(r, k, kb, workers);
+		rc = run_builds(r, not_built_here, r, k, kb, workers);
 	}
 	if (rc < 0)
 		return rcr_error_wrap(rc, "building %d vector indexes side by side", k);
