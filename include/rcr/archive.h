@@ -43,6 +43,13 @@ int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size,
 int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,
 			   const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rg, uint32_t col,
 			   const uint8_t **fields, size_t *len);
+/* The same, decoding with rcr_frame_decode_into: the field stream goes to out, or stays in
+ * scratch (a raw frame stored uncompressed), so *fields is valid while both are unchanged.
+ * With a scratch and an out per column, every column of a row group stays readable at once
+ * without a copy (verify's row hashes need them all). */
+int rcr_archive_load_frame_into(rcr_frame_decoder *dec, rcr_buf *scratch, rcr_buf *out, int fd,
+				uint64_t file_size, const char *path, const rcr_manifest *m, uint32_t ti,
+				uint32_t rg, uint32_t col, const uint8_t **fields, size_t *len);
 
 /* Row identity (Required_Features bit 1, manifest.h). Without it, frame headers carry the row
  * group's own indexes; with it, the origin_table and origin_rg the manifest records, which for

@@ -47,6 +47,11 @@ typedef struct rcr_codec_vtbl {
 	 * already bounded by the reader. */
 	int (*decode)(size_t *out_len, uint8_t *dst, size_t dst_cap,
 		      const uint8_t *src, size_t src_len, uint32_t count);
+	/* Optional, for a codec whose content is the field stream itself (raw): called by readers
+	 * instead of decode, with untrusted content of src_len bytes and the frame's declared raw
+	 * size. Must check it as decode would, in place, so that the reader can use the content as
+	 * the field stream without decode's copy. @return 0 or RCR_E_FORMAT with a message. */
+	int (*check)(const uint8_t *src, size_t src_len, size_t raw_size, uint32_t count);
 } rcr_codec_vtbl;
 
 /* The codec for an id, or NULL if unknown. Borrowed, static. */

@@ -70,6 +70,12 @@ void rcr_frame_decoder_free(rcr_frame_decoder *d);
  * @return 0 or negative with a message that names what failed (callers add file/table). */
 int rcr_frame_decode(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_t *frame,
 		     size_t frame_len, const uint8_t **fields, size_t *fields_len);
+/* The same checks, but the field stream goes to the caller's buffer out (reset first), so
+ * that one decoder (one zstd context) serves every column of a row group, and a raw frame
+ * stored uncompressed is lent, not copied: *fields then points into frame itself. *fields is
+ * valid while out and frame are unchanged. */
+int rcr_frame_decode_into(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_t *frame,
+			  size_t frame_len, rcr_buf *out, const uint8_t **fields, size_t *fields_len);
 
 const char *rcr_compression_name(unsigned id);
 

@@ -14,7 +14,8 @@
  *
  * SHA-256 comes from OpenSSL's libcrypto, which uses the CPU's SHA extensions where there are
  * any. A hasher holds one digest context, reused for every hash: making one per row would cost
- * more than hashing a small row. Core code: no threads; one hasher per thread.
+ * more than hashing a small row. Hashing field streams copies nothing but a row's small fields
+ * (gathered into one digest update); big fields go to the digest where they lie. Core code: no threads; one hasher per thread.
  */
 #ifndef RCR_ROW_HASH_H
 #define RCR_ROW_HASH_H
@@ -26,6 +27,12 @@
 #include <stdint.h>
 
 typedef struct rcr_row_hasher rcr_row_hasher;
+
+/* One column's field stream, borrowed: a reader's decoded frame needs no copy to be hashed. */
+typedef struct rcr_field_stream {
+	const uint8_t *data;
+	size_t len;
+} rcr_field_stream;
 
 /* *out owned by the caller, released with rcr_row_hasher_free (accepts NULL). */
 int rcr_row_hasher_new(rcr_row_hasher **out);
@@ -40,6 +47,9 @@ int rcr_row_hash(rcr_row_hasher *h, uint8_t out[RCR_ROW_HASH_SIZE], const uint8_
  * @return 0, or RCR_E_FORMAT when a stream does not hold exactly `rows` well-formed fields.
  */
 int rcr_row_hashes(rcr_row_hasher *h, uint8_t *out, const rcr_buf *cols, uint32_t ncols, uint32_t rows);
+/* The same from borrowed streams. */
+int rcr_row_hashes_of(rcr_row_hasher *h, uint8_t *out, const rcr_field_stream *cols, uint32_t ncols,
+		      uint32_t rows);
 
 /* The content hash of a row group that keeps its row hashes (`rows` of them at hashes). */
 int rcr_content_hash_rows(rcr_row_hasher *h, uint8_t out[RCR_CONTENT_HASH_SIZE], const uint8_t *hashes, uint32_t rows);
@@ -47,5 +57,8 @@ int rcr_content_hash_rows(rcr_row_hasher *h, uint8_t out[RCR_CONTENT_HASH_SIZE],
 /* The content hash of a row group without row hashes, from its ncols field streams. */
 int rcr_content_hash_streams(rcr_row_hasher *h, uint8_t out[RCR_CONTENT_HASH_SIZE], const rcr_buf *cols,
 			     uint32_t ncols);
+/* The same from borrowed streams. */
+int rcr_content_hash_of(rcr_row_hasher *h, uint8_t out[RCR_CONTENT_HASH_SIZE], const rcr_field_stream *cols,
+			uint32_t ncols);
 
 #endif

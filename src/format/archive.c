@@ -151,19 +151,36 @@ int rcr_archive_check_frame_stored(rcr_buf *scratch, int fd, uint64_t file_size,
 	return rc == 0 ? 0 : frame_error(rc, t, rgi, col, path, ref);
 }
 
-int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,
-			   const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col,
-			   const uint8_t **fields, size_t *len)
+/* rcr_archive_load_frame, decoding into out, or into dec's own buffer when out is NULL. */
+static int load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, rcr_buf *out, int fd, uint64_t file_size,
+		      const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col,
+		      const uint8_t **fields, size_t *len)
 {
 	const rcr_table *t = &m->tables[ti];
 	const rcr_frame_ref *ref = &t->rgs[rgi].frames[col];
 	rcr_frame_header h;
 	int rc = read_frame(scratch, fd, file_size, path, ref);
-	if (rc == 0)
+	if (rc == 0 && out)
+		rc = rcr_frame_decode_into(dec, &h, scratch->data, scratch->len, out, fields, len);
+	else if (rc == 0)
 		rc = rcr_frame_decode(dec, &h, scratch->data, scratch->len, fields, len);
 	if (rc == 0)
 		rc = header_matches(&h, m, ref, ti, rgi, col);
 	return rc == 0 ? 0 : frame_error(rc, t, rgi, col, path, ref);
+}
+
+int rcr_archive_load_frame(rcr_frame_decoder *dec, rcr_buf *scratch, int fd, uint64_t file_size,
+			   const char *path, const rcr_manifest *m, uint32_t ti, uint32_t rgi, uint32_t col,
+			   const uint8_t **fields, size_t *len)
+{
+	return load_frame(dec, scratch, NULL, fd, file_size, path, m, ti, rgi, col, fields, len);
+}
+
+int rcr_archive_load_frame_into(rcr_frame_decoder *dec, rcr_buf *scratch, rcr_buf *out, int fd,
+				uint64_t file_size, const char *path, const rcr_manifest *m, uint32_t ti,
+				uint32_t rgi, uint32_t col, const uint8_t **fields, size_t *len)
+{
+	return load_frame(dec, scratch, out, fd, file_size, path, m, ti, rgi, col, fields, len);
 }
 
 int rcr_archive_check_skip(const rcr_manifest *m, uint32_t ti, uint32_t rgi)

@@ -197,22 +197,22 @@ void rcr_frame_decoder_free(rcr_frame_decoder *d)
 	free(d);
 }
 
-int rcr_frame_decode(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_t *frame,
-		     size_t frame_len, const uint8_t **fields, size_t *fields_len)
+/* The header's checks that need no decoding: stored size, declared sizes within the bounds
+ * below, stored hash. */
+static int check_stored(const rcr_frame_decoder *d, const rcr_frame_header *h, size_t frame_len,
+			const uint8_t *stored)
 {
-	rcr_frame_header h;
-	RCR_FORWARD(rcr_frame_header_read(&h, frame, frame_len));
-	if (frame_len - RCR_FRAME_HEADER_SIZE != h.stored_size)
+	if (frame_len - RCR_FRAME_HEADER_SIZE != h->stored_size)
 		return rcr_error_set(RCR_E_FORMAT, "frame declares %u stored bytes but %zu are present",
-				     h.stored_size, frame_len - RCR_FRAME_HEADER_SIZE);
-	if (h.raw_size > d->max_raw)
+				     h->stored_size, frame_len - RCR_FRAME_HEADER_SIZE);
+	if (h->raw_size > d->max_raw)
 		return rcr_error_set(RCR_E_LIMIT, "frame declares %llu raw bytes, above the limit of %llu",
-				     (unsigned long long)h.raw_size, (unsigned long long)d->max_raw);
+				     (unsigned long long)h->raw_size, (unsigned long long)d->max_raw);
 	/* Content is never larger than its field stream plus a small codec header (every codec's
 	 * bound), so this also bounds the decompression buffer before anything is allocated. */
-	if ((uint64_t)h.content_size > h.raw_size + 64)
+	if ((uint64_t)h->content_size > h->raw_size + 64)
 		return rcr_error_set(RCR_E_FORMAT, "frame content size %u is implausible for raw size %llu",
-				     h.content_size, (unsigned long long)h.raw_size);
+				     h->content_size, (unsigned long long)h->raw_size);
 	/* Two more bounds that tie the buffers below to the bytes present, so that a forged
 	 * header (hashes recomputed) cannot make the reader allocate far beyond what the frame
 	 * could hold. Neither refuses anything a writer can produce:
@@ -221,43 +221,111 @@ int rcr_frame_decode(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_
 	 *  - no codec's field stream exceeds twice its content plus 24 bytes per value (the worst
 	 *    case is float_array: 4 length bytes per element of at least 4 bytes, and a 24-byte
 	 *    array header per value; raw is 1:1, the dense and sparse codecs at most 8 per value). */
-	if (h.compression == RCR_COMPRESSION_ZSTD && (uint64_t)h.content_size > (uint64_t)h.stored_size * 32768)
+	if (h->compression == RCR_COMPRESSION_ZSTD && (uint64_t)h->content_size > (uint64_t)h->stored_size * 32768)
 		return rcr_error_set(RCR_E_FORMAT, "frame content size %u is more than %u zstd-compressed bytes can hold",
-				     h.content_size, h.stored_size);
-	if (h.raw_size > 2 * (uint64_t)h.content_size + 24 * (uint64_t)h.row_count)
+				     h->content_size, h->stored_size);
+	if (h->raw_size > 2 * (uint64_t)h->content_size + 24 * (uint64_t)h->row_count)
 		return rcr_error_set(RCR_E_FORMAT, "frame raw size %llu is more than %u rows and %u content bytes can decode to",
-				     (unsigned long long)h.raw_size, h.row_count, h.content_size);
-	const uint8_t *stored = frame + RCR_FRAME_HEADER_SIZE;
-	if (rcr_hash64(stored, h.stored_size) != h.stored_hash)
+				     (unsigned long long)h->raw_size, h->row_count, h->content_size);
+	if (rcr_hash64(stored, h->stored_size) != h->stored_hash)
 		return rcr_error_set(RCR_E_CHECKSUM, "frame checksum mismatch");
+	return 0;
+}
 
+/* Decompresses the stored bytes into dst (reset, then content_size bytes). */
+static int decompress(rcr_frame_decoder *d, const rcr_frame_header *h, const uint8_t *stored, rcr_buf *dst)
+{
+	rcr_buf_reset(dst);
+	RCR_FORWARD(rcr_buf_reserve(dst, (size_t)h->content_size + 1));
+	size_t z = ZSTD_decompressDCtx(d->dctx, dst->data, h->content_size, stored, h->stored_size);
+	if (ZSTD_isError(z))
+		return rcr_error_set(RCR_E_COMPRESS, "zstd decompression failed: %s", ZSTD_getErrorName(z));
+	if (z != h->content_size)
+		return rcr_error_set(RCR_E_FORMAT, "frame decompressed to %zu bytes, declared %u", z, h->content_size);
+	dst->len = z;
+	return 0;
+}
+
+static int check_decoded_size(size_t got, const rcr_frame_header *h)
+{
+	if (got != h->raw_size)
+		return rcr_error_set(RCR_E_FORMAT, "frame decoded to %zu bytes, declared %llu", got,
+				     (unsigned long long)h->raw_size);
+	return 0;
+}
+
+/* A codec whose content is the field stream (codec->check): the content is decompressed
+ * straight into out, or, stored uncompressed, lent from the frame (lend) or copied into out;
+ * then checked in place. No decode pass, no second copy. */
+static int content_as_fields(rcr_frame_decoder *d, const rcr_codec_vtbl *codec, const rcr_frame_header *h,
+			     const uint8_t *stored, rcr_buf *out, int lend, const uint8_t **fields)
+{
 	const uint8_t *content = stored;
-	if (h.compression == RCR_COMPRESSION_ZSTD) {
-		rcr_buf_reset(&d->content);
-		RCR_FORWARD(rcr_buf_reserve(&d->content, (size_t)h.content_size + 1));
-		size_t z = ZSTD_decompressDCtx(d->dctx, d->content.data, h.content_size, stored, h.stored_size);
-		if (ZSTD_isError(z))
-			return rcr_error_set(RCR_E_COMPRESS, "zstd decompression failed: %s", ZSTD_getErrorName(z));
-		if (z != h.content_size)
-			return rcr_error_set(RCR_E_FORMAT, "frame decompressed to %zu bytes, declared %u", z,
-					     h.content_size);
+	if (h->compression == RCR_COMPRESSION_ZSTD) {
+		RCR_FORWARD(decompress(d, h, stored, out));
+		content = out->data;
+	} else if (!lend) {
+		rcr_buf_reset(out);
+		RCR_FORWARD(rcr_buf_reserve(out, (size_t)h->content_size + 1));
+		memcpy(out->data, stored, h->content_size);
+		out->len = h->content_size;
+		content = out->data;
+	}
+	RCR_FORWARD(codec->check(content, h->content_size, (size_t)h->raw_size, h->row_count));
+	RCR_FORWARD(check_decoded_size(h->content_size, h));
+	*fields = content;
+	return 0;
+}
+
+/* Any other codec: content decompressed into d's buffer when compressed, decoded into out. */
+static int decode_content(rcr_frame_decoder *d, const rcr_codec_vtbl *codec, const rcr_frame_header *h,
+			  const uint8_t *stored, rcr_buf *out, const uint8_t **fields)
+{
+	const uint8_t *content = stored;
+	if (h->compression == RCR_COMPRESSION_ZSTD) {
+		RCR_FORWARD(decompress(d, h, stored, &d->content));
 		content = d->content.data;
 	}
-	const rcr_codec_vtbl *codec = rcr_codec_get(h.codec);
-	rcr_buf_reset(&d->fields);
-	RCR_FORWARD(rcr_buf_reserve(&d->fields, (size_t)h.raw_size + 1));
+	rcr_buf_reset(out);
+	RCR_FORWARD(rcr_buf_reserve(out, (size_t)h->raw_size + 1));
 	size_t got = 0;
-	int rc = codec->decode(&got, d->fields.data, (size_t)h.raw_size, content, h.content_size, h.row_count);
-	if (rc < 0)
-		return rc;
-	if (got != h.raw_size)
-		return rcr_error_set(RCR_E_FORMAT, "frame decoded to %zu bytes, declared %llu", got,
-				     (unsigned long long)h.raw_size);
-	if (rcr_hash64(d->fields.data, got) != h.raw_hash)
+	RCR_FORWARD(codec->decode(&got, out->data, (size_t)h->raw_size, content, h->content_size, h->row_count));
+	RCR_FORWARD(check_decoded_size(got, h));
+	out->len = got;
+	*fields = out->data;
+	return 0;
+}
+
+static int decode_frame(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_t *frame, size_t frame_len,
+			rcr_buf *out, int lend, const uint8_t **fields, size_t *fields_len)
+{
+	rcr_frame_header h;
+	RCR_FORWARD(rcr_frame_header_read(&h, frame, frame_len));
+	const uint8_t *stored = frame + RCR_FRAME_HEADER_SIZE;
+	RCR_FORWARD(check_stored(d, &h, frame_len, stored));
+	const rcr_codec_vtbl *codec = rcr_codec_get(h.codec);
+	const uint8_t *got;
+	if (codec->check)
+		RCR_FORWARD(content_as_fields(d, codec, &h, stored, out, lend, &got));
+	else
+		RCR_FORWARD(decode_content(d, codec, &h, stored, out, &got));
+	if (rcr_hash64(got, (size_t)h.raw_size) != h.raw_hash)
 		return rcr_error_set(RCR_E_CHECKSUM, "frame content checksum mismatch after decoding");
-	*fields = d->fields.data;
-	*fields_len = got;
+	*fields = got;
+	*fields_len = (size_t)h.raw_size;
 	if (h_out)
 		*h_out = h;
 	return 0;
+}
+
+int rcr_frame_decode(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_t *frame,
+		     size_t frame_len, const uint8_t **fields, size_t *fields_len)
+{
+	return decode_frame(d, h_out, frame, frame_len, &d->fields, 0, fields, fields_len);
+}
+
+int rcr_frame_decode_into(rcr_frame_decoder *d, rcr_frame_header *h_out, const uint8_t *frame,
+			  size_t frame_len, rcr_buf *out, const uint8_t **fields, size_t *fields_len)
+{
+	return decode_frame(d, h_out, frame, frame_len, out, 1, fields, fields_len);
 }

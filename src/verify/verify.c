@@ -22,9 +22,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A pool job: one data file of a table (file NO_FILE for a table without files). The unit is
+ * a file, not a table: a table's files are about the same size (16 row groups each), so the
+ * workers stay busy to the end however unequal the tables are. */
+typedef struct verify_job {
+	uint32_t table, file;
+	uint64_t raw;           /* the column data its frames decode to, for ordering */
+} verify_job;
+
+#define NO_FILE UINT32_MAX
+
 typedef struct verify_ctx {
 	const rcr_verify_opts *o;
 	const rcr_manifest *m;
+	verify_job *jobs;       /* biggest first */
+	uint32_t njobs;
 	pthread_mutex_t mu;     /* guards the problems and the totals */
 	char **problems;
 	int *problem_codes;     /* rcr_err code of each problem, for --json's problem_kinds */
@@ -54,19 +66,21 @@ static void problem(verify_ctx *v, int code)
 	pthread_mutex_unlock(&v->mu);
 }
 
-/* One pool worker's tools: its frame decoder and scratch, its SHA-256 hasher, and a copy of
- * each column's field stream of the row group being checked (row identity needs them all at
- * once, while the decoder holds one column at a time). */
+/* One pool worker's tools: its frame decoder and scratch, its SHA-256 hasher, and for each
+ * column of the row group being checked a frame buffer and a decoded one: row identity needs
+ * every column's field stream at once, and each stays where it was decoded (in out, or in
+ * frame for a raw frame stored uncompressed), never copied. */
 typedef struct verify_worker {
 	rcr_frame_decoder *dec;
-	rcr_buf scratch;
+	rcr_buf scratch;        /* the row-hash frame */
 	rcr_row_hasher *hasher;
-	rcr_buf *cols;
+	rcr_buf *frame, *out;
+	rcr_field_stream *cols; /* each column's field stream, in frame or out */
 	uint32_t ncols_cap;
 	rcr_buf hashes;         /* the row hashes recomputed from the fields */
 } verify_worker;
 
-/* What verify found in one table's frames, added to the totals once the table is done. */
+/* What verify found in one file's frames, added to the totals once the file is done. */
 typedef struct table_sums {
 	uint64_t frames, rows, raw, stored;
 } table_sums;
@@ -137,14 +151,14 @@ static int check_row_identity(verify_worker *w, const rcr_table *t, const rcr_ro
 	if (hashes) {
 		rcr_buf_reset(&w->hashes);
 		RCR_FORWARD(rcr_buf_reserve(&w->hashes, (size_t)rg->row_count * RCR_ROW_HASH_SIZE));
-		RCR_FORWARD(rcr_row_hashes(w->hasher, w->hashes.data, w->cols, t->ncols, rg->row_count));
+		RCR_FORWARD(rcr_row_hashes_of(w->hasher, w->hashes.data, w->cols, t->ncols, rg->row_count));
 		for (uint32_t r = 0; r < rg->row_count; r++)
 			if (memcmp(w->hashes.data + (size_t)r * RCR_ROW_HASH_SIZE, hashes + (size_t)r * RCR_ROW_HASH_SIZE,
 				   RCR_ROW_HASH_SIZE) != 0)
 				return rcr_error_set(RCR_E_CHECKSUM, "the row hash of row %u does not match its fields", r);
 		RCR_FORWARD(rcr_content_hash_rows(w->hasher, content, hashes, rg->row_count));
 	} else
-		RCR_FORWARD(rcr_content_hash_streams(w->hasher, content, w->cols, t->ncols));
+		RCR_FORWARD(rcr_content_hash_of(w->hasher, content, w->cols, t->ncols));
 	if (memcmp(content, rg->content_hash, RCR_CONTENT_HASH_SIZE) != 0)
 		return rcr_error_set(RCR_E_CHECKSUM, "the content hash does not match the %s",
 				     hashes ? "row hashes" : "field streams");
@@ -159,20 +173,18 @@ static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uin
 	const rcr_table *t = &v->m->tables[ti];
 	const rcr_row_group *rg = &t->rgs[g];
 	int identity = (v->m->required_features & RCR_FEATURE_ROW_IDENTITY) != 0;
+	const uint8_t *fields = NULL;
+	size_t len = 0;
 	int rg_ok = 1, rc = rcr_archive_check_skip(v->m, ti, g);
 	if (rc < 0) {
 		problem(v, rc);
 		rg_ok = 0;
 	}
 	for (uint32_t c = 0; c < t->ncols; c++) {
-		const uint8_t *fields;
-		size_t len;
 		ext[(*n)++] = (extent){rg->frames[c].offset, RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size};
-		rc = rcr_archive_load_frame(w->dec, &w->scratch, fd, size, path, v->m, ti, g, c, &fields, &len);
-		if (rc == 0 && identity) {
-			rcr_buf_reset(&w->cols[c]);
-			rc = rcr_buf_append(&w->cols[c], fields, len);
-		}
+		rc = rcr_archive_load_frame_into(w->dec, &w->frame[c], &w->out[c], fd, size, path, v->m, ti, g, c,
+						 &fields, &len);
+		w->cols[c] = (rcr_field_stream){fields, len};
 		if (rc < 0) {
 			problem(v, rc);
 			rg_ok = 0;
@@ -234,32 +246,39 @@ static void verify_data_file(verify_ctx *v, uint32_t ti, uint32_t f, verify_work
 	close(fd);
 }
 
-/* Room in w for the field streams of a row group of ncols columns. */
+/* Room in w for the frames and field streams of a row group of ncols columns. */
 static int worker_cols(verify_worker *w, uint32_t ncols)
 {
 	if (ncols <= w->ncols_cap)
 		return 0;
-	rcr_buf *c = realloc(w->cols, ncols * sizeof *c);
-	if (!c)
+	rcr_buf *f = realloc(w->frame, ncols * sizeof *f);
+	if (f)
+		w->frame = f;
+	rcr_buf *o = realloc(w->out, ncols * sizeof *o);
+	if (o)
+		w->out = o;
+	rcr_field_stream *c = realloc(w->cols, ncols * sizeof *c);
+	if (c)
+		w->cols = c;
+	if (!f || !o || !c)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t i = w->ncols_cap; i < ncols; i++)
-		c[i] = (rcr_buf)RCR_BUF_INIT;
-	w->cols = c;
+		w->frame[i] = w->out[i] = (rcr_buf)RCR_BUF_INIT;
 	w->ncols_cap = ncols;
 	return 0;
 }
 
-static void verify_table(verify_ctx *v, uint32_t ti, verify_worker *w)
+/* Job j: one data file of a table, its sums added to the totals. */
+static void verify_job_run(verify_ctx *v, uint32_t j, verify_worker *w)
 {
+	const verify_job *job = &v->jobs[j];
 	table_sums sum = {0};
-	int rc = worker_cols(w, v->m->tables[ti].ncols);
-	if (rc < 0) {
+	int rc = worker_cols(w, v->m->tables[job->table].ncols);
+	if (rc < 0)
 		problem(v, rc);
-		return;
-	}
-	for (uint32_t f = 0; f < v->m->tables[ti].nfiles; f++)
-		verify_data_file(v, ti, f, w, &sum);
-	rcr_progress_part_done(&v->prog, ti);
+	else if (job->file != NO_FILE)
+		verify_data_file(v, job->table, job->file, w, &sum);
+	rcr_progress_part_done(&v->prog, job->table);
 	pthread_mutex_lock(&v->mu);
 	v->frames += sum.frames;
 	v->rows += sum.rows;
@@ -268,7 +287,7 @@ static void verify_table(verify_ctx *v, uint32_t ti, verify_worker *w)
 	pthread_mutex_unlock(&v->mu);
 }
 
-/* One pool worker: tables in manifest order, each with this worker's decoder and scratch. A
+/* One pool worker: jobs biggest first, each with this worker's decoder and buffers. A
  * problem never stops verify, so the worker always returns 0 and problems go to the report. */
 static int verify_work(rcr_pool *pool, void *arg, int worker)
 {
@@ -279,15 +298,19 @@ static int verify_work(rcr_pool *pool, void *arg, int worker)
 		rc = rcr_row_hasher_new(&w.hasher);
 	uint32_t i;
 	while (rc == 0 && rcr_pool_next(pool, &i))
-		verify_table(v, i, &w);
+		verify_job_run(v, i, &w);
 	if (rc < 0)
 		problem(v, rc);
 	rcr_frame_decoder_free(w.dec);
 	rcr_row_hasher_free(w.hasher);
 	rcr_buf_free(&w.scratch);
 	rcr_buf_free(&w.hashes);
-	for (uint32_t c = 0; c < w.ncols_cap; c++)
-		rcr_buf_free(&w.cols[c]);
+	for (uint32_t c = 0; c < w.ncols_cap; c++) {
+		rcr_buf_free(&w.frame[c]);
+		rcr_buf_free(&w.out[c]);
+	}
+	free(w.frame);
+	free(w.out);
 	free(w.cols);
 	return 0;
 }
@@ -358,18 +381,63 @@ static void verify_schema_files(verify_ctx *v, const char *archive)
 	problem(v, RCR_E_MISSING);
 }
 
+static int cmp_job(const void *a, const void *b)
+{
+	const verify_job *x = a, *y = b;
+	if (x->raw != y->raw)
+		return x->raw > y->raw ? -1 : 1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return x->file < y->file ? -1 : x->file > y->file;
+}
+
+/* The jobs of every table: each data file, with the raw bytes of the frames in it (the
+ * manifest's sizes, as progress expects them), or one job without a file for a table that has
+ * none; biggest first, so the last jobs to finish are small. */
+static int make_jobs(verify_ctx *v)
+{
+	const rcr_manifest *m = v->m;
+	size_t n = 0;
+	for (uint32_t i = 0; i < m->ntables; i++)
+		n += m->tables[i].nfiles ? m->tables[i].nfiles : 1;
+	if (n > UINT32_MAX || !(v->jobs = calloc(n, sizeof *v->jobs)))
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->ntables; i++) {
+		const rcr_table *t = &m->tables[i];
+		verify_job *first = v->jobs + v->njobs;
+		for (uint32_t f = 0; f < t->nfiles; f++)
+			v->jobs[v->njobs++] = (verify_job){i, f, 0};
+		if (!t->nfiles)
+			v->jobs[v->njobs++] = (verify_job){i, NO_FILE, 0};
+		for (uint32_t g = 0; g < t->nrgs && t->nfiles; g++) {
+			const rcr_row_group *rg = &t->rgs[g];
+			for (uint32_t c = 0; c < t->ncols; c++)
+				first[rg->file].raw += rg->frames[c].raw_size;
+			if (rg->has_row_hashes)
+				first[rg->file].raw += rg->row_hashes.raw_size;
+		}
+	}
+	qsort(v->jobs, v->njobs, sizeof *v->jobs, cmp_job);
+	return 0;
+}
+
 /* Every table's data files and frames, over o->jobs workers. */
 static void verify_tables(verify_ctx *v)
 {
 	const rcr_verify_opts *o = v->o;
 	const rcr_manifest *m = v->m;
+	int rc = make_jobs(v);
+	if (rc < 0) {
+		problem(v, rc);
+		return;
+	}
 	rcr_progress_init(&v->prog, "verify", m, o->json || o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
-	for (uint32_t i = 0; i < m->ntables; i++)
-		rcr_progress_expect(&v->prog, i, m->tables[i].raw_bytes);
+	for (uint32_t j = 0; j < v->njobs; j++)
+		rcr_progress_expect(&v->prog, v->jobs[j].table, v->jobs[j].raw);
 	rcr_progress_begin(&v->prog);
-	rcr_pool_opts po = {.workers = o->jobs, .njobs = m->ntables, .work = verify_work, .ctx = v};
+	rcr_pool_opts po = {.workers = o->jobs, .njobs = v->njobs, .work = verify_work, .ctx = v};
 	rcr_pool *pool = NULL;
-	int rc = rcr_pool_new(&pool, &po);
+	rc = rcr_pool_new(&pool, &po);
 	if (rc == 0)
 		rc = rcr_pool_run(pool);
 	rcr_pool_free(pool);
@@ -420,6 +488,7 @@ int rcr_verify_run(const rcr_verify_opts *o)
 		free(v.problems[i]);
 	free(v.problems);
 	free(v.problem_codes);
+	free(v.jobs);
 	rcr_manifest_free(m);
 	return rc;
 }

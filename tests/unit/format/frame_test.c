@@ -17,18 +17,39 @@ static void reseal(uint8_t *frame, size_t len)
 	rcr_store_u32le(frame + 60, (uint32_t)rcr_hash64(frame, 60));
 }
 
-/* Decodes from an exact-size heap copy (ASan sees any overread). */
+static int same_header(const rcr_frame_header *a, const rcr_frame_header *b)
+{
+	return a->codec == b->codec && a->compression == b->compression && a->table == b->table &&
+	       a->row_group == b->row_group && a->column == b->column && a->row_count == b->row_count &&
+	       a->raw_size == b->raw_size && a->content_size == b->content_size && a->stored_size == b->stored_size &&
+	       a->stored_hash == b->stored_hash && a->raw_hash == b->raw_hash;
+}
+
+/* Decodes from an exact-size heap copy (ASan sees any overread), both ways: with the
+ * decoder's own buffer and into a caller's buffer (which lends a raw frame's stored bytes).
+ * Both must agree on the result, the header and the field stream. */
 static int decode_copy(rcr_frame_decoder *d, rcr_frame_header *h, const uint8_t *frame, size_t len,
 		       rcr_buf *out)
 {
 	uint8_t *c = test_dup(frame, len);
-	const uint8_t *fields = NULL;
-	size_t fields_len = 0;
-	int rc = rcr_frame_decode(d, h, c, len, &fields, &fields_len);
+	const uint8_t *fields = NULL, *fields2 = NULL;
+	size_t fields_len = 0, fields2_len = 0;
+	rcr_buf into = RCR_BUF_INIT;
+	rcr_frame_header h1, h2;
+	int rc = rcr_frame_decode(d, &h1, c, len, &fields, &fields_len);
+	int rc2 = rcr_frame_decode_into(d, &h2, c, len, &into, &fields2, &fields2_len);
+	CHECK_RC(rc2, rc);
+	if (rc == 0 && rc2 == 0) {
+		CHECK_MEM(fields2, fields2_len, fields, fields_len);
+		CHECK(same_header(&h2, &h1));
+		if (h)
+			*h = h1;
+	}
 	if (rc == 0 && out) {
 		rcr_buf_reset(out);
 		fx_put(out, fields, fields_len);
 	}
+	rcr_buf_free(&into);
 	free(c);
 	return rc;
 }
@@ -481,6 +502,15 @@ static void test_frame__resealed_lies_rejected(void)
 	WITH_COPY(pf);                                     /* stored bytes edited, raw hash now wrong */
 	q[RCR_FRAME_HEADER_SIZE + 20] ^= 4;
 	EXPECT(pf, RCR_E_CHECKSUM);
+	/* A raw frame stored uncompressed is lent by rcr_frame_decode_into, never copied: its
+	 * field stream is still checked, whichever way it is decoded. */
+	WITH_COPY(pf);                                     /* fewer rows than its fields */
+	rcr_store_u32le(q + 20, 2);
+	EXPECT(pf, RCR_E_FORMAT);
+	WITH_COPY(pf);                                     /* a field longer than the stream */
+	rcr_store_u32le(q + RCR_FRAME_HEADER_SIZE, 0x0000ff7f);
+	rcr_store_u64le(q + 48, rcr_hash64(q + RCR_FRAME_HEADER_SIZE, pf.len - RCR_FRAME_HEADER_SIZE));
+	EXPECT(pf, RCR_E_FORMAT);
 #undef WITH_COPY
 #undef EXPECT
 	rcr_frame_decoder_free(dec);
@@ -524,6 +554,49 @@ static void test_frame__decoder_reuse(void)
 	rcr_buf_free(&again);
 }
 
+/* Where each decode leaves the field stream: rcr_frame_decode always in the decoder's own
+ * buffer; rcr_frame_decode_into in the caller's buffer, except a raw frame stored uncompressed,
+ * whose stored bytes are the field stream and are lent, not copied. */
+static void test_frame__decode_into_lends_raw(void)
+{
+	test_rng r = {5};
+	rcr_buf fields = RCR_BUF_INIT, vec = RCR_BUF_INIT, frame = RCR_BUF_INIT, out = RCR_BUF_INIT;
+	fx_fields_random(&fields, &r, 50, 40);
+	fx_dense_random(&vec, &r, 20, 16, 4);
+	rcr_frame_decoder *dec;
+	REQUIRE_OK(rcr_frame_decoder_new(&dec, 1 << 20));
+	static const struct {
+		int level;
+		rcr_codec_id codec;
+		int lent;
+	} cases[] = {{0, RCR_CODEC_RAW, 1}, {3, RCR_CODEC_RAW, 0}, {0, RCR_CODEC_VECTOR, 0}, {3, RCR_CODEC_VECTOR, 0}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		const rcr_buf *in = cases[k].codec == RCR_CODEC_RAW ? &fields : &vec;
+		uint32_t count = cases[k].codec == RCR_CODEC_RAW ? 50 : 20;
+		rcr_frame_encoder *enc;
+		REQUIRE_OK(rcr_frame_encoder_new(&enc, cases[k].level));
+		rcr_buf_reset(&frame);
+		rcr_frame_header h;
+		REQUIRE_OK(rcr_frame_encode(enc, &frame, &h, 0, 0, 0, cases[k].codec, in->data, in->len, count));
+		CHECK_EQ_U64(h.codec, cases[k].codec);
+		CHECK_EQ_U64(h.compression, cases[k].level ? RCR_COMPRESSION_ZSTD : RCR_COMPRESSION_NONE);
+		const uint8_t *got;
+		size_t len;
+		REQUIRE_OK(rcr_frame_decode_into(dec, NULL, frame.data, frame.len, &out, &got, &len));
+		CHECK_MEM(got, len, in->data, in->len);
+		CHECK(got == (cases[k].lent ? frame.data + RCR_FRAME_HEADER_SIZE : out.data));
+		REQUIRE_OK(rcr_frame_decode(dec, NULL, frame.data, frame.len, &got, &len));
+		CHECK_MEM(got, len, in->data, in->len);
+		CHECK(got != frame.data + RCR_FRAME_HEADER_SIZE && got != out.data);
+		rcr_frame_encoder_free(enc);
+	}
+	rcr_frame_decoder_free(dec);
+	rcr_buf_free(&fields);
+	rcr_buf_free(&vec);
+	rcr_buf_free(&frame);
+	rcr_buf_free(&out);
+}
+
 static const test_case cases[] = {
 	TEST(test_frame__roundtrip_levels),
 	TEST(test_frame__incompressible_stored_as_none),
@@ -535,6 +608,7 @@ static const test_case cases[] = {
 	TEST(test_frame__declared_sizes_bounded_by_bytes_present),
 	TEST(test_frame__resealed_lies_rejected),
 	TEST(test_frame__decoder_reuse),
+	TEST(test_frame__decode_into_lends_raw),
 };
 
 TEST_MAIN(cases)
