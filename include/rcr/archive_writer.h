@@ -107,6 +107,15 @@ int rcr_table_writer_add(rcr_table_writer *w, const rcr_buf *cols, uint32_t rows
  * take_group took the row group (nothing was written or recorded). */
 int rcr_table_writer_add_rows(rcr_table_writer *w, const rcr_buf *cols, uint32_t rows, const uint8_t *hashes);
 
+/*
+ * Makes w a writer of table t (index `table`) into `file`, as rcr_table_writer_new would with
+ * w's options and sink, but keeping w's buffers and compression contexts: a caller that
+ * writes one table (or piece) after the other allocates them, and the kernel faults their
+ * pages in, once instead of per table (rcr dump's workers). What w wrote before stays recorded
+ * in its table; the next row group starts w's first file of t. t as for rcr_table_writer_new.
+ */
+int rcr_table_writer_reset(rcr_table_writer *w, rcr_table *t, uint32_t table, const char *file);
+
 /* The current file's index in t->files, or UINT32_MAX before the first row group. */
 uint32_t rcr_table_writer_file(const rcr_table_writer *w);
 

@@ -8,8 +8,9 @@
  * writes it with the archive writer (one frame per column, and the row-hash frame, appended to
  * the job's data files, segments of RCR_SEGMENT_ROW_GROUPS row groups) while the connection's
  * thread fills the next. Memory per worker is two row groups plus their frames, whatever the
- * table size. With a base (--base), each row is hashed on the connection thread and asked
- * about (dump_base_take): a row the base already holds is not written.
+ * table size. Row hashes (row identity) are taken on the connection thread from the contiguous
+ * COPY row, for the row groups that will keep them; with a base (--base) every row is hashed
+ * there and asked about (dump_base_take): a row the base already holds is not written.
  */
 #include "dump_int.h"
 
@@ -29,19 +30,25 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One row group being filled or encoded: a field stream per column, its row count and, with a
- * base, its rows' hashes (computed on the connection thread, so the encoder need not). */
+/* One row group being filled or encoded: a field stream per column, its row count and field
+ * bytes and, when `hashed`, every row's hash (computed on the connection thread from the
+ * contiguous COPY row, so the encoder need not gather the row from the field streams). */
 typedef struct row_group_buf {
 	rcr_buf *cols;
 	uint32_t rows;
+	uint64_t bytes;
+	int hashed;
 	rcr_buf hashes;
 } row_group_buf;
 
 /*
- * One job's writer. The connection's thread fills one row group while the encoder thread
- * compresses and writes the previous one (rcr_handoff over two row_group_bufs), so zstd and
- * the transforms never stall the connection (the server keeps streaming meanwhile) and a job
- * holds at most two row groups in memory, whatever the table's size.
+ * A worker's writer, set up for each job it runs (table_writer_begin). The connection's thread
+ * fills one row group while the encoder thread compresses and writes the previous one
+ * (rcr_handoff over two row_group_bufs), so zstd and the transforms never stall the connection
+ * (the server keeps streaming meanwhile) and a job holds at most two row groups in memory,
+ * whatever the table's size. The row groups' buffers (for the pieces of one table) and the
+ * archive writer's are kept from one job to the next: made anew per piece, they faulted in
+ * fresh pages every time (75,000 page faults in a -j2 dump of bench.sh's scale 1, 30,000 now).
  */
 typedef struct table_writer {
 	dump_ctx *d;
@@ -50,9 +57,14 @@ typedef struct table_writer {
 	rcr_table *t;
 	char rel[64];           /* the stem of the job's data files' names */
 	row_group_buf bufs[2];
+	uint32_t bufs_table;    /* the table whose columns bufs hold; UINT32_MAX: none */
 	row_group_buf *fill;    /* the connection thread's, from rcr_handoff_put */
 	rcr_rg_cutter cut;      /* where fill closes */
-	rcr_row_hasher *hasher; /* the connection thread's, with a base */
+	rcr_row_hasher *hasher; /* the connection thread's */
+	/* Whether the connection thread hashes the rows of fill: with a base always; otherwise
+	 * when the writer will keep its row hashes, as far as the row group before it tells (the
+	 * job's first one: its first row); -1 before the job's first row. */
+	int hash_rows;
 	rcr_handoff *h;
 	/* The encoder thread's only: the archive writer and the data file it appends to. */
 	rcr_table_writer *tw;
@@ -136,6 +148,16 @@ static int take_group(void *ctx, const uint8_t content_hash[RCR_CONTENT_HASH_SIZ
 static const rcr_data_sink_vtbl file_sink = {file_create, file_append, file_discard, table_lock, table_unlock,
 					     take_group};
 
+static void row_group_clear(row_group_buf *g, uint32_t ncols)
+{
+	for (uint32_t c = 0; c < ncols; c++)
+		rcr_buf_reset(&g->cols[c]);
+	rcr_buf_reset(&g->hashes);
+	g->rows = 0;
+	g->bytes = 0;
+	g->hashed = 0;
+}
+
 /* The encoder thread: every row group handed to it, in order, through the archive writer. */
 static int encoder_main(rcr_handoff *h, void *ctx)
 {
@@ -144,11 +166,8 @@ static int encoder_main(rcr_handoff *h, void *ctx)
 	int rc;
 	while ((rc = rcr_handoff_take(h, &slot)) == 1) {
 		row_group_buf *g = slot;
-		rc = rcr_table_writer_add_rows(w->tw, g->cols, g->rows, w->d->base ? g->hashes.data : NULL);
-		for (uint32_t c = 0; c < w->t->ncols; c++)
-			rcr_buf_reset(&g->cols[c]);
-		rcr_buf_reset(&g->hashes);
-		g->rows = 0;
+		rc = rcr_table_writer_add_rows(w->tw, g->cols, g->rows, g->hashed ? g->hashes.data : NULL);
+		row_group_clear(g, w->t->ncols);
 		if (rc < 0)
 			return rc;
 		rcr_handoff_release(h);
@@ -170,16 +189,41 @@ static int next_fill(table_writer *w)
 	return 0;
 }
 
-/* With a base: 1 if the base holds this row (it is then not written), 0 if not; the row's hash
- * goes with the row group. */
-static int take_row(table_writer *w, const uint8_t *row, size_t n)
+/* Whether a row group of `rows` rows and `bytes` field bytes keeps its row hashes (the archive
+ * writer's rule, archive_writer.h: row_hash_min_row_bytes). */
+static int keeps_row_hashes(uint64_t bytes, uint32_t rows)
 {
+	return rows > 0 && bytes >= (uint64_t)RCR_ROW_HASH_MIN_ROW_BYTES * rows;
+}
+
+/* Hashes the row when fill's rows are hashed (w->hash_rows); with a base, asks it: 1 if the
+ * base holds the row (it is then not written), 0 if not. The hash goes with the row group. */
+static int hash_row(table_writer *w, const uint8_t *row, size_t n)
+{
+	if (w->hash_rows < 0)
+		w->hash_rows = w->d->base || keeps_row_hashes(n, 1);
+	if (!w->hash_rows)
+		return 0;
 	uint8_t hash[RCR_ROW_HASH_SIZE];
 	RCR_FORWARD(rcr_row_hash(w->hasher, hash, row, n));
-	int taken = dump_base_take(w->d->base, w->index, hash);
-	if (taken != 0)
-		return taken;
+	if (w->d->base) {
+		int taken = dump_base_take(w->d->base, w->index, hash);
+		if (taken != 0)
+			return taken;
+	}
+	w->fill->hashed = 1;
 	return rcr_buf_append(&w->fill->hashes, hash, sizeof hash);
+}
+
+/* Hands the full row group to the encoder and takes the other one; whether its rows are
+ * hashed follows this one's size. */
+static int close_fill(table_writer *w)
+{
+	const row_group_buf *g = w->fill;
+	if (!w->d->base)
+		w->hash_rows = keeps_row_hashes(g->bytes, g->rows);
+	rcr_handoff_publish(w->h);
+	return next_fill(w);
 }
 
 /* A row's fields are contiguous: its encodings, as the row hash and the cutter take them. */
@@ -189,19 +233,17 @@ static int on_tuple(void *ctx, const uint8_t *const *fields, uint16_t nfields)
 	const uint8_t *row = fields[0];
 	size_t n = (size_t)(fields[nfields] - fields[0]);
 	rcr_progress_add(&w->d->prog, w->index, 1, n);
-	if (w->d->base) {
-		int taken = take_row(w, row, n);
-		if (taken != 0)
-			return taken < 0 ? taken : 0;
-	}
+	int taken = hash_row(w, row, n);
+	if (taken != 0)
+		return taken < 0 ? taken : 0;
 	row_group_buf *g = w->fill;
 	for (uint16_t c = 0; c < nfields; c++)
 		RCR_FORWARD(rcr_buf_append(&g->cols[c], fields[c], (size_t)(fields[c + 1] - fields[c])));
 	g->rows++;
+	g->bytes += n;
 	if (!rcr_rg_cutter_row(&w->cut, row, n))
 		return 0;
-	rcr_handoff_publish(w->h);
-	return next_fill(w);
+	return close_fill(w);
 }
 
 /*
@@ -362,55 +404,93 @@ static int copy_table(table_writer *w, PGconn *conn)
 	return rc;
 }
 
-/* The job's row group buffers and archive writer, and the encoder thread that runs it. */
-static int table_writer_begin(table_writer *w)
+/* Frees the row groups' buffers. */
+static void row_groups_free(table_writer *w)
 {
-	const dump_job *job = w->job;
+	/* Only the table's columns have buffers (bufs_table is set once both arrays are made). */
+	uint32_t ncols = w->bufs_table == UINT32_MAX ? 0 : w->d->m->tables[w->bufs_table].ncols;
+	for (int i = 0; i < 2; i++) {
+		row_group_buf *g = &w->bufs[i];
+		for (uint32_t c = 0; c < ncols; c++)
+			rcr_buf_free(&g->cols[c]);
+		free(g->cols);
+		rcr_buf_free(&g->hashes);
+		*g = (row_group_buf){.hashes = RCR_BUF_INIT};
+	}
+	w->bufs_table = UINT32_MAX;
+}
+
+/* The row groups' column buffers for table t: kept when they are t's already (the pieces of a
+ * split table, one after the other), else made anew: kept across tables, a buffer would hold
+ * on to the biggest column chunk its column index ever had. */
+static int row_groups_for(table_writer *w)
+{
+	rcr_table *t = w->t;
+	if (w->bufs_table == w->index) {
+		for (int i = 0; i < 2; i++)
+			row_group_clear(&w->bufs[i], t->ncols);
+		return 0;
+	}
+	row_groups_free(w);
+	for (int i = 0; i < 2; i++)
+		if (!(w->bufs[i].cols = calloc(t->ncols + 1, sizeof *w->bufs[i].cols)))
+			return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	w->bufs_table = w->index;
+	return 0;
+}
+
+/* Sets the worker's writer up for job (its row group buffers and archive writer, made on the
+ * worker's first job, reset on the next ones) and starts the encoder thread that runs it. */
+static int table_writer_begin(table_writer *w, const dump_job *job)
+{
+	w->job = job;
+	w->index = job->table;
+	w->t = &w->d->m->tables[job->table];
+	w->hash_rows = -1;
 	rcr_table *t = w->t;
 	/* data/<oid>-<archive id's first 8 hex>.<piece>.<segment>.rcd: files a later dump links
 	 * from this archive never collide with its own (dump_dir.c's is_data_name). */
 	snprintf(w->rel, sizeof w->rel, "data/%u-%.8s.%u", t->oid, w->d->archive_id, job->piece);
-	for (int i = 0; i < 2; i++) {
-		w->bufs[i].hashes = (rcr_buf)RCR_BUF_INIT;
-		w->bufs[i].cols = calloc(t->ncols + 1, sizeof *w->bufs[i].cols);
-		if (!w->bufs[i].cols)
-			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	}
+	RCR_FORWARD(row_groups_for(w));
 	rcr_rg_cutter_init(&w->cut, w->d->o->row_group_bytes, w->d->o->row_group_rows);
-	if (w->d->base)
+	if (!w->hasher)
 		RCR_FORWARD(rcr_row_hasher_new(&w->hasher));
-	rcr_table_writer_opts wo = RCR_TABLE_WRITER_OPTS_INIT;
-	wo.level = w->d->o->level;
-	RCR_FORWARD(rcr_table_writer_new(&w->tw, t, w->index, w->rel, &wo, &file_sink, w));
+	if (w->tw) {
+		RCR_FORWARD(rcr_table_writer_reset(w->tw, t, w->index, w->rel));
+	} else {
+		rcr_table_writer_opts wo = RCR_TABLE_WRITER_OPTS_INIT;
+		wo.level = w->d->o->level;
+		RCR_FORWARD(rcr_table_writer_new(&w->tw, t, w->index, w->rel, &wo, &file_sink, w));
+	}
 	RCR_FORWARD(rcr_handoff_begin(&w->h, &w->bufs[0], &w->bufs[1], RCR_HANDOFF_CONSUMER, encoder_main, w));
 	return next_fill(w);
 }
 
-/* Waits for the encoder to write what it was handed and stops it, closes the file and frees
- * what begin made; returns the first failure: rc if there was one, else the encoder's. */
+/* Waits for the encoder to write what it was handed and stops it, closes the file; returns
+ * the first failure: rc if there was one, else the encoder's. */
 static int table_writer_end(table_writer *w, int rc)
 {
-	rc = rcr_handoff_end(w->h, rc);
+	if (w->h)
+		rc = rcr_handoff_end(w->h, rc);
+	w->h = NULL;
 	int crc = rcr_dump_file_close(&w->file);
-	if (rc == 0)
-		rc = crc;
-	for (int i = 0; i < 2; i++) {
-		for (uint32_t c = 0; w->bufs[i].cols && c < w->t->ncols; c++)
-			rcr_buf_free(&w->bufs[i].cols[c]);
-		free(w->bufs[i].cols);
-		rcr_buf_free(&w->bufs[i].hashes);
-	}
-	rcr_row_hasher_free(w->hasher);
-	rcr_table_writer_free(w->tw);
-	return rc;
+	return rc == 0 ? crc : rc;
 }
 
-static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
+/* What the worker's writer holds after its last job. */
+static void table_writer_free(table_writer *w)
 {
+	row_groups_free(w);
+	rcr_row_hasher_free(w->hasher);
+	rcr_table_writer_free(w->tw);
+}
+
+static int dump_one(table_writer *w, PGconn *conn, const dump_job *job)
+{
+	dump_ctx *d = w->d;
 	uint32_t index = job->table;
 	rcr_table *t = &d->m->tables[index];
-	table_writer w = {.d = d, .job = job, .index = index, .t = t, .file = {.dir = d->o->dir, .fd = -1}};
-	int rc = table_writer_begin(&w);
+	int rc = table_writer_begin(w, job);
 	if (d->o->common.verbose) {
 		if (job->npieces > 1)
 			fprintf(stderr, "rcr: dumping table '%s' piece %u of %u\n", rcr_name_qualify(t->schema, t->name).s,
@@ -419,8 +499,8 @@ static int dump_one(dump_ctx *d, PGconn *conn, const dump_job *job)
 			fprintf(stderr, "rcr: dumping table '%s'\n", rcr_name_qualify(t->schema, t->name).s);
 	}
 	if (rc == 0)
-		rc = copy_table(&w, conn);
-	rc = table_writer_end(&w, rc);
+		rc = copy_table(w, conn);
+	rc = table_writer_end(w, rc);
 	if (rc < 0) {
 		if (rcr_interrupted())
 			return rcr_error_set(RCR_E_INTERRUPTED, "interrupted while dumping table '%s'",
@@ -527,6 +607,7 @@ static int worker_main(rcr_pool *pool, void *ctx, int worker)
 		rc = rcr_dump_begin_snapshot_txn(conn, d->snapshot);
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
 	uint32_t batch[DUMP_WORKER_TXN_JOBS], n;
+	table_writer w = {.d = d, .bufs_table = UINT32_MAX, .file = {.dir = d->o->dir, .fd = -1}};
 	/* The first batch runs in the transaction begin_snapshot_txn started. */
 	for (int first = 1; rc == 0 && (n = claim_batch(d, batch)) > 0; first = 0) {
 		rc = send_batch(d, conn, batch, n, !first);
@@ -534,13 +615,14 @@ static int worker_main(rcr_pool *pool, void *ctx, int worker)
 			if (k > 0 && (rcr_pool_cancelled(pool) || rcr_interrupted()))
 				rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
 			else
-				rc = dump_one(d, conn, &d->jobs[batch[k]]);
+				rc = dump_one(&w, conn, &d->jobs[batch[k]]);
 		}
 		rc = end_batch(conn, rc);
 	}
 	/* Recorded before the clean-up, so the siblings' COPYs are cancelled at once. */
 	if (rc < 0)
 		rcr_pool_fail(pool, rc);
+	table_writer_free(&w);
 	rcr_interrupt_forget(slot);
 	PQfinish(conn);
 	return rc;

@@ -52,6 +52,36 @@ static void table_unlock(const rcr_table_writer *w)
 		w->sink->unlock(w->ctx);
 }
 
+/* Points w at table t and the file (or stem) `file`: everything of a writer that belongs to one
+ * table, as new makes it; the buffers and the encoders stay. */
+static int bind_table(rcr_table_writer *w, rcr_table *t, uint32_t table, const char *file)
+{
+	free(w->file);
+	free(w->cur);
+	free(w->codecs);
+	free(w->use_raw);
+	w->t = t;
+	w->table = table;
+	w->cur = NULL;
+	w->file_index = UINT32_MAX;
+	w->segment = 0;
+	w->in_file = 0;
+	w->added = 0;
+	w->offset = 0;
+	w->file = strdup(file);
+	w->codecs = calloc(t->ncols + 1, sizeof *w->codecs);
+	w->use_raw = calloc(t->ncols + 1, 1);
+	if (!w->file || !w->codecs || !w->use_raw)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t c = 0; c < t->ncols; c++)
+		/* A text table's values are text output whatever the column's type: a vector column
+		 * holds "[1,2,3]", which the vector codec must not read as floats. */
+		w->codecs[c] = w->o.force_codec >= 0       ? (rcr_codec_id)w->o.force_codec
+			       : (t->flags & RCR_TABLE_TEXT) ? RCR_CODEC_RAW
+							   : rcr_codec_for_type(t->cols[c].type_name);
+	return 0;
+}
+
 int rcr_table_writer_new(rcr_table_writer **out, rcr_table *t, uint32_t table, const char *file,
 			 const rcr_table_writer_opts *o, const rcr_data_sink_vtbl *sink, void *sink_ctx)
 {
@@ -59,18 +89,9 @@ int rcr_table_writer_new(rcr_table_writer **out, rcr_table *t, uint32_t table, c
 	rcr_table_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	*w = (rcr_table_writer){.t = t, .table = table, .file_index = UINT32_MAX, .o = *o, .sink = sink,
-				.ctx = sink_ctx, .hashes = RCR_BUF_INIT, .out = RCR_BUF_INIT, .trial = RCR_BUF_INIT};
-	w->file = strdup(file);
-	w->codecs = calloc(t->ncols + 1, sizeof *w->codecs);
-	w->use_raw = calloc(t->ncols + 1, 1);
-	int rc = w->file && w->codecs && w->use_raw ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
-	for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
-		/* A text table's values are text output whatever the column's type: a vector column
-		 * holds "[1,2,3]", which the vector codec must not read as floats. */
-		w->codecs[c] = o->force_codec >= 0         ? (rcr_codec_id)o->force_codec
-			       : (t->flags & RCR_TABLE_TEXT) ? RCR_CODEC_RAW
-							   : rcr_codec_for_type(t->cols[c].type_name);
+	*w = (rcr_table_writer){.o = *o, .sink = sink, .ctx = sink_ctx, .hashes = RCR_BUF_INIT, .out = RCR_BUF_INIT,
+				.trial = RCR_BUF_INIT};
+	int rc = bind_table(w, t, table, file);
 	if (rc == 0)
 		rc = rcr_frame_encoder_new(&w->enc, o->level);
 	if (rc == 0)
@@ -83,6 +104,11 @@ int rcr_table_writer_new(rcr_table_writer **out, rcr_table *t, uint32_t table, c
 	}
 	*out = w;
 	return 0;
+}
+
+int rcr_table_writer_reset(rcr_table_writer *w, rcr_table *t, uint32_t table, const char *file)
+{
+	return bind_table(w, t, table, file);
 }
 
 void rcr_table_writer_free(rcr_table_writer *w)

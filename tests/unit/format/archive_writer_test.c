@@ -658,6 +658,113 @@ static void test_archive_writer__boundaries_stable(void)
 	}
 }
 
+/* A sink that keeps every appended byte in one buffer and the names of the files it was asked
+ * to create. */
+typedef struct mem_sink {
+	rcr_buf bytes;
+	char names[8][64];
+	int nnames;
+} mem_sink;
+
+static int ms_create(void *ctx, const char *file)
+{
+	mem_sink *s = ctx;
+	if (s->nnames < 8)
+		snprintf(s->names[s->nnames], sizeof s->names[0], "%s", file);
+	s->nnames++;
+	return 0;
+}
+
+static int ms_append(void *ctx, const void *p, size_t n)
+{
+	return rcr_buf_append(&((mem_sink *)ctx)->bytes, p, n);
+}
+
+static const rcr_data_sink_vtbl mem_vtbl = {.create = ms_create, .append = ms_append};
+
+/* Row group g of the second table of test_archive_writer__reset: int8, vector (dim 300, so
+ * that rows keep their row hashes) and text. */
+static void reset_rows(rcr_buf cols[3], uint32_t g, uint32_t rows)
+{
+	test_rng r = {100 + g};
+	for (int c = 0; c < 3; c++)
+		cols[c] = (rcr_buf)RCR_BUF_INIT;
+	for (uint32_t i = 0; i < rows; i++) {
+		uint8_t v[8];
+		rcr_store_u64le(v, g * 1000u + i);
+		fx_field(&cols[0], v, 8);
+	}
+	fx_dense_random(&cols[1], &r, rows, 300, 4);
+	fx_fields_random(&cols[2], &r, rows, 40);
+}
+
+/* A writer reset to another table (rcr dump's worker, from one job to the next) writes exactly
+ * what a new writer of that table writes: the same bytes, files (segment numbers from 0 again),
+ * row groups, codec trials (the first row group is one again) and totals, whatever the first
+ * table left in it (20 row groups: a second segment and a codec trial since its last); the
+ * first table keeps what was recorded for it. */
+static void test_archive_writer__reset(void)
+{
+	static const char *const types_a[] = {"vector", "text"};
+	static const char *const types_b[] = {"int8", "vector", "text"};
+	rcr_manifest *ma = one_table(2, types_a), *mb = one_table(3, types_b), *mb2 = one_table(3, types_b);
+	mem_sink s = {.bytes = RCR_BUF_INIT}, s2 = {.bytes = RCR_BUF_INIT};
+	rcr_table_writer_opts o = RCR_TABLE_WRITER_OPTS_INIT;
+	rcr_table_writer *w, *w2;
+	REQUIRE_OK(rcr_table_writer_new(&w, &ma->tables[0], 0, "data/1-0badcafe.0", &o, &mem_vtbl, &s));
+	test_rng r = {5};
+	for (uint32_t g = 0; g < 20; g++) {
+		rcr_buf cols[2] = {RCR_BUF_INIT, RCR_BUF_INIT};
+		fx_dense_random(&cols[0], &r, 7, 4, 4);
+		fx_fields_random(&cols[1], &r, 7, 30);
+		REQUIRE_OK(rcr_table_writer_add(w, cols, 7));
+		rcr_buf_free(&cols[0]);
+		rcr_buf_free(&cols[1]);
+	}
+	CHECK_EQ_U64(s.nnames, 2);
+	rcr_buf_reset(&s.bytes);
+	s.nnames = 0;
+	REQUIRE_OK(rcr_table_writer_reset(w, &mb->tables[0], 0, "data/2-0badcafe.1"));
+	CHECK_EQ_U64(rcr_table_writer_file(w), UINT32_MAX);
+	REQUIRE_OK(rcr_table_writer_new(&w2, &mb2->tables[0], 0, "data/2-0badcafe.1", &o, &mem_vtbl, &s2));
+	for (uint32_t g = 0; g < 18; g++) {
+		rcr_buf cols[3];
+		reset_rows(cols, g, 3 + g % 4);
+		REQUIRE_OK(rcr_table_writer_add(w, cols, 3 + g % 4));
+		REQUIRE_OK(rcr_table_writer_add(w2, cols, 3 + g % 4));
+		for (int c = 0; c < 3; c++)
+			rcr_buf_free(&cols[c]);
+	}
+	CHECK_MEM(s.bytes.data, s.bytes.len, s2.bytes.data, s2.bytes.len);
+	REQUIRE(s.nnames == 2 && s2.nnames == 2);
+	CHECK_STR(s.names[0], "data/2-0badcafe.1.0.rcd");
+	CHECK_STR(s.names[1], s2.names[1]);
+	const rcr_table *a = &ma->tables[0], *b = &mb->tables[0], *b2 = &mb2->tables[0];
+	CHECK_EQ_U64(a->nrgs, 20);
+	CHECK_EQ_U64(a->row_count, 140);
+	CHECK_EQ_U64(a->nfiles, 2);
+	REQUIRE(b->nfiles == b2->nfiles && b->nrgs == b2->nrgs);
+	for (uint32_t f = 0; f < b->nfiles; f++)
+		CHECK_STR(b->files[f], b2->files[f]);
+	for (uint32_t g = 0; g < b->nrgs; g++) {
+		const rcr_row_group *x = &b->rgs[g], *y = &b2->rgs[g];
+		CHECK(x->file == y->file && x->row_count == y->row_count && x->has_row_hashes && y->has_row_hashes);
+		CHECK_MEM(x->frames, 3 * sizeof *x->frames, y->frames, 3 * sizeof *y->frames);
+		CHECK_MEM(&x->row_hashes, sizeof x->row_hashes, &y->row_hashes, sizeof y->row_hashes);
+		CHECK_MEM(x->content_hash, sizeof x->content_hash, y->content_hash, sizeof y->content_hash);
+	}
+	CHECK(b->row_count == b2->row_count && b->raw_bytes == b2->raw_bytes && b->stored_bytes == b2->stored_bytes);
+	CHECK_EQ_U64(b->trials.row_groups, 2);
+	CHECK(b->trials.codec_bytes == b2->trials.codec_bytes && b->trials.plain_bytes == b2->trials.plain_bytes);
+	rcr_table_writer_free(w);
+	rcr_table_writer_free(w2);
+	rcr_buf_free(&s.bytes);
+	rcr_buf_free(&s2.bytes);
+	rcr_manifest_free(ma);
+	rcr_manifest_free(mb);
+	rcr_manifest_free(mb2);
+}
+
 static const test_case cases[] = {
 	TEST(test_archive_writer__two_pieces_read_back),
 	TEST(test_archive_writer__codec_trials),
@@ -666,6 +773,7 @@ static const test_case cases[] = {
 	TEST(test_archive_writer__row_identity),
 	TEST(test_archive_writer__segments),
 	TEST(test_archive_writer__boundaries_stable),
+	TEST(test_archive_writer__reset),
 };
 
 TEST_MAIN(cases)
