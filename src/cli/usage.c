@@ -111,7 +111,7 @@ const char rcr_usage_verify[] =
 	"Checks the manifest, every schema file, every frame (checksums, decompression, decoding) and\n"
 	"every row count. Reports every problem found; exits 0 only for an intact archive.\n"
 	"\n"
-	"  -j, --jobs=N     data files checked in parallel (default " STR(RCR_VERIFY_DEFAULT_JOBS) ")\n"
+	"  -j, --jobs=N     row groups checked in parallel (default " STR(RCR_VERIFY_DEFAULT_JOBS) ")\n"
 	"      --json       machine-readable report on stdout (schema: rcr-verify(1))\n"
 	"  -q, --quiet\n"
 	"      --progress=WHEN  auto (default): live display on a terminal, a line per table\n"

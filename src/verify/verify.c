@@ -22,21 +22,48 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A pool job: one data file of a table (file NO_FILE for a table without files). The unit is
- * a file, not a table: a table's files are about the same size (16 row groups each), so the
- * workers stay busy to the end however unequal the tables are. */
-typedef struct verify_job {
+/* Where one referenced frame lies in its data file. */
+typedef struct extent {
+	uint64_t offset, size;
+} extent;
+
+/* A data file of a table (file NO_FILE for a table without files), shared by the jobs of its
+ * row groups: the first to run opens it, each adds where its frames lie, the last checks the
+ * file's layout and closes it. */
+typedef struct verify_file {
 	uint32_t table, file;
 	uint64_t raw;           /* the column data its frames decode to, for ordering */
+	uint32_t njobs;
+	/* Guarded by the context's files_mu: */
+	int state;              /* FILE_UNOPENED, FILE_OPEN or FILE_FAILED */
+	int fd;
+	uint64_t size;
+	char *path;
+	extent *ext;            /* cap slots, next of them filled */
+	uint32_t cap, next, left;
+} verify_file;
+
+enum { FILE_UNOPENED, FILE_OPEN, FILE_FAILED };
+
+/* A pool job: one row group of a data file (NO_RG for a file without row groups or a table
+ * without files). The unit is a row group, not a table or a file: the workers stay busy to the
+ * end however unequal the tables and files are. Jobs come file by file, biggest file first, so
+ * a worker's files are open one or two at a time and the last jobs are small. */
+typedef struct verify_job {
+	uint32_t file;          /* index in the context's files */
+	uint32_t rg;
 } verify_job;
 
 #define NO_FILE UINT32_MAX
+#define NO_RG UINT32_MAX
 
 typedef struct verify_ctx {
 	const rcr_verify_opts *o;
 	const rcr_manifest *m;
-	verify_job *jobs;       /* biggest first */
-	uint32_t njobs;
+	verify_file *files;
+	verify_job *jobs;
+	uint32_t nfiles, njobs;
+	pthread_mutex_t files_mu; /* guards the files' state */
 	pthread_mutex_t mu;     /* guards the problems and the totals */
 	char **problems;
 	int *problem_codes;     /* rcr_err code of each problem, for --json's problem_kinds */
@@ -76,19 +103,15 @@ typedef struct verify_worker {
 	rcr_row_hasher *hasher;
 	rcr_buf *frame, *out;
 	rcr_field_stream *cols; /* each column's field stream, in frame or out */
+	extent *ext;            /* where the row group's frames lie */
 	uint32_t ncols_cap;
 	rcr_buf hashes;         /* the row hashes recomputed from the fields */
 } verify_worker;
 
-/* What verify found in one file's frames, added to the totals once the file is done. */
+/* What verify found in one row group's frames, added to the totals once it is done. */
 typedef struct table_sums {
 	uint64_t frames, rows, raw, stored;
 } table_sums;
-
-/* Where one referenced frame lies in its data file. */
-typedef struct extent {
-	uint64_t offset, size;
-} extent;
 
 static int cmp_extent(const void *a, const void *b)
 {
@@ -212,55 +235,79 @@ static void verify_row_group(verify_ctx *v, uint32_t ti, uint32_t g, int fd, uin
 	}
 }
 
-/* Data file f of table ti: every row group in it, then the file's layout. */
-static void verify_data_file(verify_ctx *v, uint32_t ti, uint32_t f, verify_worker *w, table_sums *sum)
+/* Opens vf for the first of its jobs (the others find it open, or failed and reported once).
+ * @return 0 when vf is open. */
+static int file_open(verify_ctx *v, verify_file *vf)
 {
-	const rcr_table *t = &v->m->tables[ti];
+	const rcr_table *t = &v->m->tables[vf->table];
 	char path[4096];
-	int fd = rcr_fs_open_in(v->o->archive, t->files[f], path, sizeof path);
-	if (fd < 0) {
-		rcr_error_wrap(fd, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
-		problem(v, fd);
-		return;
+	int rc = 0;
+	pthread_mutex_lock(&v->files_mu);
+	if (vf->state == FILE_UNOPENED) {
+		vf->state = FILE_FAILED;
+		int fd = rc = rcr_fs_open_in(v->o->archive, t->files[vf->file], path, sizeof path);
+		if (fd >= 0) {
+			struct stat st;
+			vf->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+			vf->ext = malloc((size_t)vf->cap * sizeof *vf->ext + 1);
+			vf->path = strdup(path);
+			vf->fd = fd;
+			rc = vf->ext && vf->path ? 0 : rcr_error_set(RCR_E_NOMEM, "out of memory");
+			if (rc == 0)
+				vf->state = FILE_OPEN;
+			else
+				close(fd);
+		} else
+			rcr_error_wrap(rc, "table '%s'", rcr_name_qualify(t->schema, t->name).s);
 	}
-	struct stat st;
-	uint64_t size = 0;
-	if (fstat(fd, &st) == 0)
-		size = (uint64_t)st.st_size;
-	uint64_t cap = 0;
-	for (uint32_t g = 0; g < t->nrgs; g++)
-		if (t->rgs[g].file == f)
-			cap += (uint64_t)t->ncols + 1;
-	extent *ext = malloc((size_t)cap * sizeof *ext + 1);
-	if (!ext) {
-		rcr_error_set(RCR_E_NOMEM, "out of memory");
-		problem(v, RCR_E_NOMEM);
-	} else {
-		uint32_t n = 0;
-		for (uint32_t g = 0; g < t->nrgs; g++)
-			if (t->rgs[g].file == f)
-				verify_row_group(v, ti, g, fd, size, path, w, sum, ext, &n);
-		verify_file_layout(v, path, size, ext, n);
-	}
-	free(ext);
-	close(fd);
+	int open = vf->state == FILE_OPEN;
+	pthread_mutex_unlock(&v->files_mu);
+	if (rc < 0)
+		problem(v, rc);
+	return open ? 0 : -1;
 }
 
-/* Room in w for the frames and field streams of a row group of ncols columns. */
+/* One of vf's jobs is done, having read the n frames at ext; the last one checks the file's
+ * layout and closes it. */
+static void file_job_done(verify_ctx *v, verify_file *vf, const extent *ext, uint32_t n)
+{
+	pthread_mutex_lock(&v->files_mu);
+	if (vf->state == FILE_OPEN && n) {
+		memcpy(vf->ext + vf->next, ext, n * sizeof *ext);
+		vf->next += n;
+	}
+	int last = --vf->left == 0, open = vf->state == FILE_OPEN;
+	pthread_mutex_unlock(&v->files_mu);
+	if (!last || !open)
+		return;
+	verify_file_layout(v, vf->path, vf->size, vf->ext, vf->next);
+	close(vf->fd);
+	free(vf->ext);
+	free(vf->path);
+	vf->ext = NULL;
+	vf->path = NULL;
+}
+
+/* Room in w for the frames, field streams and frame places of a row group of ncols columns
+ * (one more place, for the row-hash frame, and never nothing, even without columns). */
 static int worker_cols(verify_worker *w, uint32_t ncols)
 {
-	if (ncols <= w->ncols_cap)
+	if (w->ext && ncols <= w->ncols_cap)
 		return 0;
-	rcr_buf *f = realloc(w->frame, ncols * sizeof *f);
+	size_t k = (size_t)ncols + 1;
+	rcr_buf *f = realloc(w->frame, k * sizeof *f);
 	if (f)
 		w->frame = f;
-	rcr_buf *o = realloc(w->out, ncols * sizeof *o);
+	rcr_buf *o = realloc(w->out, k * sizeof *o);
 	if (o)
 		w->out = o;
-	rcr_field_stream *c = realloc(w->cols, ncols * sizeof *c);
+	rcr_field_stream *c = realloc(w->cols, k * sizeof *c);
 	if (c)
 		w->cols = c;
-	if (!f || !o || !c)
+	extent *e = realloc(w->ext, k * sizeof *e);
+	if (e)
+		w->ext = e;
+	if (!f || !o || !c || !e)
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t i = w->ncols_cap; i < ncols; i++)
 		w->frame[i] = w->out[i] = (rcr_buf)RCR_BUF_INIT;
@@ -268,17 +315,21 @@ static int worker_cols(verify_worker *w, uint32_t ncols)
 	return 0;
 }
 
-/* Job j: one data file of a table, its sums added to the totals. */
+/* Job j: one row group of a data file, its sums added to the totals. */
 static void verify_job_run(verify_ctx *v, uint32_t j, verify_worker *w)
 {
 	const verify_job *job = &v->jobs[j];
+	verify_file *vf = &v->files[job->file];
 	table_sums sum = {0};
-	int rc = worker_cols(w, v->m->tables[job->table].ncols);
+	uint32_t n = 0;
+	int rc = worker_cols(w, v->m->tables[vf->table].ncols);
 	if (rc < 0)
 		problem(v, rc);
-	else if (job->file != NO_FILE)
-		verify_data_file(v, job->table, job->file, w, &sum);
-	rcr_progress_part_done(&v->prog, job->table);
+	else if (vf->file != NO_FILE && file_open(v, vf) == 0 && job->rg != NO_RG)
+		verify_row_group(v, vf->table, job->rg, vf->fd, vf->size, vf->path, w, &sum, w->ext, &n);
+	if (vf->file != NO_FILE)
+		file_job_done(v, vf, w->ext, n);
+	rcr_progress_part_done(&v->prog, vf->table);
 	pthread_mutex_lock(&v->mu);
 	v->frames += sum.frames;
 	v->rows += sum.rows;
@@ -287,7 +338,7 @@ static void verify_job_run(verify_ctx *v, uint32_t j, verify_worker *w)
 	pthread_mutex_unlock(&v->mu);
 }
 
-/* One pool worker: jobs biggest first, each with this worker's decoder and buffers. A
+/* One pool worker: jobs in order, each with this worker's decoder and buffers. A
  * problem never stops verify, so the worker always returns 0 and problems go to the report. */
 static int verify_work(rcr_pool *pool, void *arg, int worker)
 {
@@ -312,6 +363,7 @@ static int verify_work(rcr_pool *pool, void *arg, int worker)
 	free(w.frame);
 	free(w.out);
 	free(w.cols);
+	free(w.ext);
 	return 0;
 }
 
@@ -381,9 +433,9 @@ static void verify_schema_files(verify_ctx *v, const char *archive)
 	problem(v, RCR_E_MISSING);
 }
 
-static int cmp_job(const void *a, const void *b)
+static int cmp_file(const void *a, const void *b)
 {
-	const verify_job *x = a, *y = b;
+	const verify_file *x = a, *y = b;
 	if (x->raw != y->raw)
 		return x->raw > y->raw ? -1 : 1;
 	if (x->table != y->table)
@@ -391,33 +443,65 @@ static int cmp_job(const void *a, const void *b)
 	return x->file < y->file ? -1 : x->file > y->file;
 }
 
-/* The jobs of every table: each data file, with the raw bytes of the frames in it (the
- * manifest's sizes, as progress expects them), or one job without a file for a table that has
- * none; biggest first, so the last jobs to finish are small. */
-static int make_jobs(verify_ctx *v)
+/* The raw bytes of row group g's frames (the manifest's sizes, as progress expects them). */
+static uint64_t rg_raw(const rcr_table *t, uint32_t g)
+{
+	const rcr_row_group *rg = &t->rgs[g];
+	uint64_t raw = rg->has_row_hashes ? rg->row_hashes.raw_size : 0;
+	for (uint32_t c = 0; c < t->ncols; c++)
+		raw += rg->frames[c].raw_size;
+	return raw;
+}
+
+/* Every table's files (one without a file for a table that has none), biggest first, each
+ * with its row groups' frame count and raw bytes. */
+static int make_files(verify_ctx *v)
 {
 	const rcr_manifest *m = v->m;
 	size_t n = 0;
 	for (uint32_t i = 0; i < m->ntables; i++)
 		n += m->tables[i].nfiles ? m->tables[i].nfiles : 1;
-	if (n > UINT32_MAX || !(v->jobs = calloc(n, sizeof *v->jobs)))
+	if (n > UINT32_MAX / 2 || !(v->files = calloc(n, sizeof *v->files)))
 		return rcr_error_set(RCR_E_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < m->ntables; i++) {
 		const rcr_table *t = &m->tables[i];
-		verify_job *first = v->jobs + v->njobs;
+		verify_file *first = v->files + v->nfiles;
 		for (uint32_t f = 0; f < t->nfiles; f++)
-			v->jobs[v->njobs++] = (verify_job){i, f, 0};
+			v->files[v->nfiles++] = (verify_file){.table = i, .file = f, .fd = -1};
 		if (!t->nfiles)
-			v->jobs[v->njobs++] = (verify_job){i, NO_FILE, 0};
+			v->files[v->nfiles++] = (verify_file){.table = i, .file = NO_FILE, .fd = -1};
 		for (uint32_t g = 0; g < t->nrgs && t->nfiles; g++) {
-			const rcr_row_group *rg = &t->rgs[g];
-			for (uint32_t c = 0; c < t->ncols; c++)
-				first[rg->file].raw += rg->frames[c].raw_size;
-			if (rg->has_row_hashes)
-				first[rg->file].raw += rg->row_hashes.raw_size;
+			verify_file *vf = &first[t->rgs[g].file];
+			vf->raw += rg_raw(t, g);
+			vf->njobs++;
+			vf->cap += t->ncols + 1;
 		}
 	}
-	qsort(v->jobs, v->njobs, sizeof *v->jobs, cmp_job);
+	qsort(v->files, v->nfiles, sizeof *v->files, cmp_file);
+	return 0;
+}
+
+/* The jobs, file by file: each row group of the file, or one job for a file without any. */
+static int make_jobs(verify_ctx *v)
+{
+	RCR_FORWARD(make_files(v));
+	size_t n = 0;
+	for (uint32_t k = 0; k < v->nfiles; k++) {
+		verify_file *vf = &v->files[k];
+		vf->left = vf->njobs ? vf->njobs : 1;
+		n += vf->left;
+	}
+	if (n > UINT32_MAX || !(v->jobs = calloc(n, sizeof *v->jobs)))
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	for (uint32_t k = 0; k < v->nfiles; k++) {
+		const verify_file *vf = &v->files[k];
+		const rcr_table *t = &v->m->tables[vf->table];
+		for (uint32_t g = 0; g < t->nrgs && vf->file != NO_FILE; g++)
+			if (t->rgs[g].file == vf->file)
+				v->jobs[v->njobs++] = (verify_job){k, g};
+		if (!vf->njobs)
+			v->jobs[v->njobs++] = (verify_job){k, NO_RG};
+	}
 	return 0;
 }
 
@@ -432,8 +516,11 @@ static void verify_tables(verify_ctx *v)
 		return;
 	}
 	rcr_progress_init(&v->prog, "verify", m, o->json || o->common.quiet ? RCR_PROGRESS_NEVER : o->common.progress);
-	for (uint32_t j = 0; j < v->njobs; j++)
-		rcr_progress_expect(&v->prog, v->jobs[j].table, v->jobs[j].raw);
+	for (uint32_t j = 0; j < v->njobs; j++) {
+		const verify_file *vf = &v->files[v->jobs[j].file];
+		uint32_t g = v->jobs[j].rg;
+		rcr_progress_expect(&v->prog, vf->table, g == NO_RG ? 0 : rg_raw(&v->m->tables[vf->table], g));
+	}
 	rcr_progress_begin(&v->prog);
 	rcr_pool_opts po = {.workers = o->jobs, .njobs = v->njobs, .work = verify_work, .ctx = v};
 	rcr_pool *pool = NULL;
@@ -469,7 +556,7 @@ int rcr_verify_run(const rcr_verify_opts *o)
 		return rcr_error_set(RCR_E_USAGE, "no archive given");
 	if (o->jobs < 1 || o->jobs > 64)
 		return rcr_error_set(RCR_E_USAGE, "-j/--jobs must be between 1 and 64");
-	verify_ctx v = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
+	verify_ctx v = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER, .files_mu = PTHREAD_MUTEX_INITIALIZER};
 	rcr_manifest *m = NULL;
 	int rc = rcr_archive_open(&m, o->archive);
 	char hint[256] = "";  /* an unreadable archive's hint (wrong path, a file) reaches the user */
@@ -489,6 +576,7 @@ int rcr_verify_run(const rcr_verify_opts *o)
 	free(v.problems);
 	free(v.problem_codes);
 	free(v.jobs);
+	free(v.files);
 	rcr_manifest_free(m);
 	return rc;
 }
