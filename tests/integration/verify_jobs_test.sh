@@ -53,8 +53,12 @@ pass "a missing data file is one problem naming it and its table"
 cp -a "$A" "$T/c"
 f="$T/c/data/${files[2]}"
 size=$(stat -c %s "$f")
-byte=$(od -An -tu1 -j $((size / 2)) -N1 "$f" | tr -d ' ')
-printf "\\x$(printf %02x $((byte ^ 0xff)))" | dd of="$f" bs=1 seek=$((size / 2)) conv=notrunc status=none
+python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]))
+    b = f.read(1)[0]
+    f.seek(int(sys.argv[2]))
+    f.write(bytes([b ^ 0xff]))' "$f" $((size / 2))
 cmp -s "$f" "$A/data/${files[2]}" && fail "the byte at $((size / 2)) of '${files[2]}' did not change"
 "$RCR" verify --json -j 3 "$T/c" >"$T/out" && fail "verify passed a flipped byte in '${files[2]}'"
 python3 - "$T/out" "${files[2]}" <<'PY' || fail "verify of a flipped byte: $(cat "$T/out")"
