@@ -5,8 +5,9 @@
  * groups stay big. Before the COPY, dump_base_open opens the base, checks that it is the same
  * database (metadata database_id), matches the new archive's tables with the base's (schema,
  * name, columns and their types, and the flag that changes what the field streams hold),
- * checks the stored hash of every frame it may share and reads the row-hash frames into one
- * index per table. A corrupt base is refused there, before anything is written. During the
+ * checks the stored hash of every frame it may share (the base's data files on -j threads: this
+ * reads the whole base before the COPY starts) and reads the row-hash frames into one index per
+ * table. A corrupt base is refused there, before anything is written. During the
  * COPY every row of a matched table is offered to dump_base_take: an equal row of the base not
  * taken yet is consumed, and the row is not written; a row group kept without row hashes is
  * offered whole (dump_base_take_group, by content hash). After the COPY, dump_base_finish
@@ -268,14 +269,11 @@ static int index_row_hashes(dump_base *b, base_table *bt, int fd, uint64_t size,
 	return 0;
 }
 
-/* Checks the stored bytes of every frame of row group rgi (the ones the new archive may link)
- * and indexes what it holds. */
-static int verify_row_group(dump_base *b, base_table *bt, int fd, uint64_t size, const char *path, uint32_t rgi)
+/* Indexes what base row group rgi holds: its rows by row hash (read and checked here), or,
+ * without row hashes, the whole row group by content hash. */
+static int index_row_group(dump_base *b, base_table *bt, int fd, uint64_t size, const char *path, uint32_t rgi)
 {
 	const rcr_row_group *rg = &bt->bt->rgs[rgi];
-	RCR_FORWARD(rcr_archive_check_skip(b->m, bt->bti, rgi));
-	for (uint32_t c = 0; c < bt->bt->ncols; c++)
-		RCR_FORWARD(rcr_archive_check_frame_stored(&b->scratch, fd, size, path, b->m, bt->bti, rgi, c));
 	if (rg->has_row_hashes)
 		return index_row_hashes(b, bt, fd, size, path, rgi);
 	/* Without row hashes only a whole row group is shared, by content hash. A table without
@@ -286,8 +284,9 @@ static int verify_row_group(dump_base *b, base_table *bt, int fd, uint64_t size,
 	return 0;
 }
 
-/* Verifies base data file f of the table and indexes its row groups. */
-static int verify_file(dump_base *b, base_table *bt, uint32_t f)
+/* Opens base data file f of the table (its name checked: it becomes one in the new archive)
+ * into fd and path. */
+static int open_file(const dump_base *b, const base_table *bt, uint32_t f, int *fd, char *path, size_t cap)
 {
 	const rcr_table *t = bt->bt;
 	/* The name is the base's, untrusted, and becomes one in the new archive: only a data
@@ -297,20 +296,48 @@ static int verify_file(dump_base *b, base_table *bt, uint32_t f)
 	if (strncmp(rel, "data/", 5) || strchr(rel + 5, '/') || n < 10 || strcmp(rel + n - 4, ".rcd"))
 		return rcr_error_set(RCR_E_FORMAT, "table '%s' lists '%s', which is not a data file's name",
 				     rcr_name_qualify(t->schema, t->name).s, rcr_text_escape(rel).s);
+	*fd = rcr_fs_open_in(b->path, rel, path, cap);
+	return *fd < 0 ? *fd : 0;
+}
+
+/* Checks base data file f of the table: its size, and the skip list and the stored bytes of
+ * every frame of its row groups (the ones the new archive may link). Reads only the base and
+ * writes only bt->file_size[f]: the files are checked on several threads at once. */
+static int check_file(const dump_base *b, base_table *bt, uint32_t f, rcr_buf *scratch)
+{
+	const rcr_table *t = bt->bt;
 	char path[8192];
-	int fd = rcr_fs_open_in(b->path, rel, path, sizeof path);
-	if (fd < 0)
-		return fd;
+	int fd;
+	RCR_FORWARD(open_file(b, bt, f, &fd, path, sizeof path));
 	struct stat st;
 	int rc = fstat(fd, &st) == 0 ? 0 : rcr_error_set(RCR_E_IO, "could not stat '%s': %s", path, strerror(errno));
 	if (rc == 0)
 		bt->file_size[f] = (uint64_t)st.st_size;
-	for (uint32_t rgi = 0; rgi < t->nrgs && rc == 0; rgi++)
-		if (t->rgs[rgi].file == f)
-			rc = verify_row_group(b, bt, fd, bt->file_size[f], path, rgi);
+	for (uint32_t rgi = 0; rgi < t->nrgs && rc == 0; rgi++) {
+		if (t->rgs[rgi].file != f)
+			continue;
+		rc = rcr_archive_check_skip(b->m, bt->bti, rgi);
+		for (uint32_t c = 0; c < t->ncols && rc == 0; c++)
+			rc = rcr_archive_check_frame_stored(scratch, fd, bt->file_size[f], path, b->m, bt->bti, rgi, c);
+	}
 	close(fd);
 	if (rc == 0 && rcr_interrupted())
 		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+	return rc;
+}
+
+/* Indexes the row groups of base data file f of the table (checked by check_file). */
+static int index_file(dump_base *b, base_table *bt, uint32_t f)
+{
+	const rcr_table *t = bt->bt;
+	char path[8192];
+	int fd;
+	RCR_FORWARD(open_file(b, bt, f, &fd, path, sizeof path));
+	int rc = 0;
+	for (uint32_t rgi = 0; rgi < t->nrgs && rc == 0; rgi++)
+		if (t->rgs[rgi].file == f)
+			rc = index_row_group(b, bt, fd, bt->file_size[f], path, rgi);
+	close(fd);
 	return rc;
 }
 
@@ -341,12 +368,94 @@ static int table_alloc(base_table *bt)
 	return 0;
 }
 
-static int index_table(dump_base *b, base_table *bt)
+/* Stored bytes of a row group's frames, its row-hash frame included. */
+static uint64_t rg_stored(const rcr_table *t, const rcr_row_group *rg)
 {
-	RCR_FORWARD(table_alloc(bt));
-	for (uint32_t f = 0; f < bt->bt->nfiles; f++)
-		RCR_FORWARD(verify_file(b, bt, f));
-	return 0;
+	uint64_t n = rg->has_row_hashes ? RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size : 0;
+	for (uint32_t c = 0; c < t->ncols; c++)
+		n += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
+	return n;
+}
+
+static uint64_t rg_raw(const rcr_table *t, const rcr_row_group *rg)
+{
+	uint64_t n = rg->has_row_hashes ? rg->row_hashes.raw_size : 0;
+	for (uint32_t c = 0; c < t->ncols; c++)
+		n += rg->frames[c].raw_size;
+	return n;
+}
+
+/* The base data files to check: (table of the new archive, file of its base table). */
+typedef struct file_job {
+	uint32_t ti, f;
+	uint64_t bytes;
+} file_job;
+
+typedef struct check_ctx {
+	dump_base *b;
+	file_job *jobs;
+} check_ctx;
+
+static int cmp_file_job(const void *a, const void *b)
+{
+	const file_job *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	if (x->ti != y->ti)
+		return x->ti < y->ti ? -1 : 1;
+	return (x->f > y->f) - (x->f < y->f);
+}
+
+static int check_worker(rcr_pool *pool, void *ctx, int worker)
+{
+	check_ctx *c = ctx;
+	rcr_buf scratch = RCR_BUF_INIT;
+	uint32_t j;
+	int rc = 0;
+	while (rc == 0 && rcr_pool_next(pool, &j))
+		rc = check_file(c->b, &c->b->t[c->jobs[j].ti], c->jobs[j].f, &scratch);
+	rcr_buf_free(&scratch);
+	return rc;
+}
+
+/*
+ * Checks every data file of the matched tables, biggest first, on up to `workers` threads: this
+ * reads every stored byte the new archive may share (the whole base, typically), before the
+ * COPY and on the critical path, so it uses the cores the COPY will.
+ */
+static int check_files(dump_base *b, int workers)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < b->ntables; i++)
+		if (b->t[i].bt)
+			n += b->t[i].bt->nfiles;
+	if (n == 0)
+		return 0;
+	file_job *jobs = calloc(n, sizeof *jobs);
+	if (!jobs)
+		return rcr_error_set(RCR_E_NOMEM, "out of memory");
+	n = 0;
+	for (uint32_t i = 0; i < b->ntables; i++) {
+		const rcr_table *t = b->t[i].bt;
+		for (uint32_t f = 0; t && f < t->nfiles; f++)
+			jobs[n++] = (file_job){.ti = i, .f = f};
+		for (uint32_t g = 0; t && g < t->nrgs; g++)
+			if (t->rgs[g].file < t->nfiles)
+				jobs[n - t->nfiles + t->rgs[g].file].bytes += rg_stored(t, &t->rgs[g]);
+	}
+	qsort(jobs, n, sizeof *jobs, cmp_file_job);
+	check_ctx c = {.b = b, .jobs = jobs};
+	rcr_pool *pool = NULL;
+	rcr_pool_opts po = {.workers = workers < (int)n ? workers : (int)n, .njobs = n, .work = check_worker, .ctx = &c};
+	int rc = rcr_pool_new(&pool, &po);
+	if (rc == 0)
+		rc = rcr_pool_run(pool);
+	rcr_pool_free(pool);
+	free(jobs);
+	/* An interrupt stops the workers between files, without a failure. */
+	if (rc == 0 && rcr_interrupted())
+		rc = rcr_error_set(RCR_E_INTERRUPTED, "interrupted");
+	return rc;
 }
 
 /* Why nothing of this base can be shared with a dump of database_id, or NULL. */
@@ -386,7 +495,12 @@ int dump_base_open(dump_ctx *d, const char *database_id)
 	RCR_FORWARD(match_tables(b, d->m));
 	for (uint32_t i = 0; i < b->ntables && rc == 0; i++)
 		if (b->t[i].bt)
-			rc = index_table(b, &b->t[i]);
+			rc = table_alloc(&b->t[i]);
+	if (rc == 0)
+		rc = check_files(b, d->o->jobs);
+	for (uint32_t i = 0; i < b->ntables && rc == 0; i++)
+		for (uint32_t f = 0; b->t[i].bt && f < b->t[i].bt->nfiles && rc == 0; f++)
+			rc = index_file(b, &b->t[i], f);
 	return rc < 0 && rc != RCR_E_INTERRUPTED ? base_error(b, rc) : rc;
 }
 
@@ -426,23 +540,6 @@ int dump_base_take_group(dump_base *b, uint32_t ti, const uint8_t content_hash[R
 }
 
 /* --- after the COPY: link, copy or compact ----------------------------------------------- */
-
-/* Stored bytes of a row group's frames, its row-hash frame included. */
-static uint64_t rg_stored(const rcr_table *t, const rcr_row_group *rg)
-{
-	uint64_t n = rg->has_row_hashes ? RCR_FRAME_HEADER_SIZE + (uint64_t)rg->row_hashes.stored_size : 0;
-	for (uint32_t c = 0; c < t->ncols; c++)
-		n += RCR_FRAME_HEADER_SIZE + (uint64_t)rg->frames[c].stored_size;
-	return n;
-}
-
-static uint64_t rg_raw(const rcr_table *t, const rcr_row_group *rg)
-{
-	uint64_t n = rg->has_row_hashes ? rg->row_hashes.raw_size : 0;
-	for (uint32_t c = 0; c < t->ncols; c++)
-		n += rg->frames[c].raw_size;
-	return n;
-}
 
 static uint64_t file_live_bytes(const base_table *bt, uint32_t f)
 {

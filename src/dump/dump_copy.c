@@ -35,6 +35,7 @@
  * contiguous COPY row, so the encoder need not gather the row from the field streams). */
 typedef struct row_group_buf {
 	rcr_buf *cols;
+	uint32_t ncols;         /* buffers in cols */
 	uint32_t rows;
 	uint64_t bytes;
 	int hashed;
@@ -46,9 +47,10 @@ typedef struct row_group_buf {
  * fills one row group while the encoder thread compresses and writes the previous one
  * (rcr_handoff over two row_group_bufs), so zstd and the transforms never stall the connection
  * (the server keeps streaming meanwhile) and a job holds at most two row groups in memory,
- * whatever the table's size. The row groups' buffers (for the pieces of one table) and the
- * archive writer's are kept from one job to the next: made anew per piece, they faulted in
- * fresh pages every time (75,000 page faults in a -j2 dump of bench.sh's scale 1, 30,000 now).
+ * whatever the table's size. The row groups' buffers (up to a row group's worth, see
+ * row_groups_for) and the archive writer's are kept from one job to the next: made anew per
+ * piece, they faulted in fresh pages every time (75,000 page faults in a -j2 dump of
+ * bench.sh's scale 1, 30,000 now).
  */
 typedef struct table_writer {
 	dump_ctx *d;
@@ -57,7 +59,6 @@ typedef struct table_writer {
 	rcr_table *t;
 	char rel[64];           /* the stem of the job's data files' names */
 	row_group_buf bufs[2];
-	uint32_t bufs_table;    /* the table whose columns bufs hold; UINT32_MAX: none */
 	row_group_buf *fill;    /* the connection thread's, from rcr_handoff_put */
 	rcr_rg_cutter cut;      /* where fill closes */
 	rcr_row_hasher *hasher; /* the connection thread's */
@@ -407,35 +408,44 @@ static int copy_table(table_writer *w, PGconn *conn)
 /* Frees the row groups' buffers. */
 static void row_groups_free(table_writer *w)
 {
-	/* Only the table's columns have buffers (bufs_table is set once both arrays are made). */
-	uint32_t ncols = w->bufs_table == UINT32_MAX ? 0 : w->d->m->tables[w->bufs_table].ncols;
 	for (int i = 0; i < 2; i++) {
 		row_group_buf *g = &w->bufs[i];
-		for (uint32_t c = 0; c < ncols; c++)
+		for (uint32_t c = 0; c < g->ncols; c++)
 			rcr_buf_free(&g->cols[c]);
 		free(g->cols);
 		rcr_buf_free(&g->hashes);
 		*g = (row_group_buf){.hashes = RCR_BUF_INIT};
 	}
-	w->bufs_table = UINT32_MAX;
 }
 
-/* The row groups' column buffers for table t: kept when they are t's already (the pieces of a
- * split table, one after the other), else made anew: kept across tables, a buffer would hold
- * on to the biggest column chunk its column index ever had. */
+/* The row groups' column buffers for the job's table, from those of the job before: kept
+ * (emptied) up to the memory one row group may take, 4 x --row-group-size (its ceiling is
+ * twice that, and a buffer doubles), so that what the worker holds stays two row groups'
+ * worth whatever the tables before; the others freed. */
 static int row_groups_for(table_writer *w)
 {
-	rcr_table *t = w->t;
-	if (w->bufs_table == w->index) {
-		for (int i = 0; i < 2; i++)
-			row_group_clear(&w->bufs[i], t->ncols);
-		return 0;
+	uint32_t n = w->t->ncols;
+	uint64_t budget = 4 * w->d->o->row_group_bytes;
+	for (int i = 0; i < 2; i++) {
+		row_group_buf *g = &w->bufs[i];
+		uint64_t kept = 0;
+		for (uint32_t c = 0; c < g->ncols; c++) {
+			if (c < n && kept + g->cols[c].cap <= budget)
+				kept += g->cols[c].cap;
+			else
+				rcr_buf_free(&g->cols[c]);
+		}
+		if (n > g->ncols || !g->cols) {
+			rcr_buf *cols = realloc(g->cols, (n + 1) * sizeof *cols);
+			if (!cols)
+				return rcr_error_set(RCR_E_NOMEM, "out of memory");
+			for (uint32_t c = g->ncols; c <= n; c++)
+				cols[c] = (rcr_buf)RCR_BUF_INIT;
+			g->cols = cols;
+			g->ncols = n;
+		}
+		row_group_clear(g, n);
 	}
-	row_groups_free(w);
-	for (int i = 0; i < 2; i++)
-		if (!(w->bufs[i].cols = calloc(t->ncols + 1, sizeof *w->bufs[i].cols)))
-			return rcr_error_set(RCR_E_NOMEM, "out of memory");
-	w->bufs_table = w->index;
 	return 0;
 }
 
@@ -607,7 +617,7 @@ static int worker_main(rcr_pool *pool, void *ctx, int worker)
 		rc = rcr_dump_begin_snapshot_txn(conn, d->snapshot);
 	int slot = conn ? rcr_interrupt_watch(conn) : -1;
 	uint32_t batch[DUMP_WORKER_TXN_JOBS], n;
-	table_writer w = {.d = d, .bufs_table = UINT32_MAX, .file = {.dir = d->o->dir, .fd = -1}};
+	table_writer w = {.d = d, .file = {.dir = d->o->dir, .fd = -1}};
 	/* The first batch runs in the transaction begin_snapshot_txn started. */
 	for (int first = 1; rc == 0 && (n = claim_batch(d, batch)) > 0; first = 0) {
 		rc = send_batch(d, conn, batch, n, !first);

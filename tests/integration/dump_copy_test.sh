@@ -46,6 +46,21 @@ got=$(psql_q -d dst -c "SELECT (SELECT count(*) FROM ONLY parent), (SELECT count
 [ "$got" = "100|250|3|20000|2550" ] || fail "restored counts (parent only, child, nocols, big, sum of gen.b) are $got"
 pass "whole tables and $pieces pieces: inheritance parent without its children's rows, generated and dropped columns, no columns"
 
+# A table split in 2 pieces has its second cut in 4 (the smallest jobs run last, so the
+# connections finish together): 5 pieces, each its own data files, the rows each once.
+size=$(psql_q -d src -c "SELECT pg_relation_size('big')")
+"$RCR" dump -v -d src -t big -f "$T/tail" -j 2 --piece-size $((size / 2 + 1)) 2>"$T/tail.err"
+n=$(grep -c "dumping table 'public.big' piece [1-5] of 5\$" "$T/tail.err" || true)
+[ "$n" = 5 ] || { cat "$T/tail.err" >&2; fail "big in 2 pieces was not dumped as 5 (2 - 1 + 4 in the tail)"; }
+files=$(find "$T/tail/data" -name "$big_oid-*.rcd" -printf '%f\n' | sed -E 's/\.[0-9]+\.rcd$//' | sort -u | wc -l)
+[ "$files" = 5 ] || fail "the 5 pieces of big wrote the files of $files pieces"
+createdb dst_tail
+psql_q -d dst_tail -c "CREATE TABLE big (id int, pad text)"
+"$RCR" restore -q -a -d dst_tail "$T/tail"
+got=$(psql_q -d dst_tail -c "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM big")
+[ "$got" = "20000|20000|1|20000" ] || fail "the 5 pieces restored rows (count, distinct, min, max) $got"
+pass "2 pieces of big dumped as 5, the last cut in 4, every row once"
+
 # A role that row-level security filters: the dump fails naming the policy's table, and leaves
 # no archive behind.
 set +e
