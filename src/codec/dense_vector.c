@@ -7,6 +7,31 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* 16 elements of 4 bytes (64 bytes at e) into 16 bytes of each plane: a 4 x 4 byte transpose
+ * of each 16-byte block by three rounds of byte interleaving, then one of 8-byte halves. SSE2
+ * is part of every x86-64 CPU; the scalar loop took 5% of a dump's CPU (bench.sh's 768-dim
+ * vectors), this takes less than half of that. */
+static void split16_4(uint8_t *p0, uint8_t *p1, uint8_t *p2, uint8_t *p3, const uint8_t *e)
+{
+	__m128i a = _mm_loadu_si128((const __m128i *)e), b = _mm_loadu_si128((const __m128i *)(e + 16));
+	__m128i c = _mm_loadu_si128((const __m128i *)(e + 32)), d = _mm_loadu_si128((const __m128i *)(e + 48));
+	/* a0 b0 a1 b1 ..., then a0 a8 b0 b8 ..., then a0 a4 a8 a12 b0 b4 b8 b12 a1 a5 ... */
+	__m128i t0 = _mm_unpacklo_epi8(a, b), t1 = _mm_unpackhi_epi8(a, b);
+	__m128i t2 = _mm_unpacklo_epi8(c, d), t3 = _mm_unpackhi_epi8(c, d);
+	__m128i u0 = _mm_unpacklo_epi8(t0, t1), u1 = _mm_unpackhi_epi8(t0, t1);
+	__m128i u2 = _mm_unpacklo_epi8(t2, t3), u3 = _mm_unpackhi_epi8(t2, t3);
+	__m128i v0 = _mm_unpacklo_epi8(u0, u1), v1 = _mm_unpackhi_epi8(u0, u1);
+	__m128i w0 = _mm_unpacklo_epi8(u2, u3), w1 = _mm_unpackhi_epi8(u2, u3);
+	_mm_storeu_si128((__m128i *)p0, _mm_unpacklo_epi64(v0, w0));
+	_mm_storeu_si128((__m128i *)p1, _mm_unpackhi_epi64(v0, w0));
+	_mm_storeu_si128((__m128i *)p2, _mm_unpacklo_epi64(v1, w1));
+	_mm_storeu_si128((__m128i *)p3, _mm_unpackhi_epi64(v1, w1));
+}
+#endif
+
 /* One value's elements into the planes and back. One pass over the value with one sequential
  * stream per plane; the common widths get their own loops so the compiler keeps the plane
  * pointers in registers (this transpose is the hottest loop of a dump). */
@@ -14,7 +39,12 @@ static void split_value(uint8_t *planes, size_t n, size_t base, const uint8_t *e
 {
 	if (width == 4) {
 		uint8_t *p0 = planes + base, *p1 = p0 + n, *p2 = p1 + n, *p3 = p2 + n;
-		for (uint32_t j = 0; j < dim; j++, e += 4) {
+		uint32_t j = 0;
+#ifdef __SSE2__
+		for (; j + 16 <= dim; j += 16, e += 64)
+			split16_4(p0 + j, p1 + j, p2 + j, p3 + j, e);
+#endif
+		for (; j < dim; j++, e += 4) {
 			p0[j] = e[0];
 			p1[j] = e[1];
 			p2[j] = e[2];

@@ -314,6 +314,8 @@ int rcr_dump_run(const rcr_dump_opts *o)
 	if (rc == 0 && o->base)
 		rc = dump_base_open(&d, d.database_id);
 	if (rc == 0)
+		rc = rcr_dump_pg_dump_checked(&d);
+	if (rc == 0)
 		rc = rcr_dump_lock_tables(&d);
 	if (rc < 0)
 		rc = rcr_dump_explain_lock_failure(&d, rc);

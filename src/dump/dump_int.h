@@ -64,6 +64,14 @@ typedef struct dump_schema_child {
 	atomic_int done;
 	rcr_error_snapshot err;
 	char appname[64];       /* pg_dump's application_name, to find its backend */
+	/* `tool --version`, run on its own thread while the leader reads the catalog
+	 * (rcr_dump_find_pg_dump, rcr_dump_pg_dump_checked): its result and message. */
+	pthread_t check_thread;
+	int check_started;
+	int check_rc;
+	rcr_error_snapshot check_err;
+	int server_major;
+	char server_version[64];
 } dump_schema_child;
 
 typedef struct dump_ctx {
@@ -170,8 +178,11 @@ void dump_base_report(const dump_ctx *d);
 void dump_base_free(dump_base *b);
 
 /* dump_schema.c */
-/* Finds the pg_dump for this server and checks its version, before anything is locked. */
+/* Finds the pg_dump for this server and starts the check of its version (`pg_dump --version`,
+ * tens of milliseconds of fork, exec and start-up) beside the leader's catalog reading;
+ * rcr_dump_pg_dump_checked waits for it, before anything is locked. */
 int rcr_dump_find_pg_dump(dump_ctx *d);
+int rcr_dump_pg_dump_checked(dump_ctx *d);
 /* Starts pg_dump on the snapshot, writing everything but the stored tables' data to schema/. */
 int rcr_dump_schema_start(dump_ctx *d);
 /* Waits for pg_dump, watching for the lock deadlock it can fall into (check_tool_deadlock). */

@@ -267,14 +267,18 @@ static void test_codec__halfvec_worked_example(void)
 }
 
 /* Plane k must hold byte k of every element, values in row order: checked on random data
- * against a direct computation, not just by round trip. */
+ * against a direct computation, not just by round trip. Dimensions below, at and past a
+ * multiple of 16 (the encoder splits 16 elements at a time where it can, the rest one by
+ * one). */
 static void test_codec__dense_plane_layout(void)
 {
 	test_rng r = {7};
-	for (unsigned width = 2; width <= 4; width += 2) {
+	static const uint16_t dims[] = {9, 16, 37};
+	for (unsigned t = 0; t < 2 * sizeof dims / sizeof dims[0]; t++) {
+		unsigned width = t % 2 ? 4 : 2;
 		rcr_buf b = RCR_BUF_INIT;
 		const uint32_t count = 5;
-		const uint16_t dim = 9;
+		const uint16_t dim = dims[t / 2];
 		fx_dense_random(&b, &r, count, dim, width);
 		const rcr_codec_vtbl *codec = width == 4 ? &rcr_codec_vector : &rcr_codec_halfvec;
 		uint8_t *content;
