@@ -15,6 +15,8 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 BENCH=$SRC/tools/bench
+# shellcheck source=lib.sh
+. "$BENCH/lib.sh"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export PATH="$PGBIN:$PATH"
 
@@ -121,33 +123,10 @@ done
 [ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1 ||
 	die "GNU time is needed for CPU and peak RSS: apt-get install time"
 
-RCR_BUILT=0
-if [ -z "$RCR" ]; then
-	RCR_BUILT=1
-	echo "== building rcr (Release) in /tmp/rcr-rel"
-	cmake -S "$SRC" -B /tmp/rcr-rel -DCMAKE_BUILD_TYPE=Release -DRCR_TESTS=OFF >/dev/null
-	cmake --build /tmp/rcr-rel -j "$(nproc)" >/dev/null
-	RCR=/tmp/rcr-rel/rcr
-fi
-[ -x "$RCR" ] || die "no rcr binary at '$RCR'"
-RCR=$(cd "$(dirname "$RCR")" && pwd -P)/$(basename "$RCR")
+bench_build_rcr
 
-# The bench removes at exit only what it made: a --workdir it created goes whole, one that
-# existed (empty, and not a symbolic link, whose target is not ours) keeps the directory.
-W_MADE=1
-if [ -z "$WORKDIR" ]; then
-	W=$(mktemp -d /tmp/rcr-bench.XXXXXX)
-else
-	[ ! -L "${WORKDIR%/}" ] || die "--workdir '$WORKDIR' is a symbolic link; give the directory itself"
-	if [ -e "$WORKDIR" ]; then
-		W_MADE=0
-		[ -d "$WORKDIR" ] || die "--workdir '$WORKDIR' is not a directory"
-	fi
-	mkdir -p "$WORKDIR"
-	[ -z "$(ls -A "$WORKDIR")" ] || die "--workdir '$WORKDIR' is not empty"
-	W=$(cd "$WORKDIR" && pwd -P)
-fi
-chmod 755 "$W"
+# The bench removes at exit only what it made (lib.sh).
+bench_workdir rcr-bench
 mkdir -p "$W/log" "$W/out"
 SAMPLER=""
 cleanup() {
@@ -155,10 +134,8 @@ cleanup() {
 	"$SRC/tests/harness/pg_cluster.sh" stop "$W/pg" >/dev/null 2>&1 || true
 	if [ "$KEEP" = 1 ]; then
 		echo "bench.sh: kept $W" >&2
-	elif [ "$W_MADE" = 1 ]; then
-		rm -rf "$W"
 	else
-		find "$W" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+		bench_clear_workdir
 	fi
 }
 trap cleanup EXIT
@@ -207,7 +184,6 @@ CLK_TCK=$(getconf CLK_TCK)
 NPROC=$(nproc)
 
 now() { echo "$EPOCHREALTIME"; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 
 # Machine-wide "total idle" jiffies from /proc/stat.
 machine_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $5 + $6; exit }' /proc/stat; }
@@ -376,7 +352,6 @@ quiesce() {
 	sync
 }
 
-Q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 
 # --- the cluster and the data -------------------------------------------------------------------
 # --many-tables: pg_dump -j and rcr each hold about two lock slots per table (and a restore's
@@ -403,26 +378,7 @@ for kv in "${SERVER_CONF[@]}"; do
 done
 set_cluster_nice
 
-if Q -d postgres -c "CREATE EXTENSION vector; DROP EXTENSION vector" >/dev/null 2>&1; then
-	EXT=vector
-	EXT_VERSION=$(Q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")
-else
-	"$SRC/tests/harness/install_ext.sh"
-	EXT=rcr_testvec
-	EXT_VERSION=$(Q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'rcr_testvec'")
-fi
-if [ -z "$VEC_INDEX" ]; then
-	if [ "$EXT" = vector ]; then VEC_INDEX="hnsw"; else VEC_INDEX="hash"; fi
-fi
-case $VEC_INDEX in
-hnsw) [ "$EXT" = vector ] || die "--vector-index hnsw needs the real pgvector"
-	VEC_INDEX_SQL="hnsw (embedding vector_cosine_ops)" ;;
-hash) VEC_INDEX_SQL="hash (embedding)" ;;
-none) VEC_INDEX_SQL="" ;;
-*) die "--vector-index must be hnsw, hash or none" ;;
-esac
-
-rows_at() { awk -v s="$1" -v b="$BASE_ROWS" 'BEGIN { r = int(s * b + 0.5); print (r < 1 ? 1 : r) }'; }
+bench_vector_ext
 
 # make_db DB SCALE: creates DB with the benchmark's data at SCALE; prints what it generated.
 make_db() {
@@ -446,14 +402,7 @@ make_db() {
 	done
 	xargs -d '\n' -P "$JOBS" -n 1 bash -o pipefail -c <"$W/gen.jobs"
 	t1=$(now)
-	if [ -n "$VEC_INDEX_SQL" ]; then
-		# The source's own indexes are not measured: built with the memory that keeps an HNSW
-		# graph in memory, so that the dataset is ready in minutes, not the half hour 64MB takes.
-		PGOPTIONS="${PGOPTIONS:-} -c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=$((JOBS > 1 ? JOBS - 1 : 0))" \
-			Q -d "$db" -v vec_index="$VEC_INDEX_SQL" -f "$BENCH/post_load.sql" >/dev/null
-	else
-		grep -v '_embedding_idx' "$BENCH/post_load.sql" | Q -d "$db" >/dev/null
-	fi
+	bench_post_load "$db"
 	echo "   $db: $rows records + $rows feed_entries loaded in $(fsub "$t1" "$t0") s, indexed and frozen in $(fsub "$(now)" "$t1") s"
 }
 
@@ -817,9 +766,7 @@ if [ -n "$RSS_SCALES" ]; then
 fi
 
 # --- report -------------------------------------------------------------------------------------
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "null") print "null"; else printf "%.4f", a / b }'; }
 jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 
 echo

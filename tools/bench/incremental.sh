@@ -18,6 +18,8 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 BENCH=$SRC/tools/bench
+# shellcheck source=lib.sh
+. "$BENCH/lib.sh"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export PATH="$PGBIN:$PATH"
 export PGOPTIONS="-c client_min_messages=warning"
@@ -77,41 +79,20 @@ for t in psql createdb dropdb cc flock numfmt; do
 	command -v "$t" >/dev/null || die "'$t' not found (PostgreSQL 15 client, util-linux, coreutils and a C compiler are needed)"
 done
 
-RCR_BUILT=0
-if [ -z "$RCR" ]; then
-	RCR_BUILT=1
-	echo "== building rcr (Release) in /tmp/rcr-rel"
-	cmake -S "$SRC" -B /tmp/rcr-rel -DCMAKE_BUILD_TYPE=Release -DRCR_TESTS=OFF >/dev/null
-	cmake --build /tmp/rcr-rel -j "$(nproc)" >/dev/null
-	RCR=/tmp/rcr-rel/rcr
-fi
-[ -x "$RCR" ] || die "no rcr binary at '$RCR'"
-RCR=$(cd "$(dirname "$RCR")" && pwd -P)/$(basename "$RCR")
+bench_build_rcr
 help=$("$RCR" dump --help 2>&1 || true)
 [[ $help == *--base* ]] || die "'$RCR' has no dump --base"
 
 # The work directory: made here and removed at exit (with --keep-workdir kept); a given one
 # must be empty, and only its contents are removed.
-W_MADE=1
-if [ -z "$WORKDIR" ]; then
-	W=$(mktemp -d /tmp/rcr-incr.XXXXXX)
-else
-	[ ! -L "${WORKDIR%/}" ] || die "--workdir '$WORKDIR' is a symbolic link; give the directory itself"
-	[ -e "$WORKDIR" ] && W_MADE=0
-	mkdir -p "$WORKDIR"
-	[ -z "$(ls -A "$WORKDIR")" ] || die "--workdir '$WORKDIR' is not empty"
-	W=$(cd "$WORKDIR" && pwd -P)
-fi
-chmod 755 "$W"
+bench_workdir rcr-incr
 mkdir -p "$W/log" "$W/out" "$W/sums"
 cleanup() {
 	"$SRC/tests/harness/pg_cluster.sh" stop "$W/pg" >/dev/null 2>&1 || true
 	if [ "$KEEP_WORKDIR" = 1 ]; then
 		echo "incremental.sh: kept $W" >&2
-	elif [ "$W_MADE" = 1 ]; then
-		rm -rf "$W"
 	else
-		find "$W" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+		bench_clear_workdir
 	fi
 }
 trap cleanup EXIT
@@ -119,12 +100,7 @@ trap cleanup EXIT
 GEN=$W/gen_data
 cc -O2 -std=c99 -D_DEFAULT_SOURCE -o "$GEN" "$BENCH/gen_data.c" -lm
 
-Q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "null"; else printf "%.4f", a / b }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "null"; else printf "%.2f", 100 * a / b }'; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
-rows_at() { awk -v s="$1" -v b="$BASE_ROWS" 'BEGIN { r = int(s * b + 0.5); print (r < 1 ? 1 : r) }'; }
 # N per cent of R rows, rounded, at least 1.
 share() { awk -v p="$1" -v r="$2" 'BEGIN { n = int(p * r / 100 + 0.5); print (n < 1 ? 1 : n) }'; }
 
@@ -135,22 +111,7 @@ share() { awk -v p="$1" -v r="$2" 'BEGIN { n = int(p * r / 100 + 0.5); print (n 
 export PGHOST PGPORT PGUSER PGDATABASE
 # As in bench.sh: no autovacuum competing with the measurements; each day ends with a VACUUM.
 Q -d postgres -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
-if Q -d postgres -c "CREATE EXTENSION vector; DROP EXTENSION vector" >/dev/null 2>&1; then
-	EXT=vector
-else
-	"$SRC/tests/harness/install_ext.sh"
-	EXT=rcr_testvec
-fi
-EXT_VERSION=$(Q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = '$EXT'")
-if [ -z "$VEC_INDEX" ]; then
-	if [ "$EXT" = vector ]; then VEC_INDEX="hnsw"; else VEC_INDEX="hash"; fi
-fi
-case $VEC_INDEX in
-hnsw) [ "$EXT" = vector ] || die "--vector-index hnsw needs the real pgvector"
-	VEC_INDEX_SQL="hnsw (embedding vector_cosine_ops)" ;;
-hash) VEC_INDEX_SQL="hash (embedding)" ;;
-none) VEC_INDEX_SQL="" ;;
-esac
+bench_vector_ext
 PG_VERSION=$(Q -d postgres -c "SHOW server_version")
 
 # --- data ---------------------------------------------------------------------------------------
@@ -185,11 +146,7 @@ make_db() {
 		for pid in "${pids[@]}"; do wait "$pid" || die "loading $t into $db failed"; done
 		NEXT[$db.$t]=$rows
 	done
-	if [ -n "$VEC_INDEX_SQL" ]; then
-		Q -d "$db" -v vec_index="$VEC_INDEX_SQL" -f "$BENCH/post_load.sql" >/dev/null
-	else
-		grep -v '_embedding_idx' "$BENCH/post_load.sql" | Q -d "$db" >/dev/null
-	fi
+	bench_post_load "$db"
 }
 
 # day DB DAY ROWS INSERT% UPDATE% DELETE%: one day of the application on both big tables,
