@@ -315,7 +315,11 @@ static void text_base(const rcr_manifest *m)
 
 static void list_text(const char *archive, const rcr_manifest *m, const rcr_extlist *exts)
 {
-	printf("archive: %s (rcr format %u)\n", rcr_text_escape(archive).s, m->write_version);
+	/* The format version alone does not say what a reader needs: the required features do
+	 * (row identity tells whether the archive can be an incremental dump's base). */
+	printf("archive: %s (rcr format %u%s%s)\n", rcr_text_escape(archive).s, m->write_version,
+	       m->required_features & RCR_FEATURE_TABLE_FLAGS ? ", table flags" : "",
+	       m->required_features & RCR_FEATURE_ROW_IDENTITY ? ", row identity" : "");
 	for (uint32_t i = 0; i < m->nmeta; i++)
 		if (!rcr_manifest_is_trial_key(m->meta[i].key) && !rcr_extlist_is_key(m->meta[i].key) &&
 		    !is_base_key(m->meta[i].key))

@@ -114,6 +114,14 @@ pass "list shows shared row groups, skipped rows and the base, text and JSON (sc
 # recomputes every row's SHA-256 from its decoded fields and every row group's content hash,
 # so a row hash or content hash that lies is found even with every checksum put right.
 "$RCR" list --json "$T/clean" | grep -q '"row_identity":true' || fail "rcr dump wrote no row identity"
+# (list into a file first: grep -q stops reading at its match, and a list still writing would
+# then die of SIGPIPE and fail the pipeline)
+"$RCR" list "$T/clean" >"$T/list_clean.txt"
+"$RCR" list "$RCR_SRC/format-spec/vectors/valid/two_tables" >"$T/list_old.txt"
+grep -q "^archive: .* (rcr format 1, table flags, row identity)\$" "$T/list_clean.txt" ||
+	fail "list's first line does not name row identity: $(head -n 1 "$T/list_clean.txt")"
+grep -q "^archive: .* (rcr format 1)\$" "$T/list_old.txt" ||
+	fail "list names a feature an older archive does not have: $(head -n 1 "$T/list_old.txt")"
 psql_q -d src -c "CREATE TABLE big (id int, v text);
 	INSERT INTO big SELECT g, repeat(md5(g::text), 40) FROM generate_series(1, 300) g"
 "$RCR" dump -q -d src -f "$T/h" --row-group-size 64kB
