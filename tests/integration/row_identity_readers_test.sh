@@ -113,7 +113,8 @@ pass "list shows shared row groups, skipped rows and the base, text and JSON (sc
 # Row and content hashes (the archive's own, as rcr dump writes them with row identity): verify
 # recomputes every row's SHA-256 from its decoded fields and every row group's content hash,
 # so a row hash or content hash that lies is found even with every checksum put right.
-"$RCR" list --json "$T/clean" | grep -q '"row_identity":true' || fail "rcr dump wrote no row identity"
+"$RCR" list --json "$T/clean" >"$T/clean.json"
+grep -q '"row_identity":true' "$T/clean.json" || fail "rcr dump wrote no row identity"
 # (list into a file first: grep -q stops reading at its match, and a list still writing would
 # then die of SIGPIPE and fail the pipeline)
 "$RCR" list "$T/clean" >"$T/list_clean.txt"
