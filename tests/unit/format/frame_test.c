@@ -105,7 +105,7 @@ static void test_frame__roundtrip_levels(void)
 			const rcr_frame_header *w = &written[f];
 			size_t c = f % 5;
 			unsigned pref = (unsigned)(f / 5);
-			rcr_frame_header h;
+			rcr_frame_header h = {0};
 			CHECK_RC(decode_copy(dec, &h, file.data + offsets[f], offsets[f + 1] - offsets[f], &got), 0);
 			CHECK_MEM(got.data, got.len, chunks[c].data, chunks[c].len);
 			CHECK_EQ_U64(offsets[f + 1] - offsets[f], RCR_FRAME_HEADER_SIZE + (size_t)w->stored_size);
