@@ -79,6 +79,11 @@ typedef struct rcr_table_writer_opts {
 #define RCR_SEGMENT_ROW_GROUPS 16
 #define RCR_TABLE_WRITER_OPTS_INIT {3, RCR_CODEC_TRIAL_EVERY, -1, RCR_ROW_HASH_MIN_ROW_BYTES, RCR_SEGMENT_ROW_GROUPS}
 
+/* Whether a row group of `rows` rows and `bytes` field bytes keeps its row hashes under o
+ * (row_hash_min_row_bytes): the writer's rule, which a caller that hashes rows itself follows
+ * to know which row groups want them. */
+int rcr_table_writer_keeps_row_hashes(const rcr_table_writer_opts *o, uint64_t bytes, uint32_t rows);
+
 typedef struct rcr_table_writer rcr_table_writer;
 
 /*

@@ -66,6 +66,7 @@ typedef struct table_writer {
 	 * when the writer will keep its row hashes, as far as the row group before it tells (the
 	 * job's first one: its first row); -1 before the job's first row. */
 	int hash_rows;
+	rcr_table_writer_opts wo; /* the archive writer's, whose row-hash rule hash_rows follows */
 	rcr_handoff *h;
 	/* The encoder thread's only: the archive writer and the data file it appends to. */
 	rcr_table_writer *tw;
@@ -190,19 +191,12 @@ static int next_fill(table_writer *w)
 	return 0;
 }
 
-/* Whether a row group of `rows` rows and `bytes` field bytes keeps its row hashes (the archive
- * writer's rule, archive_writer.h: row_hash_min_row_bytes). */
-static int keeps_row_hashes(uint64_t bytes, uint32_t rows)
-{
-	return rows > 0 && bytes >= (uint64_t)RCR_ROW_HASH_MIN_ROW_BYTES * rows;
-}
-
 /* Hashes the row when fill's rows are hashed (w->hash_rows); with a base, asks it: 1 if the
  * base holds the row (it is then not written), 0 if not. The hash goes with the row group. */
 static int hash_row(table_writer *w, const uint8_t *row, size_t n)
 {
 	if (w->hash_rows < 0)
-		w->hash_rows = w->d->base || keeps_row_hashes(n, 1);
+		w->hash_rows = w->d->base || rcr_table_writer_keeps_row_hashes(&w->wo, n, 1);
 	if (!w->hash_rows)
 		return 0;
 	uint8_t hash[RCR_ROW_HASH_SIZE];
@@ -222,7 +216,7 @@ static int close_fill(table_writer *w)
 {
 	const row_group_buf *g = w->fill;
 	if (!w->d->base)
-		w->hash_rows = keeps_row_hashes(g->bytes, g->rows);
+		w->hash_rows = rcr_table_writer_keeps_row_hashes(&w->wo, g->bytes, g->rows);
 	rcr_handoff_publish(w->h);
 	return next_fill(w);
 }
@@ -468,9 +462,9 @@ static int table_writer_begin(table_writer *w, const dump_job *job)
 	if (w->tw) {
 		RCR_FORWARD(rcr_table_writer_reset(w->tw, t, w->index, w->rel));
 	} else {
-		rcr_table_writer_opts wo = RCR_TABLE_WRITER_OPTS_INIT;
-		wo.level = w->d->o->level;
-		RCR_FORWARD(rcr_table_writer_new(&w->tw, t, w->index, w->rel, &wo, &file_sink, w));
+		w->wo = (rcr_table_writer_opts)RCR_TABLE_WRITER_OPTS_INIT;
+		w->wo.level = w->d->o->level;
+		RCR_FORWARD(rcr_table_writer_new(&w->tw, t, w->index, w->rel, &w->wo, &file_sink, w));
 	}
 	RCR_FORWARD(rcr_handoff_begin(&w->h, &w->bufs[0], &w->bufs[1], RCR_HANDOFF_CONSUMER, encoder_main, w));
 	return next_fill(w);

@@ -236,6 +236,11 @@ static int encode_column(rcr_table_writer *w, rcr_frame_header *h, uint32_t rgi,
 	return 0;
 }
 
+int rcr_table_writer_keeps_row_hashes(const rcr_table_writer_opts *o, uint64_t bytes, uint32_t rows)
+{
+	return rows > 0 && o->row_hash_min_row_bytes > 0 && bytes >= (uint64_t)o->row_hash_min_row_bytes * rows;
+}
+
 /* The row group's content hash, and its row hashes if it keeps them: when its rows average at
  * least row_hash_min_row_bytes of field bytes (given ones, or computed into w->hashes). */
 static int identify(rcr_table_writer *w, rg_identity *id, const rcr_buf *cols, uint32_t rows, const uint8_t *hashes)
@@ -245,7 +250,7 @@ static int identify(rcr_table_writer *w, rg_identity *id, const rcr_buf *cols, u
 	for (uint32_t c = 0; c < ncols; c++)
 		bytes += cols[c].len;
 	id->hashes = NULL;
-	if (rows == 0 || w->o.row_hash_min_row_bytes == 0 || bytes < (uint64_t)w->o.row_hash_min_row_bytes * rows)
+	if (!rcr_table_writer_keeps_row_hashes(&w->o, bytes, rows))
 		return rcr_content_hash_streams(w->hasher, id->content, cols, ncols);
 	if (!hashes) {
 		rcr_buf_reset(&w->hashes);
