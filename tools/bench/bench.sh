@@ -767,7 +767,6 @@ fi
 
 # --- report -------------------------------------------------------------------------------------
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 
 echo
 echo "rcr benchmark: scale $SCALE ($ROWS + $ROWS rows, $VARIANT embeddings), -j$JOBS, $NPROC cores, PostgreSQL $PG_VERSION, $EXT $EXT_VERSION"

@@ -385,7 +385,6 @@ done
 
 mkdir -p "$RESULTS"
 json=$RESULTS/incremental-$(date -u +%Y%m%dT%H%M%SZ).json
-jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 jval() { case $1 in null | true | false | [0-9]* | -[0-9]*) printf '%s' "$1" ;; *) jstr "$1" ;; esac; }
 {
 	echo "{"

@@ -8,6 +8,8 @@ Q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "null") print "null"; else printf "%.4f", a / b }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+# A JSON string of $1 (backslashes and double quotes escaped).
+jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 # Rows of each big table at scale S (BASE_ROWS at scale 1), at least 1.
 rows_at() { awk -v s="$1" -v b="$BASE_ROWS" 'BEGIN { r = int(s * b + 0.5); print (r < 1 ? 1 : r) }'; }
 
